@@ -1,0 +1,2 @@
+namespace LatentLab.Interactive;
+internal static class Placeholder { }

@@ -1,0 +1,2 @@
+namespace LatentLab.Torch;
+internal static class Placeholder { }
