@@ -21,6 +21,7 @@ public static class ProbeBenchmark
         var dir = Path.GetFullPath(args[1]);
         Directory.CreateDirectory(dir);
         TorchRuntime.EnsureInitialized();
+        if (Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
         Console.WriteLine($"torch threads: {TorchSharp.torch.get_num_threads()}, cores: {Environment.ProcessorCount}");
         switch (args[0])
         {
@@ -84,16 +85,19 @@ public static class ProbeBenchmark
     {
         using var set = ActivationSet.Load(Path.Combine(dir, "acts.npy"), Path.Combine(dir, "labels.npy"));
         var folds = LabelFile.ReadColumn(Path.Combine(dir, "folds.npy"), "fold").Select(int.Parse).ToArray();
-        var options = new ProbeSweepOptions { FoldAssignment = folds, Folds = folds.Max() + 1, Control = control };
+        var options = new ProbeSweepOptions { FoldAssignment = folds, Folds = folds.Max() + 1, Control = control,
+            Preconditioner = Environment.GetEnvironmentVariable("PRECOND") == "1" };
         Console.WriteLine($"{set}");
         var times = new List<double>();
         ProbeSweepResult? result = null;
         for (int r = 0; r < repeat; r++)
         {
             var sw = Stopwatch.StartNew();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             result = ProbeSweep.Run(set, options, TorchSharp.torch.CPU);
             times.Add(sw.Elapsed.TotalSeconds);
-            Console.WriteLine($"  run {r + 1}: {sw.Elapsed.TotalSeconds:F3} s (max L-BFGS iterations {result.MaxIterationsUsed}, converged {result.ConvergedFraction:P1})");
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+            Console.WriteLine($"  run {r + 1}: {sw.Elapsed.TotalSeconds:F3} s wall, {cpu.TotalSeconds:F3} s CPU, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} (max L-BFGS iterations {result.MaxIterationsUsed}, converged {result.ConvergedFraction:P1})");
         }
         times.Sort();
         Console.WriteLine($"sweep {set.Layers}x{set.Positions} cells x {options.Folds} folds{(control ? " + control task" : "")}: median {times[times.Count / 2]:F3} s, best {times[0]:F3} s over {repeat} runs");

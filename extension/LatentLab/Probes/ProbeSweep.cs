@@ -40,7 +40,7 @@ public static class ProbeSweep
             CrossValidationFolds.Check(labels, set.Groups, folds, F);
         }
         else folds = CrossValidationFolds.Assign(labels, set.Groups, F, o.Seed);
-        var control = ControlTask.Labels(labels, o.Seed);
+        var control = ControlTask.Labels(labels, folds, o.Seed);
         double chance = labels.GroupBy(x => x).Max(g => g.Count()) / (double)n;
 
         using var columns = new ProbeColumns(set, o, device);
@@ -151,7 +151,18 @@ public static class ProbeSweep
         var penQ = penF.index_select(1, tensor(Enumerable.Range(0, Q).Select(q => (long)(q % F)).ToArray(), device: device)); // (Pc, Q, D)
         var penalty = cat([penQ.transpose(1, 2), zeros([penQ.shape[0], 1, Q], float32, device)], 1); // (Pc, D+1, Q)
 
-        var fit = BatchedLogisticRegression.Solve(xa, weights, labelQ, penalty, classes, 1.0 / o.C, o.MaxIterations, o.Tolerance, ct);
+        Tensor? bound = null;
+        if (o.Preconditioner)
+        {
+            // Curvature bound shared by a column's problems: c * Xa' diag(valid) Xa * (F-1)/F + lambda * mean penalty (+ tiny ridge),
+            // c = 1/4 for the sigmoid (Böhning's bound), 1/2 for softmax.
+            double c = (classes == 2 ? 0.25 : 0.5) * (F - 1.0) / F;
+            var xv = xa * columns.Valid.unsqueeze(-1);                               // (Pc, N, D+1)
+            bound = xv.transpose(1, 2).bmm(xa).mul_(c);                              // (Pc, D+1, D+1)
+            var diag = penalty.mean([2L]) / o.C + 1e-4;                               // (Pc, D+1)
+            bound.add_(diag_embed(diag));
+        }
+        var fit = BatchedLogisticRegression.Solve(xa, weights, labelQ, penalty, classes, 1.0 / o.C, o.MaxIterations, o.Tolerance, ct, bound);
         int K = classes == 2 ? 1 : classes;
         var z = xa.bmm(fit.Theta.reshape(xa.shape[0], d + 1, Q * K)).reshape(xa.shape[0], xa.shape[1], Q, K); // (Pc, N, Q, K)
         var pred = K == 1 ? (z.squeeze(-1) > 0).to(int64) : z.argmax(-1);          // (Pc, N, Q)

@@ -23,6 +23,11 @@ public sealed record ProbeSweepOptions
     public int MaxIterations { get; init; } = 300;
     /// <summary>Stop when max |gradient| of the mean loss (scikit-learn's scaling) is below this.</summary>
     public double Tolerance { get; init; } = 1e-4;
+    /// <summary>
+    /// Precondition L-BFGS with each column's curvature bound (costs one D x D Gram matrix per column). Off by default:
+    /// on the benchmark data it did not cut the iteration count enough to pay for the Gram matrices.
+    /// </summary>
+    public bool Preconditioner { get; init; }
     /// <summary>Optional explicit fold (0..Folds-1) of every question, e.g. to compare with another tool on the same split.</summary>
     public IReadOnlyList<int>? FoldAssignment { get; init; }
 
