@@ -24,6 +24,20 @@ public static class ProbeSweep
         var o = options ?? new ProbeSweepOptions();
         o.Validate();
         device ??= CPU;
+        int threadsBefore = get_num_threads();
+        if (o.Threads > 0) set_num_threads(o.Threads);
+        try
+        {
+            return Sweep(set, o, device, progress, cancellationToken);
+        }
+        finally
+        {
+            if (o.Threads > 0) set_num_threads(threadsBefore);
+        }
+    }
+
+    static ProbeSweepResult Sweep(ActivationSet set, ProbeSweepOptions o, Device device, IProgress<SweepProgress>? progress, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var layers = (o.Layers ?? Enumerable.Range(0, set.Layers).ToList()).Distinct().ToList();
         foreach (var l in layers)
