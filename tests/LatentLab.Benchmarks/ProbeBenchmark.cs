@@ -25,7 +25,7 @@ public static class ProbeBenchmark
         Console.WriteLine($"torch threads: {TorchSharp.torch.get_num_threads()}, cores: {Environment.ProcessorCount}");
         switch (args[0])
         {
-            case "generate": Generate(dir, Int(args, "--n", 500), Int(args, "--layers", 8), Int(args, "--positions", 32), Int(args, "--dim", 256), Int(args, "--seed", 0)); return 0;
+            case "generate": Generate(dir, Int(args, "--n", 500), Int(args, "--layers", 8), Int(args, "--positions", 32), Int(args, "--dim", 256), Int(args, "--seed", 0), Int(args, "--classes", 2)); return 0;
             case "sweep": Sweep(dir, Int(args, "--repeat", 3), !args.Contains("--no-control")); return 0;
             case "cot": Cot(args.Contains("--tiny")); return 0;
             case "micro": Micro(); return 0;
@@ -39,13 +39,15 @@ public static class ProbeBenchmark
     /// random unit direction per layer, s rising along the chain (0 before position P/4, full from 3P/4) and peaking at
     /// the middle layers. So the right cells light up and the early positions sit at chance.
     /// </summary>
-    static void Generate(string dir, int n, int layers, int positions, int dim, int seed)
+    static void Generate(string dir, int n, int layers, int positions, int dim, int seed, int classes)
     {
         var rng = new Random(seed);
-        var y = Enumerable.Range(0, n).Select(i => i % 2).ToArray();
+        var y = Enumerable.Range(0, n).Select(i => i % classes).ToArray();
         rng.Shuffle(y);
-        var dirs = new float[layers, dim];
-        for (int l = 0; l < layers; l++)
+        // Binary: +-v_l. More classes: class c adds v_{l,c} (its own random unit direction).
+        int codes = classes == 2 ? 1 : classes;
+        var dirs = new float[layers * codes, dim];
+        for (int l = 0; l < layers * codes; l++)
         {
             double norm = 0;
             for (int j = 0; j < dim; j++) { dirs[l, j] = (float)Gauss(rng); norm += dirs[l, j] * dirs[l, j]; }
@@ -64,21 +66,22 @@ public static class ProbeBenchmark
                 for (int p = 0; p < positions; p++)
                 {
                     double ramp = Math.Clamp((p - positions * 0.25) / (positions * 0.5), 0, 1);
-                    double s = 3.0 * layerGain * ramp * (2 * y[i] - 1);
+                    double s = 3.0 * layerGain * ramp * (classes == 2 ? 2 * y[i] - 1 : 1);
+                    int code = classes == 2 ? l : l * codes + y[i];
                     for (int k = 0; k < rank; k++) f[k] = (float)Gauss(rng);
                     for (int j = 0; j < dim; j++)
                     {
                         double shared = 0;
                         for (int k = 0; k < rank; k++) shared += f[k] * basis[k, j];
-                        data[o++] = (float)(Gauss(rng) + 0.3 * shared + s * dirs[l, j] + 0.1 * l);
+                        data[o++] = (float)(Gauss(rng) + 0.3 * shared + s * dirs[code, j] + 0.1 * l);
                     }
                 }
             }
         NpyFile.Write(Path.Combine(dir, "acts.npy"), data, n, layers, positions, dim);
         NpyFile.Write(Path.Combine(dir, "labels.npy"), ArrayDType.Int64, MemoryMarshal.AsBytes(y.Select(v => (long)v).ToArray().AsSpan()), n);
-        var folds = CrossValidationFolds.Assign(y, null, 5, seed);
+        var folds = CrossValidationFolds.Assign(y, null, 5, seed); // stratified; python reads the same folds
         NpyFile.Write(Path.Combine(dir, "folds.npy"), ArrayDType.Int64, MemoryMarshal.AsBytes(folds.Select(v => (long)v).ToArray().AsSpan()), n);
-        Console.WriteLine($"wrote {dir}/acts.npy (N={n}, L={layers}, P={positions}, D={dim}, float32, {new FileInfo(Path.Combine(dir, "acts.npy")).Length / 1e6:F1} MB), labels.npy, folds.npy (5 stratified folds, seed {seed})");
+        Console.WriteLine($"wrote {dir}/acts.npy (N={n}, L={layers}, P={positions}, D={dim}, {classes} classes, float32, {new FileInfo(Path.Combine(dir, "acts.npy")).Length / 1e6:F1} MB), labels.npy, folds.npy (5 stratified folds, seed {seed})");
     }
 
     static void Sweep(string dir, int repeat, bool control)

@@ -33,27 +33,24 @@ internal sealed unsafe class MappedLayerSource : LayerSource
         long chunk = (long)_p * _d;
         long chunkBytes = chunk * ArrayDTypes.Size(block.DType);
         long span = (long)(_n - 1) * block.StrideN + chunkBytes;
-        var values = new float[(long)_n * chunk]; // (N, P, D) row-major
+        var result = torch.empty([_n, _p, _d], torch.float32);                  // (N, P, D), filled in place below
         using var view = _file.CreateViewAccessor(block.Base, span, MemoryMappedFileAccess.Read);
         byte* basePtr = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
         try
         {
             var src = (IntPtr)(basePtr + view.PointerOffset);
-            fixed (float* dstPtr = values)
-            {
-            var dst = (IntPtr)dstPtr;
+            var dst = TensorMemory.Pointer(result);
             var dtype = block.DType;
             long stride = block.StrideN;
             Parallel.For(0, _n, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, n =>
                 ArrayDTypes.ToFloat(dtype, (byte*)src + n * stride, (float*)dst + n * chunk, chunk));
-            }
         }
         finally
         {
             view.SafeMemoryMappedViewHandle.ReleasePointer();
         }
-        return torch.tensor(values, [_n, _p, _d]);
+        return result;
     }
 
     public override void Dispose() => _file.Dispose();

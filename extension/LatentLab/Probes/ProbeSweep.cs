@@ -160,7 +160,14 @@ public static class ProbeSweep
         var wT = wq.transpose(1, 2);                                                 // (Pc, F, N)
         var nf = wT.sum(2, keepdim: true).clamp_min(1);                              // (Pc, F, 1)
         var mf = wT.bmm(x) / nf;                                                     // (Pc, F, D)
-        var vf = (wT.bmm(x.square()) / nf - mf.square()).clamp_min(0);              // (Pc, F, D)
+        var sq = zeros_like(mf);                                                     // (Pc, F, D) sum of squares, in row chunks to bound memory
+        long rows = x.shape[1], step = Math.Max(1, rows / 8);
+        for (long r0 = 0; r0 < rows; r0 += step)
+        {
+            using var part = x.narrow(1, r0, Math.Min(step, rows - r0)).square();    // (Pc, chunk, D)
+            sq.add_(wT.narrow(2, r0, part.shape[1]).bmm(part));
+        }
+        var vf = (sq / nf - mf.square()).clamp_min(0);                               // (Pc, F, D)
         var penF = vf.clamp_min(1e-8);                                               // (Pc, F, D) = (sd_f / sd_all)^2
         var penQ = penF.index_select(1, tensor(Enumerable.Range(0, Q).Select(q => (long)(q % F)).ToArray(), device: device)); // (Pc, Q, D)
         var penalty = cat([penQ.transpose(1, 2), zeros([penQ.shape[0], 1, Q], float32, device)], 1); // (Pc, D+1, Q)
