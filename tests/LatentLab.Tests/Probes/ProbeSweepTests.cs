@@ -210,6 +210,38 @@ public class ProbeSweepTests
     }
 
     [Fact]
+    public void SweepOfAMemoryMappedFile_EqualsTheSweepOfTheSameNumbersInMemory()
+    {
+        using var tmp = new TempFolder();
+        int n = 90, l = 2, p = 3, d = 4;
+        var (data, labels) = PlantedData.Make(n, l, p, d, (a, b) => b == 2);
+        NpyFile.Write(tmp.File("acts.npy"), data, n, l, p, d);
+        File.WriteAllLines(tmp.File("labels.txt"), labels.Select(x => x.ToString()));
+        using var mapped = ActivationSet.Load(tmp.File("acts.npy"), tmp.File("labels.txt"));
+        TorchRuntime.EnsureInitialized();
+        using var memory = ActivationSet.FromArray(data, n, l, p, d, labels);
+        var a = ProbeSweep.Run(mapped, new ProbeSweepOptions { Folds = 3 }, Cpu);
+        var b = ProbeSweep.Run(memory, new ProbeSweepOptions { Folds = 3 }, Cpu);
+        Assert.Equal(b.Cells, a.Cells);
+        Assert.True(a.Cell(1, 2)!.Accuracy > 0.9);
+    }
+
+    [Fact]
+    public void InfInAFile_StopsTheSweepWithTheFileAndPlace()
+    {
+        using var tmp = new TempFolder();
+        int n = 40, l = 2, p = 2, d = 3;
+        var (data, labels) = PlantedData.Make(n, l, p, d, (_, _) => true);
+        data[((7 * l + 1) * p + 1) * d + 2] = float.NaN; // question 7, layer 1, position 1, dim 2
+        NpyFile.Write(tmp.File("nan.npy"), data, n, l, p, d);
+        File.WriteAllLines(tmp.File("labels.txt"), labels.Select(x => x.ToString()));
+        using var set = ActivationSet.Load(tmp.File("nan.npy"), tmp.File("labels.txt"));
+        var e = Assert.Throws<ActivationFileException>(() => ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 2 }, Cpu));
+        Assert.Contains("nan.npy", e.Message);
+        Assert.Contains("layer 1 holds NaN at question 7, position 1, dim 2", e.Message);
+    }
+
+    [Fact]
     public void BadOptions_FailWithTheOptionName()
     {
         using var set = Planted((l, p) => true, n: 20, l: 1, p: 2, d: 2);
