@@ -28,6 +28,7 @@ public static class ProbeBenchmark
             case "generate": Generate(dir, Int(args, "--n", 500), Int(args, "--layers", 8), Int(args, "--positions", 32), Int(args, "--dim", 256), Int(args, "--seed", 0), Int(args, "--classes", 2)); return 0;
             case "sweep": Sweep(dir, Int(args, "--repeat", 3), !args.Contains("--no-control")); return 0;
             case "cot": Cot(args.Contains("--tiny")); return 0;
+            case "charts": Charts(dir); return 0;
             case "micro": Micro(); return 0;
             case "large": Large(dir, Double(args, "--gb", 3), Int(args, "--layers", 4)); return 0;
             default: Console.Error.WriteLine($"unknown probes benchmark '{args[0]}'"); return 2;
@@ -176,6 +177,17 @@ public static class ProbeBenchmark
             Console.WriteLine($"  {c.Position,3}: {c.Accuracy:F3} [{c.AccuracyCiLow:F3}, {c.AccuracyCiHigh:F3}] | {c.ControlAccuracy:F3} | {c.BaselineAccuracy:F3} | {decided[c.Position]:F2}");
         foreach (var l in sweep.CompletedLayers)
             Console.WriteLine($"  layer {l}: mean accuracy {sweep.Cells.Where(c => c.Layer == l).Average(c => c.Accuracy):F3}");
+    }
+
+    /// <summary>Tiny cot-synthetic + sweep, written as offline HTML pages (heatmap, chain chart, summary card) for a look in a browser.</summary>
+    static void Charts(string dir)
+    {
+        var r = LatentLab.Models.CotSynthetic.RunDetailed(LatentLab.Models.CotSyntheticOptions.Tiny with { Threads = 1 }, TorchSharp.torch.CPU);
+        var sweep = ProbeSweep.Run(r.Activations, new ProbeSweepOptions { Threads = 1 }, TorchSharp.torch.CPU);
+        File.WriteAllText(Path.Combine(dir, "heatmap.html"), LatentLab.Reports.ChartHtml.ToPage(LatentLab.Reports.ProbeCharts.AccuracyHeatmap(sweep)));
+        File.WriteAllText(Path.Combine(dir, "chain.html"), LatentLab.Reports.ChartHtml.ToPage(LatentLab.Reports.ProbeCharts.AccuracyAlongChain(sweep)));
+        File.WriteAllText(Path.Combine(dir, "card.html"), "<html><body>" + LatentLab.Reports.ProbeReport.SummaryHtml(sweep) + "</body></html>");
+        Console.WriteLine($"wrote {dir}/heatmap.html, chain.html, card.html; {sweep}");
     }
 
     static void Micro()
