@@ -28,8 +28,13 @@ public sealed record ProbeSweepOptions
     /// on the benchmark data it did not cut the iteration count enough to pay for the Gram matrices.
     /// </summary>
     public bool Preconditioner { get; init; }
-    /// <summary>Torch intra-op threads during the sweep (restored afterwards); 0 leaves the process setting.</summary>
-    public int Threads { get; init; }
+    /// <summary>
+    /// Torch intra-op threads during the sweep (restored afterwards); 0 leaves the process setting. Default 1: the sweep
+    /// is many small tensor ops, and on the 2-core benchmark machine, shared with other jobs, 2 OpenMP threads took 42 s of
+    /// CPU where 1 thread took 4 s (the threads spin while waiting for each other). A fixed count also keeps the numbers
+    /// identical across machines.
+    /// </summary>
+    public int Threads { get; init; } = 1;
     /// <summary>Optional explicit fold (0..Folds-1) of every question, e.g. to compare with another tool on the same split.</summary>
     public IReadOnlyList<int>? FoldAssignment { get; init; }
 
