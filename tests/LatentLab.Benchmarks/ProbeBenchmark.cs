@@ -17,6 +17,7 @@ namespace LatentLab.Benchmarks;
 public static class ProbeBenchmark
 {
     static int _threads = 1;
+    static string[] args0 = [];
 
     public static int Run(string[] args)
     {
@@ -30,7 +31,7 @@ public static class ProbeBenchmark
         switch (args[0])
         {
             case "generate": Generate(dir, Int(args, "--n", 500), Int(args, "--layers", 8), Int(args, "--positions", 32), Int(args, "--dim", 256), Int(args, "--seed", 0), Int(args, "--classes", 2)); return 0;
-            case "sweep": Sweep(dir, Int(args, "--repeat", 3), !args.Contains("--no-control")); return 0;
+            case "sweep": args0 = args; Sweep(dir, Int(args, "--repeat", 3), !args.Contains("--no-control")); return 0;
             case "cot": Cot(args.Contains("--tiny")); return 0;
             case "charts": Charts(dir); return 0;
             case "micro": Micro(); return 0;
@@ -94,6 +95,7 @@ public static class ProbeBenchmark
         using var set = ActivationSet.Load(Path.Combine(dir, "acts.npy"), Path.Combine(dir, "labels.npy"));
         var folds = LabelFile.ReadColumn(Path.Combine(dir, "folds.npy"), "fold").Select(int.Parse).ToArray();
         var options = new ProbeSweepOptions { FoldAssignment = folds, Folds = folds.Max() + 1, Control = control, Threads = _threads,
+            MaxBatchBytes = (long)(Double(args0, "--batch-mb", 128) * (1 << 20)),
             Preconditioner = Environment.GetEnvironmentVariable("PRECOND") == "1" };
         Console.WriteLine($"{set}");
         var times = new List<double>();
