@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Packs extension/LatentLab and extension/LatentLab.Interactive into nuget/feed/ with a fresh version.
+#
+#   nuget/pack.sh            -> version 0.1.0-dev.<UTC yyyyMMddHHmmss>
+#   nuget/pack.sh 0.2.0      -> that version (must not be in the NuGet cache yet, or hosts load the old copy)
+#
+# Notebook hosts cache packages by version (~/.nuget/packages, ~/.packagemanagement), so every pack gets a
+# new version. The LAST line printed is the version, for scripts: VERSION=$(nuget/pack.sh | tail -n 1).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+feed="$here/feed"
+version="${1:-0.1.0-dev.$(date -u +%Y%m%d%H%M%S)}"
+
+mkdir -p "$feed"
+for project in LatentLab LatentLab.Interactive; do
+  echo "Packing $project $version into $feed" >&2
+  dotnet pack "$root/extension/$project/$project.csproj" \
+    --configuration Release \
+    --output "$feed" \
+    --nologo \
+    -p:Version="$version" \
+    -p:ContinuousIntegrationBuild=true >&2
+done
+
+for id in LatentLab LatentLab.Interactive; do
+  if [ ! -f "$feed/$id.$version.nupkg" ]; then
+    echo "pack.sh: $feed/$id.$version.nupkg was not produced" >&2
+    exit 1
+  fi
+done
+echo "$version"
