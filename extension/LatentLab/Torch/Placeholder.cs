@@ -1,2 +1,0 @@
-namespace LatentLab.Torch;
-internal static class Placeholder { }

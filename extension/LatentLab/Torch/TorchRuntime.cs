@@ -1,0 +1,160 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace LatentLab.Torch;
+
+/// <summary>
+/// The one door to TorchSharp: makes its native libraries load on this system (see <see cref="NativeCompatibility"/>),
+/// chooses devices, seeds. Every LatentLab entry point that touches torch calls <see cref="EnsureInitialized"/> first.
+/// </summary>
+public static class TorchRuntime
+{
+    static readonly object Gate = new();
+    static bool _initialized;
+    static TorchSetupException? _failure;
+
+    /// <summary>What was done to load the natives (for the help card), e.g. "patched copy in ~/.cache/latentlab/natives/…".</summary>
+    public static string NativeStatus { get; private set; } = "not initialised";
+
+    /// <summary>
+    /// Loads TorchSharp's natives once per process. Throws <see cref="TorchSetupException"/> with a message that names the
+    /// missing library version and the fix when that is impossible; the same message on every later call.
+    /// </summary>
+    public static void EnsureInitialized()
+    {
+        lock (Gate)
+        {
+            if (_initialized) return;
+            if (_failure is not null) throw new TorchSetupException(_failure.Message, _failure);
+            try
+            {
+                PrepareNatives();
+                InitializeCpuBackend();
+                _initialized = true;
+            }
+            catch (TorchSetupException e)
+            {
+                _failure = e;
+                throw;
+            }
+            catch (Exception e)
+            {
+                var root = e is TypeInitializationException { InnerException: { } inner } ? inner : e;
+                _failure = new TorchSetupException(
+                    "TorchSharp's native libraries failed to load: " + FirstLine(root.Message) +
+                    " If a TorchSharp call ran before LatentLab was loaded, restart the kernel and load LatentLab first; " +
+                    "otherwise check that the TorchSharp-cpu package (libtorch-cpu-linux-x64) restored completely.", e);
+                throw _failure;
+            }
+        }
+    }
+
+    static void PrepareNatives()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            NativeStatus = "loaded by TorchSharp (no fix needed on this platform)";
+            return;
+        }
+        var lib = NativeLocator.FindLibTorchSharp();
+        var stdcxx = NativeLocator.FindSystemLibStdCxx();
+        if (lib is null || stdcxx is null)
+        {
+            NativeStatus = "loaded by TorchSharp (native library or libstdc++ not found to inspect)";
+            return;
+        }
+        var assessment = NativeCompatibility.Assess(ElfImage.Read(lib), ElfImage.Read(stdcxx));
+        switch (assessment.Fix)
+        {
+            case NativeFix.None:
+                NativeStatus = $"loaded by TorchSharp (system libstdc++ provides every needed version, up to {assessment.NewestSystemVersion})";
+                return;
+            case NativeFix.Impossible:
+                throw new TorchSetupException(assessment.Explain());
+        }
+        var libtorch = NativeLocator.FindLibTorchDirectory(lib) ?? throw new TorchSetupException(
+            $"TorchSharp's native library '{lib}' was found but not the libtorch libraries (libtorch_cpu.so) it needs. " +
+            "Reference the TorchSharp-cpu package (it brings libtorch-cpu-linux-x64), or set LATENTLAB_LIBTORCH_DIR to a folder holding libtorch_cpu.so.");
+        var folder = PatchedNatives.Prepare(lib, libtorch, assessment.MissingVersions);
+        var handle = NativeLibrary.Load(Path.Combine(folder, NativeLocator.LibTorchSharpFile));
+        try
+        {
+            NativeLibrary.SetDllImportResolver(typeof(torch).Assembly,
+                (name, _, _) => name == "LibTorchSharp" ? handle : IntPtr.Zero);
+        }
+        catch (InvalidOperationException)
+        {
+            // TorchSharp (or the host) set its own resolver; the preloaded library is still found by its soname.
+        }
+        NativeStatus = $"patched copy (weak {string.Join(", ", assessment.MissingVersions)}; system libstdc++ stops at " +
+                       $"{assessment.NewestSystemVersion}) in {folder}";
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void InitializeCpuBackend() => torch.InitializeDeviceType(DeviceType.CPU);
+
+    /// <summary>
+    /// Parses a user's device option: <c>auto</c> (CUDA when available, else CPU), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.
+    /// Throws <see cref="ArgumentException"/> naming the option and the fix for an unknown value or a missing GPU.
+    /// </summary>
+    public static torch.Device ResolveDevice(string? spec)
+    {
+        EnsureInitialized();
+        var s = (spec ?? "auto").Trim().ToLowerInvariant();
+        if (s is "" or "auto") return CudaAvailable() ? torch.CUDA : torch.CPU;
+        if (s == "cpu") return torch.CPU;
+        if (s == "cuda" || s.StartsWith("cuda:", StringComparison.Ordinal))
+        {
+            int index = 0;
+            if (s.Length > 5 && (!int.TryParse(s[5..], out index) || index < 0))
+                throw new ArgumentException($"--device '{spec}' is not a valid CUDA device: use cuda or cuda:N with N = 0, 1, ...");
+            if (!CudaAvailable())
+                throw new ArgumentException(
+                    $"--device {spec} was asked for, but no CUDA device is available here (this TorchSharp build or machine has no GPU support). " +
+                    "Use --device cpu (or auto, which picks CUDA when there is one); for a GPU, reference TorchSharp-cuda-linux on a machine with an NVIDIA driver.");
+            int count = torch.cuda.device_count();
+            if (index >= count)
+                throw new ArgumentException($"--device {spec}: there are only {count} CUDA device(s) (cuda:0 to cuda:{count - 1}).");
+            return new torch.Device(DeviceType.CUDA, index);
+        }
+        throw new ArgumentException($"--device '{spec}' is not known: use auto, cpu, cuda or cuda:N.");
+    }
+
+    /// <summary>True when a CUDA device can be used.</summary>
+    public static bool CudaAvailable()
+    {
+        EnsureInitialized();
+        try { return torch.cuda.is_available(); }
+        catch (Exception) { return false; }
+    }
+
+    /// <summary>Seeds every torch generator (CPU and all CUDA devices): same seed, same device, same numbers.</summary>
+    public static void Seed(long seed)
+    {
+        EnsureInitialized();
+        torch.manual_seed(seed);
+    }
+
+    /// <summary>Versions and compute resources, for help cards and checkpoint metadata.</summary>
+    public static RuntimeInfo Describe()
+    {
+        EnsureInitialized();
+        var torchSharp = typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown";
+        bool cuda = CudaAvailable();
+        return new RuntimeInfo(
+            LatentLab: NativeLocator.LatentLabVersion,
+            TorchSharp: torchSharp,
+            LibTorch: torch.__version__,
+            CudaAvailable: cuda,
+            CudaDeviceCount: cuda ? torch.cuda.device_count() : 0,
+            Threads: torch.get_num_threads(),
+            NativeStatus: NativeStatus);
+    }
+
+    static string FirstLine(string s)
+    {
+        var line = s.Split('\n')[0].Trim();
+        return line.EndsWith('.') ? line : line + ".";
+    }
+}

@@ -1,0 +1,56 @@
+using LatentLab.Torch;
+using TorchSharp;
+
+namespace LatentLab.Tests.Torch;
+
+public class TorchRuntimeTests
+{
+    [Fact]
+    public void EnsureInitialized_MakesTorchUsable_AndSaysWhatItDid()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var t = torch.arange(1, 5, dtype: torch.float32, device: torch.CPU);
+        Assert.Equal(10f, t.sum().item<float>());
+
+        var stdcxx = ElfImage.Read(NativeLocator.FindSystemLibStdCxx()!);
+        var expected = NativeCompatibility.Assess(ElfImage.Read(NativeLocator.FindLibTorchSharp()!), stdcxx).Fix;
+        Assert.StartsWith(expected == NativeFix.WeakenMissingVersions ? "patched copy" : "loaded by TorchSharp", TorchRuntime.NativeStatus);
+    }
+
+    [Fact]
+    public void ResolveDevice_AcceptsCpuAndAuto_AndRejectsUnknownValues()
+    {
+        Assert.Equal(DeviceType.CPU, TorchRuntime.ResolveDevice("cpu").type);
+        Assert.Equal(TorchRuntime.CudaAvailable() ? DeviceType.CUDA : DeviceType.CPU, TorchRuntime.ResolveDevice("auto").type);
+        var e = Assert.Throws<ArgumentException>(() => TorchRuntime.ResolveDevice("tpu"));
+        Assert.Contains("auto, cpu, cuda", e.Message);
+    }
+
+    [Fact]
+    public void ResolveDevice_Cuda_WithoutGpu_FailsWithAClearMessage()
+    {
+        if (TorchRuntime.CudaAvailable()) return; // the message is only for machines without CUDA
+        var e = Assert.Throws<ArgumentException>(() => TorchRuntime.ResolveDevice("cuda"));
+        Assert.Contains("no CUDA device", e.Message);
+        Assert.Contains("--device cpu", e.Message);
+    }
+
+    [Fact]
+    public void Seed_SameSeed_SameNumbers()
+    {
+        TorchRuntime.Seed(7);
+        using var a = torch.rand(5);
+        TorchRuntime.Seed(7);
+        using var b = torch.rand(5);
+        Assert.Equal(a.data<float>().ToArray(), b.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Describe_ReportsVersionsAndThreads()
+    {
+        var info = TorchRuntime.Describe();
+        Assert.StartsWith("2.", info.LibTorch);
+        Assert.StartsWith("0.", info.TorchSharp);
+        Assert.True(info.Threads >= 1);
+    }
+}
