@@ -1,0 +1,33 @@
+namespace LatentLab.Hosts.Tests.Infrastructure;
+
+/// <summary>
+/// The LatentLab.Interactive version the hosts load: the pack named by LATENTLAB_PACKAGE_VERSION (tests/run-all.sh
+/// packs once for every test project), or else a fresh `nuget/pack.sh` run, once per test process.
+/// A fresh version each time is what keeps hosts from loading a stale copy out of their caches.
+/// </summary>
+public static class FreshPackage
+{
+    private static readonly Lazy<Task<string>> Pack = new(PackAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    public static Task<string> VersionAsync() => Pack.Value;
+
+    private static async Task<string> PackAsync()
+    {
+        var given = Environment.GetEnvironmentVariable("LATENTLAB_PACKAGE_VERSION");
+        if (!string.IsNullOrWhiteSpace(given)
+            && File.Exists(Path.Combine(RepoLayout.Feed, $"LatentLab.Interactive.{given}.nupkg"))
+            && File.Exists(Path.Combine(RepoLayout.Feed, "use-latentlab.dib")))
+        {
+            return given;
+        }
+
+        var result = await ProcessRunner.RunAsync(
+            "bash", [Path.Combine(RepoLayout.Root, "nuget", "pack.sh")], RepoLayout.Root, TimeSpan.FromMinutes(10));
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException("nuget/pack.sh failed:\n" + result.Describe());
+        }
+
+        return result.StandardOutput.TrimEnd().Split('\n')[^1].Trim();
+    }
+}
