@@ -6,8 +6,8 @@
 #   bash tests/run-notebook.sh                      # the main walkthrough
 #   bash tests/run-notebook.sh 00-getting-started   # any notebook in notebooks/ (name with or without .ipynb)
 #
-# Needs: the .NET 10 SDK, and Jupyter's nbconvert (Debian: apt-get install jupyter-notebook python3-nbconvert
-# jupyter-nbconvert; .ci/run installs them). Packs a fresh LatentLab into nuget/feed unless
+# Needs: the .NET 10 SDK, and Jupyter's nbconvert (on Debian/Ubuntu tests/install-prerequisites.sh installs
+# jupyter-notebook python3-nbconvert jupyter-nbconvert if they are missing, as root or with sudo). Packs a fresh LatentLab into nuget/feed unless
 # LATENTLAB_PACKAGE_VERSION names a pack that is already in the feed. A cell tagged `raises-exception` may fail
 # (that is how a notebook shows a bad input on purpose); any other failing cell fails this script.
 set -euo pipefail
@@ -25,6 +25,7 @@ if [ ! -f "$notebook" ]; then
   exit 1
 fi
 
+bash "$root/tests/install-prerequisites.sh"
 jupyter=/usr/bin/jupyter
 command -v "$jupyter" >/dev/null 2>&1 || jupyter="$(command -v jupyter || true)"
 if [ -z "$jupyter" ] || ! "$jupyter" nbconvert --version >/dev/null 2>&1; then
