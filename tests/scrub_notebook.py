@@ -3,9 +3,9 @@
 
     python3 tests/scrub_notebook.py artifacts/00-getting-started.ipynb [more.ipynb ...]
 
-Replaces, in every output and metadata string: the repository's absolute path with <repo>, the home
-directory with ~, temporary paths with <tmp>, this machine's host name with <host>, and IP addresses
-(other than loopback) with <ip>. Drops per-cell execution timestamps that dotnet-repl records.
+Replaces, in every output and metadata string: the repository's absolute path with [repo], the home
+directory with ~, temporary paths with [tmp], this machine's host name with [host], and IP addresses
+(other than loopback) with [ip]. Drops per-cell execution timestamps that dotnet-repl records.
 The checks that nothing machine-specific is left live in tests/LatentLab.Hosts.Tests (NotebookHygieneTests).
 """
 import json
@@ -50,17 +50,17 @@ LOCAL_ADDRESSES = local_addresses()
 
 
 def scrub_text(text):
-    for path, name in sorted(((ROOT, "<repo>"), (HOME, "~")), key=lambda p: -len(p[0])):
+    for path, name in sorted(((ROOT, "[repo]"), (HOME, "~")), key=lambda p: -len(p[0])):
         if path and path != "/":
             text = text.replace(path, name)
-    text = TEMP.sub("<tmp>", text)
+    text = TEMP.sub("[tmp]", text)
     host = socket.gethostname()
     if host and len(host) >= 4:
-        text = re.sub(r"(?<![\w-])" + re.escape(host) + r"(?![\w-])", "<host>", text)
+        text = re.sub(r"(?<![\w-])" + re.escape(host) + r"(?![\w-])", "[host]", text)
     for address in LOCAL_ADDRESSES:
-        text = re.sub(r"(?<![\w.:])" + re.escape(address) + r"(?![\w.:])", "<ip>", text)
-    text = IPV4.sub(lambda m: m.group(0) if m.group(0) in LOOPBACK or not looks_like_ipv4(m.group(0)) else "<ip>", text)
-    text = IPV6.sub(lambda m: m.group(0) if m.group(0) in LOOPBACK else "<ip>", text)
+        text = re.sub(r"(?<![\w.:])" + re.escape(address) + r"(?![\w.:])", "[ip]", text)
+    text = IPV4.sub(lambda m: m.group(0) if m.group(0) in LOOPBACK or not looks_like_ipv4(m.group(0)) else "[ip]", text)
+    text = IPV6.sub(lambda m: m.group(0) if m.group(0) in LOOPBACK else "[ip]", text)
     return text
 
 

@@ -71,7 +71,7 @@ public sealed class NotebookHygieneTests
         var text = File.ReadAllText(path);
         Assert.Empty(MachineSpecifics.Find(text));
         Assert.Equal(source, scrubbed.Cells[0].Source);
-        Assert.Contains("<repo>/nuget/feed", scrubbed.Cells[0].Outputs[0].Text);
+        Assert.Contains("[repo]/nuget/feed", scrubbed.Cells[0].Outputs[0].Text);
         Assert.Contains("~/.nuget/packages/latentlab.interactive", scrubbed.Cells[0].Outputs[0].Text);
         Assert.Contains("TorchSharp 0.107.0.0, started 23:44:59", scrubbed.Cells[0].Outputs[0].Text);
     }
