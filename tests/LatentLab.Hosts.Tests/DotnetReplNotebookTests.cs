@@ -67,7 +67,7 @@ public sealed class DotnetReplNotebookTests(ITestOutputHelper output)
         foreach (var cell in cells)
         {
             var metadata = cell?["metadata"];
-            if (DateTimeOffset.TryParse(metadata?["dotnet_repl_cellExecutionStartTime"]?.ToString(), out var start)
+            if (cell?["cell_type"]?.ToString() == "code" && DateTimeOffset.TryParse(metadata?["dotnet_repl_cellExecutionStartTime"]?.ToString(), out var start)
                 && DateTimeOffset.TryParse(metadata?["dotnet_repl_cellExecutionEndTime"]?.ToString(), out var end))
             {
                 var source = cell!["source"] is JsonArray a ? string.Concat(a.Select(l => l?.ToString())) : cell["source"]?.ToString() ?? "";
