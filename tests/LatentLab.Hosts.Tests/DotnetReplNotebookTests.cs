@@ -55,7 +55,11 @@ public sealed class DotnetReplNotebookTests(ITestOutputHelper output)
             Assert.Contains(NotebookDocument.Load(source).CodeCells, c => c.ExpectsError);
         }
 
-        var leaks = MachineSpecifics.Find(File.ReadAllText(executed));
+        // The notebook loaded this run's pack, not a copy some host had cached.
+        var text = File.ReadAllText(executed);
+        Assert.Contains($"LatentLab.Interactive, {version}", text);
+
+        var leaks = MachineSpecifics.Find(text);
         Assert.True(leaks.Count == 0, $"{executed} still holds machine-specific text after scrubbing:\n" + string.Join("\n", leaks));
     }
 

@@ -38,6 +38,7 @@ public sealed class JupyterNotebookTests(ITestOutputHelper output)
             var leaks = MachineSpecifics.Find(text);
             Assert.True(leaks.Count == 0, $"{file} holds machine-specific text:\n" + string.Join("\n", leaks));
             Assert.DoesNotContain("cdn.plot.ly", text, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains($"LatentLab.Interactive, {version}", text);
         }
 
         var png = Path.Combine(RepoLayout.Artifacts, Notebook + ".png");

@@ -37,10 +37,10 @@ public sealed class NuGetLoadTests(ITestOutputHelper output)
         Assert.Equal(Path.Combine(package.PackageRoot, "interactive-extensions", "dotnet", "LatentLab.Interactive.dll"), file);
         Assert.DoesNotContain(Path.Combine("extension", "LatentLab.Interactive", "bin"), extension.Assembly.Location);
 
-        // Loading shows a card that names LatentLab.
+        // Loading shows a card that names LatentLab and the version just packed (not a stale copy).
         var card = Text(load);
         output.WriteLine(card);
-        Assert.Contains("LatentLab", card);
+        Assert.Contains($"LatentLab {version}", card);
 
         var help = await kernel.SendAsync(new SubmitCode("#!latentlab"));
         AssertSucceeded(help);
