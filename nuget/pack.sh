@@ -18,8 +18,8 @@ feed="$here/feed"
 version="${1:-0.1.0-dev.$(date -u +%Y%m%d%H%M%S)}"
 
 mkdir -p "$feed"
-# Older packs are of no use to anyone (hosts already hold them in their caches); keep the feed small.
-find "$feed" -maxdepth 1 -name 'LatentLab*.nupkg' -delete
+# Packs older than a day are of no use (hosts hold them in their caches); keep the feed small.
+find "$feed" -maxdepth 1 -name 'LatentLab*.nupkg' -mmin +1440 -delete
 for project in LatentLab LatentLab.Interactive; do
   echo "Packing $project $version into $feed" >&2
   dotnet pack "$root/extension/$project/$project.csproj" \
