@@ -5,7 +5,9 @@
 
 Replaces, in every output and metadata string: the repository's absolute path with [repo], the home
 directory with ~, temporary paths with [tmp], this machine's host name with [host], and IP addresses
-(other than loopback) with [ip]. Drops per-cell execution timestamps that dotnet-repl records.
+(other than loopback) with [ip]. Drops per-cell execution timestamps that dotnet-repl records, and the Jupyter .NET
+kernel's start-up script (it probes the live kernel's local HTTP port and loads require.js from a CDN: dead weight
+in a saved notebook or a static export).
 The checks that nothing machine-specific is left live in tests/LatentLab.Hosts.Tests (NotebookHygieneTests).
 """
 import json
@@ -64,6 +66,12 @@ def scrub_text(text):
     return text
 
 
+def is_kernel_bootstrap(output):
+    html = output.get("data", {}).get("text/html", "")
+    html = "".join(html) if isinstance(html, list) else html
+    return "probeAddresses(" in html and "loadDotnetInteractiveApi" in html
+
+
 def scrub(value):
     if isinstance(value, str):
         return scrub_text(value)
@@ -83,7 +91,7 @@ def main(paths):
         for cell in notebook.get("cells", []):
             # Only what a host wrote: outputs and metadata. The sources are the author's text.
             if "outputs" in cell:
-                cell["outputs"] = scrub(cell["outputs"])
+                cell["outputs"] = scrub([o for o in cell["outputs"] if not is_kernel_bootstrap(o)])
             cell["metadata"] = scrub(cell.get("metadata", {}))
         notebook["metadata"] = scrub(notebook.get("metadata", {}))
         with open(path, "w", encoding="utf-8") as f:

@@ -41,6 +41,10 @@ public sealed class JupyterNotebookTests(ITestOutputHelper output)
             Assert.Contains($"LatentLab.Interactive, {version}", text);
         }
 
+        var executedText = File.ReadAllText(executed);
+        Assert.DoesNotContain("probeAddresses(", executedText); // the kernel's start-up script, removed by the scrubber
+        Assert.DoesNotContain("cdnjs.cloudflare.com", executedText);
+
         var png = Path.Combine(RepoLayout.Artifacts, Notebook + ".png");
         await Chromium.ScreenshotAsync(html, png, 1200, 9000);
         var drawn = PlotlyTracePixels(png);

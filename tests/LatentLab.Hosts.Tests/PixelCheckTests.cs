@@ -31,14 +31,33 @@ public sealed class PixelCheckTests
         Assert.Equal(new ColoredPixels(5000, 50, 100), pixels);
     }
 
-    private static async Task<ColoredPixels> PixelsOfAsync(string name, string svgBody, int tolerance = 40)
+    [Fact]
+    public async Task Screenshots_AreTakenOffline_AScriptFromACdnNeverRuns()
+    {
+        // If plotly.js loaded from its CDN, the page would paint a 100 x 50 block in the trace colour. On a machine
+        // with internet access this fails unless Chromium's network is really cut (host-resolver rules, dead proxy);
+        // on one without, it holds anyway and the chart tests are offline by construction.
+        var pixels = await PixelsOfAsync(
+            "cdn-script",
+            "",
+            tolerance: 0,
+            head: """
+                <script src="https://cdn.plot.ly/plotly-2.35.2.min.js"></script>
+                <script>window.addEventListener("load", () => { if (window.Plotly) document.getElementById("probe").style.display = "block"; });</script>
+                """,
+            after: """<div id="probe" style="display:none;width:100px;height:50px;background:#1f77b4"></div>""");
+
+        Assert.Equal(0, pixels.Count);
+    }
+
+    private static async Task<ColoredPixels> PixelsOfAsync(string name, string svgBody, int tolerance = 40, string head = "", string after = "")
     {
         var directory = Path.Combine(RepoLayout.Artifacts, "pixel-check");
         Directory.CreateDirectory(directory);
         var html = Path.Combine(directory, name + ".html");
         File.WriteAllText(html, $"""
-            <!DOCTYPE html><html><body style="margin:0;background:#fff">
-            <svg width="800" height="400" xmlns="http://www.w3.org/2000/svg" shape-rendering="crispEdges">{svgBody}</svg>
+            <!DOCTYPE html><html><head>{head}</head><body style="margin:0;background:#fff">
+            <svg width="800" height="400" xmlns="http://www.w3.org/2000/svg" shape-rendering="crispEdges">{svgBody}</svg>{after}
             </body></html>
             """);
         var png = Path.ChangeExtension(html, ".png");

@@ -1,6 +1,9 @@
 namespace LatentLab.Hosts.Tests.Infrastructure;
 
-/// <summary>Headless Chromium screenshots of local pages, with no network and a throw-away profile.</summary>
+/// <summary>
+/// Headless Chromium screenshots of local pages with a throw-away profile and no network: every host name fails to
+/// resolve and every http(s) request goes to a dead proxy, so a page draws only from what is inside it.
+/// </summary>
 public static class Chromium
 {
     private static readonly string[] Candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
@@ -22,6 +25,7 @@ public static class Chromium
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--hide-scrollbars", "--virtual-time-budget=10000",
+                    "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
                     $"--user-data-dir={profile.FullName}",
                     $"--screenshot={pngPath}",
                     $"--window-size={width},{height}",
