@@ -49,10 +49,16 @@ public sealed class EchoTestCommand : LatentLabCommand
         {
             var progress = LiveDisplay<int>.Start(ctx, cmd, new HtmlFragment("<b>starting</b>", "starting"),
                 step => new HtmlFragment($"<b>step {step}</b>", $"step {step}"), TimeSpan.FromMilliseconds(cmd.IntervalMs));
-            await Task.Run(() =>
+            // Report from a thread that does not carry the kernel's ambient context, as a library's worker thread may.
+            Task work;
+            using (ExecutionContext.SuppressFlow())
             {
-                for (int step = 1; step <= cmd.Steps; step++) progress.Report(step);
-            }, ctx.CancellationToken);
+                work = Task.Run(() =>
+                {
+                    for (int step = 1; step <= cmd.Steps; step++) progress.Report(step);
+                });
+            }
+            await work;
             progress.Complete();
         }
         if (cmd.Wait)
