@@ -10,7 +10,7 @@ namespace LatentLab.Benchmarks;
 /// Probe-sweep benchmarks (printed figures, not CI):
 /// Every command takes --threads N (torch threads inside the runs; default 1, the library default).
 ///   probes generate DIR [--n 500 --layers 8 --positions 32 --dim 256 --seed 0]  planted-signal .npy files + folds.npy
-///   probes sweep DIR [--repeat 3] [--no-control]                                time the sweep on DIR, write DIR/latentlab.csv
+///   probes sweep DIR [--repeat 3] [--no-control] [--batch-mb 128]                time the sweep on DIR, write DIR/latentlab*.csv (PRECOND=1: preconditioned solver)
 ///   probes large DIR [--gb 3] [--layers 4]                                       a multi-GB float16 file; sweep it memory-mapped; peak RSS
 /// Compare with scikit-learn: /usr/bin/python3 tests/LatentLab.Benchmarks/probe_sklearn.py DIR
 /// </summary>
@@ -210,7 +210,6 @@ public static class ProbeBenchmark
             for (int i = 0; i < 50; i++) f().Dispose();
             Console.WriteLine($"{name}: {sw.Elapsed.TotalMilliseconds / 50:F3} ms");
         }
-        if (Environment.GetEnvironmentVariable("THREADS") is { } th) TorchSharp.torch.set_num_threads(int.Parse(th));
         T("x.bmm(w)", () => x.bmm(w));
         T("xt.bmm(g) (transposed view)", () => xt.bmm(g));
         T("xtc.bmm(g) (contiguous)", () => xtc.bmm(g));

@@ -33,7 +33,6 @@ public static class BatchedLogisticRegression
         int maxIterations, double tolerance, CancellationToken ct, Tensor? bound = null, int history = 10)
     {
         bool debug = Environment.GetEnvironmentVariable("LATENTLAB_DEBUG") == "1";
-        if (Environment.GetEnvironmentVariable("LBFGS_M") is { } mm) history = int.Parse(mm);
         long P = x.shape[0], N = x.shape[1], D1 = x.shape[2], Q = weights.shape[2];
         int K = classes == 2 ? 1 : classes;
         var device = x.device;

@@ -151,9 +151,6 @@ public static class ProbeSweep
         Tensor weights, Tensor testMask, Tensor labelQ, int classes, int F, int Q, ProbeSweepOptions o, Device device, CancellationToken ct)
     {
         int d = set.Dim;
-        bool debug = Environment.GetEnvironmentVariable("LATENTLAB_DEBUG") == "1";
-        void Mem(string where) { if (debug) Console.Error.WriteLine($"  [{where}] {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS"))} {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM"))}"); }
-        Mem("start");
         int pc = columns.Labels.Count;
         var xa = empty([group.Length * pc, set.Count, d + 1], float32, device);     // (G*Pc, N, D+1): standardised features, ones last
         for (int gi = 0; gi < group.Length; gi++)
@@ -171,7 +168,6 @@ public static class ProbeSweep
                 slot[TensorIndex.Ellipsis, TensorIndex.Slice(0, d)].copy_(cols);
             }
         }
-        Mem("read");
         var x = xa[TensorIndex.Ellipsis, TensorIndex.Slice(0, d)];                    // view (Pc, N, D)
         var valid = validG.unsqueeze(-1);                                            // (G*Pc, N, 1)
         var count = valid.sum(1, keepdim: true).clamp_min(1);                        // (Pc, 1, 1)
@@ -212,7 +208,6 @@ public static class ProbeSweep
         var penQ = penF.index_select(1, tensor(Enumerable.Range(0, Q).Select(q => (long)(q % F)).ToArray(), device: device)); // (Pc, Q, D)
         var penalty = cat([penQ.transpose(1, 2), zeros([penQ.shape[0], 1, Q], float32, device)], 1); // (Pc, D+1, Q)
 
-        Mem("standardised");
         Tensor? bound = null;
         if (o.Preconditioner)
         {
@@ -225,7 +220,6 @@ public static class ProbeSweep
             bound.add_(diag_embed(diag));
         }
         var fit = BatchedLogisticRegression.Solve(xa, weights, labelQ, penalty, classes, 1.0 / o.C, o.MaxIterations, o.Tolerance, ct, bound);
-        Mem("solved");
         int K = classes == 2 ? 1 : classes;
         var z = xa.bmm(fit.Theta.reshape(xa.shape[0], d + 1, Q * K)).reshape(xa.shape[0], xa.shape[1], Q, K); // (Pc, N, Q, K)
         var pred = K == 1 ? (z.squeeze(-1) > 0).to(int64) : z.argmax(-1);          // (Pc, N, Q)
