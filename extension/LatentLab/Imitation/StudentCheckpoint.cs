@@ -27,7 +27,8 @@ public static class StudentCheckpoint
     public static void Write(string path, CheckpointMetadata metadata, byte[] weights) =>
         WriteRaw(path, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(metadata, Json)), weights, metadata.Format);
 
-    internal static void WriteRaw(string path, byte[] json, byte[] weights, int format)
+    /// <summary>Low-level writer (metadata JSON bytes as given); Save uses <see cref="Write"/>. Public for tools and tests.</summary>
+    public static void WriteRaw(string path, byte[] json, byte[] weights, int format)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("Give a file path to save the checkpoint to.", nameof(path));
         var full = Path.GetFullPath(path);
