@@ -1,0 +1,97 @@
+using LatentLab.Bandits;
+
+namespace LatentLab.Imitation;
+
+/// <summary>
+/// Every knob of student training, with its default. Mirrors `#!bandit-train` (see DESIGN.md).
+/// </summary>
+public sealed record BanditTrainingOptions
+{
+    /// <summary>K, the number of arms (>= 2).</summary>
+    public int Arms { get; init; } = 5;
+
+    /// <summary>Episode length in training: the student never sees a step past it.</summary>
+    public int TrainHorizon { get; init; } = 50;
+
+    /// <summary>ucb1 (default) or thompson.</summary>
+    public TeacherKind Teacher { get; init; } = TeacherKind.Ucb1;
+
+    /// <summary>LSTM hidden size.</summary>
+    public int Hidden { get; init; } = 64;
+
+    /// <summary>Stacked LSTM layers.</summary>
+    public int Layers { get; init; } = 1;
+
+    /// <summary>Gradient steps; each step draws <see cref="Batch"/> fresh bandits.</summary>
+    public int Steps { get; init; } = 1500;
+
+    /// <summary>Episodes per gradient step.</summary>
+    public int Batch { get; init; } = 256;
+
+    /// <summary>Adam learning rate (cosine-decayed to 10% of it by the last step).</summary>
+    public double LearningRate { get; init; } = 3e-3;
+
+    /// <summary>DAgger: the student acts (mixed with the teacher, see <see cref="TeacherMixSteps"/>) and the teacher labels the
+    /// states the student visits. False = plain behaviour cloning (the teacher always acts).</summary>
+    public bool Dagger { get; init; } = true;
+
+    /// <summary>DAgger mixing schedule: the probability that the teacher (not the student) acts at a step falls linearly
+    /// from 1 to <see cref="TeacherMixFinal"/> over this fraction of the steps, then stays there.</summary>
+    public double TeacherMixSteps { get; init; } = 0.3;
+
+    /// <summary>Final probability that the teacher acts under DAgger.</summary>
+    public double TeacherMixFinal { get; init; } = 0.0;
+
+    /// <summary>Student architecture (per-arm shared LSTM by default; Joint is the FACTS.md baseline).</summary>
+    public StudentArchitecture Architecture { get; init; } = StudentArchitecture.PerArm;
+
+    /// <summary>Joint architecture only: also feed t/H (the FACTS.md baseline input that goes out of range after H).</summary>
+    public bool TimeInput { get; init; }
+
+    /// <summary>Bernoulli (default) or Gaussian arms; means ~ U(0,1) per episode.</summary>
+    public RewardKind Reward { get; init; } = RewardKind.Bernoulli;
+
+    /// <summary>Standard deviation of Gaussian rewards.</summary>
+    public double NoiseStd { get; init; } = 1.0;
+
+    /// <summary>Posterior samples per arm used to turn a Thompson teacher into soft labels.</summary>
+    public int ThompsonLabelSamples { get; init; } = 16;
+
+    /// <summary>Global gradient-norm clip.</summary>
+    public double GradClip { get; init; } = 1.0;
+
+    /// <summary>Seed for weights, bandits and mixing coins.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Report progress every this many steps (and at the last one).</summary>
+    public int ProgressEvery { get; init; } = 10;
+
+    public BanditSpec Spec => new(Arms, Reward, null, NoiseStd);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the bad option and the fix.</summary>
+    public void Validate()
+    {
+        if (Arms < 2) throw new ArgumentException($"--arms must be at least 2 (got {Arms}).", nameof(Arms));
+        if (TrainHorizon < 1) throw new ArgumentException($"--train-horizon must be at least 1 (got {TrainHorizon}).", nameof(TrainHorizon));
+        if (Hidden < 1) throw new ArgumentException($"--hidden must be at least 1 (got {Hidden}).", nameof(Hidden));
+        if (Layers < 1) throw new ArgumentException($"--layers must be at least 1 (got {Layers}).", nameof(Layers));
+        if (Steps < 1) throw new ArgumentException($"--steps must be at least 1 (got {Steps}).", nameof(Steps));
+        if (Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {Batch}).", nameof(Batch));
+        if (!(LearningRate > 0 && double.IsFinite(LearningRate))) throw new ArgumentException($"--lr must be a positive number (got {LearningRate}).", nameof(LearningRate));
+        if (!(TeacherMixSteps >= 0 && TeacherMixSteps <= 1)) throw new ArgumentException($"TeacherMixSteps must lie in [0, 1] (got {TeacherMixSteps}).", nameof(TeacherMixSteps));
+        if (!(TeacherMixFinal >= 0 && TeacherMixFinal <= 1)) throw new ArgumentException($"TeacherMixFinal must lie in [0, 1] (got {TeacherMixFinal}).", nameof(TeacherMixFinal));
+        if (TimeInput && Architecture != StudentArchitecture.Joint) throw new ArgumentException("TimeInput (t/H) is only available with the Joint architecture.", nameof(TimeInput));
+        if (ThompsonLabelSamples < 1) throw new ArgumentException($"ThompsonLabelSamples must be at least 1 (got {ThompsonLabelSamples}).", nameof(ThompsonLabelSamples));
+        if (!(GradClip > 0)) throw new ArgumentException($"GradClip must be positive (got {GradClip}).", nameof(GradClip));
+        if (ProgressEvery < 1) throw new ArgumentException($"ProgressEvery must be at least 1 (got {ProgressEvery}).", nameof(ProgressEvery));
+        Spec.Validate();
+    }
+
+    /// <summary>Parses a teacher name: ucb1 (alias ucb) or thompson.</summary>
+    public static TeacherKind ParseTeacher(string name) => (name ?? "").Trim().ToLowerInvariant() switch
+    {
+        "ucb1" or "ucb" => TeacherKind.Ucb1,
+        "thompson" or "ts" => TeacherKind.Thompson,
+        _ => throw new ArgumentException($"Unknown teacher '{name}'. Valid teachers: ucb1, thompson.", nameof(name)),
+    };
+}

@@ -1,0 +1,122 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LatentLab.Imitation;
+
+/// <summary>
+/// The student: an LSTM fed the previous action and reward, and a linear head that scores the arms.
+/// PerArm: x (B, T, K, 2) = [arm k pulled at t-1, its reward] -> the same LSTM for every arm (B*K sequences)
+/// -> head -> one score per arm (B, T, K). Joint: x (B, T, K+1[+1]) = [one-hot a_{t-1}, r_{t-1}(, t/H)] -> LSTM -> (B, T, K).
+/// State dict names (lstm.*, head.*) are those of the PyTorch module
+/// <c>self.lstm = nn.LSTM(F, H, L, batch_first=True); self.head = nn.Linear(H, 1 or K)</c>.
+/// </summary>
+public sealed class StudentNetwork : nn.Module
+{
+    readonly LSTM lstm;
+    readonly Linear head;
+
+    public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon)
+        : base(nameof(StudentNetwork))
+    {
+        Architecture = architecture;
+        Arms = arms;
+        TimeInput = timeInput;
+        TrainHorizon = trainHorizon;
+        InputSize = architecture == StudentArchitecture.PerArm ? 2 : arms + 1 + (timeInput ? 1 : 0);
+        lstm = nn.LSTM(InputSize, hidden, layers, batchFirst: true);
+        head = nn.Linear(hidden, architecture == StudentArchitecture.PerArm ? 1 : arms);
+        RegisterComponents();
+    }
+
+    public StudentArchitecture Architecture { get; }
+    public int Arms { get; }
+    public bool TimeInput { get; }
+    public int TrainHorizon { get; }
+    public int InputSize { get; }
+
+    /// <summary>
+    /// Inputs for a whole sequence from the actions (B, T) int64 and rewards (B, T) float32 taken: step t sees the
+    /// action and reward of step t-1 (zeros at t = 0). Returns (B, T, K, 2) for PerArm, (B, T, F) for Joint.
+    /// </summary>
+    public Tensor EncodeSequence(Tensor actions, Tensor rewards)
+    {
+        using var scope = NewDisposeScope();
+        long b = actions.shape[0], t = actions.shape[1];
+        var onehot = nn.functional.one_hot(actions, Arms).to(float32);                         // (B, T, K)
+        var prevOnehot = nn.functional.pad(onehot, new long[] { 0, 0, 1, 0 })[.., ..(int)t];   // (B, T, K) shifted by one step
+        var prevReward = nn.functional.pad(rewards, new long[] { 1, 0 })[.., ..(int)t];        // (B, T)
+        Tensor x;
+        if (Architecture == StudentArchitecture.PerArm)
+            x = stack(new[] { prevOnehot, prevOnehot * prevReward.unsqueeze(-1) }, -1);        // (B, T, K, 2)
+        else
+        {
+            var parts = new List<Tensor> { prevOnehot, prevReward.unsqueeze(-1) };
+            if (TimeInput)
+                parts.Add((arange(t, dtype: float32, device: actions.device) / TrainHorizon).expand(b, t).unsqueeze(-1));
+            x = cat(parts, -1);                                                                 // (B, T, K+1[+1])
+        }
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Inputs for one step from the previous action (B,) int64 (ignored at step 0) and reward (B,) float32.
+    /// Returns (B, 1, K, 2) for PerArm, (B, 1, F) for Joint.
+    /// </summary>
+    public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, long batch, int step, Device device)
+    {
+        using var scope = NewDisposeScope();
+        Tensor onehot, reward;
+        if (previousActions is null || previousRewards is null || step == 0)
+        {
+            onehot = zeros(batch, Arms, dtype: float32, device: device);
+            reward = zeros(batch, dtype: float32, device: device);
+        }
+        else
+        {
+            onehot = nn.functional.one_hot(previousActions, Arms).to(float32);                 // (B, K)
+            reward = previousRewards;
+        }
+        Tensor x;
+        if (Architecture == StudentArchitecture.PerArm)
+            x = stack(new[] { onehot, onehot * reward.unsqueeze(-1) }, -1);                     // (B, K, 2)
+        else
+        {
+            var parts = new List<Tensor> { onehot, reward.unsqueeze(-1) };
+            if (TimeInput) parts.Add(full(batch, 1, (float)step / TrainHorizon, dtype: float32, device: device));
+            x = cat(parts, -1);                                                                  // (B, F)
+        }
+        return x.unsqueeze(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Scores for a whole sequence: inputs from <see cref="EncodeSequence"/> -> logits (B, T, K).</summary>
+    public Tensor Forward(Tensor inputs) => Run(inputs, null).Logits;
+
+    /// <summary>
+    /// Runs the LSTM from <paramref name="state"/> (null = zeros) over inputs (B, T, ...) and returns logits (B, T, K),
+    /// the new state (h, c), each (layers, B*K or B, hidden), and the top layer's hidden states (B, T, [K,] hidden).
+    /// </summary>
+    public (Tensor Logits, (Tensor H, Tensor C) State, Tensor Hidden) Run(Tensor inputs, (Tensor H, Tensor C)? state)
+    {
+        using var scope = NewDisposeScope();
+        long b = inputs.shape[0], t = inputs.shape[1];
+        Tensor logits, hidden;
+        (Tensor, Tensor, Tensor) result;
+        if (Architecture == StudentArchitecture.PerArm)
+        {
+            var perArm = inputs.permute(0, 2, 1, 3).reshape(b * Arms, t, InputSize);              // (B*K, T, 2)
+            result = lstm.call(perArm, state);
+            var h = result.Item1;                                                                 // (B*K, T, H)
+            hidden = h.reshape(b, Arms, t, -1).permute(0, 2, 1, 3);                               // (B, T, K, H)
+            logits = head.call(h).reshape(b, Arms, t).permute(0, 2, 1);                           // (B, T, K)
+        }
+        else
+        {
+            result = lstm.call(inputs, state);
+            hidden = result.Item1;                                                                // (B, T, H)
+            logits = head.call(hidden);                                                           // (B, T, K)
+        }
+        var newState = (result.Item2.MoveToOuterDisposeScope(), result.Item3.MoveToOuterDisposeScope());
+        return (logits.MoveToOuterDisposeScope(), newState, hidden.MoveToOuterDisposeScope());
+    }
+}

@@ -1,0 +1,39 @@
+using LatentLab.Bandits;
+using static TorchSharp.torch;
+
+namespace LatentLab.Imitation;
+
+/// <summary>
+/// What the teacher would do in a state (counts and sums of the arms pulled so far), as a soft label over arms.
+/// UCB1: uniform over its tied best arms (so a student is never punished for a tie UCB1 breaks arbitrarily);
+/// its own action is the lowest-index best arm. Thompson: the frequency with which each arm wins among S posterior
+/// draws; its action is the first draw's winner.
+/// </summary>
+public static class TeacherLabels
+{
+    /// <summary>Returns (labels (B, K) float32 summing to 1, teacher's action (B,) int64).</summary>
+    public static (Tensor Labels, Tensor Action) Compute(TeacherKind teacher, ArmStatistics stats, int step, BanditSpec spec,
+        int thompsonSamples, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        Tensor labels, action;
+        if (teacher == TeacherKind.Ucb1)
+        {
+            var index = Ucb1Policy.Index(stats.Counts, stats.Sums, step);                       // (B, K)
+            var best = TieBreaking.MaximumSet(index).to(float32);                               // (B, K)
+            labels = best / best.sum(-1, keepdim: true);
+            action = TieBreaking.FirstMaximum(index);
+        }
+        else
+        {
+            long b = stats.Counts.shape[0], k = stats.Counts.shape[1];
+            var counts = stats.Counts.unsqueeze(0).expand(thompsonSamples, b, k);               // (S, B, K)
+            var sums = stats.Sums.unsqueeze(0).expand(thompsonSamples, b, k);
+            var draws = ThompsonPolicy.Sample(counts, sums, spec.Reward, spec.NoiseStd, generator);   // (S, B, K)
+            var winners = draws.argmax(-1);                                                      // (S, B)
+            labels = nn.functional.one_hot(winners, k).to(float32).mean(new long[] { 0 });      // (B, K)
+            action = winners[0];
+        }
+        return (labels.MoveToOuterDisposeScope(), action.MoveToOuterDisposeScope());
+    }
+}
