@@ -64,6 +64,8 @@ public static class BanditBenchmark
             TimeInput = args.Contains("--time-input"),
             Teacher = BanditTrainingOptions.ParseTeacher(Get(args, "--teacher", "ucb1")),
             Seed = I(args, "--seed", 0),
+            WarmStartFraction = D(args, "--warm", o.WarmStartFraction),
+            WarmStartMaxPulls = I(args, "--warm-max", o.WarmStartMaxPulls),
             ProgressEvery = I(args, "--progress-every", 100),
         };
     }
@@ -124,7 +126,40 @@ public static class BanditBenchmark
 
     static int Bench(string[] args, Device device)
     {
-        Console.WriteLine("(bench not written yet)");
+        Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()} (other processes share these cores)");
+        var baseOptions = ParseTraining(args);
+        Console.WriteLine("training env-steps/s (K=5, horizon 50, episodes x pulls per second of wall time; first step excluded)");
+        Console.WriteLine($"  {"architecture",-8} {"hidden",6} {"batch",6} {"steps",6} {"M env-steps/s",14}");
+        foreach (var hidden in new[] { 64, 128 })
+            foreach (var batch in new[] { 256, 1024 })
+            {
+                int steps = hidden * batch >= 128 * 1024 ? 3 : hidden * batch >= 64 * 1024 || hidden * batch >= 128 * 256 ? 4 : 8;
+                var o = baseOptions with { Arms = 5, TrainHorizon = 50, Hidden = hidden, Batch = batch, Steps = steps + 1, ProgressEvery = 1 };
+                var reports = new List<TrainingProgress>();
+                using var s = BanditTrainer.Train(o, device, new SyncProgress<TrainingProgress>(reports.Add));
+                double seconds = (reports[^1].Elapsed - reports[0].Elapsed).TotalSeconds;
+                Console.WriteLine($"  {o.Architecture,-8} {hidden,6} {batch,6} {steps,6} {steps * (double)batch * 50 / seconds / 1e6,14:0.000}");
+            }
+
+        Console.WriteLine("evaluation env-steps/s (batch 4096, horizon 100, K=5, best of 3; agreement tracking off)");
+        var spec = new BanditSpec(5);
+        using var env = BanditEnvironment.Create(spec, 4096, 100, 1, device);
+        using var student = BanditTrainer.Train(baseOptions with { Arms = 5, Steps = 1 }, device);
+        var policies = PolicyNames.Classic.Select(n => PolicyNames.Create(n, spec)).Append(student.CreatePolicy()).ToList();
+        foreach (var policy in policies)
+        {
+            double best = double.MaxValue;
+            for (int rep = 0; rep < 3; rep++)
+            {
+                var clock = Stopwatch.StartNew();
+                using var trace = BanditRollout.Run(env, policy, 100, rep, trackAgreement: false);
+                _ = trace.Regret.sum().item<float>();
+                best = Math.Min(best, clock.Elapsed.TotalSeconds);
+            }
+            Console.WriteLine($"  {policy.Name,-10} {4096 * 100 / best / 1e6,8:0.00} M env-steps/s ({best * 1000:0} ms per 4096 x 100)");
+            policy.Dispose();
+        }
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
     }
 }

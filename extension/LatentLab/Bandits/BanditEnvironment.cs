@@ -13,6 +13,7 @@ public sealed class BanditEnvironment : IDisposable
 {
     readonly Tensor _tape;      // (B * K * T) flat: Bernoulli -> U(0,1) draws, Gaussian -> N(0,1) draws
     readonly Tensor _rowBase;   // (B,) int64: b * K * T
+    Tensor? _tapeOffset;        // (B, K) pulls made before step 0 (warm start); the tape starts after them
 
     public BanditSpec Spec { get; }
     public long Batch { get; }
@@ -76,11 +77,25 @@ public sealed class BanditEnvironment : IDisposable
         Statistics = new ArmStatistics(batch, k, device);
     }
 
-    /// <summary>Back to step 0 with the same bandits and the same reward tape.</summary>
+    /// <summary>Back to step 0 with the same bandits and the same reward tape (and no warm start).</summary>
     public void Reset()
     {
         Statistics.Reset();
+        _tapeOffset?.Dispose();
+        _tapeOffset = null;
         Step = 0;
+    }
+
+    /// <summary>
+    /// Starts every episode from a history summarised by <paramref name="counts"/> and <paramref name="sums"/> (B, K)
+    /// (pulls made before step 0, e.g. by the teacher); later pulls read the tape from its start.
+    /// </summary>
+    public void WarmStart(Tensor counts, Tensor sums)
+    {
+        Reset();
+        Statistics.Counts.copy_(counts);
+        Statistics.Sums.copy_(sums);
+        _tapeOffset = counts.to(int64).DetachFromDisposeScope();
     }
 
     /// <summary>Pulls <paramref name="actions"/> (B,) int64; returns the rewards (B,) float32.</summary>
@@ -91,6 +106,7 @@ public sealed class BanditEnvironment : IDisposable
         using var scope = NewDisposeScope();
         var a = actions.unsqueeze(1);                                             // (B, 1)
         var pulls = Statistics.Counts.gather(1, a).squeeze(1).to(int64);         // (B,) how often this arm was pulled before
+        if (_tapeOffset is not null) pulls = pulls - _tapeOffset.gather(1, a).squeeze(1);
         var flat = _rowBase + actions * Horizon + pulls;                           // (B,) index into the tape
         var draw = _tape.take(flat);                                               // (B,)
         var mean = Means.gather(1, a).squeeze(1);                                  // (B,)
@@ -113,6 +129,7 @@ public sealed class BanditEnvironment : IDisposable
     {
         _tape.Dispose();
         _rowBase.Dispose();
+        _tapeOffset?.Dispose();
         Means.Dispose();
         BestMean.Dispose();
         Statistics.Dispose();

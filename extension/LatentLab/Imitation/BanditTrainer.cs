@@ -17,6 +17,8 @@ namespace LatentLab.Imitation;
 /// </summary>
 public static class BanditTrainer
 {
+    static readonly bool Profile = Environment.GetEnvironmentVariable("LATENTLAB_PROFILE") == "1";
+
     public static TrainedStudent Train(BanditTrainingOptions options, Device device,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -27,7 +29,7 @@ public static class BanditTrainer
 
         // Same seed -> same initial weights on every device: initialise on the CPU, then move.
         torch.manual_seed(options.Seed);
-        var network = new StudentNetwork(options.Architecture, options.Arms, options.Hidden, options.Layers, options.TimeInput, options.TrainHorizon);
+        var network = StudentNetwork.Create(options);
         network.to(device);
         using var generator = new Generator((ulong)(options.Seed * 7919 + 17), device);
         using var optimizer = optim.Adam(network.parameters(), options.LearningRate);
@@ -50,17 +52,20 @@ public static class BanditTrainer
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
             // 1. Roll out without gradients and record inputs and the teacher's labels.
-            var (actions, rewards, labels) = Rollout(network, options, spec, batch, horizon, beta, generator, device, cancellationToken);
+            var t0 = clock.Elapsed;
+            var (actions, rewards, labels, warm) = Rollout(network, options, spec, batch, horizon, beta, generator, device, cancellationToken);
             if (actions is null) { cancelled = true; break; }
 
+            var t1 = clock.Elapsed;
             // 2. One gradient step over the whole recorded sequence.
             network.train();
-            var logits = network.Forward(network.EncodeSequence(actions, rewards!));                // (B, T, K)
+            var logits = network.Forward(network.EncodeSequence(actions, rewards!, warm));                // (B, T, K)
             var loss = -(labels! * nn.functional.log_softmax(logits, -1)).sum(-1).mean();
             optimizer.zero_grad();
             loss.backward();
             nn.utils.clip_grad_norm_(network.parameters(), options.GradClip);
             optimizer.step();
+            if (Profile) Console.WriteLine($"rollout {(t1 - t0).TotalMilliseconds:0.0} ms, train {(clock.Elapsed - t1).TotalMilliseconds:0.0} ms");
 
             using (no_grad())
             {
@@ -102,15 +107,25 @@ public static class BanditTrainer
     }
 
     /// <summary>
-    /// One batch of training episodes: returns actions (B, T) int64, rewards (B, T) float32, teacher labels (B, T, K),
-    /// or nulls when cancelled.
+    /// One batch of training episodes: returns actions (B, T) int64, rewards (B, T) float32, teacher labels (B, T, K)
+    /// and the warm-start summaries (B, K, 3) or null; nulls when cancelled.
     /// </summary>
-    static (Tensor? Actions, Tensor? Rewards, Tensor? Labels) Rollout(StudentNetwork network, BanditTrainingOptions options, BanditSpec spec,
+    static (Tensor? Actions, Tensor? Rewards, Tensor? Labels, Tensor? Warm) Rollout(StudentNetwork network, BanditTrainingOptions options, BanditSpec spec,
         long batch, int horizon, double beta, Generator generator, Device device, CancellationToken ct)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var env = new BanditEnvironment(spec, batch, horizon, generator, device);
+        Tensor? warm = null, time0 = null;                                                   // (B, K, 3), (B,)
+        if (options.WarmStartFraction > 0)
+        {
+            var (counts0, sums0, t0) = WarmStart(env, options, spec, batch, generator, device, ct);
+            if (ct.IsCancellationRequested) return (null, null, null, null);
+            env.WarmStart(counts0, sums0);
+            time0 = t0;
+            double logMax = Math.Log(1 + options.WarmStartMaxPulls);
+            warm = stack(new[] { counts0.log1p() / logMax, sums0 / counts0.clamp_min(1f), (t0.log1p() / logMax).unsqueeze(1).expand_as(counts0) }, -1);
+        }
         var actions = new List<Tensor>(horizon);
         var rewards = new List<Tensor>(horizon);
         var labels = new List<Tensor>(horizon);
@@ -120,10 +135,12 @@ public static class BanditTrainer
         try
         {
             student?.Reset(batch, spec.Arms, device, 0);
+            student?.SetWarmStart(warm);
             for (int t = 0; t < horizon; t++)
             {
-                if (ct.IsCancellationRequested) return (null, null, null);
-                var (label, teacherAction) = TeacherLabels.Compute(options.Teacher, env.Statistics, t, spec, options.ThompsonLabelSamples, generator);
+                if (ct.IsCancellationRequested) return (null, null, null, null);
+                var (label, teacherAction) = TeacherLabels.Compute(options.Teacher, env.Statistics.Counts, env.Statistics.Sums,
+                    time0 is null ? null : time0 + t, t, spec, options.ThompsonLabelSamples, generator);
                 Tensor action = teacherAction;
                 if (student is not null)
                 {
@@ -142,7 +159,39 @@ public static class BanditTrainer
         {
             student?.Dispose();
         }
-        return (stack(actions, 1).MoveToOuterDisposeScope(), stack(rewards, 1).MoveToOuterDisposeScope(), stack(labels, 1).MoveToOuterDisposeScope());
+        return (stack(actions, 1).MoveToOuterDisposeScope(), stack(rewards, 1).MoveToOuterDisposeScope(), stack(labels, 1).MoveToOuterDisposeScope(),
+            warm?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Plays the teacher for t0 pulls per episode (t0 = 0 for a 1 - WarmStartFraction share, else log-uniform in
+    /// [K, WarmStartMaxPulls]) on the episode's bandit, with fresh reward draws; returns counts and sums (B, K) and t0 (B,).
+    /// </summary>
+    static (Tensor Counts, Tensor Sums, Tensor T0) WarmStart(BanditEnvironment env, BanditTrainingOptions options, BanditSpec spec,
+        long batch, Generator generator, Device device, CancellationToken ct)
+    {
+        using var scope = NewDisposeScope();
+        int k = spec.Arms;
+        var warmed = rand(new long[] { batch }, dtype: float32, device: device, generator: generator).lt(options.WarmStartFraction);
+        var u = rand(new long[] { batch }, dtype: float32, device: device, generator: generator);
+        var t0 = (u * Math.Log((double)options.WarmStartMaxPulls / k)).exp().mul(k).floor();                   // (B,) log-uniform in [K, max]
+        t0 = where(warmed, t0, zeros_like(t0));
+        int maxT0 = (int)t0.max().item<float>();
+        using var stats = new ArmStatistics(batch, k, device);
+        for (int s = 0; s < maxT0; s++)
+        {
+            if (ct.IsCancellationRequested) break;
+            using var stepScope = NewDisposeScope();
+            var active = t0.gt(s).to(float32);                                                                   // (B,)
+            var (_, action) = TeacherLabels.Compute(options.Teacher, stats.Counts, stats.Sums, null, s, spec, 1, generator);
+            var mean = env.Means.gather(1, action.unsqueeze(1)).squeeze(1);                                      // (B,)
+            var reward = spec.Reward == RewardKind.Bernoulli
+                ? rand(new long[] { batch }, dtype: float32, device: device, generator: generator).lt(mean).to(float32)
+                : mean + randn(new long[] { batch }, dtype: float32, device: device, generator: generator) * (float)spec.NoiseStd;
+            stats.Counts.scatter_add_(1, action.unsqueeze(1), active.unsqueeze(1));
+            stats.Sums.scatter_add_(1, action.unsqueeze(1), (reward * active).unsqueeze(1));
+        }
+        return (stats.Counts.clone().MoveToOuterDisposeScope(), stats.Sums.clone().MoveToOuterDisposeScope(), t0.MoveToOuterDisposeScope());
     }
 
     static TrainingProgress MakeProgress(int done, int total, double loss, double agreement, double beta, long envStepsPerGradStep, TimeSpan elapsed)

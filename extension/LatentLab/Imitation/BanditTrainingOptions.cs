@@ -54,6 +54,17 @@ public sealed record BanditTrainingOptions
     /// <summary>Standard deviation of Gaussian rewards.</summary>
     public double NoiseStd { get; init; } = 1.0;
 
+    /// <summary>
+    /// Warm starts: this fraction of training episodes begins from a state the teacher reached after t0 pulls
+    /// (t0 log-uniform in [K, <see cref="WarmStartMaxPulls"/>]); the student gets that state as a summary at step 0
+    /// (per arm: log pull count, mean reward; log t0) and then plays TrainHorizon ordinary steps. It never plays a step
+    /// past TrainHorizon, but it learns what large counts and late times look like. PerArm only; 0 = off.
+    /// </summary>
+    public double WarmStartFraction { get; init; }
+
+    /// <summary>Largest warm-start t0 (pulls summarised before step 0).</summary>
+    public int WarmStartMaxPulls { get; init; } = 250;
+
     /// <summary>Posterior samples per arm used to turn a Thompson teacher into soft labels.</summary>
     public int ThompsonLabelSamples { get; init; } = 16;
 
@@ -81,6 +92,9 @@ public sealed record BanditTrainingOptions
         if (!(TeacherMixSteps >= 0 && TeacherMixSteps <= 1)) throw new ArgumentException($"TeacherMixSteps must lie in [0, 1] (got {TeacherMixSteps}).", nameof(TeacherMixSteps));
         if (!(TeacherMixFinal >= 0 && TeacherMixFinal <= 1)) throw new ArgumentException($"TeacherMixFinal must lie in [0, 1] (got {TeacherMixFinal}).", nameof(TeacherMixFinal));
         if (TimeInput && Architecture != StudentArchitecture.Joint) throw new ArgumentException("TimeInput (t/H) is only available with the Joint architecture.", nameof(TimeInput));
+        if (!(WarmStartFraction >= 0 && WarmStartFraction <= 1)) throw new ArgumentException($"WarmStartFraction must lie in [0, 1] (got {WarmStartFraction}).", nameof(WarmStartFraction));
+        if (WarmStartFraction > 0 && Architecture != StudentArchitecture.PerArm) throw new ArgumentException("Warm starts need the PerArm architecture.", nameof(WarmStartFraction));
+        if (WarmStartFraction > 0 && WarmStartMaxPulls < Arms) throw new ArgumentException($"WarmStartMaxPulls must be at least the number of arms ({Arms}).", nameof(WarmStartMaxPulls));
         if (ThompsonLabelSamples < 1) throw new ArgumentException($"ThompsonLabelSamples must be at least 1 (got {ThompsonLabelSamples}).", nameof(ThompsonLabelSamples));
         if (!(GradClip > 0)) throw new ArgumentException($"GradClip must be positive (got {GradClip}).", nameof(GradClip));
         if (ProgressEvery < 1) throw new ArgumentException($"ProgressEvery must be at least 1 (got {ProgressEvery}).", nameof(ProgressEvery));

@@ -16,18 +16,31 @@ public sealed class StudentNetwork : nn.Module
     readonly LSTM lstm;
     readonly Linear head;
 
+    /// <summary>Per-arm warm-start channels (log count, mean, log t0), non-zero only at step 0 of a warm-started episode.</summary>
+    public const int WarmStartChannels = 3;
+
     public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon)
+        : this(architecture, arms, hidden, layers, timeInput, trainHorizon, warmStartInputs: false) { }
+
+    public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon, bool warmStartInputs)
         : base(nameof(StudentNetwork))
     {
         Architecture = architecture;
         Arms = arms;
         TimeInput = timeInput;
         TrainHorizon = trainHorizon;
-        InputSize = architecture == StudentArchitecture.PerArm ? 2 : arms + 1 + (timeInput ? 1 : 0);
+        WarmStartInputs = warmStartInputs && architecture == StudentArchitecture.PerArm;
+        InputSize = architecture == StudentArchitecture.PerArm ? 2 + (WarmStartInputs ? WarmStartChannels : 0) : arms + 1 + (timeInput ? 1 : 0);
         lstm = nn.LSTM(InputSize, hidden, layers, batchFirst: true);
         head = nn.Linear(hidden, architecture == StudentArchitecture.PerArm ? 1 : arms);
         RegisterComponents();
     }
+
+    /// <summary>The network for these training options.</summary>
+    public static StudentNetwork Create(BanditTrainingOptions o) =>
+        new(o.Architecture, o.Arms, o.Hidden, o.Layers, o.TimeInput, o.TrainHorizon, o.WarmStartFraction > 0);
+
+    public bool WarmStartInputs { get; }
 
     public StudentArchitecture Architecture { get; }
     public int Arms { get; }
@@ -39,7 +52,10 @@ public sealed class StudentNetwork : nn.Module
     /// Inputs for a whole sequence from the actions (B, T) int64 and rewards (B, T) float32 taken: step t sees the
     /// action and reward of step t-1 (zeros at t = 0). Returns (B, T, K, 2) for PerArm, (B, T, F) for Joint.
     /// </summary>
-    public Tensor EncodeSequence(Tensor actions, Tensor rewards)
+    public Tensor EncodeSequence(Tensor actions, Tensor rewards) => EncodeSequence(actions, rewards, null);
+
+    /// <summary>As above; <paramref name="warmStart"/> (B, K, 3) is fed at step 0 when the network has warm-start inputs.</summary>
+    public Tensor EncodeSequence(Tensor actions, Tensor rewards, Tensor? warmStart)
     {
         using var scope = NewDisposeScope();
         long b = actions.shape[0], t = actions.shape[1];
@@ -48,7 +64,15 @@ public sealed class StudentNetwork : nn.Module
         var prevReward = nn.functional.pad(rewards, new long[] { 1, 0 })[.., ..(int)t];        // (B, T)
         Tensor x;
         if (Architecture == StudentArchitecture.PerArm)
+        {
             x = stack(new[] { prevOnehot, prevOnehot * prevReward.unsqueeze(-1) }, -1);        // (B, T, K, 2)
+            if (WarmStartInputs)
+            {
+                var w = zeros(b, t, Arms, WarmStartChannels, dtype: float32, device: actions.device);   // (B, T, K, 3)
+                if (warmStart is not null) w[.., 0].copy_(warmStart);
+                x = cat(new[] { x, w }, -1);                                                    // (B, T, K, 5)
+            }
+        }
         else
         {
             var parts = new List<Tensor> { prevOnehot, prevReward.unsqueeze(-1) };
@@ -63,7 +87,11 @@ public sealed class StudentNetwork : nn.Module
     /// Inputs for one step from the previous action (B,) int64 (ignored at step 0) and reward (B,) float32.
     /// Returns (B, 1, K, 2) for PerArm, (B, 1, F) for Joint.
     /// </summary>
-    public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, long batch, int step, Device device)
+    public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, long batch, int step, Device device) =>
+        EncodeStep(previousActions, previousRewards, null, batch, step, device);
+
+    /// <summary>As above; <paramref name="warmStart"/> (B, K, 3) is used at step 0 when the network has warm-start inputs.</summary>
+    public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, Tensor? warmStart, long batch, int step, Device device)
     {
         using var scope = NewDisposeScope();
         Tensor onehot, reward;
@@ -79,7 +107,11 @@ public sealed class StudentNetwork : nn.Module
         }
         Tensor x;
         if (Architecture == StudentArchitecture.PerArm)
+        {
             x = stack(new[] { onehot, onehot * reward.unsqueeze(-1) }, -1);                     // (B, K, 2)
+            if (WarmStartInputs)
+                x = cat(new[] { x, step == 0 && warmStart is not null ? warmStart : zeros(batch, Arms, WarmStartChannels, dtype: float32, device: device) }, -1);
+        }
         else
         {
             var parts = new List<Tensor> { onehot, reward.unsqueeze(-1) };

@@ -11,7 +11,7 @@ public sealed class StudentPolicy : IBanditPolicy
 {
     readonly StudentNetwork _network;
     (Tensor H, Tensor C)? _state;
-    Tensor? _lastActions, _lastRewards;
+    Tensor? _lastActions, _lastRewards, _warmStart;
     long _batch;
     Device _device = CPU;
 
@@ -35,7 +35,7 @@ public sealed class StudentPolicy : IBanditPolicy
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = _network.EncodeStep(_lastActions, _lastRewards, _batch, step, _device);
+        var x = _network.EncodeStep(_lastActions, _lastRewards, _warmStart, _batch, step, _device);
         var (logits, state, _) = _network.Run(x, _state);
         var scores = logits.squeeze(1);                                               // (B, K)
         DisposeState();
@@ -43,6 +43,13 @@ public sealed class StudentPolicy : IBanditPolicy
         LastLogits?.Dispose();
         LastLogits = scores.DetachFromDisposeScope();
         return TieBreaking.FirstMaximum(scores).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Training only: the warm-start summary (B, K, 3) to feed at step 0 (see BanditTrainingOptions.WarmStartFraction).</summary>
+    public void SetWarmStart(Tensor? features)
+    {
+        _warmStart?.Dispose();
+        _warmStart = features?.clone().DetachFromDisposeScope();
     }
 
     public void Observe(Tensor actions, Tensor rewards)
@@ -65,7 +72,8 @@ public sealed class StudentPolicy : IBanditPolicy
         _lastActions?.Dispose();
         _lastRewards?.Dispose();
         LastLogits?.Dispose();
-        _lastActions = _lastRewards = LastLogits = null;
+        _warmStart?.Dispose();
+        _lastActions = _lastRewards = LastLogits = _warmStart = null;
     }
 
     public void Dispose() => Clear();

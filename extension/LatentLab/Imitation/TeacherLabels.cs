@@ -13,23 +13,31 @@ public static class TeacherLabels
 {
     /// <summary>Returns (labels (B, K) float32 summing to 1, teacher's action (B,) int64).</summary>
     public static (Tensor Labels, Tensor Action) Compute(TeacherKind teacher, ArmStatistics stats, int step, BanditSpec spec,
+        int thompsonSamples, Generator generator) =>
+        Compute(teacher, stats.Counts, stats.Sums, null, step, spec, thompsonSamples, generator);
+
+    /// <summary>
+    /// Same, from counts and sums (B, K); <paramref name="pulls"/> (B,) float32 gives each episode's time when episodes
+    /// started from different warm starts (null = <paramref name="step"/> for all).
+    /// </summary>
+    public static (Tensor Labels, Tensor Action) Compute(TeacherKind teacher, Tensor counts, Tensor sums, Tensor? pulls, int step, BanditSpec spec,
         int thompsonSamples, Generator generator)
     {
         using var scope = NewDisposeScope();
         Tensor labels, action;
         if (teacher == TeacherKind.Ucb1)
         {
-            var index = Ucb1Policy.Index(stats.Counts, stats.Sums, step);                       // (B, K)
+            var index = pulls is null ? Ucb1Policy.Index(counts, sums, step) : Ucb1Policy.Index(counts, sums, pulls);   // (B, K)
             var best = TieBreaking.MaximumSet(index).to(float32);                               // (B, K)
             labels = best / best.sum(-1, keepdim: true);
             action = TieBreaking.FirstMaximum(index);
         }
         else
         {
-            long b = stats.Counts.shape[0], k = stats.Counts.shape[1];
-            var counts = stats.Counts.unsqueeze(0).expand(thompsonSamples, b, k);               // (S, B, K)
-            var sums = stats.Sums.unsqueeze(0).expand(thompsonSamples, b, k);
-            var draws = ThompsonPolicy.Sample(counts, sums, spec.Reward, spec.NoiseStd, generator);   // (S, B, K)
+            long b = counts.shape[0], k = counts.shape[1];
+            var c = counts.unsqueeze(0).expand(thompsonSamples, b, k);                          // (S, B, K)
+            var s = sums.unsqueeze(0).expand(thompsonSamples, b, k);
+            var draws = ThompsonPolicy.Sample(c, s, spec.Reward, spec.NoiseStd, generator);    // (S, B, K)
             var winners = draws.argmax(-1);                                                      // (S, B)
             labels = nn.functional.one_hot(winners, k).to(float32).mean(new long[] { 0 });      // (B, K)
             action = winners[0];

@@ -61,7 +61,7 @@ public sealed class TrainedStudent : IDisposable
         TorchRuntime.EnsureInitialized();
         var (metadata, weights) = StudentCheckpoint.Read(path);
         var o = metadata.Options;
-        var network = new StudentNetwork(o.Architecture, o.Arms, o.Hidden, o.Layers, o.TimeInput, o.TrainHorizon);
+        var network = StudentNetwork.Create(o);
         try
         {
             using var ms = new MemoryStream(weights);
@@ -101,7 +101,7 @@ public sealed class TrainedStudent : IDisposable
         options.Validate();
         TorchRuntime.EnsureInitialized();
         if (!File.Exists(path)) throw new CheckpointException($"No PyTorch state dict at '{path}': the file does not exist.");
-        var network = new StudentNetwork(options.Architecture, options.Arms, options.Hidden, options.Layers, options.TimeInput, options.TrainHorizon);
+        var network = StudentNetwork.Create(options);
         try { network.load_py(path, strict: true); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
