@@ -28,6 +28,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
     public bool Dagger { get; set; }
     public bool Bc { get; set; }
     public double MixSteps { get; set; } = Defaults.TeacherMixSteps;
+    public double WarmStart { get; set; } = Defaults.WarmStartFraction;
     public int Seed { get; set; }
     public string Device { get; set; } = "auto";
     public string Out { get; set; } = "model";
@@ -56,6 +57,9 @@ public sealed class BanditTrainCommand : LatentLabCommand
             CommandOption.Switch("--bc", "Plain behaviour cloning: the teacher always acts (the baseline DAgger improves on)."),
             CommandOption.Number("--mix-steps", "DAgger: fraction of the steps over which the teacher's share of actions falls from 1 to 0.",
                 Defaults.TeacherMixSteps, 0, 1),
+            CommandOption.Number("--warm-start", "Share of training episodes that start from a state the teacher reached after up to " +
+                $"{Defaults.WarmStartMaxPulls} pulls, given as a summary at step 0 (per-arm only; the student still never plays past --train-horizon).",
+                Defaults.WarmStartFraction, 0, 1),
             CommandOption.Seed(),
             CommandOption.Device(),
             CommandOption.Out("model"),
@@ -69,6 +73,8 @@ public sealed class BanditTrainCommand : LatentLabCommand
             yield return "--dagger and --bc exclude each other: DAgger lets the student act, behaviour cloning never does. Give one of them.";
         if (TimeInput && Architecture == "per-arm")
             yield return "--time-input needs --architecture joint (the per-arm student has no time input).";
+        if (WarmStart > 0 && Architecture != "per-arm")
+            yield return "--warm-start needs --architecture per-arm (the joint student has no warm-start input).";
         if (Save is { } path && string.IsNullOrWhiteSpace(path))
             yield return "--save needs a file path, e.g. --save student.ckpt.";
     }
@@ -88,6 +94,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
         LearningRate = Lr,
         Dagger = !Bc,
         TeacherMixSteps = MixSteps,
+        WarmStartFraction = WarmStart,
         Seed = Seed,
         ProgressEvery = Math.Clamp(Steps / 100, 1, 10),
     };
