@@ -94,6 +94,19 @@ public class BanditCommandTests
     }
 
     [Fact]
+    public async Task Train_TakesItsOptionsFromCSharpVariables_LikeANotebooksParametersCell()
+    {
+        using var kernel = await KernelTestHost.CreateAsync();
+        (await kernel.SubmitAsync("var arms = 4; var steps = 6; var device = \"cpu\";")).AssertSucceeded();
+
+        var train = await kernel.SubmitAsync("#!bandit-train --arms @csharp:arms --train-horizon 8 --hidden 8 --steps @csharp:steps --batch 16 --device @csharp:device --out fromVariables");
+
+        train.AssertSucceeded();
+        var check = await kernel.SubmitAsync("$\"{fromVariables.Arms} {fromVariables.StepsCompleted} {fromVariables.Device}\"");
+        Assert.Equal("4 6 cpu", Returned(check));
+    }
+
+    [Fact]
     public async Task Eval_WithAHorizonBelowTheTrainingHorizon_RunsAndSaysSo()
     {
         using var kernel = await KernelTestHost.CreateAsync();

@@ -106,7 +106,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
         var device = TorchRuntime.ResolveDevice(cmd.Device);
         PlotlyCarrier.EnsureLoaded(ctx);
         var panel = new BanditTrainingPanel(options, device.ToString());
-        var live = LiveDisplay<HtmlFragment>.Start(ctx, cmd, panel.Starting(), fragment => fragment, TimeSpan.FromMilliseconds(700));
+        var live = LiveDisplay<HtmlFragment>.Start(ctx, cmd, panel.Starting(), fragment => fragment, TimeSpan.FromSeconds(1));
         panel.Display = live;
 
         var training = Task.Run(() => BanditTrainer.Train(options, device, panel, ctx.CancellationToken));
