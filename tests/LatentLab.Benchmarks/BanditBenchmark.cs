@@ -83,8 +83,11 @@ public static class BanditBenchmark
         if (save != "") student.Save(save);
 
         int episodes = I(args, "--episodes", 4000);
-        var eval = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Horizon = 100, Episodes = episodes, Seed = 12345 }, student, device);
-        PrintEvaluation(eval);
+        foreach (var k in Get(args, "--eval-arms", options.Arms.ToString(CultureInfo.InvariantCulture)).Split(',').Select(int.Parse))
+        {
+            var eval = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = k, Horizon = 100, Episodes = episodes, Seed = 12345 }, student, device);
+            PrintEvaluation(eval);
+        }
         int longHorizon = I(args, "--long", 0);
         if (longHorizon > 100)
         {

@@ -91,18 +91,27 @@ public sealed class StudentNetwork : nn.Module
         EncodeStep(previousActions, previousRewards, null, batch, step, device);
 
     /// <summary>As above; <paramref name="warmStart"/> (B, K, 3) is used at step 0 when the network has warm-start inputs.</summary>
-    public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, Tensor? warmStart, long batch, int step, Device device)
+    public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, Tensor? warmStart, long batch, int step, Device device) =>
+        EncodeStep(previousActions, previousRewards, warmStart, batch, step, device, Arms);
+
+    /// <summary>
+    /// As above for a bandit with <paramref name="arms"/> arms: a PerArm student shares one LSTM across arms and so
+    /// plays any K (the Joint student only its training K).
+    /// </summary>
+    public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, Tensor? warmStart, long batch, int step, Device device, int arms)
     {
+        if (arms != Arms && Architecture != StudentArchitecture.PerArm)
+            throw new ArgumentException($"A Joint student plays only its training K={Arms} (got {arms}).", nameof(arms));
         using var scope = NewDisposeScope();
         Tensor onehot, reward;
         if (previousActions is null || previousRewards is null || step == 0)
         {
-            onehot = zeros(batch, Arms, dtype: float32, device: device);
+            onehot = zeros(batch, arms, dtype: float32, device: device);
             reward = zeros(batch, dtype: float32, device: device);
         }
         else
         {
-            onehot = nn.functional.one_hot(previousActions, Arms).to(float32);                 // (B, K)
+            onehot = nn.functional.one_hot(previousActions, arms).to(float32);                 // (B, K)
             reward = previousRewards;
         }
         Tensor x;
@@ -110,7 +119,7 @@ public sealed class StudentNetwork : nn.Module
         {
             x = stack(new[] { onehot, onehot * reward.unsqueeze(-1) }, -1);                     // (B, K, 2)
             if (WarmStartInputs)
-                x = cat(new[] { x, step == 0 && warmStart is not null ? warmStart : zeros(batch, Arms, WarmStartChannels, dtype: float32, device: device) }, -1);
+                x = cat(new[] { x, step == 0 && warmStart is not null ? warmStart : zeros(batch, arms, WarmStartChannels, dtype: float32, device: device) }, -1);
         }
         else
         {
@@ -136,11 +145,12 @@ public sealed class StudentNetwork : nn.Module
         (Tensor, Tensor, Tensor) result;
         if (Architecture == StudentArchitecture.PerArm)
         {
-            var perArm = inputs.permute(0, 2, 1, 3).reshape(b * Arms, t, InputSize);              // (B*K, T, 2)
+            long k = inputs.shape[2];                                                             // any K for the shared per-arm LSTM
+            var perArm = inputs.permute(0, 2, 1, 3).reshape(b * k, t, InputSize);                 // (B*K, T, F)
             result = lstm.call(perArm, state);
             var h = result.Item1;                                                                 // (B*K, T, H)
-            hidden = h.reshape(b, Arms, t, -1).permute(0, 2, 1, 3);                               // (B, T, K, H)
-            logits = head.call(h).reshape(b, Arms, t).permute(0, 2, 1);                           // (B, T, K)
+            hidden = h.reshape(b, k, t, -1).permute(0, 2, 1, 3);                                  // (B, T, K, H)
+            logits = head.call(h).reshape(b, k, t).permute(0, 2, 1);                              // (B, T, K)
         }
         else
         {

@@ -116,11 +116,44 @@ public class StudentTrainingTests
     }
 
     [Fact]
-    public void EvaluatingWithTheWrongNumberOfArms_SaysWhichToUse()
+    public void JointStudent_OnAnotherNumberOfArms_SaysWhichToUse()
     {
-        using var s = BanditTrainer.Train(Tiny(steps: 1), Cpu);
+        using var s = BanditTrainer.Train(Tiny(steps: 1) with { Architecture = StudentArchitecture.Joint }, Cpu);
         var e = Assert.Throws<ArgumentException>(() => BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 5, Episodes = 8 }, s, Cpu));
         Assert.Contains("--arms 3", e.Message);
+    }
+
+    [Fact]
+    public void PerArmStudent_SharesOneLstmAcrossArms_SoItPlaysAnyNumberOfArms()
+    {
+        using var s = BanditTrainer.Train(Tiny(steps: 1), Cpu);
+        var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 7, Episodes = 8, Horizon = 10, Baselines = new[] { "ucb1" } }, s, Cpu);
+        Assert.Equal(7, e.Arms);
+        Assert.Equal(10, e.Curve("student").Horizon);
+    }
+
+    [Fact]
+    public void WarmStartTraining_FeedsTheSummaryAtStepZero_AndTrains()
+    {
+        var o = Tiny(steps: 3) with { WarmStartFraction = 1.0, WarmStartMaxPulls = 40 };
+        using var s = BanditTrainer.Train(o, Cpu);
+        Assert.Equal(5, s.Network.InputSize);
+        Assert.True(double.IsFinite(s.Final!.Loss));
+        using var scope = NewDisposeScope();
+        var actions = zeros(2, 4, dtype: int64);
+        var rewards = ones(2, 4);
+        var warm = full(2, 3, 3, 0.5f);
+        var x = s.Network.EncodeSequence(actions, rewards, warm);                                // (B, T, K, 5)
+        Assert.Equal(0.5f, x[0, 0, 1, 2].item<float>());
+        Assert.Equal(0f, x[0, 1, 1, 2].item<float>());
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".llstudent");
+        try
+        {
+            s.Save(path);
+            using var loaded = TrainedStudent.Load(path, Cpu);
+            Assert.Equal(o, loaded.Options);
+        }
+        finally { File.Delete(path); }
     }
 
     [Fact]
