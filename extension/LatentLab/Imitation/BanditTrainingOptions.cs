@@ -19,6 +19,9 @@ public sealed record BanditTrainingOptions
     /// <summary>LSTM hidden size.</summary>
     public int Hidden { get; init; } = 64;
 
+    /// <summary>Hidden units of a two-layer MLP head (LSTM state -> score); 0 = a linear head.</summary>
+    public int HeadHidden { get; init; }
+
     /// <summary>Stacked LSTM layers.</summary>
     public int Layers { get; init; } = 1;
 
@@ -85,6 +88,7 @@ public sealed record BanditTrainingOptions
         if (Arms < 2) throw new ArgumentException($"--arms must be at least 2 (got {Arms}).", nameof(Arms));
         if (TrainHorizon < 1) throw new ArgumentException($"--train-horizon must be at least 1 (got {TrainHorizon}).", nameof(TrainHorizon));
         if (Hidden < 1) throw new ArgumentException($"--hidden must be at least 1 (got {Hidden}).", nameof(Hidden));
+        if (HeadHidden < 0) throw new ArgumentException($"HeadHidden must be 0 (linear head) or positive (got {HeadHidden}).", nameof(HeadHidden));
         if (Layers < 1) throw new ArgumentException($"--layers must be at least 1 (got {Layers}).", nameof(Layers));
         if (Steps < 1) throw new ArgumentException($"--steps must be at least 1 (got {Steps}).", nameof(Steps));
         if (Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {Batch}).", nameof(Batch));

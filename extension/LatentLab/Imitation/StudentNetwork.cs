@@ -14,7 +14,7 @@ namespace LatentLab.Imitation;
 public sealed class StudentNetwork : nn.Module
 {
     readonly LSTM lstm;
-    readonly Linear head;
+    readonly nn.Module<Tensor, Tensor> head;
 
     /// <summary>Per-arm warm-start channels (log count, mean, log t0), non-zero only at step 0 of a warm-started episode.</summary>
     public const int WarmStartChannels = 3;
@@ -23,6 +23,11 @@ public sealed class StudentNetwork : nn.Module
         : this(architecture, arms, hidden, layers, timeInput, trainHorizon, warmStartInputs: false) { }
 
     public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon, bool warmStartInputs)
+        : this(architecture, arms, hidden, layers, timeInput, trainHorizon, warmStartInputs, headHidden: 0) { }
+
+    /// <param name="headHidden">0: linear head <c>head = nn.Linear(H, out)</c>; otherwise
+    /// <c>head = nn.Sequential(nn.Linear(H, headHidden), nn.Tanh(), nn.Linear(headHidden, out))</c>.</param>
+    public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon, bool warmStartInputs, int headHidden)
         : base(nameof(StudentNetwork))
     {
         Architecture = architecture;
@@ -32,13 +37,16 @@ public sealed class StudentNetwork : nn.Module
         WarmStartInputs = warmStartInputs && architecture == StudentArchitecture.PerArm;
         InputSize = architecture == StudentArchitecture.PerArm ? 2 + (WarmStartInputs ? WarmStartChannels : 0) : arms + 1 + (timeInput ? 1 : 0);
         lstm = nn.LSTM(InputSize, hidden, layers, batchFirst: true);
-        head = nn.Linear(hidden, architecture == StudentArchitecture.PerArm ? 1 : arms);
+        int outputs = architecture == StudentArchitecture.PerArm ? 1 : arms;
+        head = headHidden > 0
+            ? nn.Sequential(("0", nn.Linear(hidden, headHidden)), ("1", nn.Tanh()), ("2", nn.Linear(headHidden, outputs)))
+            : nn.Linear(hidden, outputs);
         RegisterComponents();
     }
 
     /// <summary>The network for these training options.</summary>
     public static StudentNetwork Create(BanditTrainingOptions o) =>
-        new(o.Architecture, o.Arms, o.Hidden, o.Layers, o.TimeInput, o.TrainHorizon, o.WarmStartFraction > 0);
+        new(o.Architecture, o.Arms, o.Hidden, o.Layers, o.TimeInput, o.TrainHorizon, o.WarmStartFraction > 0, o.HeadHidden);
 
     public bool WarmStartInputs { get; }
 

@@ -124,6 +124,21 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void MlpHeadStudent_RoundTripsThroughSaveAndPyTorchExport()
+    {
+        var options = StudentTrainingTests.Tiny(steps: 1) with { HeadHidden = 6 };
+        using var s = BanditTrainer.Train(options, Cpu);
+        var path = Path.Combine(_dir, "mlp.llstudent");
+        s.Save(path);
+        using var loaded = TrainedStudent.Load(path, Cpu);
+        Assert.Equal(Outputs(s), Outputs(loaded));
+        var py = Path.Combine(_dir, "mlp.pt");
+        s.ExportPyTorch(py);
+        using var fromPy = TrainedStudent.LoadPyTorch(py, options, Cpu);
+        Assert.Equal(Outputs(s), Outputs(fromPy));
+    }
+
+    [Fact]
     public void ExportPyTorch_ThenLoadPy_GivesIdenticalOutputs()
     {
         var path = Path.Combine(_dir, "student.pt");
