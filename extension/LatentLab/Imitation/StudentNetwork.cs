@@ -46,7 +46,7 @@ public sealed class StudentNetwork : nn.Module
 
     /// <summary>The network for these training options.</summary>
     public static StudentNetwork Create(BanditTrainingOptions o) =>
-        new(o.Architecture, o.Arms, o.Hidden, o.Layers, o.TimeInput, o.TrainHorizon, o.WarmStartFraction > 0, o.HeadHidden);
+        new(o.Architecture, o.Arms, o.Hidden, o.Layers, o.TimeInput, o.TrainHorizon, o.UsesWarmStarts, o.HeadHidden);
 
     public bool WarmStartInputs { get; }
 

@@ -120,7 +120,7 @@ public sealed class CheckpointTests : IDisposable
         StudentCheckpoint.Write(path, meta with { Options = meta.Options with { Hidden = meta.Options.Hidden * 2 } }, weights);
         var e = Assert.Throws<CheckpointException>(() => TrainedStudent.Load(path, Cpu));
         Assert.Contains("incompatible", e.Message);
-        Assert.Contains("hidden 16", e.Message);
+        Assert.Contains($"hidden {meta.Options.Hidden * 2}", e.Message);
     }
 
     [Fact]

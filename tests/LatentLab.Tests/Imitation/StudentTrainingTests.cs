@@ -15,7 +15,8 @@ public class StudentTrainingTests
 
     internal static BanditTrainingOptions Tiny(int steps = 6, bool dagger = true) => new()
     {
-        Arms = 3, TrainHorizon = 12, Hidden = 8, Steps = steps, Batch = 16, Dagger = dagger, Seed = 11, ProgressEvery = 2,
+        Arms = 3, TrainHorizon = 12, Hidden = 8, HeadHidden = 8, Steps = steps, Batch = 16, Dagger = dagger, Seed = 11, ProgressEvery = 2,
+        WarmStartFraction = 0.5, WarmStartMaxPulls = 30,
     };
 
     static float[] Logits(TrainedStudent s)
@@ -80,7 +81,7 @@ public class StudentTrainingTests
     public void Student_LearnsToImitateUcb1_OnASmallProblem()
     {
         // Small but real: 2 arms, horizon 12, 120 steps. An untrained student agrees about half the time by chance.
-        var options = new BanditTrainingOptions { Arms = 2, TrainHorizon = 12, Hidden = 16, Steps = 120, Batch = 64, LearningRate = 0.01, Seed = 1, ProgressEvery = 40 };
+        var options = new BanditTrainingOptions { Arms = 2, TrainHorizon = 12, Hidden = 16, HeadHidden = 0, Steps = 120, Batch = 64, LearningRate = 0.01, Seed = 1, ProgressEvery = 40, WarmStartFraction = 0 };
         using var s = BanditTrainer.Train(options, Cpu);
         var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Episodes = 300, Horizon = 12, Baselines = new[] { "ucb1", "random" } }, s, Cpu);
         Assert.True(e.Summary("student").AgreementBefore!.Mean > 0.85, $"agreement {e.Summary("student").AgreementBefore}");
@@ -136,6 +137,8 @@ public class StudentTrainingTests
     public void WarmStartTraining_FeedsTheSummaryAtStepZero_AndTrains()
     {
         var o = Tiny(steps: 3) with { WarmStartFraction = 1.0, WarmStartMaxPulls = 40 };
+        Assert.True(o.UsesWarmStarts);
+        Assert.False((o with { Architecture = StudentArchitecture.Joint }).UsesWarmStarts);
         using var s = BanditTrainer.Train(o, Cpu);
         Assert.Equal(5, s.Network.InputSize);
         Assert.True(double.IsFinite(s.Final!.Loss));
