@@ -54,6 +54,7 @@ public static class BanditBenchmark
             Steps = I(args, "--steps", o.Steps),
             Hidden = I(args, "--hidden", o.Hidden),
             Layers = I(args, "--layers", o.Layers),
+            HeadHidden = I(args, "--head-hidden", o.HeadHidden),
             Batch = I(args, "--batch", o.Batch),
             TrainHorizon = I(args, "--train-horizon", o.TrainHorizon),
             LearningRate = D(args, "--lr", o.LearningRate),
@@ -83,8 +84,11 @@ public static class BanditBenchmark
         if (save != "") student.Save(save);
 
         int episodes = I(args, "--episodes", 4000);
-        var eval = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Horizon = 100, Episodes = episodes, Seed = 12345 }, student, device);
-        PrintEvaluation(eval);
+        foreach (var k in Get(args, "--eval-arms", options.Arms.ToString(CultureInfo.InvariantCulture)).Split(',').Select(int.Parse))
+        {
+            var eval = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = k, Horizon = 100, Episodes = episodes, Seed = 12345 }, student, device);
+            PrintEvaluation(eval);
+        }
         int longHorizon = I(args, "--long", 0);
         if (longHorizon > 100)
         {
@@ -130,11 +134,13 @@ public static class BanditBenchmark
         var baseOptions = ParseTraining(args);
         Console.WriteLine("training env-steps/s (K=5, horizon 50, episodes x pulls per second of wall time; first step excluded)");
         Console.WriteLine($"  {"architecture",-8} {"hidden",6} {"batch",6} {"steps",6} {"M env-steps/s",14}");
+        foreach (var arch in new[] { baseOptions.Architecture, StudentArchitecture.Joint }.Distinct())
         foreach (var hidden in new[] { 64, 128 })
             foreach (var batch in new[] { 256, 1024 })
             {
                 int steps = hidden * batch >= 128 * 1024 ? 3 : hidden * batch >= 64 * 1024 || hidden * batch >= 128 * 256 ? 4 : 8;
-                var o = baseOptions with { Arms = 5, TrainHorizon = 50, Hidden = hidden, Batch = batch, Steps = steps + 1, ProgressEvery = 1 };
+                var o = baseOptions with { Arms = 5, TrainHorizon = 50, Hidden = hidden, Batch = batch, Steps = steps + 1, ProgressEvery = 1, Architecture = arch };
+                if (arch == StudentArchitecture.Joint) o = o with { WarmStartFraction = 0, HeadHidden = 0 };
                 var reports = new List<TrainingProgress>();
                 using var s = BanditTrainer.Train(o, device, new SyncProgress<TrainingProgress>(reports.Add));
                 double seconds = (reports[^1].Elapsed - reports[0].Elapsed).TotalSeconds;

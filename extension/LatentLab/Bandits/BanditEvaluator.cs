@@ -23,7 +23,7 @@ public static class BanditEvaluator
         options.Validate();
         TorchRuntime.EnsureInitialized();
         int arms = options.Arms ?? student?.Arms ?? 5;
-        if (student is not null && student.Arms != arms)
+        if (student is not null && student.Arms != arms && student.Options.Architecture != StudentArchitecture.PerArm)
             throw new ArgumentException($"The student was trained on {student.Arms} arms but the evaluation asks for {arms}; use --arms {student.Arms}.", nameof(options));
         int trainHorizon = options.TrainHorizon ?? student?.TrainHorizon ?? 50;
         var spec = new BanditSpec(arms, options.Reward, options.Means, options.NoiseStd);

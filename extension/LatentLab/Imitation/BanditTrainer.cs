@@ -117,7 +117,7 @@ public static class BanditTrainer
         using var noGrad = no_grad();
         using var env = new BanditEnvironment(spec, batch, horizon, generator, device);
         Tensor? warm = null, time0 = null;                                                   // (B, K, 3), (B,)
-        if (options.WarmStartFraction > 0)
+        if (options.UsesWarmStarts)
         {
             var (counts0, sums0, t0) = WarmStart(env, options, spec, batch, generator, device, ct);
             if (ct.IsCancellationRequested) return (null, null, null, null);

@@ -17,7 +17,10 @@ public sealed record BanditTrainingOptions
     public TeacherKind Teacher { get; init; } = TeacherKind.Ucb1;
 
     /// <summary>LSTM hidden size.</summary>
-    public int Hidden { get; init; } = 64;
+    public int Hidden { get; init; } = 32;
+
+    /// <summary>Hidden units of a two-layer MLP head (LSTM state -> score); 0 = a linear head.</summary>
+    public int HeadHidden { get; init; } = 32;
 
     /// <summary>Stacked LSTM layers.</summary>
     public int Layers { get; init; } = 1;
@@ -29,7 +32,7 @@ public sealed record BanditTrainingOptions
     public int Batch { get; init; } = 256;
 
     /// <summary>Adam learning rate (cosine-decayed to 10% of it by the last step).</summary>
-    public double LearningRate { get; init; } = 3e-3;
+    public double LearningRate { get; init; } = 0.01;
 
     /// <summary>DAgger: the student acts (mixed with the teacher, see <see cref="TeacherMixSteps"/>) and the teacher labels the
     /// states the student visits. False = plain behaviour cloning (the teacher always acts).</summary>
@@ -58,9 +61,9 @@ public sealed record BanditTrainingOptions
     /// Warm starts: this fraction of training episodes begins from a state the teacher reached after t0 pulls
     /// (t0 log-uniform in [K, <see cref="WarmStartMaxPulls"/>]); the student gets that state as a summary at step 0
     /// (per arm: log pull count, mean reward; log t0) and then plays TrainHorizon ordinary steps. It never plays a step
-    /// past TrainHorizon, but it learns what large counts and late times look like. PerArm only; 0 = off.
+    /// past TrainHorizon, but it learns what large counts and late times look like. PerArm only (ignored for Joint); 0 = off.
     /// </summary>
-    public double WarmStartFraction { get; init; }
+    public double WarmStartFraction { get; init; } = 0.5;
 
     /// <summary>Largest warm-start t0 (pulls summarised before step 0).</summary>
     public int WarmStartMaxPulls { get; init; } = 250;
@@ -79,12 +82,16 @@ public sealed record BanditTrainingOptions
 
     public BanditSpec Spec => new(Arms, Reward, null, NoiseStd);
 
+    /// <summary>True when training uses warm starts (PerArm architecture and WarmStartFraction > 0).</summary>
+    public bool UsesWarmStarts => WarmStartFraction > 0 && Architecture == StudentArchitecture.PerArm;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad option and the fix.</summary>
     public void Validate()
     {
         if (Arms < 2) throw new ArgumentException($"--arms must be at least 2 (got {Arms}).", nameof(Arms));
         if (TrainHorizon < 1) throw new ArgumentException($"--train-horizon must be at least 1 (got {TrainHorizon}).", nameof(TrainHorizon));
         if (Hidden < 1) throw new ArgumentException($"--hidden must be at least 1 (got {Hidden}).", nameof(Hidden));
+        if (HeadHidden < 0) throw new ArgumentException($"HeadHidden must be 0 (linear head) or positive (got {HeadHidden}).", nameof(HeadHidden));
         if (Layers < 1) throw new ArgumentException($"--layers must be at least 1 (got {Layers}).", nameof(Layers));
         if (Steps < 1) throw new ArgumentException($"--steps must be at least 1 (got {Steps}).", nameof(Steps));
         if (Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {Batch}).", nameof(Batch));
@@ -93,8 +100,7 @@ public sealed record BanditTrainingOptions
         if (!(TeacherMixFinal >= 0 && TeacherMixFinal <= 1)) throw new ArgumentException($"TeacherMixFinal must lie in [0, 1] (got {TeacherMixFinal}).", nameof(TeacherMixFinal));
         if (TimeInput && Architecture != StudentArchitecture.Joint) throw new ArgumentException("TimeInput (t/H) is only available with the Joint architecture.", nameof(TimeInput));
         if (!(WarmStartFraction >= 0 && WarmStartFraction <= 1)) throw new ArgumentException($"WarmStartFraction must lie in [0, 1] (got {WarmStartFraction}).", nameof(WarmStartFraction));
-        if (WarmStartFraction > 0 && Architecture != StudentArchitecture.PerArm) throw new ArgumentException("Warm starts need the PerArm architecture.", nameof(WarmStartFraction));
-        if (WarmStartFraction > 0 && WarmStartMaxPulls < Arms) throw new ArgumentException($"WarmStartMaxPulls must be at least the number of arms ({Arms}).", nameof(WarmStartMaxPulls));
+        if (UsesWarmStarts && WarmStartMaxPulls < Arms) throw new ArgumentException($"WarmStartMaxPulls must be at least the number of arms ({Arms}).", nameof(WarmStartMaxPulls));
         if (ThompsonLabelSamples < 1) throw new ArgumentException($"ThompsonLabelSamples must be at least 1 (got {ThompsonLabelSamples}).", nameof(ThompsonLabelSamples));
         if (!(GradClip > 0)) throw new ArgumentException($"GradClip must be positive (got {GradClip}).", nameof(GradClip));
         if (ProgressEvery < 1) throw new ArgumentException($"ProgressEvery must be at least 1 (got {ProgressEvery}).", nameof(ProgressEvery));

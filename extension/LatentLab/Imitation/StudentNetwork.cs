@@ -14,7 +14,7 @@ namespace LatentLab.Imitation;
 public sealed class StudentNetwork : nn.Module
 {
     readonly LSTM lstm;
-    readonly Linear head;
+    readonly nn.Module<Tensor, Tensor> head;
 
     /// <summary>Per-arm warm-start channels (log count, mean, log t0), non-zero only at step 0 of a warm-started episode.</summary>
     public const int WarmStartChannels = 3;
@@ -23,6 +23,11 @@ public sealed class StudentNetwork : nn.Module
         : this(architecture, arms, hidden, layers, timeInput, trainHorizon, warmStartInputs: false) { }
 
     public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon, bool warmStartInputs)
+        : this(architecture, arms, hidden, layers, timeInput, trainHorizon, warmStartInputs, headHidden: 0) { }
+
+    /// <param name="headHidden">0: linear head <c>head = nn.Linear(H, out)</c>; otherwise
+    /// <c>head = nn.Sequential(nn.Linear(H, headHidden), nn.Tanh(), nn.Linear(headHidden, out))</c>.</param>
+    public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon, bool warmStartInputs, int headHidden)
         : base(nameof(StudentNetwork))
     {
         Architecture = architecture;
@@ -32,13 +37,16 @@ public sealed class StudentNetwork : nn.Module
         WarmStartInputs = warmStartInputs && architecture == StudentArchitecture.PerArm;
         InputSize = architecture == StudentArchitecture.PerArm ? 2 + (WarmStartInputs ? WarmStartChannels : 0) : arms + 1 + (timeInput ? 1 : 0);
         lstm = nn.LSTM(InputSize, hidden, layers, batchFirst: true);
-        head = nn.Linear(hidden, architecture == StudentArchitecture.PerArm ? 1 : arms);
+        int outputs = architecture == StudentArchitecture.PerArm ? 1 : arms;
+        head = headHidden > 0
+            ? nn.Sequential(("0", nn.Linear(hidden, headHidden)), ("1", nn.Tanh()), ("2", nn.Linear(headHidden, outputs)))
+            : nn.Linear(hidden, outputs);
         RegisterComponents();
     }
 
     /// <summary>The network for these training options.</summary>
     public static StudentNetwork Create(BanditTrainingOptions o) =>
-        new(o.Architecture, o.Arms, o.Hidden, o.Layers, o.TimeInput, o.TrainHorizon, o.WarmStartFraction > 0);
+        new(o.Architecture, o.Arms, o.Hidden, o.Layers, o.TimeInput, o.TrainHorizon, o.UsesWarmStarts, o.HeadHidden);
 
     public bool WarmStartInputs { get; }
 
@@ -91,18 +99,27 @@ public sealed class StudentNetwork : nn.Module
         EncodeStep(previousActions, previousRewards, null, batch, step, device);
 
     /// <summary>As above; <paramref name="warmStart"/> (B, K, 3) is used at step 0 when the network has warm-start inputs.</summary>
-    public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, Tensor? warmStart, long batch, int step, Device device)
+    public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, Tensor? warmStart, long batch, int step, Device device) =>
+        EncodeStep(previousActions, previousRewards, warmStart, batch, step, device, Arms);
+
+    /// <summary>
+    /// As above for a bandit with <paramref name="arms"/> arms: a PerArm student shares one LSTM across arms and so
+    /// plays any K (the Joint student only its training K).
+    /// </summary>
+    public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, Tensor? warmStart, long batch, int step, Device device, int arms)
     {
+        if (arms != Arms && Architecture != StudentArchitecture.PerArm)
+            throw new ArgumentException($"A Joint student plays only its training K={Arms} (got {arms}).", nameof(arms));
         using var scope = NewDisposeScope();
         Tensor onehot, reward;
         if (previousActions is null || previousRewards is null || step == 0)
         {
-            onehot = zeros(batch, Arms, dtype: float32, device: device);
+            onehot = zeros(batch, arms, dtype: float32, device: device);
             reward = zeros(batch, dtype: float32, device: device);
         }
         else
         {
-            onehot = nn.functional.one_hot(previousActions, Arms).to(float32);                 // (B, K)
+            onehot = nn.functional.one_hot(previousActions, arms).to(float32);                 // (B, K)
             reward = previousRewards;
         }
         Tensor x;
@@ -110,7 +127,7 @@ public sealed class StudentNetwork : nn.Module
         {
             x = stack(new[] { onehot, onehot * reward.unsqueeze(-1) }, -1);                     // (B, K, 2)
             if (WarmStartInputs)
-                x = cat(new[] { x, step == 0 && warmStart is not null ? warmStart : zeros(batch, Arms, WarmStartChannels, dtype: float32, device: device) }, -1);
+                x = cat(new[] { x, step == 0 && warmStart is not null ? warmStart : zeros(batch, arms, WarmStartChannels, dtype: float32, device: device) }, -1);
         }
         else
         {
@@ -136,11 +153,12 @@ public sealed class StudentNetwork : nn.Module
         (Tensor, Tensor, Tensor) result;
         if (Architecture == StudentArchitecture.PerArm)
         {
-            var perArm = inputs.permute(0, 2, 1, 3).reshape(b * Arms, t, InputSize);              // (B*K, T, 2)
+            long k = inputs.shape[2];                                                             // any K for the shared per-arm LSTM
+            var perArm = inputs.permute(0, 2, 1, 3).reshape(b * k, t, InputSize);                 // (B*K, T, F)
             result = lstm.call(perArm, state);
             var h = result.Item1;                                                                 // (B*K, T, H)
-            hidden = h.reshape(b, Arms, t, -1).permute(0, 2, 1, 3);                               // (B, T, K, H)
-            logits = head.call(h).reshape(b, Arms, t).permute(0, 2, 1);                           // (B, T, K)
+            hidden = h.reshape(b, k, t, -1).permute(0, 2, 1, 3);                                  // (B, T, K, H)
+            logits = head.call(h).reshape(b, k, t).permute(0, 2, 1);                              // (B, T, K)
         }
         else
         {

@@ -13,6 +13,7 @@ public sealed class StudentPolicy : IBanditPolicy
     (Tensor H, Tensor C)? _state;
     Tensor? _lastActions, _lastRewards, _warmStart;
     long _batch;
+    int _arms;
     Device _device = CPU;
 
     public StudentPolicy(StudentNetwork network) => _network = network;
@@ -24,10 +25,11 @@ public sealed class StudentPolicy : IBanditPolicy
 
     public void Reset(long batch, int arms, Device device, long seed)
     {
-        if (arms != _network.Arms)
+        if (arms != _network.Arms && _network.Architecture != StudentArchitecture.PerArm)
             throw new ArgumentException($"This student was trained on {_network.Arms} arms and cannot play {arms}-armed bandits; evaluate with --arms {_network.Arms}.");
         Clear();
         _batch = batch;
+        _arms = arms;
         _device = device;
     }
 
@@ -35,7 +37,7 @@ public sealed class StudentPolicy : IBanditPolicy
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = _network.EncodeStep(_lastActions, _lastRewards, _warmStart, _batch, step, _device);
+        var x = _network.EncodeStep(_lastActions, _lastRewards, _warmStart, _batch, step, _device, _arms);
         var (logits, state, _) = _network.Run(x, _state);
         var scores = logits.squeeze(1);                                               // (B, K)
         DisposeState();

@@ -120,7 +120,22 @@ public sealed class CheckpointTests : IDisposable
         StudentCheckpoint.Write(path, meta with { Options = meta.Options with { Hidden = meta.Options.Hidden * 2 } }, weights);
         var e = Assert.Throws<CheckpointException>(() => TrainedStudent.Load(path, Cpu));
         Assert.Contains("incompatible", e.Message);
-        Assert.Contains("hidden 16", e.Message);
+        Assert.Contains($"hidden {meta.Options.Hidden * 2}", e.Message);
+    }
+
+    [Fact]
+    public void MlpHeadStudent_RoundTripsThroughSaveAndPyTorchExport()
+    {
+        var options = StudentTrainingTests.Tiny(steps: 1) with { HeadHidden = 6 };
+        using var s = BanditTrainer.Train(options, Cpu);
+        var path = Path.Combine(_dir, "mlp.llstudent");
+        s.Save(path);
+        using var loaded = TrainedStudent.Load(path, Cpu);
+        Assert.Equal(Outputs(s), Outputs(loaded));
+        var py = Path.Combine(_dir, "mlp.pt");
+        s.ExportPyTorch(py);
+        using var fromPy = TrainedStudent.LoadPyTorch(py, options, Cpu);
+        Assert.Equal(Outputs(s), Outputs(fromPy));
     }
 
     [Fact]

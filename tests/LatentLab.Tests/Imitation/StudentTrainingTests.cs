@@ -15,7 +15,8 @@ public class StudentTrainingTests
 
     internal static BanditTrainingOptions Tiny(int steps = 6, bool dagger = true) => new()
     {
-        Arms = 3, TrainHorizon = 12, Hidden = 8, Steps = steps, Batch = 16, Dagger = dagger, Seed = 11, ProgressEvery = 2,
+        Arms = 3, TrainHorizon = 12, Hidden = 8, HeadHidden = 8, Steps = steps, Batch = 16, Dagger = dagger, Seed = 11, ProgressEvery = 2,
+        WarmStartFraction = 0.5, WarmStartMaxPulls = 30,
     };
 
     static float[] Logits(TrainedStudent s)
@@ -80,7 +81,7 @@ public class StudentTrainingTests
     public void Student_LearnsToImitateUcb1_OnASmallProblem()
     {
         // Small but real: 2 arms, horizon 12, 120 steps. An untrained student agrees about half the time by chance.
-        var options = new BanditTrainingOptions { Arms = 2, TrainHorizon = 12, Hidden = 16, Steps = 120, Batch = 64, LearningRate = 0.01, Seed = 1, ProgressEvery = 40 };
+        var options = new BanditTrainingOptions { Arms = 2, TrainHorizon = 12, Hidden = 16, HeadHidden = 0, Steps = 120, Batch = 64, LearningRate = 0.01, Seed = 1, ProgressEvery = 40, WarmStartFraction = 0 };
         using var s = BanditTrainer.Train(options, Cpu);
         var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Episodes = 300, Horizon = 12, Baselines = new[] { "ucb1", "random" } }, s, Cpu);
         Assert.True(e.Summary("student").AgreementBefore!.Mean > 0.85, $"agreement {e.Summary("student").AgreementBefore}");
@@ -116,11 +117,46 @@ public class StudentTrainingTests
     }
 
     [Fact]
-    public void EvaluatingWithTheWrongNumberOfArms_SaysWhichToUse()
+    public void JointStudent_OnAnotherNumberOfArms_SaysWhichToUse()
     {
-        using var s = BanditTrainer.Train(Tiny(steps: 1), Cpu);
+        using var s = BanditTrainer.Train(Tiny(steps: 1) with { Architecture = StudentArchitecture.Joint }, Cpu);
         var e = Assert.Throws<ArgumentException>(() => BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 5, Episodes = 8 }, s, Cpu));
         Assert.Contains("--arms 3", e.Message);
+    }
+
+    [Fact]
+    public void PerArmStudent_SharesOneLstmAcrossArms_SoItPlaysAnyNumberOfArms()
+    {
+        using var s = BanditTrainer.Train(Tiny(steps: 1), Cpu);
+        var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 7, Episodes = 8, Horizon = 10, Baselines = new[] { "ucb1" } }, s, Cpu);
+        Assert.Equal(7, e.Arms);
+        Assert.Equal(10, e.Curve("student").Horizon);
+    }
+
+    [Fact]
+    public void WarmStartTraining_FeedsTheSummaryAtStepZero_AndTrains()
+    {
+        var o = Tiny(steps: 3) with { WarmStartFraction = 1.0, WarmStartMaxPulls = 40 };
+        Assert.True(o.UsesWarmStarts);
+        Assert.False((o with { Architecture = StudentArchitecture.Joint }).UsesWarmStarts);
+        using var s = BanditTrainer.Train(o, Cpu);
+        Assert.Equal(5, s.Network.InputSize);
+        Assert.True(double.IsFinite(s.Final!.Loss));
+        using var scope = NewDisposeScope();
+        var actions = zeros(2, 4, dtype: int64);
+        var rewards = ones(2, 4);
+        var warm = full(2, 3, 3, 0.5f);
+        var x = s.Network.EncodeSequence(actions, rewards, warm);                                // (B, T, K, 5)
+        Assert.Equal(0.5f, x[0, 0, 1, 2].item<float>());
+        Assert.Equal(0f, x[0, 1, 1, 2].item<float>());
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".llstudent");
+        try
+        {
+            s.Save(path);
+            using var loaded = TrainedStudent.Load(path, Cpu);
+            Assert.Equal(o, loaded.Options);
+        }
+        finally { File.Delete(path); }
     }
 
     [Fact]
