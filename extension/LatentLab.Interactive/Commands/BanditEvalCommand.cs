@@ -95,8 +95,14 @@ public sealed class BanditEvalCommand : LatentLabCommand
             Epsilon = cmd.Epsilon,
             Seed = cmd.Seed,
         };
-        var live = LiveDisplay<EvaluationProgress>.Start(ctx, cmd, Progress(null), Progress, TimeSpan.FromMilliseconds(500));
-        var evaluation = await Task.Run(() => BanditEvaluator.Evaluate(options, student, device, live, ctx.CancellationToken));
+        var live = LiveDisplay<HtmlFragment>.Start(ctx, cmd, Progress(null), fragment => fragment, TimeSpan.Zero);
+        var progress = new BanditLiveProgress<EvaluationProgress>();
+        var evaluation = await progress.PumpAsync(
+            Task.Run(() => BanditEvaluator.Evaluate(options, student, device, progress, ctx.CancellationToken)), live, Progress, TimeSpan.FromSeconds(0.5));
+        live.Report(new HtmlFragment(
+            $"<div style=\"font-family:sans-serif;font-size:13px\">Evaluated {evaluation.Curves.Count} policies on {evaluation.Episodes} episodes " +
+            $"in {evaluation.Elapsed.TotalSeconds:0.0} s.</div>",
+            $"Evaluated {evaluation.Curves.Count} policies on {evaluation.Episodes} episodes in {evaluation.Elapsed.TotalSeconds:0.0} s."));
         live.Complete();
 
         ctx.Display(evaluation, "text/html", "text/plain");

@@ -19,6 +19,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
     public int TrainHorizon { get; set; } = Defaults.TrainHorizon;
     public string Teacher { get; set; } = "ucb1";
     public int Hidden { get; set; } = Defaults.Hidden;
+    public int HeadHidden { get; set; } = Defaults.HeadHidden;
     public int Layers { get; set; } = Defaults.Layers;
     public string Architecture { get; set; } = "per-arm";
     public bool TimeInput { get; set; }
@@ -45,6 +46,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
             CommandOption.Int("--train-horizon", "Pulls per training episode: the student never sees a later step.", Defaults.TrainHorizon, 1, 10_000),
             CommandOption.Choice("--teacher", "The algorithm the student imitates.", "ucb1", "ucb1", "thompson"),
             CommandOption.Int("--hidden", "LSTM hidden size.", Defaults.Hidden, 1, 4096),
+            CommandOption.Int("--head-hidden", "Hidden units of the MLP head that turns the LSTM state into a score (0 = a linear head).", Defaults.HeadHidden, 0, 4096),
             CommandOption.Int("--layers", "Stacked LSTM layers.", Defaults.Layers, 1, 8),
             CommandOption.Choice("--architecture", "per-arm: one LSTM shared by the arms, one score each (default); joint: one LSTM over all arms (the textbook baseline).",
                 "per-arm", "per-arm", "joint"),
@@ -58,7 +60,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
             CommandOption.Number("--mix-steps", "DAgger: fraction of the steps over which the teacher's share of actions falls from 1 to 0.",
                 Defaults.TeacherMixSteps, 0, 1),
             CommandOption.Number("--warm-start", "Share of training episodes that start from a state the teacher reached after up to " +
-                $"{Defaults.WarmStartMaxPulls} pulls, given as a summary at step 0 (per-arm only; the student still never plays past --train-horizon).",
+                $"{Defaults.WarmStartMaxPulls} pulls, given as a summary at step 0 (per-arm only, ignored by joint; the student still never plays past --train-horizon).",
                 Defaults.WarmStartFraction, 0, 1),
             CommandOption.Seed(),
             CommandOption.Device(),
@@ -73,8 +75,6 @@ public sealed class BanditTrainCommand : LatentLabCommand
             yield return "--dagger and --bc exclude each other: DAgger lets the student act, behaviour cloning never does. Give one of them.";
         if (TimeInput && Architecture == "per-arm")
             yield return "--time-input needs --architecture joint (the per-arm student has no time input).";
-        if (WarmStart > 0 && Architecture != "per-arm")
-            yield return "--warm-start needs --architecture per-arm (the joint student has no warm-start input).";
         if (Save is { } path && string.IsNullOrWhiteSpace(path))
             yield return "--save needs a file path, e.g. --save student.ckpt.";
     }
@@ -86,6 +86,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
         TrainHorizon = TrainHorizon,
         Teacher = BanditTrainingOptions.ParseTeacher(Teacher),
         Hidden = Hidden,
+        HeadHidden = HeadHidden,
         Layers = Layers,
         Architecture = Architecture == "joint" ? StudentArchitecture.Joint : StudentArchitecture.PerArm,
         TimeInput = TimeInput,
@@ -106,15 +107,15 @@ public sealed class BanditTrainCommand : LatentLabCommand
         var device = TorchRuntime.ResolveDevice(cmd.Device);
         PlotlyCarrier.EnsureLoaded(ctx);
         var panel = new BanditTrainingPanel(options, device.ToString());
-        var live = LiveDisplay<HtmlFragment>.Start(ctx, cmd, panel.Starting(), fragment => fragment, TimeSpan.FromSeconds(1));
-        panel.Display = live;
+        var live = LiveDisplay<HtmlFragment>.Start(ctx, cmd, panel.Starting(), fragment => fragment, TimeSpan.Zero);
+        var progress = new BanditLiveProgress<TrainingProgress>(panel);
 
-        var training = Task.Run(() => BanditTrainer.Train(options, device, panel, ctx.CancellationToken));
+        var training = Task.Run(() => BanditTrainer.Train(options, device, progress, ctx.CancellationToken));
         // An interrupt completes this cell at once; keep the partial student while the cell can still show output.
         bool kept = false;
         using (ctx.CancellationToken.Register(() => kept = KeepPartialStudent(cmd, ctx, training, live, panel)))
         {
-            await training;
+            await progress.PumpAsync(training, live, panel.Render, TimeSpan.FromSeconds(1));
         }
         if (kept)
         {

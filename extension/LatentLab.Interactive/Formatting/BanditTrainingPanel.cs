@@ -28,10 +28,7 @@ public sealed class BanditTrainingPanel : IProgress<TrainingProgress>
         Frame($"{Bar(0)}<div>Starting: {Describe()}</div>"),
         $"Training the student: {Describe()}");
 
-    /// <summary>Where renders go (a LiveDisplay, which throttles); reports before this is set are only recorded.</summary>
-    public IProgress<HtmlFragment>? Display { get; set; }
-
-    /// <summary>Records every report (for the chart) and passes its render on to <see cref="Display"/>.</summary>
+    /// <summary>Records every report, so that each render draws the whole curve so far.</summary>
     public void Report(TrainingProgress value)
     {
         lock (_history)
@@ -41,7 +38,6 @@ public sealed class BanditTrainingPanel : IProgress<TrainingProgress>
                 _history.Add(value);
             }
         }
-        Display?.Report(Render(value));
     }
 
     /// <summary>Renders the figures of <paramref name="p"/> and the whole curve so far.</summary>
@@ -85,7 +81,11 @@ public sealed class BanditTrainingPanel : IProgress<TrainingProgress>
 
     static string Figures(TrainingProgress p) => string.Create(CultureInfo.InvariantCulture,
         $"step {p.Step}/{p.TotalSteps} · loss {p.Loss:0.000} · agreement with teacher {p.Agreement:0.000} · teacher share {p.TeacherMix:0.00} · " +
-        $"{p.EnvStepsPerSecond / 1e6:0.00} M env-steps/s · elapsed {Time(p.Elapsed)} · ETA {Time(p.Eta)}");
+        $"{Rate(p.EnvStepsPerSecond)} env-steps/s · elapsed {Time(p.Elapsed)} · ETA {Time(p.Eta)}");
+
+    static string Rate(double perSecond) => perSecond >= 1e5
+        ? (perSecond / 1e6).ToString("0.00 M", CultureInfo.InvariantCulture)
+        : (perSecond / 1e3).ToString("0.0 k", CultureInfo.InvariantCulture);
 
     static string Time(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 
