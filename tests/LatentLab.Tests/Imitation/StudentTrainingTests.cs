@@ -124,6 +124,35 @@ public class StudentTrainingTests
         Assert.Contains("--arms 3", e.Message);
     }
 
+    [Theory]
+    [InlineData(StudentArchitecture.PerArm, false, 0.5)]
+    [InlineData(StudentArchitecture.PerArm, false, 0.0)]
+    [InlineData(StudentArchitecture.Joint, true, 0.0)]
+    [InlineData(StudentArchitecture.Joint, false, 0.0)]
+    public void StepwisePolicy_GivesTheSameScoresAsTheWholeSequenceForward(StudentArchitecture architecture, bool timeInput, double warm)
+    {
+        using var s = BanditTrainer.Train(Tiny(steps: 2) with { Architecture = architecture, TimeInput = timeInput, WarmStartFraction = warm }, Cpu);
+        using var env = BanditEnvironment.Create(new BanditSpec(3), 4, 12, 3, Cpu);
+        using var policy = s.CreatePolicy();
+        policy.Reset(4, 3, Cpu, 0);
+        var actions = new List<Tensor>();
+        var rewards = new List<Tensor>();
+        var stepLogits = new List<Tensor>();
+        for (int t = 0; t < 12; t++)
+        {
+            var a = policy.Act(t);
+            stepLogits.Add(policy.LastLogits!.clone());
+            var r = env.Pull(a);
+            policy.Observe(a, r);
+            actions.Add(a);
+            rewards.Add(r);
+        }
+        using var noGrad = no_grad();
+        var whole = s.Network.Forward(s.Network.EncodeSequence(stack(actions, 1), stack(rewards, 1)));   // (B, T, K)
+        var stepwise = stack(stepLogits, 1);
+        Assert.True(whole.allclose(stepwise, rtol: 1e-4, atol: 1e-5), $"max diff {(whole - stepwise).abs().max().item<float>()}");
+    }
+
     [Fact]
     public void PerArmStudent_SharesOneLstmAcrossArms_SoItPlaysAnyNumberOfArms()
     {
