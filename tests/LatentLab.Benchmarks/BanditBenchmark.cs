@@ -67,6 +67,8 @@ public static class BanditBenchmark
             Seed = I(args, "--seed", 0),
             WarmStartFraction = D(args, "--warm", o.WarmStartFraction),
             WarmStartMaxPulls = I(args, "--warm-max", o.WarmStartMaxPulls),
+            PostHorizonAblation = args.Contains("--post-horizon-ablation"),
+            MinTrainArms = I(args, "--min-train-arms", o.MinTrainArms),
             ProgressEvery = I(args, "--progress-every", 100),
         };
     }

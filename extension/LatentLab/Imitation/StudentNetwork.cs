@@ -63,11 +63,16 @@ public sealed class StudentNetwork : nn.Module
     public Tensor EncodeSequence(Tensor actions, Tensor rewards) => EncodeSequence(actions, rewards, null);
 
     /// <summary>As above; <paramref name="warmStart"/> (B, K, 3) is fed at step 0 when the network has warm-start inputs.</summary>
-    public Tensor EncodeSequence(Tensor actions, Tensor rewards, Tensor? warmStart)
+    public Tensor EncodeSequence(Tensor actions, Tensor rewards, Tensor? warmStart) => EncodeSequence(actions, rewards, warmStart, Arms);
+
+    /// <summary>As above for a bandit with <paramref name="arms"/> arms (PerArm students play any K).</summary>
+    public Tensor EncodeSequence(Tensor actions, Tensor rewards, Tensor? warmStart, int arms)
     {
+        if (arms != Arms && Architecture != StudentArchitecture.PerArm)
+            throw new ArgumentException($"A Joint student plays only its training K={Arms} (got {arms}).", nameof(arms));
         using var scope = NewDisposeScope();
         long b = actions.shape[0], t = actions.shape[1];
-        var onehot = nn.functional.one_hot(actions, Arms).to(float32);                         // (B, T, K)
+        var onehot = nn.functional.one_hot(actions, arms).to(float32);                         // (B, T, K)
         var prevOnehot = nn.functional.pad(onehot, new long[] { 0, 0, 1, 0 })[.., ..(int)t];   // (B, T, K) shifted by one step
         var prevReward = nn.functional.pad(rewards, new long[] { 1, 0 })[.., ..(int)t];        // (B, T)
         Tensor x;
@@ -76,7 +81,7 @@ public sealed class StudentNetwork : nn.Module
             x = stack(new[] { prevOnehot, prevOnehot * prevReward.unsqueeze(-1) }, -1);        // (B, T, K, 2)
             if (WarmStartInputs)
             {
-                var w = zeros(b, t, Arms, WarmStartChannels, dtype: float32, device: actions.device);   // (B, T, K, 3)
+                var w = zeros(b, t, arms, WarmStartChannels, dtype: float32, device: actions.device);   // (B, T, K, 3)
                 if (warmStart is not null) w[.., 0].copy_(warmStart);
                 x = cat(new[] { x, w }, -1);                                                    // (B, T, K, 5)
             }

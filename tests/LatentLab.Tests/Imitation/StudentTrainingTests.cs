@@ -16,7 +16,7 @@ public class StudentTrainingTests
     internal static BanditTrainingOptions Tiny(int steps = 6, bool dagger = true) => new()
     {
         Arms = 3, TrainHorizon = 12, Hidden = 8, HeadHidden = 8, Steps = steps, Batch = 16, Dagger = dagger, Seed = 11, ProgressEvery = 2,
-        WarmStartFraction = 0.5, WarmStartMaxPulls = 30,
+        MinTrainArms = 2,
     };
 
     static float[] Logits(TrainedStudent s)
@@ -125,13 +125,15 @@ public class StudentTrainingTests
     }
 
     [Theory]
-    [InlineData(StudentArchitecture.PerArm, false, 0.5)]
+    [InlineData(StudentArchitecture.PerArm, true, 0.5)]
     [InlineData(StudentArchitecture.PerArm, false, 0.0)]
     [InlineData(StudentArchitecture.Joint, true, 0.0)]
     [InlineData(StudentArchitecture.Joint, false, 0.0)]
     public void StepwisePolicy_GivesTheSameScoresAsTheWholeSequenceForward(StudentArchitecture architecture, bool timeInput, double warm)
     {
-        using var s = BanditTrainer.Train(Tiny(steps: 2) with { Architecture = architecture, TimeInput = timeInput, WarmStartFraction = warm }, Cpu);
+        var options = Tiny(steps: 2) with { Architecture = architecture, WarmStartFraction = warm, PostHorizonAblation = warm > 0 };
+        if (architecture == StudentArchitecture.Joint) options = options with { TimeInput = timeInput };
+        using var s = BanditTrainer.Train(options, Cpu);
         using var env = BanditEnvironment.Create(new BanditSpec(3), 4, 12, 3, Cpu);
         using var policy = s.CreatePolicy();
         policy.Reset(4, 3, Cpu, 0);
@@ -163,9 +165,11 @@ public class StudentTrainingTests
     }
 
     [Fact]
-    public void WarmStartTraining_FeedsTheSummaryAtStepZero_AndTrains()
+    public void WarmStartAblation_NeedsItsFlag_FeedsTheSummaryAtStepZero_AndTrains()
     {
-        var o = Tiny(steps: 3) with { WarmStartFraction = 1.0, WarmStartMaxPulls = 40 };
+        var e = Assert.Throws<ArgumentException>(() => BanditTrainer.Train(Tiny(steps: 1) with { WarmStartFraction = 0.5 }, Cpu));
+        Assert.Contains("PostHorizonAblation", e.Message);
+        var o = Tiny(steps: 3) with { WarmStartFraction = 1.0, WarmStartMaxPulls = 40, PostHorizonAblation = true };
         Assert.True(o.UsesWarmStarts);
         Assert.False((o with { Architecture = StudentArchitecture.Joint }).UsesWarmStarts);
         using var s = BanditTrainer.Train(o, Cpu);
