@@ -66,6 +66,9 @@ public sealed record BanditTrainingOptions
     /// </summary>
     public double WarmStartFraction { get; init; }
 
+    /// <summary>PerArm only: also feed every arm 1/(t+1), a clock input that stays in its training range for any t.</summary>
+    public bool InverseTimeInput { get; init; }
+
     /// <summary>Must be true to run the warm-start ablation, which shows the student post-horizon states.</summary>
     public bool PostHorizonAblation { get; init; }
 

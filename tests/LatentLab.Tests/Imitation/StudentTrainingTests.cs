@@ -127,12 +127,13 @@ public class StudentTrainingTests
     [Theory]
     [InlineData(StudentArchitecture.PerArm, true, 0.5)]
     [InlineData(StudentArchitecture.PerArm, false, 0.0)]
+    [InlineData(StudentArchitecture.PerArm, true, 0.0)]
     [InlineData(StudentArchitecture.Joint, true, 0.0)]
     [InlineData(StudentArchitecture.Joint, false, 0.0)]
     public void StepwisePolicy_GivesTheSameScoresAsTheWholeSequenceForward(StudentArchitecture architecture, bool timeInput, double warm)
     {
         var options = Tiny(steps: 2) with { Architecture = architecture, WarmStartFraction = warm, PostHorizonAblation = warm > 0 };
-        if (architecture == StudentArchitecture.Joint) options = options with { TimeInput = timeInput };
+        options = architecture == StudentArchitecture.Joint ? options with { TimeInput = timeInput } : options with { InverseTimeInput = timeInput };
         using var s = BanditTrainer.Train(options, Cpu);
         using var env = BanditEnvironment.Create(new BanditSpec(3), 4, 12, 3, Cpu);
         using var policy = s.CreatePolicy();
