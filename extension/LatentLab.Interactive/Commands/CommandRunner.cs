@@ -1,0 +1,66 @@
+using System.Reflection;
+using LatentLab.Torch;
+using Microsoft.DotNet.Interactive;
+
+namespace LatentLab.Interactive.Commands;
+
+/// <summary>
+/// Runs a command's handler so that nothing a user does kills the kernel: options are checked again (kernels that are
+/// not composite skip the parser's check), an interrupt ends the command with "interrupted", and any exception becomes
+/// one CommandFailed message without a stack trace. Problems the user can fix (bad value, missing file, no GPU) show
+/// their own message; anything else is labelled as a LatentLab bug.
+/// </summary>
+public static class CommandRunner
+{
+    public static async Task RunAsync<TCommand>(
+        CommandDefinition definition,
+        TCommand command,
+        KernelInvocationContext context,
+        Func<TCommand, KernelInvocationContext, Task> handleAsync)
+        where TCommand : LatentLabCommand
+    {
+        if (command.Validate().FirstOrDefault() is { } invalid)
+        {
+            context.Fail(command, null, $"{definition.Name}: {invalid}");
+            return;
+        }
+        try
+        {
+            await handleAsync(command, context);
+        }
+        catch (Exception e)
+        {
+            context.Fail(command, e, Describe(definition.Name, e, context.CancellationToken));
+        }
+    }
+
+    /// <summary>The one-paragraph message a user sees when <paramref name="commandName"/> failed with <paramref name="exception"/>.</summary>
+    public static string Describe(string commandName, Exception exception, CancellationToken cancellationToken = default)
+    {
+        var e = Unwrap(exception);
+        if (e is OperationCanceledException || cancellationToken.IsCancellationRequested)
+        {
+            return $"{commandName} was interrupted; nothing was bound or saved by it. Run the cell again to restart.";
+        }
+        return IsUserError(e)
+            ? $"{commandName}: {e.Message}"
+            : $"{commandName} failed: {e.GetType().Name}: {e.Message} (this is a LatentLab bug; please report it with the cell that caused it).";
+    }
+
+    /// <summary>
+    /// True for problems the user can fix, whose message is written for them: bad arguments, files, data, TorchSharp setup,
+    /// and LatentLab's own exception types.
+    /// </summary>
+    public static bool IsUserError(Exception e) =>
+        e is ArgumentException or IOException or InvalidDataException or FormatException or UnauthorizedAccessException
+            or NotSupportedException or TorchSetupException or CommandException
+        || (e.GetType().Namespace?.StartsWith("LatentLab", StringComparison.Ordinal) ?? false);
+
+    static Exception Unwrap(Exception e) => e switch
+    {
+        AggregateException { InnerExceptions.Count: 1 } a => Unwrap(a.InnerExceptions[0]),
+        TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
+        TypeInitializationException { InnerException: { } inner } => Unwrap(inner),
+        _ => e,
+    };
+}

@@ -1,0 +1,8 @@
+namespace LatentLab.Interactive.Formatting;
+
+/// <summary>
+/// Ready-made output: HTML for notebooks and plain text for consoles and logs. The extension registers formatters that
+/// write both as they are, so a <see cref="HtmlFragment"/> can be displayed and later updated in place
+/// (<c>DisplayedValue.Update</c> formats the new value with the same formatters).
+/// </summary>
+public sealed record HtmlFragment(string Html, string Text);

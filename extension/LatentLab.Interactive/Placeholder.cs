@@ -1,2 +1,0 @@
-namespace LatentLab.Interactive;
-internal static class Placeholder { }

@@ -1,0 +1,50 @@
+using LatentLab.Interactive.Tests.TestCommands;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.CSharp;
+using Microsoft.DotNet.Interactive.Events;
+
+namespace LatentLab.Interactive.Tests;
+
+/// <summary>An in-process notebook: a composite kernel with C#, LatentLab loaded directly (as a host would after #r).</summary>
+internal static class KernelTestHost
+{
+    public static async Task<CompositeKernel> CreateAsync(bool withTestCommand = false)
+    {
+        var csharp = new CSharpKernel().UseKernelHelpers().UseValueSharing();
+        var kernel = new CompositeKernel { csharp };
+        kernel.DefaultKernelName = csharp.Name;
+        await new LatentLabKernelExtension().OnLoadAsync(kernel);
+        if (withTestCommand)
+        {
+            EchoTestCommand.Definition.AddTo(kernel);
+            csharp.AddAssemblyReferences([typeof(EchoResult).Assembly.Location]);
+        }
+        return kernel;
+    }
+
+    public static Task<KernelCommandResult> SubmitAsync(this Kernel kernel, string code) => kernel.SendAsync(new SubmitCode(code));
+
+    public static CommandFailed? Failure(this KernelCommandResult result) => result.Events.OfType<CommandFailed>().FirstOrDefault();
+
+    public static void AssertSucceeded(this KernelCommandResult result)
+    {
+        if (result.Failure() is { } failed)
+        {
+            Assert.Fail($"Expected success, got CommandFailed: {failed.Message}");
+        }
+        Assert.Contains(result.Events, e => e is CommandSucceeded);
+    }
+
+    public static string Formatted(this DisplayEvent e, string mimeType) =>
+        e.FormattedValues.FirstOrDefault(v => v.MimeType == mimeType)?.Value
+        ?? throw new Xunit.Sdk.XunitException($"no {mimeType} in {string.Join(", ", e.FormattedValues.Select(v => v.MimeType))}");
+
+    public static IReadOnlyList<string> Html(this KernelCommandResult result) =>
+        result.Events.OfType<DisplayEvent>().Select(e => e.FormattedValues.FirstOrDefault(v => v.MimeType == "text/html")?.Value)
+            .OfType<string>().ToArray();
+
+    /// <summary>The value the cell returned, as text (its ToString).</summary>
+    public static string? ReturnedText(this KernelCommandResult result) =>
+        result.Events.OfType<ReturnValueProduced>().Single().Value?.ToString();
+}
