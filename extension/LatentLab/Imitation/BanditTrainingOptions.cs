@@ -67,7 +67,7 @@ public sealed record BanditTrainingOptions
     public double WarmStartFraction { get; init; }
 
     /// <summary>PerArm only: also feed every arm 1/(t+1), a clock input that stays in its training range for any t.</summary>
-    public bool InverseTimeInput { get; init; }
+    public bool InverseTimeInput { get; init; } = true;
 
     /// <summary>Must be true to run the warm-start ablation, which shows the student post-horizon states.</summary>
     public bool PostHorizonAblation { get; init; }
@@ -77,7 +77,7 @@ public sealed record BanditTrainingOptions
     /// LSTM plays any K). Fewer arms in a 50-step episode give larger per-arm counts, still within TrainHorizon steps.
     /// 0 = always Arms.
     /// </summary>
-    public int MinTrainArms { get; init; }
+    public int MinTrainArms { get; init; } = 2;
 
     /// <summary>Largest warm-start t0 (pulls summarised before step 0).</summary>
     public int WarmStartMaxPulls { get; init; } = 250;

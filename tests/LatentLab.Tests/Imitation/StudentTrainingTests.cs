@@ -174,13 +174,13 @@ public class StudentTrainingTests
         Assert.True(o.UsesWarmStarts);
         Assert.False((o with { Architecture = StudentArchitecture.Joint }).UsesWarmStarts);
         using var s = BanditTrainer.Train(o, Cpu);
-        Assert.Equal(5, s.Network.InputSize);
+        Assert.Equal(2 + 3 + 1, s.Network.InputSize);   // pulled, reward; 3 warm-start channels; 1/(t+1)
         Assert.True(double.IsFinite(s.Final!.Loss));
         using var scope = NewDisposeScope();
         var actions = zeros(2, 4, dtype: int64);
         var rewards = ones(2, 4);
         var warm = full(2, 3, 3, 0.5f);
-        var x = s.Network.EncodeSequence(actions, rewards, warm);                                // (B, T, K, 5)
+        var x = s.Network.EncodeSequence(actions, rewards, warm);                                // (B, T, K, 6)
         Assert.Equal(0.5f, x[0, 0, 1, 2].item<float>());
         Assert.Equal(0f, x[0, 1, 1, 2].item<float>());
         var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".llstudent");
