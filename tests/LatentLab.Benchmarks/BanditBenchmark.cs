@@ -67,6 +67,9 @@ public static class BanditBenchmark
             Seed = I(args, "--seed", 0),
             WarmStartFraction = D(args, "--warm", o.WarmStartFraction),
             WarmStartMaxPulls = I(args, "--warm-max", o.WarmStartMaxPulls),
+            PostHorizonAblation = args.Contains("--post-horizon-ablation"),
+            InverseTimeInput = args.Contains("--inverse-time") || (o.InverseTimeInput && !args.Contains("--no-inverse-time")),
+            MinTrainArms = I(args, "--min-train-arms", o.MinTrainArms),
             ProgressEvery = I(args, "--progress-every", 100),
         };
     }

@@ -33,6 +33,7 @@ public static class BanditTrainer
         network.to(device);
         using var generator = new Generator((ulong)(options.Seed * 7919 + 17), device);
         using var optimizer = optim.Adam(network.parameters(), options.LearningRate);
+        using var armsGenerator = new Generator((ulong)(options.Seed * 104729 + 3), CPU);
         var spec = options.Spec;
         int horizon = options.TrainHorizon, totalSteps = options.Steps;
         long batch = options.Batch;
@@ -53,13 +54,19 @@ public static class BanditTrainer
 
             // 1. Roll out without gradients and record inputs and the teacher's labels.
             var t0 = clock.Elapsed;
-            var (actions, rewards, labels, warm) = Rollout(network, options, spec, batch, horizon, beta, generator, device, cancellationToken);
+            var stepSpec = spec;
+            if (options.MinTrainArms >= 2 && options.Architecture == StudentArchitecture.PerArm && options.MinTrainArms < options.Arms)
+            {
+                var pick = randint(options.MinTrainArms, options.Arms + 1, new long[] { 1 }, dtype: int64, device: CPU, generator: armsGenerator);
+                stepSpec = spec with { Arms = (int)pick.item<long>() };
+            }
+            var (actions, rewards, labels, warm) = Rollout(network, options, stepSpec, batch, horizon, beta, generator, device, cancellationToken);
             if (actions is null) { cancelled = true; break; }
 
             var t1 = clock.Elapsed;
             // 2. One gradient step over the whole recorded sequence.
             network.train();
-            var logits = network.Forward(network.EncodeSequence(actions, rewards!, warm));                // (B, T, K)
+            var logits = network.Forward(network.EncodeSequence(actions, rewards!, warm, stepSpec.Arms));                // (B, T, K)
             var loss = -(labels! * nn.functional.log_softmax(logits, -1)).sum(-1).mean();
             optimizer.zero_grad();
             loss.backward();
@@ -69,7 +76,7 @@ public static class BanditTrainer
 
             using (no_grad())
             {
-                var agree = labels!.gather(-1, TieBreaking.FirstMaximum(logits.reshape(-1, options.Arms)).reshape(batch, horizon, 1)).gt(0);
+                var agree = labels!.gather(-1, TieBreaking.FirstMaximum(logits).unsqueeze(-1)).gt(0);                  // (B, T, 1)
                 windowAgreement += agree.to(float32).mean().item<float>();
             }
             windowLoss += loss.item<float>();

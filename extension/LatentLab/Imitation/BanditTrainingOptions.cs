@@ -58,12 +58,26 @@ public sealed record BanditTrainingOptions
     public double NoiseStd { get; init; } = 1.0;
 
     /// <summary>
-    /// Warm starts: this fraction of training episodes begins from a state the teacher reached after t0 pulls
-    /// (t0 log-uniform in [K, <see cref="WarmStartMaxPulls"/>]); the student gets that state as a summary at step 0
-    /// (per arm: log pull count, mean reward; log t0) and then plays TrainHorizon ordinary steps. It never plays a step
-    /// past TrainHorizon, but it learns what large counts and late times look like. PerArm only (ignored for Joint); 0 = off.
+    /// ABLATION ONLY (not a legal answer to issue 3; needs <see cref="PostHorizonAblation"/> = true): this fraction of
+    /// training episodes begins from a state the teacher reached after t0 pulls (t0 log-uniform in
+    /// [K, <see cref="WarmStartMaxPulls"/>]), given to the student as a summary at step 0 (per arm: log pull count,
+    /// mean reward; log t0), followed by TrainHorizon ordinary steps labelled at times t0 + t. The student then sees
+    /// states with more than TrainHorizon pulls, i.e. the post-horizon states the experiment tests. PerArm only; 0 = off.
     /// </summary>
-    public double WarmStartFraction { get; init; } = 0.5;
+    public double WarmStartFraction { get; init; }
+
+    /// <summary>PerArm only: also feed every arm 1/(t+1), a clock input that stays in its training range for any t.</summary>
+    public bool InverseTimeInput { get; init; } = true;
+
+    /// <summary>Must be true to run the warm-start ablation, which shows the student post-horizon states.</summary>
+    public bool PostHorizonAblation { get; init; }
+
+    /// <summary>
+    /// PerArm only: each gradient step draws its number of arms uniformly from [MinTrainArms, Arms] (the shared per-arm
+    /// LSTM plays any K). Fewer arms in a 50-step episode give larger per-arm counts, still within TrainHorizon steps.
+    /// 0 = always Arms.
+    /// </summary>
+    public int MinTrainArms { get; init; } = 2;
 
     /// <summary>Largest warm-start t0 (pulls summarised before step 0).</summary>
     public int WarmStartMaxPulls { get; init; } = 250;
@@ -100,6 +114,11 @@ public sealed record BanditTrainingOptions
         if (!(TeacherMixFinal >= 0 && TeacherMixFinal <= 1)) throw new ArgumentException($"TeacherMixFinal must lie in [0, 1] (got {TeacherMixFinal}).", nameof(TeacherMixFinal));
         if (TimeInput && Architecture != StudentArchitecture.Joint) throw new ArgumentException("TimeInput (t/H) is only available with the Joint architecture.", nameof(TimeInput));
         if (!(WarmStartFraction >= 0 && WarmStartFraction <= 1)) throw new ArgumentException($"WarmStartFraction must lie in [0, 1] (got {WarmStartFraction}).", nameof(WarmStartFraction));
+        if (UsesWarmStarts && !PostHorizonAblation)
+            throw new ArgumentException("Warm starts summarise up to WarmStartMaxPulls teacher pulls, so the student would see states past its training " +
+                                        "horizon; that is only allowed as a labelled ablation: set PostHorizonAblation = true (or WarmStartFraction = 0).", nameof(WarmStartFraction));
+        if (MinTrainArms != 0 && (MinTrainArms < 2 || MinTrainArms > Arms))
+            throw new ArgumentException($"MinTrainArms must be 0 (off) or lie in 2..{Arms} (got {MinTrainArms}).", nameof(MinTrainArms));
         if (UsesWarmStarts && WarmStartMaxPulls < Arms) throw new ArgumentException($"WarmStartMaxPulls must be at least the number of arms ({Arms}).", nameof(WarmStartMaxPulls));
         if (ThompsonLabelSamples < 1) throw new ArgumentException($"ThompsonLabelSamples must be at least 1 (got {ThompsonLabelSamples}).", nameof(ThompsonLabelSamples));
         if (!(GradClip > 0)) throw new ArgumentException($"GradClip must be positive (got {GradClip}).", nameof(GradClip));

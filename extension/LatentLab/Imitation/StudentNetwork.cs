@@ -28,14 +28,22 @@ public sealed class StudentNetwork : nn.Module
     /// <param name="headHidden">0: linear head <c>head = nn.Linear(H, out)</c>; otherwise
     /// <c>head = nn.Sequential(nn.Linear(H, headHidden), nn.Tanh(), nn.Linear(headHidden, out))</c>.</param>
     public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon, bool warmStartInputs, int headHidden)
+        : this(architecture, arms, hidden, layers, timeInput, trainHorizon, warmStartInputs, headHidden, inverseTimeInput: false) { }
+
+    /// <param name="inverseTimeInput">PerArm: also feed 1/(t+1) to every arm (in range for all t: it only approaches 0).</param>
+    public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon, bool warmStartInputs, int headHidden,
+        bool inverseTimeInput)
         : base(nameof(StudentNetwork))
     {
+        InverseTimeInput = inverseTimeInput && architecture == StudentArchitecture.PerArm;
         Architecture = architecture;
         Arms = arms;
         TimeInput = timeInput;
         TrainHorizon = trainHorizon;
         WarmStartInputs = warmStartInputs && architecture == StudentArchitecture.PerArm;
-        InputSize = architecture == StudentArchitecture.PerArm ? 2 + (WarmStartInputs ? WarmStartChannels : 0) : arms + 1 + (timeInput ? 1 : 0);
+        InputSize = architecture == StudentArchitecture.PerArm
+            ? 2 + (WarmStartInputs ? WarmStartChannels : 0) + (InverseTimeInput ? 1 : 0)
+            : arms + 1 + (timeInput ? 1 : 0);
         lstm = nn.LSTM(InputSize, hidden, layers, batchFirst: true);
         int outputs = architecture == StudentArchitecture.PerArm ? 1 : arms;
         head = headHidden > 0
@@ -46,9 +54,12 @@ public sealed class StudentNetwork : nn.Module
 
     /// <summary>The network for these training options.</summary>
     public static StudentNetwork Create(BanditTrainingOptions o) =>
-        new(o.Architecture, o.Arms, o.Hidden, o.Layers, o.TimeInput, o.TrainHorizon, o.UsesWarmStarts, o.HeadHidden);
+        new(o.Architecture, o.Arms, o.Hidden, o.Layers, o.TimeInput, o.TrainHorizon, o.UsesWarmStarts, o.HeadHidden, o.InverseTimeInput);
 
     public bool WarmStartInputs { get; }
+
+    /// <summary>PerArm: every arm also gets 1/(t+1), a clock that stays within its training range for any t.</summary>
+    public bool InverseTimeInput { get; }
 
     public StudentArchitecture Architecture { get; }
     public int Arms { get; }
@@ -63,11 +74,16 @@ public sealed class StudentNetwork : nn.Module
     public Tensor EncodeSequence(Tensor actions, Tensor rewards) => EncodeSequence(actions, rewards, null);
 
     /// <summary>As above; <paramref name="warmStart"/> (B, K, 3) is fed at step 0 when the network has warm-start inputs.</summary>
-    public Tensor EncodeSequence(Tensor actions, Tensor rewards, Tensor? warmStart)
+    public Tensor EncodeSequence(Tensor actions, Tensor rewards, Tensor? warmStart) => EncodeSequence(actions, rewards, warmStart, Arms);
+
+    /// <summary>As above for a bandit with <paramref name="arms"/> arms (PerArm students play any K).</summary>
+    public Tensor EncodeSequence(Tensor actions, Tensor rewards, Tensor? warmStart, int arms)
     {
+        if (arms != Arms && Architecture != StudentArchitecture.PerArm)
+            throw new ArgumentException($"A Joint student plays only its training K={Arms} (got {arms}).", nameof(arms));
         using var scope = NewDisposeScope();
         long b = actions.shape[0], t = actions.shape[1];
-        var onehot = nn.functional.one_hot(actions, Arms).to(float32);                         // (B, T, K)
+        var onehot = nn.functional.one_hot(actions, arms).to(float32);                         // (B, T, K)
         var prevOnehot = nn.functional.pad(onehot, new long[] { 0, 0, 1, 0 })[.., ..(int)t];   // (B, T, K) shifted by one step
         var prevReward = nn.functional.pad(rewards, new long[] { 1, 0 })[.., ..(int)t];        // (B, T)
         Tensor x;
@@ -76,9 +92,14 @@ public sealed class StudentNetwork : nn.Module
             x = stack(new[] { prevOnehot, prevOnehot * prevReward.unsqueeze(-1) }, -1);        // (B, T, K, 2)
             if (WarmStartInputs)
             {
-                var w = zeros(b, t, Arms, WarmStartChannels, dtype: float32, device: actions.device);   // (B, T, K, 3)
+                var w = zeros(b, t, arms, WarmStartChannels, dtype: float32, device: actions.device);   // (B, T, K, 3)
                 if (warmStart is not null) w[.., 0].copy_(warmStart);
                 x = cat(new[] { x, w }, -1);                                                    // (B, T, K, 5)
+            }
+            if (InverseTimeInput)
+            {
+                var clock = (arange(t, dtype: float32, device: actions.device) + 1f).reciprocal();   // (T,)
+                x = cat(new[] { x, clock.view(1, t, 1, 1).expand(b, t, arms, 1) }, -1);
             }
         }
         else
@@ -128,6 +149,8 @@ public sealed class StudentNetwork : nn.Module
             x = stack(new[] { onehot, onehot * reward.unsqueeze(-1) }, -1);                     // (B, K, 2)
             if (WarmStartInputs)
                 x = cat(new[] { x, step == 0 && warmStart is not null ? warmStart : zeros(batch, arms, WarmStartChannels, dtype: float32, device: device) }, -1);
+            if (InverseTimeInput)
+                x = cat(new[] { x, full(batch, arms, 1, 1f / (step + 1), dtype: float32, device: device) }, -1);
         }
         else
         {

@@ -6,7 +6,7 @@ namespace LatentLab.Imitation;
 /// <summary>
 /// What the teacher would do in a state (counts and sums of the arms pulled so far), as a soft label over arms.
 /// UCB1: uniform over its tied best arms (so a student is never punished for a tie UCB1 breaks arbitrarily);
-/// its own action is the lowest-index best arm. Thompson: the frequency with which each arm wins among S posterior
+/// its own action is one of them at random. Thompson: the frequency with which each arm wins among S posterior
 /// draws; its action is the first draw's winner.
 /// </summary>
 public static class TeacherLabels
@@ -30,7 +30,11 @@ public static class TeacherLabels
             var index = pulls is null ? Ucb1Policy.Index(counts, sums, step) : Ucb1Policy.Index(counts, sums, pulls);   // (B, K)
             var best = TieBreaking.MaximumSet(index).to(float32);                               // (B, K)
             labels = best / best.sum(-1, keepdim: true);
-            action = TieBreaking.FirstMaximum(index);
+            // When the teacher acts in training it breaks ties at random (not by lowest index), so the histories the
+            // student learns from match the soft labels: a Joint student trained on "arms 0,1,2,... in order" but
+            // labelled "any unpulled arm" drifts off its training distribution as soon as it picks another order.
+            var u = rand(index.shape, dtype: float32, device: index.device, generator: generator);
+            action = (best * (u + 1f)).argmax(-1);
         }
         else
         {

@@ -33,7 +33,14 @@ public static class BanditReport
         void Row(string k, string v) => sb.Append($"<tr><td style=\"padding:2px 8px;color:#555\">{E(k)}</td><td style=\"padding:2px 8px\">{v}</td></tr>");
         Row("arms (K)", o.Arms.ToString(CultureInfo.InvariantCulture));
         Row("training horizon", $"{o.TrainHorizon} pulls (never sees a later step)");
-        Row("architecture", $"{E(o.Architecture.ToString())} LSTM, hidden {o.Hidden}, layers {o.Layers}{(o.TimeInput ? ", t/H input" : "")}");
+        Row("architecture", $"{E(o.Architecture.ToString())} LSTM, hidden {o.Hidden}, layers {o.Layers}" +
+                            $"{(o.HeadHidden > 0 ? $", MLP head {o.HeadHidden}" : ", linear head")}" +
+                            $"{(o.Architecture == StudentArchitecture.Joint && o.TimeInput ? ", t/H input" : "")}" +
+                            $"{(o.Architecture == StudentArchitecture.PerArm && o.InverseTimeInput ? ", 1/(t+1) clock input" : "")}");
+        if (o.Architecture == StudentArchitecture.PerArm && o.MinTrainArms >= 2 && o.MinTrainArms < o.Arms)
+            Row("training bandits", $"K drawn from {o.MinTrainArms}..{o.Arms} per step (the per-arm LSTM plays any K)");
+        if (o.UsesWarmStarts)
+            Row("ABLATION", "<span style=\"color:#b00\">warm starts: the student saw states past its training horizon (not a legal answer)</span>");
         Row("training", $"{(o.Dagger ? $"DAgger (teacher share 1 → {F(o.TeacherMixFinal)} over {F(100 * o.TeacherMixSteps, "0")}% of steps)" : "behaviour cloning")}, " +
                         $"{student.StepsCompleted}/{o.Steps} steps × {o.Batch} episodes, lr {F(o.LearningRate, "0.####")}, seed {o.Seed}");
         Row("time", $"{F(student.TrainingTime.TotalSeconds, "0.0")} s on {E(student.Device.ToString())}");

@@ -16,7 +16,7 @@ public class StudentTrainingTests
     internal static BanditTrainingOptions Tiny(int steps = 6, bool dagger = true) => new()
     {
         Arms = 3, TrainHorizon = 12, Hidden = 8, HeadHidden = 8, Steps = steps, Batch = 16, Dagger = dagger, Seed = 11, ProgressEvery = 2,
-        WarmStartFraction = 0.5, WarmStartMaxPulls = 30,
+        MinTrainArms = 2,
     };
 
     static float[] Logits(TrainedStudent s)
@@ -124,6 +124,38 @@ public class StudentTrainingTests
         Assert.Contains("--arms 3", e.Message);
     }
 
+    [Theory]
+    [InlineData(StudentArchitecture.PerArm, true, 0.5)]
+    [InlineData(StudentArchitecture.PerArm, false, 0.0)]
+    [InlineData(StudentArchitecture.PerArm, true, 0.0)]
+    [InlineData(StudentArchitecture.Joint, true, 0.0)]
+    [InlineData(StudentArchitecture.Joint, false, 0.0)]
+    public void StepwisePolicy_GivesTheSameScoresAsTheWholeSequenceForward(StudentArchitecture architecture, bool timeInput, double warm)
+    {
+        var options = Tiny(steps: 2) with { Architecture = architecture, WarmStartFraction = warm, PostHorizonAblation = warm > 0 };
+        options = architecture == StudentArchitecture.Joint ? options with { TimeInput = timeInput } : options with { InverseTimeInput = timeInput };
+        using var s = BanditTrainer.Train(options, Cpu);
+        using var env = BanditEnvironment.Create(new BanditSpec(3), 4, 12, 3, Cpu);
+        using var policy = s.CreatePolicy();
+        policy.Reset(4, 3, Cpu, 0);
+        var actions = new List<Tensor>();
+        var rewards = new List<Tensor>();
+        var stepLogits = new List<Tensor>();
+        for (int t = 0; t < 12; t++)
+        {
+            var a = policy.Act(t);
+            stepLogits.Add(policy.LastLogits!.clone());
+            var r = env.Pull(a);
+            policy.Observe(a, r);
+            actions.Add(a);
+            rewards.Add(r);
+        }
+        using var noGrad = no_grad();
+        var whole = s.Network.Forward(s.Network.EncodeSequence(stack(actions, 1), stack(rewards, 1)));   // (B, T, K)
+        var stepwise = stack(stepLogits, 1);
+        Assert.True(whole.allclose(stepwise, rtol: 1e-4, atol: 1e-5), $"max diff {(whole - stepwise).abs().max().item<float>()}");
+    }
+
     [Fact]
     public void PerArmStudent_SharesOneLstmAcrossArms_SoItPlaysAnyNumberOfArms()
     {
@@ -134,19 +166,21 @@ public class StudentTrainingTests
     }
 
     [Fact]
-    public void WarmStartTraining_FeedsTheSummaryAtStepZero_AndTrains()
+    public void WarmStartAblation_NeedsItsFlag_FeedsTheSummaryAtStepZero_AndTrains()
     {
-        var o = Tiny(steps: 3) with { WarmStartFraction = 1.0, WarmStartMaxPulls = 40 };
+        var e = Assert.Throws<ArgumentException>(() => BanditTrainer.Train(Tiny(steps: 1) with { WarmStartFraction = 0.5 }, Cpu));
+        Assert.Contains("PostHorizonAblation", e.Message);
+        var o = Tiny(steps: 3) with { WarmStartFraction = 1.0, WarmStartMaxPulls = 40, PostHorizonAblation = true };
         Assert.True(o.UsesWarmStarts);
         Assert.False((o with { Architecture = StudentArchitecture.Joint }).UsesWarmStarts);
         using var s = BanditTrainer.Train(o, Cpu);
-        Assert.Equal(5, s.Network.InputSize);
+        Assert.Equal(2 + 3 + 1, s.Network.InputSize);   // pulled, reward; 3 warm-start channels; 1/(t+1)
         Assert.True(double.IsFinite(s.Final!.Loss));
         using var scope = NewDisposeScope();
         var actions = zeros(2, 4, dtype: int64);
         var rewards = ones(2, 4);
         var warm = full(2, 3, 3, 0.5f);
-        var x = s.Network.EncodeSequence(actions, rewards, warm);                                // (B, T, K, 5)
+        var x = s.Network.EncodeSequence(actions, rewards, warm);                                // (B, T, K, 6)
         Assert.Equal(0.5f, x[0, 0, 1, 2].item<float>());
         Assert.Equal(0f, x[0, 1, 1, 2].item<float>());
         var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".llstudent");
