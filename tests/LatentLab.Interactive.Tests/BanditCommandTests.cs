@@ -107,6 +107,24 @@ public class BanditCommandTests
     }
 
     [Fact]
+    public async Task TrainAndEval_TakeEveryKnobFromOptionRecordsNamedByOptions()
+    {
+        using var kernel = await KernelTestHost.CreateAsync();
+        (await kernel.SubmitAsync(
+            "var t = new LatentLab.Imitation.BanditTrainingOptions { Arms = 4, TrainHorizon = 8, Hidden = 8, Steps = 5, Batch = 16, Seed = 2 };" +
+            "var e = new LatentLab.Bandits.BanditEvaluationOptions { Horizon = 12, Episodes = 40, Baselines = new[] { \"greedy\" } };")).AssertSucceeded();
+
+        (await kernel.SubmitAsync("#!bandit-train --options t --device cpu --out fromRecord")).AssertSucceeded();
+        (await kernel.SubmitAsync("#!bandit-eval --model fromRecord --options e --device cpu --out evalFromRecord")).AssertSucceeded();
+
+        var check = await kernel.SubmitAsync(
+            "$\"{fromRecord.Arms} {fromRecord.TrainHorizon} {fromRecord.StepsCompleted} {evalFromRecord.Horizon} {evalFromRecord.Episodes} {string.Join(\",\", evalFromRecord.Curves.Select(c => c.Policy))}\"");
+        Assert.Equal("4 8 5 12 40 student,greedy", Returned(check));
+        var wrongType = await kernel.SubmitAsync("#!bandit-train --options e --device cpu");
+        Assert.Contains("--options e: 'e' has type BanditEvaluationOptions; --options needs type BanditTrainingOptions", FailureMessage(wrongType));
+    }
+
+    [Fact]
     public async Task Eval_WithAHorizonBelowTheTrainingHorizon_RunsAndSaysSo()
     {
         using var kernel = await KernelTestHost.CreateAsync();

@@ -27,6 +27,7 @@ public sealed class BanditEvalCommand : LatentLabCommand
     public int Seed { get; set; }
     public string Device { get; set; } = "auto";
     public string Out { get; set; } = "evaluation";
+    public string? Options { get; set; }
 
     public static CommandDefinition Definition { get; } = CommandDefinition.Create<BanditEvalCommand>(
         name: "#!bandit-eval",
@@ -46,6 +47,8 @@ public sealed class BanditEvalCommand : LatentLabCommand
             CommandOption.Seed(),
             CommandOption.Device(),
             CommandOption.Out("evaluation"),
+            CommandOption.Text("--options", "C# variable holding a BanditEvaluationOptions record (e.g. built in a parameters cell): horizon, " +
+                "episodes, baselines, epsilon and seed come from it instead of this line; --model/--load, --device and --out still apply.", typeHint: "variable"),
         ],
         handleAsync: HandleAsync);
 
@@ -56,6 +59,8 @@ public sealed class BanditEvalCommand : LatentLabCommand
             yield return $"give --model or --load, not both (got --model {Model} and --load {Load}).";
         else if (model && OptionValidation.Identifier("--model", Model!) is { } bad)
             yield return bad;
+        if (Options is { } variable && OptionValidation.Identifier("--options", variable) is { } badOptions)
+            yield return badOptions;
     }
 
     static async Task HandleAsync(BanditEvalCommand cmd, KernelInvocationContext ctx)
@@ -78,23 +83,26 @@ public sealed class BanditEvalCommand : LatentLabCommand
             ctx.Display(student, "text/html", "text/plain");
         }
 
-        if (cmd.Horizon < student.TrainHorizon)
+        var options = cmd.Options is { } optionsName
+            ? ResultBinding.GetVariable<BanditEvaluationOptions>(ctx, "--options", optionsName)
+            : Defaults with
+            {
+                Horizon = cmd.Horizon,
+                Episodes = cmd.Episodes,
+                Baselines = cmd.Baselines.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                Epsilon = cmd.Epsilon,
+                Seed = cmd.Seed,
+            };
+        options.Validate();
+        if (options.Horizon < student.TrainHorizon)
         {
             ctx.Display(new HtmlFragment(
-                $"<div style=\"color:#b60\">Note: --horizon {cmd.Horizon} is shorter than the student's training horizon {student.TrainHorizon}; " +
+                $"<div style=\"color:#b60\">Note: --horizon {options.Horizon} is shorter than the student's training horizon {student.TrainHorizon}; " +
                 "this evaluation shows nothing past the training horizon. Use --horizon 100 or more to see the student learn online.</div>",
-                $"Note: --horizon {cmd.Horizon} is shorter than the student's training horizon {student.TrainHorizon}; nothing past it is shown."),
+                $"Note: --horizon {options.Horizon} is shorter than the student's training horizon {student.TrainHorizon}; nothing past it is shown."),
                 "text/html", "text/plain");
         }
 
-        var options = Defaults with
-        {
-            Horizon = cmd.Horizon,
-            Episodes = cmd.Episodes,
-            Baselines = cmd.Baselines.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
-            Epsilon = cmd.Epsilon,
-            Seed = cmd.Seed,
-        };
         var live = LiveDisplay<HtmlFragment>.Start(ctx, cmd, Progress(null), fragment => fragment, TimeSpan.Zero);
         var progress = new BanditLiveProgress<EvaluationProgress>();
         var evaluation = await progress.PumpAsync(

@@ -29,11 +29,13 @@ public sealed class BanditTrainCommand : LatentLabCommand
     public bool Dagger { get; set; }
     public bool Bc { get; set; }
     public double MixSteps { get; set; } = Defaults.TeacherMixSteps;
-    public double WarmStart { get; set; } = Defaults.WarmStartFraction;
+    public string Clock { get; set; } = Defaults.InverseTimeInput ? "inverse" : "none";
+    public int MinTrainArms { get; set; } = Defaults.MinTrainArms;
     public int Seed { get; set; }
     public string Device { get; set; } = "auto";
     public string Out { get; set; } = "model";
     public string? Save { get; set; }
+    public string? Options { get; set; }
 
     public static CommandDefinition Definition { get; } = CommandDefinition.Create<BanditTrainCommand>(
         name: "#!bandit-train",
@@ -59,12 +61,14 @@ public sealed class BanditTrainCommand : LatentLabCommand
             CommandOption.Switch("--bc", "Plain behaviour cloning: the teacher always acts (the baseline DAgger improves on)."),
             CommandOption.Number("--mix-steps", "DAgger: fraction of the steps over which the teacher's share of actions falls from 1 to 0.",
                 Defaults.TeacherMixSteps, 0, 1),
-            CommandOption.Number("--warm-start", "Share of training episodes that start from a state the teacher reached after up to " +
-                $"{Defaults.WarmStartMaxPulls} pulls, given as a summary at step 0 (per-arm only, ignored by joint; the student still never plays past --train-horizon).",
-                Defaults.WarmStartFraction, 0, 1),
+            CommandOption.Choice("--clock", "per-arm only: inverse feeds every arm 1/(t+1), a clock that stays in its training range past the horizon; none counts time only in the LSTM state.",
+                Defaults.InverseTimeInput ? "inverse" : "none", "inverse", "none"),
+            CommandOption.Int("--min-train-arms", "per-arm only: each gradient step plays K drawn from this..--arms (0 = always --arms).", Defaults.MinTrainArms, 0, 64),
             CommandOption.Seed(),
             CommandOption.Device(),
             CommandOption.Out("model"),
+            CommandOption.Text("--options", "C# variable holding a BanditTrainingOptions record (e.g. built in a parameters cell): every training " +
+                "knob comes from it and the science options on this line are not used; --device, --out and --save still apply.", typeHint: "variable"),
             CommandOption.Text("--save", "Also save the trained student to this file (checkpoint; load it with #!bandit-eval --load PATH).", typeHint: "path"),
         ],
         handleAsync: HandleAsync);
@@ -75,6 +79,8 @@ public sealed class BanditTrainCommand : LatentLabCommand
             yield return "--dagger and --bc exclude each other: DAgger lets the student act, behaviour cloning never does. Give one of them.";
         if (TimeInput && Architecture == "per-arm")
             yield return "--time-input needs --architecture joint (the per-arm student has no time input).";
+        if (Options is { } variable && OptionValidation.Identifier("--options", variable) is { } bad)
+            yield return bad;
         if (Save is { } path && string.IsNullOrWhiteSpace(path))
             yield return "--save needs a file path, e.g. --save student.ckpt.";
     }
@@ -95,14 +101,18 @@ public sealed class BanditTrainCommand : LatentLabCommand
         LearningRate = Lr,
         Dagger = !Bc,
         TeacherMixSteps = MixSteps,
-        WarmStartFraction = WarmStart,
+        InverseTimeInput = Clock == "inverse" && Architecture == "per-arm",
+        MinTrainArms = Architecture == "per-arm" ? Math.Min(MinTrainArms, Arms) : 0,
         Seed = Seed,
         ProgressEvery = Math.Clamp(Steps / 100, 1, 10),
     };
 
     static async Task HandleAsync(BanditTrainCommand cmd, KernelInvocationContext ctx)
     {
-        var options = cmd.ToOptions();
+        var options = cmd.Options is { } name
+            ? ResultBinding.GetVariable<BanditTrainingOptions>(ctx, "--options", name)
+            : cmd.ToOptions();
+        options = options with { ProgressEvery = Math.Clamp(options.Steps / 100, 1, 10) };
         options.Validate();
         var device = TorchRuntime.ResolveDevice(cmd.Device);
         PlotlyCarrier.EnsureLoaded(ctx);
