@@ -104,7 +104,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
         InverseTimeInput = Clock == "inverse" && Architecture == "per-arm",
         MinTrainArms = Architecture == "per-arm" ? Math.Min(MinTrainArms, Arms) : 0,
         Seed = Seed,
-        ProgressEvery = Math.Clamp(Steps / 100, 1, 10),
+        ProgressEvery = Math.Clamp(Steps / 200, 1, 5),
     };
 
     static async Task HandleAsync(BanditTrainCommand cmd, KernelInvocationContext ctx)
@@ -112,7 +112,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
         var options = cmd.Options is { } name
             ? ResultBinding.GetVariable<BanditTrainingOptions>(ctx, "--options", name)
             : cmd.ToOptions();
-        options = options with { ProgressEvery = Math.Clamp(options.Steps / 100, 1, 10) };
+        options = options with { ProgressEvery = Math.Clamp(options.Steps / 200, 1, 5) };
         options.Validate();
         var device = TorchRuntime.ResolveDevice(cmd.Device);
         PlotlyCarrier.EnsureLoaded(ctx);

@@ -61,10 +61,11 @@ public sealed class BanditTrainingPanel : IProgress<TrainingProgress>
         var status = message ?? (student.IsPartial
             ? $"Interrupted after {student.StepsCompleted} of {_options.Steps} steps ({student.TrainingTime.TotalSeconds:0.0} s): the partial model is kept."
             : $"Done: {student.StepsCompleted} steps in {student.TrainingTime.TotalSeconds:0.0} s.");
+        // The student's card (displayed next) carries the curves; only an interrupted run, which shows no card, keeps them here.
         string chart;
         lock (_history)
         {
-            chart = _history.Count >= 2
+            chart = student.IsPartial && _history.Count >= 2
                 ? ChartHtml.ToHtml(BanditCharts.TrainingCurves(_history, "Training: loss and agreement with the teacher"), includePlotlyJs: false)
                 : "";
         }
