@@ -5,9 +5,8 @@ namespace LatentLab.Interactive.Commands;
 /// <summary>
 /// Progress of a LatentLab call that runs on a worker thread, shown from the handler's own flow: LatentLab reports into
 /// this (it only keeps the newest report), and <see cref="PumpAsync{TResult}"/>, awaited by the handler, renders the
-/// newest report into the live display about once per interval until the work ends. In Jupyter's .NET kernel a display
-/// updated straight from the worker thread stalled the cell (dotnet-repl and in-process kernels did not); updating
-/// from the handler's flow works in all three.
+/// newest report into the live display about once per interval until the work ends. The worker thread never touches
+/// the kernel, and the display changes at a steady pace however often LatentLab reports.
 /// </summary>
 public sealed class BanditLiveProgress<T> : IProgress<T> where T : class
 {
