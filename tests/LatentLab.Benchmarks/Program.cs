@@ -1,18 +1,21 @@
-// Benchmarks and experiments, run in Release:  dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes [args]
-// Each area keeps its own file(s); this file only dispatches.
 namespace LatentLab.Benchmarks;
 
+/// <summary>Dispatches to one benchmark: <c>dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes [args]</c>.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => args.FirstOrDefault() switch
+    public static int Main(string[] args)
     {
-        "bandits" => BanditBenchmark.Run(args[1..]),
-        _ => Usage(),
-    };
-
-    static int Usage()
-    {
-        Console.Error.WriteLine("usage: dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits [bench|train-eval|...] [options]");
-        return 2;
+        var name = args.Length > 0 ? args[0] : "";
+        var rest = args.Skip(1).ToArray();
+        switch (name)
+        {
+            case "bandits":
+                return BanditBenchmark.Run(rest);
+            case "probes":
+                return ProbeBenchmark.Run(rest);
+            default:
+                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes [args]");
+                return 2;
+        }
     }
 }

@@ -9,7 +9,8 @@ namespace LatentLab.Imitation;
 /// <summary>
 /// Trains the student LSTM to imitate a bandit teacher: behaviour cloning and DAgger in one loop.
 ///
-/// Every step: draw B fresh bandits (means ~ U(0,1)) for <c>TrainHorizon</c> pulls; roll out without gradients,
+/// Every step: draw B fresh bandits (means ~ U(0,1); per-arm students: K drawn from MinTrainArms..Arms) for
+/// <c>TrainHorizon</c> pulls; roll out without gradients,
 /// where at each pull the teacher acts with probability beta and the student otherwise (beta = 1 always for
 /// behaviour cloning; for DAgger it falls from 1 to <c>TeacherMixFinal</c>); the teacher labels every visited
 /// state. Then one Adam step on the cross-entropy between the student's scores over the recorded inputs
@@ -17,7 +18,6 @@ namespace LatentLab.Imitation;
 /// </summary>
 public static class BanditTrainer
 {
-    static readonly bool Profile = Environment.GetEnvironmentVariable("LATENTLAB_PROFILE") == "1";
 
     public static TrainedStudent Train(BanditTrainingOptions options, Device device,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -53,7 +53,6 @@ public static class BanditTrainer
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
             // 1. Roll out without gradients and record inputs and the teacher's labels.
-            var t0 = clock.Elapsed;
             var stepSpec = spec;
             if (options.MinTrainArms >= 2 && options.Architecture == StudentArchitecture.PerArm && options.MinTrainArms < options.Arms)
             {
@@ -63,7 +62,6 @@ public static class BanditTrainer
             var (actions, rewards, labels, warm) = Rollout(network, options, stepSpec, batch, horizon, beta, generator, device, cancellationToken);
             if (actions is null) { cancelled = true; break; }
 
-            var t1 = clock.Elapsed;
             // 2. One gradient step over the whole recorded sequence.
             network.train();
             var logits = network.Forward(network.EncodeSequence(actions, rewards!, warm, stepSpec.Arms));                // (B, T, K)
@@ -72,7 +70,6 @@ public static class BanditTrainer
             loss.backward();
             nn.utils.clip_grad_norm_(network.parameters(), options.GradClip);
             optimizer.step();
-            if (Profile) Console.WriteLine($"rollout {(t1 - t0).TotalMilliseconds:0.0} ms, train {(clock.Elapsed - t1).TotalMilliseconds:0.0} ms");
 
             using (no_grad())
             {
