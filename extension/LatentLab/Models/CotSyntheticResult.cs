@@ -1,0 +1,23 @@
+using LatentLab.Probes;
+
+namespace LatentLab.Models;
+
+/// <summary>What <see cref="CotSynthetic.RunDetailed"/> produced: the activation set plus facts about the trained model.</summary>
+/// <param name="Activations">Residual stream (N, Layers+1, ChainLength+2, Width) over positions BOS, chain, ANS; labels = the model's answers; baseline = answer-letter logits.</param>
+/// <param name="Model">The trained transformer (on the device used).</param>
+/// <param name="Task">The task (vocabulary, lengths).</param>
+/// <param name="TrueAnswers">The correct answer of each recorded question.</param>
+/// <param name="DecisionPositions">Position (in the recorded columns: 0 = BOS) of each question's deciding token.</param>
+/// <param name="AnswerAccuracy">Share of recorded questions the model answers correctly (its letter at ANS).</param>
+/// <param name="FinalLoss">Mean next-token loss over the last training steps.</param>
+/// <param name="TrainingTime">Wall time of training.</param>
+public sealed record CotSyntheticResult(ActivationSet Activations, TinyTransformer Model, CotTask Task, IReadOnlyList<int> TrueAnswers,
+    IReadOnlyList<int> DecisionPositions, double AnswerAccuracy, double FinalLoss, TimeSpan TrainingTime)
+{
+    /// <summary>Share of questions whose answer is already decided at each recorded position (the best any reader can do above chance).</summary>
+    public double[] DecidedFraction()
+    {
+        int p = Activations.Positions;
+        return Enumerable.Range(0, p).Select(t => DecisionPositions.Count(m => m <= t) / (double)DecisionPositions.Count).ToArray();
+    }
+}

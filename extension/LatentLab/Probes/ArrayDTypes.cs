@@ -1,0 +1,67 @@
+namespace LatentLab.Probes;
+
+/// <summary>Sizes and conversions of <see cref="ArrayDType"/> values (little-endian data).</summary>
+public static class ArrayDTypes
+{
+    public static int Size(ArrayDType t) => t switch
+    {
+        ArrayDType.Float16 or ArrayDType.BFloat16 or ArrayDType.Int16 => 2,
+        ArrayDType.Float32 or ArrayDType.Int32 => 4,
+        ArrayDType.Float64 or ArrayDType.Int64 => 8,
+        _ => 1,
+    };
+
+    public static bool IsFloat(ArrayDType t) => t is ArrayDType.Float16 or ArrayDType.BFloat16 or ArrayDType.Float32 or ArrayDType.Float64;
+
+    /// <summary>Converts <paramref name="count"/> elements at <paramref name="src"/> to float32.</summary>
+    public static unsafe void ToFloat(ArrayDType t, byte* src, float* dst, long count)
+    {
+        switch (t)
+        {
+            case ArrayDType.Float32:
+                Buffer.MemoryCopy(src, dst, count * 4, count * 4);
+                break;
+            case ArrayDType.Float16:
+                {
+                    var s = (Half*)src;
+                    for (long i = 0; i < count; i++) dst[i] = (float)s[i];
+                    break;
+                }
+            case ArrayDType.BFloat16:
+                {
+                    var s = (ushort*)src;
+                    for (long i = 0; i < count; i++) dst[i] = BitConverter.Int32BitsToSingle(s[i] << 16);
+                    break;
+                }
+            case ArrayDType.Float64:
+                {
+                    var s = (double*)src;
+                    for (long i = 0; i < count; i++) dst[i] = (float)s[i];
+                    break;
+                }
+            default:
+                for (long i = 0; i < count; i++) dst[i] = (float)ReadInteger(t, src + i * Size(t));
+                break;
+        }
+    }
+
+    /// <summary>Reads one element as a double (any type).</summary>
+    public static unsafe double ReadAsDouble(ArrayDType t, byte* p) => t switch
+    {
+        ArrayDType.Float16 => (double)*(Half*)p,
+        ArrayDType.BFloat16 => BitConverter.Int32BitsToSingle(*(ushort*)p << 16),
+        ArrayDType.Float32 => *(float*)p,
+        ArrayDType.Float64 => *(double*)p,
+        _ => ReadInteger(t, p),
+    };
+
+    static unsafe long ReadInteger(ArrayDType t, byte* p) => t switch
+    {
+        ArrayDType.Int8 => *(sbyte*)p,
+        ArrayDType.UInt8 or ArrayDType.Bool => *p,
+        ArrayDType.Int16 => *(short*)p,
+        ArrayDType.Int32 => *(int*)p,
+        ArrayDType.Int64 => *(long*)p,
+        _ => throw new ArgumentOutOfRangeException(nameof(t)),
+    };
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using LatentLab.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentLab.Probes;
+
+/// <summary>
+/// Linear probes at every (layer, position): for each layer, every column's probes (x folds x task/control) are trained
+/// together as one batched L-BFGS problem on the device (<see cref="BatchedLogisticRegression"/>). Per fold the features
+/// are standardised with that fold's training statistics, exactly as scikit-learn's StandardScaler +
+/// LogisticRegression(C) pipeline does, via an equivalent reparametrisation: the layer is standardised once with all
+/// questions' statistics, and fold f's problem penalises weight j by (sd_f,j / sd_all,j)^2, which gives the same
+/// predictions as refitting on the fold-standardised features (the intercept absorbs the mean shift).
+/// Layers are read one at a time, so memory holds about one layer's slice.
+/// </summary>
+public static class ProbeSweep
+{
+    public static ProbeSweepResult Run(ActivationSet set, ProbeSweepOptions? options = null, Device? device = null,
+        IProgress<SweepProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        TorchRuntime.EnsureInitialized();
+        ArgumentNullException.ThrowIfNull(set);
+        var o = options ?? new ProbeSweepOptions();
+        o.Validate();
+        device ??= CPU;
+        var clock = Stopwatch.StartNew();
+        var layers = (o.Layers ?? Enumerable.Range(0, set.Layers).ToList()).Distinct().ToList();
+        foreach (var l in layers)
+            if (l < 0 || l >= set.Layers)
+                throw new ArgumentException($"--layers {l} does not exist: the activation set has layers 0..{set.Layers - 1}.");
+        if (o.Bins > set.Positions) throw new ArgumentException($"--bins {o.Bins} exceeds the {set.Positions} positions in the activation set.");
+
+        int n = set.Count, classes = set.ClassCount, F = o.Folds, R = o.Control ? 2 : 1, Q = F * R;
+        var labels = set.Labels.ToArray();
+        int[] folds;
+        if (o.FoldAssignment is not null)
+        {
+            folds = o.FoldAssignment.ToArray();
+            CrossValidationFolds.Check(labels, set.Groups, folds, F);
+        }
+        else folds = CrossValidationFolds.Assign(labels, set.Groups, F, o.Seed);
+        var control = ControlTask.Labels(labels, o.Seed);
+        double chance = labels.GroupBy(x => x).Max(g => g.Count()) / (double)n;
+
+        using var columns = new ProbeColumns(set, o, device);
+        int pc = columns.Labels.Count;
+        var cells = new List<ProbeCell>();
+        int maxIter = 0;
+        long convergedCount = 0, problemCount = 0;
+        bool partial = false;
+
+        // Fixed per sweep: labels (N, Q), fold masks, baseline accuracy per column.
+        using var labelQ = tensor(Enumerable.Range(0, n).SelectMany(i => Enumerable.Range(0, Q).Select(q => (long)(q < F ? labels[i] : control[i]))).ToArray(), [n, Q], device: device);
+        var foldOfQ = Enumerable.Range(0, Q).Select(q => q % F).ToArray();
+        var train = new float[n * Q];
+        var test = new float[n * Q];
+        for (int i = 0; i < n; i++)
+            for (int q = 0; q < Q; q++)
+            {
+                train[i * Q + q] = folds[i] != foldOfQ[q] ? 1 : 0;
+                test[i * Q + q] = folds[i] == foldOfQ[q] ? 1 : 0;
+            }
+        using var trainNQ = tensor(train, [n, Q], device: device);
+        using var testNQ = tensor(test, [n, Q], device: device);
+        using var weights = columns.Valid.unsqueeze(-1) * trainNQ.unsqueeze(0);      // (Pc, N, Q)
+        using var testMask = columns.Valid.unsqueeze(-1) * testNQ.unsqueeze(0);      // (Pc, N, Q)
+        var questions = columns.Valid.sum(1).to(int64).cpu().data<long>().ToArray();  // (Pc)
+        var baseline = BaselineAccuracy(set, columns, device, questions);
+
+        try
+        {
+            for (int li = 0; li < layers.Count; li++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int layer = layers[li];
+                using var scope = NewDisposeScope();
+                var (correct, iterations, converged) = ProbeLayer(set, layer, columns, weights, testMask, labelQ, classes, F, Q, o, device, cancellationToken);
+                maxIter = Math.Max(maxIter, iterations);
+                convergedCount += converged;
+                problemCount += (long)pc * Q;
+                for (int c = 0; c < pc; c++)
+                {
+                    long total = questions[c];
+                    long k = correct[c, 0];
+                    var (lo, hi) = WilsonInterval.Compute(k, total);
+                    double acc = total == 0 ? double.NaN : (double)k / total;
+                    double ctrl = o.Control && total > 0 ? (double)correct[c, 1] / total : double.NaN;
+                    cells.Add(new ProbeCell(layer, columns.Labels[c], acc, lo, hi, ctrl, acc - ctrl, baseline[c], (int)total, (int)k));
+                }
+                var best = cells.Where(x => x.Layer == layer).MaxBy(x => x.Accuracy)!;
+                progress?.Report(new SweepProgress(li + 1, layers.Count, (li + 1) * pc, layers.Count * pc, clock.Elapsed,
+                    $"layer {layer} ({li + 1}/{layers.Count}): best accuracy {best.Accuracy:F3} at position {best.Position}, {iterations} iterations"));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            partial = true;
+        }
+
+        return new ProbeSweepResult
+        {
+            Cells = cells,
+            Layers = layers,
+            Positions = columns.Labels.ToList(),
+            Options = o,
+            IsPartial = partial,
+            Questions = n,
+            ClassNames = set.ClassNames,
+            ChanceAccuracy = chance,
+            FoldAssignment = folds,
+            Source = set.Source,
+            Device = device.ToString(),
+            Elapsed = clock.Elapsed,
+            MaxIterationsUsed = maxIter,
+            ConvergedFraction = problemCount == 0 ? double.NaN : (double)convergedCount / problemCount,
+            HasBaseline = set.BaselineScores is not null,
+        };
+    }
+
+    /// <summary>Trains every column's probes for one layer; returns correct counts (Pc, R), iterations and converged problems.</summary>
+    static (long[,] Correct, int Iterations, long Converged) ProbeLayer(ActivationSet set, int layer, ProbeColumns columns, Tensor weights,
+        Tensor testMask, Tensor labelQ, int classes, int F, int Q, ProbeSweepOptions o, Device device, CancellationToken ct)
+    {
+        int d = set.Dim;
+        Tensor xa;                                                                   // (Pc, N, D+1): standardised features, ones last
+        using (var raw = set.ReadLayer(layer))                                       // (N, P, D) CPU
+        {
+            using var onDevice = raw.to(device);
+            using var cols = columns.Apply(onDevice);                                // (Pc, N, D)
+            xa = empty([cols.shape[0], cols.shape[1], d + 1], float32, device);
+            xa[TensorIndex.Ellipsis, TensorIndex.Slice(0, d)].copy_(cols);
+        }
+        var x = xa[TensorIndex.Ellipsis, TensorIndex.Slice(0, d)];                    // view (Pc, N, D)
+        var valid = columns.Valid.unsqueeze(-1);                                     // (Pc, N, 1)
+        var count = valid.sum(1, keepdim: true).clamp_min(1);                        // (Pc, 1, 1)
+        x.mul_(valid);
+        var mean = x.sum(1, keepdim: true) / count;                                  // (Pc, 1, D)
+        x.sub_(mean).mul_(valid);
+        var sd = (x.square().sum(1, keepdim: true) / count).sqrt();                  // (Pc, 1, D) population sd, as StandardScaler
+        x.div_(torch.where(sd > 1e-12, sd, torch.ones_like(sd)));
+        xa[TensorIndex.Ellipsis, d].fill_(1);
+
+        // Fold-training statistics of the globally standardised features: penalty weight (sd_f / sd_all)^2 per fold.
+        var wq = weights.index_select(2, arange(F, device: device));                 // (Pc, N, F) train weights of the task problems
+        var wT = wq.transpose(1, 2);                                                 // (Pc, F, N)
+        var nf = wT.sum(2, keepdim: true).clamp_min(1);                              // (Pc, F, 1)
+        var mf = wT.bmm(x) / nf;                                                     // (Pc, F, D)
+        var vf = (wT.bmm(x.square()) / nf - mf.square()).clamp_min(0);              // (Pc, F, D)
+        var penF = vf.clamp_min(1e-8);                                               // (Pc, F, D) = (sd_f / sd_all)^2
+        var penQ = penF.index_select(1, tensor(Enumerable.Range(0, Q).Select(q => (long)(q % F)).ToArray(), device: device)); // (Pc, Q, D)
+        var penalty = cat([penQ.transpose(1, 2), zeros([penQ.shape[0], 1, Q], float32, device)], 1); // (Pc, D+1, Q)
+
+        var fit = BatchedLogisticRegression.Solve(xa, weights, labelQ, penalty, classes, 1.0 / o.C, o.MaxIterations, o.Tolerance, ct);
+        int K = classes == 2 ? 1 : classes;
+        var z = xa.bmm(fit.Theta.reshape(xa.shape[0], d + 1, Q * K)).reshape(xa.shape[0], xa.shape[1], Q, K); // (Pc, N, Q, K)
+        var pred = K == 1 ? (z.squeeze(-1) > 0).to(int64) : z.argmax(-1);          // (Pc, N, Q)
+        var hit = (pred == labelQ.unsqueeze(0)).to(float32) * testMask;            // (Pc, N, Q)
+        var perQ = hit.sum(1);                                                       // (Pc, Q)
+        int R = Q / F;
+        var perR = perQ.reshape(perQ.shape[0], R, F).sum(2).round().to(int64).cpu(); // (Pc, R)
+        var data = perR.data<long>().ToArray();
+        var correct = new long[perR.shape[0], R];
+        for (int c = 0; c < perR.shape[0]; c++)
+            for (int r = 0; r < R; r++) correct[c, r] = data[c * R + r];
+        long conv = fit.Converged.sum().item<long>();
+        xa.Dispose();
+        return (correct, fit.Iterations, conv);
+    }
+
+    static double[] BaselineAccuracy(ActivationSet set, ProbeColumns columns, Device device, long[] questions)
+    {
+        int pc = columns.Labels.Count;
+        if (set.BaselineScores is null) return Enumerable.Repeat(double.NaN, pc).ToArray();
+        using var scope = NewDisposeScope();
+        var scores = tensor(set.BaselineScores, [set.Count, set.Positions, set.ClassCount], device: device); // (N, P, C)
+        var cols = columns.Apply(scores);                                            // (Pc, N, C)
+        var labels = tensor(set.Labels.Select(x => (long)x).ToArray(), device: device);
+        var hit = (cols.argmax(-1) == labels.unsqueeze(0)).to(float32) * columns.Valid; // (Pc, N)
+        var k = hit.sum(1).cpu().data<float>().ToArray();
+        return Enumerable.Range(0, pc).Select(c => questions[c] == 0 ? double.NaN : k[c] / questions[c]).ToArray();
+    }
+}

@@ -1,0 +1,49 @@
+using System.IO.Compression;
+using TorchSharp;
+
+namespace LatentLab.Probes;
+
+/// <summary>
+/// Activations inside a .npz archive (stored or deflated entries): each layer read streams through the entry and keeps
+/// only that layer's bytes, so memory stays at about one layer's slice.
+/// </summary>
+internal sealed unsafe class ZipLayerSource(string path, LayerBlock[] layers, int n, int p, int d, string description) : LayerSource
+{
+    public override string Description => description;
+    public override string File => path;
+
+    public override torch.Tensor ReadLayer(int layer)
+    {
+        var block = layers[layer];
+        long chunk = (long)p * d;
+        int chunkBytes = checked((int)(chunk * ArrayDTypes.Size(block.DType)));
+        var values = new float[(long)n * chunk]; // (N, P, D) row-major
+        using var archive = ZipFile.OpenRead(path);
+        var entry = archive.GetEntry(block.Entry) ?? throw new ActivationFileException(path, $"entry '{block.Entry}' disappeared from the archive.");
+        using var stream = entry.Open();
+        var buffer = new byte[Math.Max(chunkBytes, 1 << 16)];
+        long position = 0;
+        for (int i = 0; i < n; i++)
+        {
+            long start = block.Base + i * block.StrideN;
+            Skip(stream, start - position, buffer);
+            if (NpyFile.ReadFully(stream, buffer, 0, chunkBytes) < chunkBytes)
+                throw new ActivationFileException(path, $"truncated: entry '{block.Entry}' ends before sample {i} of layer {layer}. Re-save the archive with numpy.savez.");
+            position = start + chunkBytes;
+            fixed (byte* b = buffer)
+            fixed (float* dst = values)
+                ArrayDTypes.ToFloat(block.DType, b, dst + i * chunk, chunk);
+        }
+        return torch.tensor(values, [n, p, d]);
+    }
+
+    void Skip(Stream s, long count, byte[] scratch)
+    {
+        while (count > 0)
+        {
+            int got = s.Read(scratch, 0, (int)Math.Min(count, scratch.Length));
+            if (got == 0) throw new ActivationFileException(path, "truncated: an entry ends early. Re-save the archive with numpy.savez.");
+            count -= got;
+        }
+    }
+}

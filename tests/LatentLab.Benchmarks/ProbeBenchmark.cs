@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using LatentLab.Probes;
+using LatentLab.Torch;
+
+namespace LatentLab.Benchmarks;
+
+/// <summary>
+/// Probe-sweep benchmarks (printed figures, not CI):
+///   probes generate DIR [--n 500 --layers 8 --positions 32 --dim 256 --seed 0]  planted-signal .npy files + folds.npy
+///   probes sweep DIR [--repeat 3] [--no-control]                                time the sweep on DIR, write DIR/latentlab.csv
+///   probes large DIR [--gb 3] [--layers 4]                                       a multi-GB float16 file; sweep it memory-mapped; peak RSS
+/// Compare with scikit-learn: /usr/bin/python3 tests/LatentLab.Benchmarks/probe_sklearn.py DIR
+/// </summary>
+public static class ProbeBenchmark
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length < 2) { Console.Error.WriteLine("usage: probes generate|sweep|large DIR [options]"); return 2; }
+        var dir = Path.GetFullPath(args[1]);
+        Directory.CreateDirectory(dir);
+        TorchRuntime.EnsureInitialized();
+        Console.WriteLine($"torch threads: {TorchSharp.torch.get_num_threads()}, cores: {Environment.ProcessorCount}");
+        switch (args[0])
+        {
+            case "generate": Generate(dir, Int(args, "--n", 500), Int(args, "--layers", 8), Int(args, "--positions", 32), Int(args, "--dim", 256), Int(args, "--seed", 0)); return 0;
+            case "sweep": Sweep(dir, Int(args, "--repeat", 3), !args.Contains("--no-control")); return 0;
+            case "cot": Cot(args.Contains("--tiny")); return 0;
+            case "micro": Micro(); return 0;
+            case "large": Large(dir, Double(args, "--gb", 3), Int(args, "--layers", 4)); return 0;
+            default: Console.Error.WriteLine($"unknown probes benchmark '{args[0]}'"); return 2;
+        }
+    }
+
+    /// <summary>
+    /// Planted signal: label y in {0,1}; x = noise (N(0,1) plus a shared low-rank part) + s(l,p) * (2y-1) * v_l with v_l a
+    /// random unit direction per layer, s rising along the chain (0 before position P/4, full from 3P/4) and peaking at
+    /// the middle layers. So the right cells light up and the early positions sit at chance.
+    /// </summary>
+    static void Generate(string dir, int n, int layers, int positions, int dim, int seed)
+    {
+        var rng = new Random(seed);
+        var y = Enumerable.Range(0, n).Select(i => i % 2).ToArray();
+        rng.Shuffle(y);
+        var dirs = new float[layers, dim];
+        for (int l = 0; l < layers; l++)
+        {
+            double norm = 0;
+            for (int j = 0; j < dim; j++) { dirs[l, j] = (float)Gauss(rng); norm += dirs[l, j] * dirs[l, j]; }
+            for (int j = 0; j < dim; j++) dirs[l, j] /= (float)Math.Sqrt(norm);
+        }
+        const int rank = 8;
+        var basis = new float[rank, dim];
+        for (int k = 0; k < rank; k++) for (int j = 0; j < dim; j++) basis[k, j] = (float)Gauss(rng);
+        var data = new float[(long)n * layers * positions * dim];
+        var f = new float[rank];
+        long o = 0;
+        for (int i = 0; i < n; i++)
+            for (int l = 0; l < layers; l++)
+            {
+                double layerGain = Math.Exp(-Math.Pow((l - (layers - 1) * 0.6) / (layers * 0.35), 2));
+                for (int p = 0; p < positions; p++)
+                {
+                    double ramp = Math.Clamp((p - positions * 0.25) / (positions * 0.5), 0, 1);
+                    double s = 3.0 * layerGain * ramp * (2 * y[i] - 1);
+                    for (int k = 0; k < rank; k++) f[k] = (float)Gauss(rng);
+                    for (int j = 0; j < dim; j++)
+                    {
+                        double shared = 0;
+                        for (int k = 0; k < rank; k++) shared += f[k] * basis[k, j];
+                        data[o++] = (float)(Gauss(rng) + 0.3 * shared + s * dirs[l, j] + 0.1 * l);
+                    }
+                }
+            }
+        NpyFile.Write(Path.Combine(dir, "acts.npy"), data, n, layers, positions, dim);
+        NpyFile.Write(Path.Combine(dir, "labels.npy"), ArrayDType.Int64, MemoryMarshal.AsBytes(y.Select(v => (long)v).ToArray().AsSpan()), n);
+        var folds = CrossValidationFolds.Assign(y, null, 5, seed);
+        NpyFile.Write(Path.Combine(dir, "folds.npy"), ArrayDType.Int64, MemoryMarshal.AsBytes(folds.Select(v => (long)v).ToArray().AsSpan()), n);
+        Console.WriteLine($"wrote {dir}/acts.npy (N={n}, L={layers}, P={positions}, D={dim}, float32, {new FileInfo(Path.Combine(dir, "acts.npy")).Length / 1e6:F1} MB), labels.npy, folds.npy (5 stratified folds, seed {seed})");
+    }
+
+    static void Sweep(string dir, int repeat, bool control)
+    {
+        using var set = ActivationSet.Load(Path.Combine(dir, "acts.npy"), Path.Combine(dir, "labels.npy"));
+        var folds = LabelFile.ReadColumn(Path.Combine(dir, "folds.npy"), "fold").Select(int.Parse).ToArray();
+        var options = new ProbeSweepOptions { FoldAssignment = folds, Folds = folds.Max() + 1, Control = control };
+        Console.WriteLine($"{set}");
+        var times = new List<double>();
+        ProbeSweepResult? result = null;
+        for (int r = 0; r < repeat; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            result = ProbeSweep.Run(set, options, TorchSharp.torch.CPU);
+            times.Add(sw.Elapsed.TotalSeconds);
+            Console.WriteLine($"  run {r + 1}: {sw.Elapsed.TotalSeconds:F3} s (max L-BFGS iterations {result.MaxIterationsUsed}, converged {result.ConvergedFraction:P1})");
+        }
+        times.Sort();
+        Console.WriteLine($"sweep {set.Layers}x{set.Positions} cells x {options.Folds} folds{(control ? " + control task" : "")}: median {times[times.Count / 2]:F3} s, best {times[0]:F3} s over {repeat} runs");
+        Console.WriteLine(result);
+        var csv = Path.Combine(dir, control ? "latentlab.csv" : "latentlab_nocontrol.csv");
+        File.WriteAllLines(csv, new[] { "layer,position,accuracy,control_accuracy" }.Concat(result!.Cells.Select(c =>
+            string.Create(CultureInfo.InvariantCulture, $"{c.Layer},{c.Position},{c.Accuracy:R},{c.ControlAccuracy:R}"))));
+        Console.WriteLine($"wrote {csv}");
+    }
+
+    /// <summary>Writes a float16 (N, L, P, D) .npy of about <paramref name="gb"/> GB without holding it in memory, then sweeps it.</summary>
+    static void Large(string dir, double gb, int sweepLayers)
+    {
+        int n = 4000, p = 16, d = 1024;
+        int layers = Math.Max(1, (int)Math.Round(gb * 1e9 / ((double)n * p * d * 2)));
+        var path = Path.Combine(dir, "large.npy");
+        long expected = (long)n * layers * p * d * 2;
+        if (!File.Exists(path) || new FileInfo(path).Length < expected)
+        {
+            var sw = Stopwatch.StartNew();
+            using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+            fs.Write(NpyFile.HeaderBytes(ArrayDType.Float16, [n, layers, p, d]));
+            var row = new Half[p * d];
+            var bytes = new byte[row.Length * 2];
+            ulong state = 0x9E3779B97F4A7C15;
+            for (int i = 0; i < n; i++)
+            {
+                double sign = i % 2 == 0 ? 1 : -1;
+                for (int l = 0; l < layers; l++)
+                {
+                    for (int t = 0; t < p; t++)
+                        for (int j = 0; j < d; j++)
+                        {
+                            state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                            double u = (state >> 11) * (1.0 / (1UL << 53)) * 3.4641016 - 1.7320508; // uniform, variance 1
+                            double signal = j < 4 ? sign * 0.15 * t * (l + 1) / layers : 0;
+                            row[t * d + j] = (Half)(u + signal);
+                        }
+                    MemoryMarshal.AsBytes(row.AsSpan()).CopyTo(bytes);
+                    fs.Write(bytes);
+                }
+            }
+            Console.WriteLine($"wrote {path}: {new FileInfo(path).Length / 1e9:F2} GB (N={n}, L={layers}, P={p}, D={d}, float16) in {sw.Elapsed.TotalSeconds:F1} s");
+        }
+        NpyFile.Write(Path.Combine(dir, "large_labels.npy"), ArrayDType.Int64, MemoryMarshal.AsBytes(Enumerable.Range(0, n).Select(i => (long)(i % 2 == 0 ? 1 : 0)).ToArray().AsSpan()), n);
+        Console.WriteLine($"VmHWM before loading: {Vm("VmHWM")}, VmRSS {Vm("VmRSS")}");
+        using var set = ActivationSet.Load(path, Path.Combine(dir, "large_labels.npy"));
+        double slice = (double)n * p * d * 4 / 1e6;
+        Console.WriteLine($"{set}; one layer slice as float32 = {slice:F0} MB; file = {new FileInfo(path).Length / 1e6:F0} MB");
+        var layerList = Enumerable.Range(0, set.Layers).Where(l => l % Math.Max(1, set.Layers / sweepLayers) == 0).Take(sweepLayers).Append(set.Layers - 1).Distinct().ToList();
+        var sw2 = Stopwatch.StartNew();
+        var result = ProbeSweep.Run(set, new ProbeSweepOptions { Layers = layerList, Control = false, MaxIterations = 100 }, TorchSharp.torch.CPU,
+            new Progress<SweepProgress>(pr => Console.WriteLine($"  {pr.Message}  [{pr.Elapsed.TotalSeconds:F1} s, VmRSS {Vm("VmRSS")}]")));
+        Console.WriteLine($"swept layers [{string.Join(", ", layerList)}] in {sw2.Elapsed.TotalSeconds:F1} s: {result}");
+        Console.WriteLine($"peak RSS (VmHWM) {Vm("VmHWM")} for a {new FileInfo(path).Length / 1e9:F2} GB file; one layer slice {slice:F0} MB float32");
+    }
+
+    /// <summary>Trains #!cot-synthetic's model (defaults, or --tiny), sweeps it, prints belief along the chain at the best layer vs the logits.</summary>
+    static void Cot(bool tiny)
+    {
+        var sw = Stopwatch.StartNew();
+        var o = tiny ? LatentLab.Models.CotSyntheticOptions.Tiny : new LatentLab.Models.CotSyntheticOptions();
+        var r = LatentLab.Models.CotSynthetic.RunDetailed(o, TorchSharp.torch.CPU,
+            new Progress<LatentLab.Models.CotSyntheticProgress>(pr => { if (pr.Step % 250 == 0 || pr.Phase == "record") Console.WriteLine("  " + pr.Message); }));
+        Console.WriteLine($"cot-synthetic: trained in {r.TrainingTime.TotalSeconds:F1} s, total {sw.Elapsed.TotalSeconds:F1} s; model answer accuracy {r.AnswerAccuracy:P1}; final loss {r.FinalLoss:F3}; {r.Activations}");
+        sw.Restart();
+        var sweep = ProbeSweep.Run(r.Activations, new ProbeSweepOptions(), TorchSharp.torch.CPU);
+        Console.WriteLine($"sweep: {sw.Elapsed.TotalSeconds:F1} s; {sweep}");
+        int best = sweep.BestLayer;
+        var decided = r.DecidedFraction();
+        Console.WriteLine($"best layer {best}; position: probe accuracy [95% CI] | control | answer-letter logits | share decided");
+        foreach (var c in sweep.Cells.Where(c => c.Layer == best))
+            Console.WriteLine($"  {c.Position,3}: {c.Accuracy:F3} [{c.AccuracyCiLow:F3}, {c.AccuracyCiHigh:F3}] | {c.ControlAccuracy:F3} | {c.BaselineAccuracy:F3} | {decided[c.Position]:F2}");
+        foreach (var l in sweep.CompletedLayers)
+            Console.WriteLine($"  layer {l}: mean accuracy {sweep.Cells.Where(c => c.Layer == l).Average(c => c.Accuracy):F3}");
+    }
+
+    static void Micro()
+    {
+        using var x = TorchSharp.torch.randn(32, 500, 257);
+        using var w = TorchSharp.torch.randn(32, 257, 10);
+        using var xt = x.transpose(1, 2);
+        using var xtc = xt.contiguous();
+        using var g = TorchSharp.torch.randn(32, 500, 10);
+        void T(string name, Func<TorchSharp.torch.Tensor> f)
+        {
+            for (int i = 0; i < 3; i++) f().Dispose();
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < 50; i++) f().Dispose();
+            Console.WriteLine($"{name}: {sw.Elapsed.TotalMilliseconds / 50:F3} ms");
+        }
+        if (Environment.GetEnvironmentVariable("THREADS") is { } th) TorchSharp.torch.set_num_threads(int.Parse(th));
+        T("x.bmm(w)", () => x.bmm(w));
+        T("xt.bmm(g) (transposed view)", () => xt.bmm(g));
+        T("xtc.bmm(g) (contiguous)", () => xtc.bmm(g));
+        T("matmul via einsum", () => TorchSharp.torch.einsum("pnd,pnq->pdq", x, g));
+        T("x.bmm(x^T) gram", () => xt.bmm(x));
+        T("sigmoid 160k", () => g.sigmoid());
+    }
+
+    static string Vm(string key) =>
+        File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(key + ":"))?.Split(':')[1].Trim() ?? "?";
+
+    static double Gauss(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
+
+    static int Int(string[] a, string name, int def) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? int.Parse(a[i + 1], CultureInfo.InvariantCulture) : def; }
+    static double Double(string[] a, string name, double def) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? double.Parse(a[i + 1], CultureInfo.InvariantCulture) : def; }
+}

@@ -1,0 +1,19 @@
+namespace LatentLab.Benchmarks;
+
+/// <summary>Dispatches to one benchmark: <c>dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes [args]</c>.</summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var name = args.Length > 0 ? args[0] : "";
+        var rest = args.Skip(1).ToArray();
+        switch (name)
+        {
+            case "probes":
+                return ProbeBenchmark.Run(rest);
+            default:
+                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes [args]");
+                return 2;
+        }
+    }
+}
