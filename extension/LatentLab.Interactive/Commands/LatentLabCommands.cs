@@ -71,6 +71,8 @@ public static class LatentLabCommands
     public static IReadOnlyList<CommandDefinition> All { get; } =
     [
         LatentLabHelpCommand.Definition,
+        CotSyntheticCommand.Definition,
+        ProbeSweepCommand.Definition,
     ];
 
     /// <summary>Registers every command in <see cref="All"/> on <paramref name="kernel"/> (the root kernel in a notebook).</summary>

@@ -25,5 +25,6 @@ public static class LatentLabFormatters
         Formatter.Register<PlotlyChart>((chart, writer) => writer.Write(ChartHtml.ToHtml(chart, ChartSession.ClaimPlotlyJs())), HtmlFormatter.MimeType);
         Formatter.Register<PlotlyChart>((chart, writer) =>
             writer.Write($"PlotlyChart ({chart.Width}x{chart.Height}); shown as a plot in notebooks (text/html)."), PlainTextFormatter.MimeType);
+        ProbeFormatters.Register();
     }
 }
