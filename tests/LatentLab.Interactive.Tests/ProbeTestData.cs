@@ -8,7 +8,7 @@ namespace LatentLab.Interactive.Tests;
 /// positions <see cref="SignalFrom"/> and later, dimension 0 carries the label (plus noise); everything else is noise.
 /// The baseline (answer-letter logits) is right only at the last position.
 /// </summary>
-internal sealed class ProbeTestData : IDisposable
+public sealed class ProbeTestData : IDisposable
 {
     public const int N = 120, L = 3, P = 6, D = 8, SignalLayer = 2, SignalFrom = 3;
 

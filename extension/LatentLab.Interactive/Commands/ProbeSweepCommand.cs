@@ -42,7 +42,7 @@ public sealed class ProbeSweepCommand : LatentLabCommand
             CommandOption.Text("--positions", "Position columns to keep: all, or a list such as 0-10 (with --align end: -5..-1).", "all", "list"),
             CommandOption.Int("--bins", "0: every position is its own column; k > 0: average each chain into k relative bins (chains of different length).", 0, 0, 1000),
             CommandOption.Choice("--align", "Line chains up at their first token (start) or their last (end: columns -k..-1).", "start", "start", "end"),
-            CommandOption.Int("--folds", "Cross-validation folds (stratified by label; grouped with --groups).", 5, 2, 100),
+            CommandOption.Int("--folds", "Cross-validation folds (stratified by label; grouped with --groups); at most the number of questions.", 5, 2, 1000),
             CommandOption.Switch("--control", "Also train every probe on control labels (Hewitt & Liang): gives selectivity = accuracy - control accuracy."),
             CommandOption.Seed(),
             CommandOption.Device(),
