@@ -44,6 +44,7 @@ internal static class KernelTestHost
         result.Events.OfType<DisplayEvent>().Select(e => e.FormattedValues.FirstOrDefault(v => v.MimeType == "text/html")?.Value)
             .OfType<string>().ToArray();
 
-    public static string ReturnedText(this KernelCommandResult result, string mimeType = "text/plain") =>
-        result.Events.OfType<ReturnValueProduced>().Single().Formatted(mimeType);
+    /// <summary>The value the cell returned, as text (its ToString).</summary>
+    public static string? ReturnedText(this KernelCommandResult result) =>
+        result.Events.OfType<ReturnValueProduced>().Single().Value?.ToString();
 }

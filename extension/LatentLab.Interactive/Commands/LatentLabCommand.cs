@@ -12,7 +12,8 @@ namespace LatentLab.Interactive.Commands;
 public abstract class LatentLabCommand : KernelDirectiveCommand
 {
     /// <summary>Called by .NET Interactive's parser (composite kernels); the first message is shown to the user.</summary>
-    public sealed override IEnumerable<string> GetValidationErrors(CompositeKernel kernel) => Validate();
+    public sealed override IEnumerable<string> GetValidationErrors(CompositeKernel kernel) =>
+        Validate().Select(message => $"{CommandDefinition.For(GetType())?.Name}: {message}");
 
     /// <summary>Every problem with the bound options, one readable message each; empty when the command can run.</summary>
     public IEnumerable<string> Validate()

@@ -12,8 +12,8 @@ namespace LatentLab.Interactive.Commands;
 /// (the class name must be unique in the process: .NET Interactive finds command types by simple name).</item>
 /// <item>One public property per option, named after it in PascalCase (<c>--train-horizon</c> -> <c>TrainHorizon</c>), whose
 /// initializer is the default; switches are <c>bool</c>. Int options are <c>int</c>, number options <c>double</c>,
-/// everything else <c>string</c> (write numeric lists as <c>string</c>: a single number like <c>--layers 3</c> is then still
-/// read as text only if quoted, so prefer list syntax such as <c>0,1</c> or a range <c>0-3</c> in examples).</item>
+/// everything else <c>string</c> (lists such as <c>--layers 0,1,2</c> are strings; a lone number <c>--layers 3</c> arrives as "3").
+/// A value of the wrong type (<c>--arms five</c>) is rejected by .NET Interactive itself (DNI106, naming the option).</item>
 /// <item>A static <c>Definition</c> made with <see cref="CommandDefinition.Create{TCommand}"/>: name, description, one
 /// example, and the options made with the <see cref="CommandOption"/> factories (<c>Int</c>, <c>Number</c>, <c>Choice</c>,
 /// <c>ChoiceList</c>, <c>Text</c>, <c>Switch</c>, <c>Device()</c>, <c>Seed()</c>, <c>Out(default)</c>). Ranges and choices are

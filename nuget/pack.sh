@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Packs extension/LatentLab and extension/LatentLab.Interactive into nuget/feed/ with a fresh version.
+#
+#   nuget/pack.sh            -> version 0.1.0-dev.<UTC yyyyMMddHHmmss>
+#   nuget/pack.sh 0.2.0      -> that version (must not be in the NuGet cache yet, or hosts load the old copy)
+#
+# It also writes nuget/feed/use-latentlab.dib: the two lines that load this pack in a notebook
+# (#i "nuget: <abs feed>" and #r "nuget: LatentLab.Interactive, <version>"). The notebooks in notebooks/
+# start with `#!import ../nuget/feed/use-latentlab.dib`, so they always load the latest pack of this checkout.
+#
+# Notebook hosts cache packages by version (~/.nuget/packages, ~/.packagemanagement), so every pack gets a
+# new version. The LAST line printed is the version, for scripts: VERSION=$(nuget/pack.sh | tail -n 1).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+feed="$here/feed"
+version="${1:-0.1.0-dev.$(date -u +%Y%m%d%H%M%S)}"
+
+mkdir -p "$feed"
+# Packs older than a day are of no use (hosts hold them in their caches); keep the feed small.
+find "$feed" -maxdepth 1 -name 'LatentLab*.nupkg' -mmin +1440 -delete
+for project in LatentLab LatentLab.Interactive; do
+  echo "Packing $project $version into $feed" >&2
+  dotnet pack "$root/extension/$project/$project.csproj" \
+    --configuration Release \
+    --output "$feed" \
+    --nologo \
+    -p:Version="$version" \
+    -p:ContinuousIntegrationBuild=true >&2
+done
+
+for id in LatentLab LatentLab.Interactive; do
+  if [ ! -f "$feed/$id.$version.nupkg" ]; then
+    echo "pack.sh: $feed/$id.$version.nupkg was not produced" >&2
+    exit 1
+  fi
+done
+cat > "$feed/use-latentlab.dib" <<DIB
+#!csharp
+
+#i "nuget: $feed"
+#r "nuget: LatentLab.Interactive, $version"
+DIB
+echo "Feed: $feed" >&2
+echo "Load it in a notebook with:" >&2
+echo "  #i \"nuget: $feed\"" >&2
+echo "  #r \"nuget: LatentLab.Interactive, $version\"" >&2
+echo "$version"

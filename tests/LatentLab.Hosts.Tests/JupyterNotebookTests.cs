@@ -1,0 +1,73 @@
+using LatentLab.Hosts.Tests.Infrastructure;
+using LatentLab.Hosts.Tests.Notebooks;
+using LatentLab.Hosts.Tests.Pictures;
+using Xunit.Abstractions;
+
+namespace LatentLab.Hosts.Tests;
+
+/// <summary>
+/// The getting-started notebook through Jupyter's .NET kernel (`jupyter nbconvert --execute`, the README's
+/// tests/run-notebook.sh), exported to HTML, and photographed by headless Chromium with no network.
+/// </summary>
+public sealed class JupyterNotebookTests(ITestOutputHelper output)
+{
+    private const string Notebook = "00-getting-started";
+
+    [Fact]
+    public async Task GettingStarted_RunsInJupyter_AndItsHtmlExportDrawsTheChartOffline()
+    {
+        var version = await FreshPackage.VersionAsync();
+        var result = await ProcessRunner.RunAsync(
+            "bash",
+            [Path.Combine(RepoLayout.Root, "tests", "run-notebook.sh"), Notebook],
+            RepoLayout.Root,
+            TimeSpan.FromMinutes(25),
+            new Dictionary<string, string> { ["LATENTLAB_PACKAGE_VERSION"] = version });
+        output.WriteLine($"{result.Command} -> {result.ExitCode} in {result.Elapsed.TotalSeconds:F1} s");
+        Assert.True(result.ExitCode == 0, result.Describe());
+
+        var executed = Path.Combine(RepoLayout.Artifacts, Notebook + ".ipynb");
+        var html = Path.Combine(RepoLayout.Artifacts, Notebook + ".html");
+        var problems = NotebookOutcome.FindProblems(
+            NotebookDocument.Load(Path.Combine(RepoLayout.Notebooks, Notebook + ".ipynb")), NotebookDocument.Load(executed));
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+
+        foreach (var file in new[] { executed, html })
+        {
+            var text = File.ReadAllText(file);
+            var leaks = MachineSpecifics.Find(text);
+            Assert.True(leaks.Count == 0, $"{file} holds machine-specific text:\n" + string.Join("\n", leaks));
+            Assert.DoesNotContain("cdn.plot.ly", text, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains($"LatentLab.Interactive, {version}", text);
+        }
+
+        var executedText = File.ReadAllText(executed);
+        Assert.DoesNotContain("probeAddresses(", executedText); // the kernel's start-up script, removed by the scrubber
+        Assert.DoesNotContain("cdnjs.cloudflare.com", executedText);
+
+        var png = Path.Combine(RepoLayout.Artifacts, Notebook + ".png");
+        await Chromium.ScreenshotAsync(html, png, 1200, 9000);
+        var drawn = PlotlyTracePixels(png);
+        output.WriteLine($"Plotly trace pixels in {png}: {drawn}");
+        Assert.True(drawn.LooksLikeADrawnTrace, $"The chart in {html} did not draw: {drawn} (screenshot {png}).");
+
+        // Negative control: the same page with Plotly's drawing call disabled must fail the same check,
+        // so the check above cannot pass on a blank chart.
+        var page = File.ReadAllText(html);
+        var blankPage = page.Replace("Plotly.newPlot(", "(function () {})(", StringComparison.Ordinal);
+        Assert.NotEqual(page, blankPage);
+        var blankHtml = Path.Combine(RepoLayout.Artifacts, Notebook + ".blank-control.html");
+        File.WriteAllText(blankHtml, blankPage);
+        var blankPng = Path.ChangeExtension(blankHtml, ".png");
+        await Chromium.ScreenshotAsync(blankHtml, blankPng, 1200, 9000);
+        var blank = PlotlyTracePixels(blankPng);
+        output.WriteLine($"Plotly trace pixels with drawing disabled: {blank}");
+        Assert.False(blank.LooksLikeADrawnTrace, $"The control page without Plotly.newPlot still counts as drawn: {blank}.");
+    }
+
+    private static ColoredPixels PlotlyTracePixels(string png)
+    {
+        var image = PngImage.Load(png);
+        return ColoredPixels.Measure(image, ColoredPixels.PlotlyTraceColors[0]);
+    }
+}

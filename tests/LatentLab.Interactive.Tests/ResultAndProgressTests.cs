@@ -1,0 +1,59 @@
+using Microsoft.DotNet.Interactive.Events;
+
+namespace LatentLab.Interactive.Tests;
+
+public class ResultAndProgressTests
+{
+    [Fact]
+    public async Task Out_BindsTheResultForTheNextCSharpCell()
+    {
+        using var kernel = await KernelTestHost.CreateAsync(withTestCommand: true);
+
+        var run = await kernel.SubmitAsync("#!test-echo --count 7 --scale 0.25 --device cpu --out myResult");
+        run.AssertSucceeded();
+        Assert.Contains(run.Html(), h => h.Contains("<code>myResult</code> now holds the result (<code>EchoResult</code>)"));
+
+        var next = await kernel.SubmitAsync("$\"{myResult.Count} {myResult.Scale} {myResult.Device} {myResult.GetType().Name}\"");
+        next.AssertSucceeded();
+        Assert.Equal("7 0.25 cpu EchoResult", next.ReturnedText());
+    }
+
+    [Fact]
+    public async Task Options_LeftOut_TakeTheirDefaults()
+    {
+        using var kernel = await KernelTestHost.CreateAsync(withTestCommand: true);
+
+        (await kernel.SubmitAsync("#!test-echo")).AssertSucceeded();
+        var next = await kernel.SubmitAsync("$\"{echoed.Count} {echoed.Scale} {echoed.Device} {echoed.Policies}\"");
+
+        Assert.Equal("3 0.5 auto greedy,ucb1", next.ReturnedText());
+    }
+
+    [Fact]
+    public async Task LiveDisplay_UpdatesOneDisplayInPlace_EndingWithTheLastReport()
+    {
+        using var kernel = await KernelTestHost.CreateAsync(withTestCommand: true);
+
+        var result = await kernel.SubmitAsync("#!test-echo --steps 20 --interval-ms 0");
+
+        result.AssertSucceeded();
+        var produced = result.Events.OfType<DisplayedValueProduced>().First();
+        Assert.Equal("starting", produced.Formatted("text/plain"));
+        var updates = result.Events.OfType<DisplayedValueUpdated>().ToArray();
+        Assert.Equal(20, updates.Length);
+        Assert.All(updates, u => Assert.Equal(produced.ValueId, u.ValueId));
+        Assert.Equal("<b>step 20</b>", updates[^1].Formatted("text/html"));
+    }
+
+    [Fact]
+    public async Task LiveDisplay_IsThrottled_ButStillShowsTheLastReport()
+    {
+        using var kernel = await KernelTestHost.CreateAsync(withTestCommand: true);
+
+        var result = await kernel.SubmitAsync("#!test-echo --steps 500 --interval-ms 3600000");
+
+        result.AssertSucceeded();
+        var update = Assert.Single(result.Events.OfType<DisplayedValueUpdated>());
+        Assert.Equal("step 500", update.Formatted("text/plain"));
+    }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test project of the solution and prints `N passed, N failed` from their TRX results as its last line.
+#
+#   bash tests/run-all.sh
+#
+# Builds Interactive.sln (warnings are errors), packs a fresh LatentLab into nuget/feed once (every project that
+# loads the package uses that version through LATENTLAB_PACKAGE_VERSION), then runs each test project in turn:
+# unit tests, in-process kernel tests, loading through `#r "nuget:"`, and the real hosts (dotnet-repl, Jupyter,
+# headless Chromium; tests/install-prerequisites.sh installs those apt packages when missing). Results: TestResults/<project>.trx.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+python=/usr/bin/python3
+[ -x "$python" ] || python=python3
+started=$(date +%s)
+step() { echo "== [$(( $(date +%s) - started )) s] $*" >&2; }
+
+step "prerequisites (Jupyter, nbconvert, Chromium)"
+bash tests/install-prerequisites.sh --browser || { echo "run-all.sh: missing system packages (see above)" >&2; exit 1; }
+
+step "dotnet tool restore"
+dotnet tool restore >&2 || { echo "run-all.sh: dotnet tool restore failed" >&2; exit 1; }
+
+step "dotnet build Interactive.sln"
+dotnet build Interactive.sln --nologo -v quiet >&2 || { echo "run-all.sh: the build failed" >&2; exit 1; }
+
+step "nuget/pack.sh"
+LATENTLAB_PACKAGE_VERSION="$(bash nuget/pack.sh | tail -n 1)" || { echo "run-all.sh: nuget/pack.sh failed" >&2; exit 1; }
+export LATENTLAB_PACKAGE_VERSION
+step "packed LatentLab.Interactive $LATENTLAB_PACKAGE_VERSION"
+
+rm -rf TestResults
+mkdir -p TestResults
+projects=()
+for project in tests/*/*.csproj; do
+  name="$(basename "$project" .csproj)"
+  projects+=("$name")
+  step "dotnet test $name"
+  dotnet test "$project" --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+    --results-directory TestResults >&2
+done
+
+step "done"
+"$python" tests/trx_summary.py TestResults "${projects[@]}"
