@@ -120,7 +120,8 @@ public class ProbeSweepCommandTests
         Assert.Equal(sweep.CompletedLayers.Count * 8, sweep.Cells.Count);
         var shown = await kernel.SubmitAsync("sweep");
         shown.AssertSucceeded();
-        var html = shown.ReturnedText("text/html");
+        Assert.Contains("PARTIAL (interrupted)", shown.ReturnedText());
+        var html = shown.Events.OfType<ReturnValueProduced>().Single().Formatted("text/html");
         Assert.Contains("(partial: interrupted)", html);
         Assert.Contains("Partial result: the sweep was interrupted after", html);
     }
