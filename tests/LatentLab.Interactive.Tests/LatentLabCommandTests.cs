@@ -59,7 +59,7 @@ public class LatentLabCommandTests
         var html = shown.Formatted("text/html");
         Assert.Contains("<code>#!test-echo</code>", html);
         Assert.Contains("<p>Echoes its options (test only).</p>", html);
-        Assert.Contains("<tr><td><code>--count</code></td><td style=\"text-align:left\">How many things.</td><td><code>3</code></td><td>1 to 10</td></tr>", html);
+        Assert.Contains("<tr><td style=\"white-space:nowrap\"><code>--count</code></td><td style=\"text-align:left\">How many things.</td><td><code>3</code></td><td>1 to 10</td></tr>", html);
         Assert.Contains("<td><code>auto</code></td><td>auto | cpu | cuda</td>", html);
         Assert.Contains("comma-separated list of random, greedy, ucb1, thompson", html);
         Assert.Contains("<pre>#!test-echo --count 5 --device cpu --out echoed</pre>", html);

@@ -57,3 +57,39 @@ public class ResultAndProgressTests
         Assert.Equal("step 500", update.Formatted("text/plain"));
     }
 }
+
+public class VariableInputTests
+{
+    [Fact]
+    public async Task OptionNamingAVariable_ReadsTheEarlierResult()
+    {
+        using var kernel = await KernelTestHost.CreateAsync(withTestCommand: true);
+
+        (await kernel.SubmitAsync("#!test-echo --count 4 --out first")).AssertSucceeded();
+        (await kernel.SubmitAsync("#!test-echo --from first --out second")).AssertSucceeded();
+
+        Assert.Equal("4", (await kernel.SubmitAsync("second.Count")).ReturnedText());
+    }
+
+    [Fact]
+    public async Task OptionNamingAMissingVariable_SaysWhatToRunFirst()
+    {
+        using var kernel = await KernelTestHost.CreateAsync(withTestCommand: true);
+
+        var failed = (await kernel.SubmitAsync("#!test-echo --from nothing")).Failure();
+
+        Assert.Equal("#!test-echo: --from nothing: there is no C# variable named 'nothing' yet. Run the command that creates it first (with --out nothing).",
+            failed?.Message);
+    }
+
+    [Fact]
+    public async Task OptionNamingAVariableOfAnotherType_SaysBothTypes()
+    {
+        using var kernel = await KernelTestHost.CreateAsync(withTestCommand: true);
+        (await kernel.SubmitAsync("var text = \"hello\";")).AssertSucceeded();
+
+        var failed = (await kernel.SubmitAsync("#!test-echo --from text")).Failure();
+
+        Assert.Equal("#!test-echo: --from text: 'text' has type String; --from needs type EchoResult.", failed?.Message);
+    }
+}

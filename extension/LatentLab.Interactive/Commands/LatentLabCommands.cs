@@ -28,9 +28,15 @@ namespace LatentLab.Interactive.Commands;
 /// </list>
 /// <para><b>Example</b> (the shape of <c>Commands/BanditEvalCommand.cs</c>; LatentLab names are illustrative):</para>
 /// <code><![CDATA[
+/// using LatentLab.Interactive.Formatting;   // HtmlFragment
+/// using Microsoft.DotNet.Interactive;        // KernelInvocationContext
+///
+/// namespace LatentLab.Interactive.Commands;
+///
 /// public sealed class BanditEvalCommand : LatentLabCommand
 /// {
 ///     public string? Model { get; set; }
+///     public string? Load { get; set; }
 ///     public int Horizon { get; set; } = 100;
 ///     public string Baselines { get; set; } = "random,greedy,ucb1,thompson";
 ///     public int Seed { get; set; }
@@ -44,6 +50,7 @@ namespace LatentLab.Interactive.Commands;
 ///         options:
 ///         [
 ///             CommandOption.Text("--model", "C# variable holding a trained student (from #!bandit-train).", typeHint: "variable"),
+///             CommandOption.Text("--load", "Checkpoint file of a trained student (instead of --model).", typeHint: "path"),
 ///             CommandOption.Int("--horizon", "Steps per episode.", 100, 1, 100_000),
 ///             CommandOption.ChoiceList("--baselines", "Policies to compare with.", "random,greedy,ucb1,thompson",
 ///                 "random", "greedy", "ucb1", "thompson"),
@@ -61,9 +68,19 @@ namespace LatentLab.Interactive.Commands;
 ///             ctx.Display(result, "text/html", "text/plain");
 ///             await ResultBinding.BindAsync(ctx, cmd.Out, result);
 ///         });
+///
+///     protected override IEnumerable<string> ValidateCombination()
+///     {
+///         if ((Model is null) == (Load is null)) yield return "give either --model (a variable) or --load (a file), not both.";
+///     }
 /// }
 /// ]]></code>
-/// <para>then in <see cref="All"/>: <c>BanditEvalCommand.Definition,</c></para>
+/// <para>then in <see cref="All"/>: <c>BanditEvalCommand.Definition,</c>. The LatentLab call itself resolves
+/// <c>--device</c> with <c>TorchRuntime.ResolveDevice</c> (which initialises TorchSharp) and seeds with <c>TorchRuntime.Seed</c>.
+/// A C# variable named by an option (<c>--model model</c>) is read with
+/// <c>ResultBinding.GetVariable&lt;StudentModel&gt;(ctx, "--model", cmd.Model)</c> (clear message when missing or of another type). Charts inside a result's
+/// HTML go through <c>ChartSession.ToHtml(chart)</c>, never inside a <see cref="LiveDisplay{T}"/>. Test a new command like
+/// tests/LatentLab.Interactive.Tests does with its test-only <c>#!test-echo</c>: bad values, --out, progress, interrupt.</para>
 /// </remarks>
 public static class LatentLabCommands
 {

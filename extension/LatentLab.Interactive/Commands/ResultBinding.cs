@@ -5,7 +5,10 @@ using Microsoft.DotNet.Interactive.CSharp;
 
 namespace LatentLab.Interactive.Commands;
 
-/// <summary><c>--out name</c>: puts a command's result into a C# variable that the next cell can use.</summary>
+/// <summary>
+/// C# variables and commands: <c>--out name</c> puts a command's result into a variable the next cell can use;
+/// <see cref="GetVariable{T}"/> reads a variable an option names (<c>--model model</c>).
+/// </summary>
 public static class ResultBinding
 {
     /// <summary>
@@ -14,16 +17,38 @@ public static class ResultBinding
     /// </summary>
     public static async Task BindAsync<T>(KernelInvocationContext context, string name, T value)
     {
-        var root = context.HandlingKernel?.RootKernel ?? Kernel.Root
-            ?? throw new CommandException($"--out {name}: there is no kernel to bind the result in.");
-        var csharp = root as CSharpKernel ?? root.FindKernelByName("csharp") as CSharpKernel
-            ?? throw new CommandException(
-                $"--out {name} needs the notebook's C# kernel ('csharp'), which this notebook does not have. Run LatentLab in a C# notebook.");
+        var csharp = FindCSharpKernel(context, $"--out {name}");
         await csharp.SetValueAsync(name, value!, typeof(T));
         context.Display(new HtmlFragment(
             $"<div class=\"latentlab-bound\"><code>{WebUtility.HtmlEncode(name)}</code> now holds the result " +
             $"(<code>{WebUtility.HtmlEncode(FriendlyName(typeof(T)))}</code>); use it in the next cell.</div>",
             $"{name} now holds the result ({FriendlyName(typeof(T))}); use it in the next cell."), "text/html", "text/plain");
+    }
+
+    /// <summary>
+    /// Reads the C# variable <paramref name="name"/> that option <paramref name="option"/> names (e.g. <c>--model model</c>).
+    /// Throws <see cref="CommandException"/> naming the option when there is no such variable or it is not a <typeparamref name="T"/>.
+    /// </summary>
+    public static T GetVariable<T>(KernelInvocationContext context, string option, string name)
+    {
+        var csharp = FindCSharpKernel(context, $"{option} {name}");
+        if (!csharp.TryGetValue<object>(name, out var value))
+        {
+            throw new CommandException($"{option} {name}: there is no C# variable named '{name}' yet. Run the command that creates it first (with --out {name}).");
+        }
+        return value is T typed
+            ? typed
+            : throw new CommandException(
+                $"{option} {name}: '{name}' has type {(value is null ? "null" : FriendlyName(value.GetType()))}; {option} needs type {FriendlyName(typeof(T))}.");
+    }
+
+    static CSharpKernel FindCSharpKernel(KernelInvocationContext context, string what)
+    {
+        var root = context.HandlingKernel?.RootKernel ?? Kernel.Root
+            ?? throw new CommandException($"{what}: there is no kernel holding C# variables.");
+        return root as CSharpKernel ?? root.FindKernelByName("csharp") as CSharpKernel
+            ?? throw new CommandException(
+                $"{what} needs the notebook's C# kernel ('csharp'), which this notebook does not have. Run LatentLab in a C# notebook.");
     }
 
     static string FriendlyName(Type type) => type.IsGenericType

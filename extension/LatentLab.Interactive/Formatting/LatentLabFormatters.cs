@@ -22,7 +22,7 @@ public static class LatentLabFormatters
         Formatter.Register<torch.Tensor>((tensor, writer) =>
             writer.Write($"<pre class=\"latentlab-tensor\">{WebUtility.HtmlEncode(TensorRepr.Format(tensor))}</pre>"), HtmlFormatter.MimeType);
 
-        Formatter.Register<PlotlyChart>((chart, writer) => writer.Write(ChartHtml.ToHtml(chart, ChartSession.ClaimPlotlyJs())), HtmlFormatter.MimeType);
+        Formatter.Register<PlotlyChart>((chart, writer) => writer.Write(ChartSession.ToHtml(chart)), HtmlFormatter.MimeType);
         Formatter.Register<PlotlyChart>((chart, writer) =>
             writer.Write($"PlotlyChart ({chart.Width}x{chart.Height}); shown as a plot in notebooks (text/html)."), PlainTextFormatter.MimeType);
         ProbeFormatters.Register();

@@ -18,12 +18,26 @@ public sealed record EnvironmentStatus(string LatentLabVersion, RuntimeInfo? Run
         try
         {
             var runtime = TorchRuntime.Describe();
-            return new EnvironmentStatus(runtime.LatentLab, runtime, null);
+            return new EnvironmentStatus(ShortVersion(runtime.LatentLab), runtime with { NativeStatus = WithoutHome(runtime.NativeStatus) }, null);
         }
         catch (Exception e)
         {
             var message = e is TypeInitializationException { InnerException: { } inner } ? inner.Message : e.Message;
             return new EnvironmentStatus(version, null, message);
         }
+    }
+
+    /// <summary><c>1.2.3+0123456789abcdef</c> -> <c>1.2.3 (0123456)</c>: the build's commit, short.</summary>
+    public static string ShortVersion(string informational)
+    {
+        var parts = informational.Split('+', 2);
+        return parts.Length == 2 && parts[1].Length > 7 ? $"{parts[0]} ({parts[1][..7]})" : informational;
+    }
+
+    /// <summary>Writes the user's home folder as <c>~</c>, so outputs saved in notebooks hold no user-specific path.</summary>
+    static string WithoutHome(string text)
+    {
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return string.IsNullOrEmpty(home) || home == "/" ? text : text.Replace(home, "~", StringComparison.Ordinal);
     }
 }

@@ -59,7 +59,7 @@ public static class HelpPage
                             "<th style=\"text-align:left\">default</th><th style=\"text-align:left\">allowed</th></tr></thead><tbody>");
                 foreach (var o in command.Options)
                 {
-                    html.Append($"<tr><td><code>{E(o.Name)}</code>{(o.Required ? " (required)" : "")}</td><td style=\"text-align:left\">{E(o.Description)}</td>" +
+                    html.Append($"<tr><td style=\"white-space:nowrap\"><code>{E(o.Name)}</code>{(o.Required ? " (required)" : "")}</td><td style=\"text-align:left\">{E(o.Description)}</td>" +
                                 $"<td><code>{E(o.Default ?? "")}</code></td><td>{E(o.Allowed ?? o.TypeHint)}</td></tr>");
                 }
                 html.Append("</tbody></table>");

@@ -52,7 +52,7 @@ public static class TensorRepr
         }
         shown = shown.cpu();
 
-        TensorValues values = tensor.dtype switch
+        TensorValues values = numel == 0 ? TensorValues.Reals([]) : tensor.dtype switch
         {
             ScalarType.Bool => TensorValues.Booleans(shown.data<bool>().ToArray()),
             ScalarType.Byte or ScalarType.Int8 or ScalarType.Int16 or ScalarType.Int32 or ScalarType.Int64 =>

@@ -18,6 +18,7 @@ public sealed class EchoTestCommand : LatentLabCommand
     public int Steps { get; set; }
     public int IntervalMs { get; set; }
     public bool Wait { get; set; }
+    public string? From { get; set; }
     public string Out { get; set; } = "echoed";
 
     public static CommandDefinition Definition { get; } = CommandDefinition.Create<EchoTestCommand>(
@@ -34,6 +35,7 @@ public sealed class EchoTestCommand : LatentLabCommand
             CommandOption.Int("--steps", "Progress reports to send.", 0, 0, 1000),
             CommandOption.Int("--interval-ms", "Least time between progress updates (ms).", 0, 0, 3_600_000),
             CommandOption.Switch("--wait", "Wait until interrupted."),
+            CommandOption.Text("--from", "C# variable holding an earlier EchoResult whose count is reused.", typeHint: "variable"),
             CommandOption.Out("echoed"),
         ],
         handleAsync: HandleAsync);
@@ -49,17 +51,24 @@ public sealed class EchoTestCommand : LatentLabCommand
         {
             var progress = LiveDisplay<int>.Start(ctx, cmd, new HtmlFragment("<b>starting</b>", "starting"),
                 step => new HtmlFragment($"<b>step {step}</b>", $"step {step}"), TimeSpan.FromMilliseconds(cmd.IntervalMs));
-            await Task.Run(() =>
+            // Report from a thread that does not carry the kernel's ambient context, as a library's worker thread may.
+            Task work;
+            using (ExecutionContext.SuppressFlow())
             {
-                for (int step = 1; step <= cmd.Steps; step++) progress.Report(step);
-            }, ctx.CancellationToken);
+                work = Task.Run(() =>
+                {
+                    for (int step = 1; step <= cmd.Steps; step++) progress.Report(step);
+                });
+            }
+            await work;
             progress.Complete();
         }
         if (cmd.Wait)
         {
             await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
         }
-        var result = new EchoResult(cmd.Count, cmd.Scale, cmd.Device, cmd.Policies);
+        var count = cmd.From is { } from ? ResultBinding.GetVariable<EchoResult>(ctx, "--from", from).Count : cmd.Count;
+        var result = new EchoResult(count, cmd.Scale, cmd.Device, cmd.Policies);
         ctx.Display(new HtmlFragment($"<p>count {result.Count}</p>", $"count {result.Count}"), "text/html", "text/plain");
         await ResultBinding.BindAsync(ctx, cmd.Out, result);
     }
