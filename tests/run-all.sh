@@ -34,7 +34,8 @@ step "packed LatentLab.Interactive $LATENTLAB_PACKAGE_VERSION"
 rm -rf TestResults
 mkdir -p TestResults
 projects=()
-for project in tests/*/*.csproj; do
+# Test projects are the ones that say so (tests/LatentLab.Benchmarks and the like are programs, not tests).
+for project in $(grep -l "<IsTestProject>true</IsTestProject>" tests/*/*.csproj); do
   name="$(basename "$project" .csproj)"
   projects+=("$name")
   step "dotnet test $name"

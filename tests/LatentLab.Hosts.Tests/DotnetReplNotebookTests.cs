@@ -39,7 +39,8 @@ public sealed class DotnetReplNotebookTests(ITestOutputHelper output)
             "dotnet",
             ["repl", "--run", source, "--exit-after-run", "--output-path", executed],
             RepoLayout.Notebooks,
-            TimeSpan.FromMinutes(20));
+            TimeSpan.FromMinutes(20),
+            NotebookEnvironment.ForTests(version));
         output.WriteLine($"LatentLab.Interactive {version}; {result.Command} -> {result.ExitCode} in {result.Elapsed.TotalSeconds:F1} s");
 
         // dotnet-repl exits 2 when any cell failed (expected failures included), 0 when none did.

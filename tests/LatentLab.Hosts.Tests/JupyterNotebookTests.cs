@@ -22,7 +22,7 @@ public sealed class JupyterNotebookTests(ITestOutputHelper output)
             [Path.Combine(RepoLayout.Root, "tests", "run-notebook.sh"), Notebook],
             RepoLayout.Root,
             TimeSpan.FromMinutes(25),
-            new Dictionary<string, string> { ["LATENTLAB_PACKAGE_VERSION"] = version });
+            NotebookEnvironment.ForTests(version));
         output.WriteLine($"{result.Command} -> {result.ExitCode} in {result.Elapsed.TotalSeconds:F1} s");
         Assert.True(result.ExitCode == 0, result.Describe());
 

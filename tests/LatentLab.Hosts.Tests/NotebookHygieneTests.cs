@@ -22,8 +22,11 @@ public sealed class NotebookHygieneTests
     public void CommittedNotebook_FirstCodeCell_ImportsTheLatestPack(string notebook)
     {
         var first = NotebookDocument.Load(Path.Combine(RepoLayout.Notebooks, notebook)).CodeCells.FirstOrDefault();
-        Assert.NotNull(first);
-        Assert.Contains("#!import ../nuget/feed/use-latentlab.dib", first.Source);
+        Assert.True(
+            first is not null && first.Source.Contains("#!import ../nuget/feed/use-latentlab.dib", StringComparison.Ordinal),
+            $"notebooks/{notebook}: the first code cell must be `#!import ../nuget/feed/use-latentlab.dib` (written by " +
+            $"nuget/pack.sh with the #i/#r lines of the latest pack), or the notebook loads a stale or missing package. " +
+            $"It is: `{first?.Source.Trim()}`");
     }
 
     [Fact]

@@ -33,6 +33,12 @@ public sealed class NuGetLoadTests(ITestOutputHelper output)
         var package = Assert.Single(loader.ResolvedPackages, p => p.PackageName == "LatentLab.Interactive");
         Assert.Equal(version, package.PackageVersion);
         Assert.Contains(Path.Combine("latentlab.interactive", version), package.PackageRoot, StringComparison.OrdinalIgnoreCase);
+        // PrivateAssets keeps the hosts' own packages out of what `#r` restores.
+        output.WriteLine("Restored: " + string.Join(", ", loader.ResolvedPackages.Select(p => $"{p.PackageName} {p.PackageVersion}")));
+        Assert.DoesNotContain(loader.ResolvedPackages, p => p.PackageName.StartsWith("Microsoft.DotNet.Interactive", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(loader.ResolvedPackages, p => p.PackageName.Equals("TorchSharp", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(loader.ResolvedPackages, p => p.PackageName.StartsWith("libtorch-cpu", StringComparison.OrdinalIgnoreCase));
+
         var (file, extension) = Assert.Single(loader.LoadedExtensions, e => e.Extension.Assembly.GetName().Name == "LatentLab.Interactive");
         Assert.Equal(Path.Combine(package.PackageRoot, "interactive-extensions", "dotnet", "LatentLab.Interactive.dll"), file);
         Assert.DoesNotContain(Path.Combine("extension", "LatentLab.Interactive", "bin"), extension.Assembly.Location);
