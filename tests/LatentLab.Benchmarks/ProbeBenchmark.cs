@@ -21,12 +21,14 @@ public static class ProbeBenchmark
         var dir = Path.GetFullPath(args[1]);
         Directory.CreateDirectory(dir);
         TorchRuntime.EnsureInitialized();
+        if (Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
         Console.WriteLine($"torch threads: {TorchSharp.torch.get_num_threads()}, cores: {Environment.ProcessorCount}");
         switch (args[0])
         {
-            case "generate": Generate(dir, Int(args, "--n", 500), Int(args, "--layers", 8), Int(args, "--positions", 32), Int(args, "--dim", 256), Int(args, "--seed", 0)); return 0;
+            case "generate": Generate(dir, Int(args, "--n", 500), Int(args, "--layers", 8), Int(args, "--positions", 32), Int(args, "--dim", 256), Int(args, "--seed", 0), Int(args, "--classes", 2)); return 0;
             case "sweep": Sweep(dir, Int(args, "--repeat", 3), !args.Contains("--no-control")); return 0;
             case "cot": Cot(args.Contains("--tiny")); return 0;
+            case "charts": Charts(dir); return 0;
             case "micro": Micro(); return 0;
             case "large": Large(dir, Double(args, "--gb", 3), Int(args, "--layers", 4)); return 0;
             default: Console.Error.WriteLine($"unknown probes benchmark '{args[0]}'"); return 2;
@@ -38,13 +40,15 @@ public static class ProbeBenchmark
     /// random unit direction per layer, s rising along the chain (0 before position P/4, full from 3P/4) and peaking at
     /// the middle layers. So the right cells light up and the early positions sit at chance.
     /// </summary>
-    static void Generate(string dir, int n, int layers, int positions, int dim, int seed)
+    static void Generate(string dir, int n, int layers, int positions, int dim, int seed, int classes)
     {
         var rng = new Random(seed);
-        var y = Enumerable.Range(0, n).Select(i => i % 2).ToArray();
+        var y = Enumerable.Range(0, n).Select(i => i % classes).ToArray();
         rng.Shuffle(y);
-        var dirs = new float[layers, dim];
-        for (int l = 0; l < layers; l++)
+        // Binary: +-v_l. More classes: class c adds v_{l,c} (its own random unit direction).
+        int codes = classes == 2 ? 1 : classes;
+        var dirs = new float[layers * codes, dim];
+        for (int l = 0; l < layers * codes; l++)
         {
             double norm = 0;
             for (int j = 0; j < dim; j++) { dirs[l, j] = (float)Gauss(rng); norm += dirs[l, j] * dirs[l, j]; }
@@ -63,37 +67,41 @@ public static class ProbeBenchmark
                 for (int p = 0; p < positions; p++)
                 {
                     double ramp = Math.Clamp((p - positions * 0.25) / (positions * 0.5), 0, 1);
-                    double s = 3.0 * layerGain * ramp * (2 * y[i] - 1);
+                    double s = 3.0 * layerGain * ramp * (classes == 2 ? 2 * y[i] - 1 : 1);
+                    int code = classes == 2 ? l : l * codes + y[i];
                     for (int k = 0; k < rank; k++) f[k] = (float)Gauss(rng);
                     for (int j = 0; j < dim; j++)
                     {
                         double shared = 0;
                         for (int k = 0; k < rank; k++) shared += f[k] * basis[k, j];
-                        data[o++] = (float)(Gauss(rng) + 0.3 * shared + s * dirs[l, j] + 0.1 * l);
+                        data[o++] = (float)(Gauss(rng) + 0.3 * shared + s * dirs[code, j] + 0.1 * l);
                     }
                 }
             }
         NpyFile.Write(Path.Combine(dir, "acts.npy"), data, n, layers, positions, dim);
         NpyFile.Write(Path.Combine(dir, "labels.npy"), ArrayDType.Int64, MemoryMarshal.AsBytes(y.Select(v => (long)v).ToArray().AsSpan()), n);
-        var folds = CrossValidationFolds.Assign(y, null, 5, seed);
+        var folds = CrossValidationFolds.Assign(y, null, 5, seed); // stratified; python reads the same folds
         NpyFile.Write(Path.Combine(dir, "folds.npy"), ArrayDType.Int64, MemoryMarshal.AsBytes(folds.Select(v => (long)v).ToArray().AsSpan()), n);
-        Console.WriteLine($"wrote {dir}/acts.npy (N={n}, L={layers}, P={positions}, D={dim}, float32, {new FileInfo(Path.Combine(dir, "acts.npy")).Length / 1e6:F1} MB), labels.npy, folds.npy (5 stratified folds, seed {seed})");
+        Console.WriteLine($"wrote {dir}/acts.npy (N={n}, L={layers}, P={positions}, D={dim}, {classes} classes, float32, {new FileInfo(Path.Combine(dir, "acts.npy")).Length / 1e6:F1} MB), labels.npy, folds.npy (5 stratified folds, seed {seed})");
     }
 
     static void Sweep(string dir, int repeat, bool control)
     {
         using var set = ActivationSet.Load(Path.Combine(dir, "acts.npy"), Path.Combine(dir, "labels.npy"));
         var folds = LabelFile.ReadColumn(Path.Combine(dir, "folds.npy"), "fold").Select(int.Parse).ToArray();
-        var options = new ProbeSweepOptions { FoldAssignment = folds, Folds = folds.Max() + 1, Control = control };
+        var options = new ProbeSweepOptions { FoldAssignment = folds, Folds = folds.Max() + 1, Control = control,
+            Preconditioner = Environment.GetEnvironmentVariable("PRECOND") == "1" };
         Console.WriteLine($"{set}");
         var times = new List<double>();
         ProbeSweepResult? result = null;
         for (int r = 0; r < repeat; r++)
         {
             var sw = Stopwatch.StartNew();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             result = ProbeSweep.Run(set, options, TorchSharp.torch.CPU);
             times.Add(sw.Elapsed.TotalSeconds);
-            Console.WriteLine($"  run {r + 1}: {sw.Elapsed.TotalSeconds:F3} s (max L-BFGS iterations {result.MaxIterationsUsed}, converged {result.ConvergedFraction:P1})");
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+            Console.WriteLine($"  run {r + 1}: {sw.Elapsed.TotalSeconds:F3} s wall, {cpu.TotalSeconds:F3} s CPU, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} (max L-BFGS iterations {result.MaxIterationsUsed}, converged {result.ConvergedFraction:P1})");
         }
         times.Sort();
         Console.WriteLine($"sweep {set.Layers}x{set.Positions} cells x {options.Folds} folds{(control ? " + control task" : "")}: median {times[times.Count / 2]:F3} s, best {times[0]:F3} s over {repeat} runs");
@@ -169,6 +177,17 @@ public static class ProbeBenchmark
             Console.WriteLine($"  {c.Position,3}: {c.Accuracy:F3} [{c.AccuracyCiLow:F3}, {c.AccuracyCiHigh:F3}] | {c.ControlAccuracy:F3} | {c.BaselineAccuracy:F3} | {decided[c.Position]:F2}");
         foreach (var l in sweep.CompletedLayers)
             Console.WriteLine($"  layer {l}: mean accuracy {sweep.Cells.Where(c => c.Layer == l).Average(c => c.Accuracy):F3}");
+    }
+
+    /// <summary>Tiny cot-synthetic + sweep, written as offline HTML pages (heatmap, chain chart, summary card) for a look in a browser.</summary>
+    static void Charts(string dir)
+    {
+        var r = LatentLab.Models.CotSynthetic.RunDetailed(LatentLab.Models.CotSyntheticOptions.Tiny with { Threads = 1 }, TorchSharp.torch.CPU);
+        var sweep = ProbeSweep.Run(r.Activations, new ProbeSweepOptions { Threads = 1 }, TorchSharp.torch.CPU);
+        File.WriteAllText(Path.Combine(dir, "heatmap.html"), LatentLab.Reports.ChartHtml.ToPage(LatentLab.Reports.ProbeCharts.AccuracyHeatmap(sweep)));
+        File.WriteAllText(Path.Combine(dir, "chain.html"), LatentLab.Reports.ChartHtml.ToPage(LatentLab.Reports.ProbeCharts.AccuracyAlongChain(sweep)));
+        File.WriteAllText(Path.Combine(dir, "card.html"), "<html><body>" + LatentLab.Reports.ProbeReport.SummaryHtml(sweep) + "</body></html>");
+        Console.WriteLine($"wrote {dir}/heatmap.html, chain.html, card.html; {sweep}");
     }
 
     static void Micro()

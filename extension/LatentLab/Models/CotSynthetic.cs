@@ -27,6 +27,20 @@ public static class CotSynthetic
         var o = options ?? new CotSyntheticOptions();
         o.Validate();
         device ??= CPU;
+        int threadsBefore = get_num_threads();
+        if (o.Threads > 0) set_num_threads(o.Threads);
+        try
+        {
+            return Train(o, device, progress, cancellationToken);
+        }
+        finally
+        {
+            if (o.Threads > 0) set_num_threads(threadsBefore);
+        }
+    }
+
+    static CotSyntheticResult Train(CotSyntheticOptions o, Device device, IProgress<CotSyntheticProgress>? progress, CancellationToken cancellationToken)
+    {
         var task = new CotTask(o);
         var clock = Stopwatch.StartNew();
         TorchRuntime.Seed(o.Seed);
@@ -93,10 +107,11 @@ public static class CotSynthetic
         var scores = cat(letterLogits, 0);                                          // (N, P, K)
         var modelAnswers = scores[TensorIndex.Colon, p - 1].argmax(-1).data<long>().ToArray().Select(x => (int)x).ToArray();
         double accuracy = modelAnswers.Zip(answers).Count(x => x.First == x.Second) / (double)n;
+        if (modelAnswers.Distinct().Count() < 2)
+            throw new InvalidOperationException($"the trained model gives the same answer to all {n} recorded questions (accuracy {accuracy:P0}), so there is " +
+                "nothing for a probe to predict; train longer (--steps), or try another --seed.");
         var set = ActivationSet.FromTensor(all, modelAnswers, baselineScores: scores,
             description: $"cot-synthetic (seed {o.Seed}: {o.Layers} blocks, width {o.Width}, chain {o.ChainLength}, {o.Choices} choices)");
-        if (set.ClassCount < 2)
-            throw new InvalidOperationException($"the trained model gives the same answer to all {n} questions (accuracy {accuracy:P0}); train longer (--steps) or use another --seed.");
         return new CotSyntheticResult(set, model, task, answers, decisions, accuracy, loss, trainingTime);
     }
 }

@@ -29,6 +29,11 @@ public sealed record CotSyntheticOptions
     /// <summary>Held-out questions whose activations are recorded (N of the activation set).</summary>
     public int Questions { get; init; } = 500;
     public int Seed { get; init; }
+    /// <summary>
+    /// Torch intra-op threads during the run (restored afterwards); 0 leaves the process setting. This model is small:
+    /// one thread is often as fast as two, and much faster when other processes compete for the cores.
+    /// </summary>
+    public int Threads { get; init; }
 
     /// <summary>Seconds-scale settings for tests and CI.</summary>
     public static CotSyntheticOptions Tiny => new() { ChainLength = 12, Layers = 2, Width = 32, Heads = 2, Steps = 250, Batch = 64, Questions = 200, LearningRate = 5e-3 };
@@ -46,6 +51,7 @@ public sealed record CotSyntheticOptions
         if (Width < 8 || Heads < 1 || Width % Heads != 0) throw new ArgumentException($"--width {Width} / --heads {Heads}: width must be >= 8 and a multiple of heads.");
         if (Steps < 1 || Batch < 1) throw new ArgumentException($"--steps {Steps} / --batch {Batch}: both must be >= 1.");
         if (!(LearningRate > 0)) throw new ArgumentException($"--lr {LearningRate}: must be positive.");
+        if (Threads < 0) throw new ArgumentException($"--threads {Threads}: use 0 (keep the current setting) or a positive count.");
         if (Questions < 10) throw new ArgumentException($"--questions {Questions}: record at least 10 questions (probes need several per fold).");
     }
 }

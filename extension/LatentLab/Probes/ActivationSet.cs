@@ -92,6 +92,34 @@ public sealed class ActivationSet : IDisposable
         return t;
     }
 
+    /// <summary>
+    /// Writes layer <paramref name="layer"/> into <paramref name="dest"/> (P, N, D+1) contiguous float32 CPU (last column
+    /// untouched), checking for NaN/Inf. The probe sweep's layout, read without an (N, P, D) intermediate where possible.
+    /// </summary>
+    internal unsafe void ReadLayerTransposed(int layer, torch.Tensor dest)
+    {
+        _source.ReadLayerTransposed(layer, dest);
+        var basePtr = (float*)TensorMemory.Pointer(dest);
+        int n = Count, p = Positions, d = Dim;
+        long bad = -1;
+        Parallel.For(0, p, t =>
+        {
+            for (long i = 0; i < n && Interlocked.Read(ref bad) < 0; i++)
+            {
+                float* row = basePtr + ((long)t * n + i) * (d + 1);
+                for (int j = 0; j < d; j++)
+                    if (!float.IsFinite(row[j])) { Interlocked.CompareExchange(ref bad, ((i * p) + t) * d + j, -1); break; }
+            }
+        });
+        if (bad >= 0)
+        {
+            long q = bad / ((long)p * d), pos = bad / d % p, dim = bad % d;
+            float v = basePtr[(pos * n + q) * (d + 1) + dim];
+            throw new ActivationFileException(_source.File, $"layer {layer} holds {v} at question {q}, position {pos}, dim {dim}; expected finite numbers. " +
+                "Check the export (float16 overflow gives Inf: export float32 or bfloat16).");
+        }
+    }
+
     /// <summary>Reads every layer once to check for NaN/Inf (a full pass over the file).</summary>
     public void Validate()
     {

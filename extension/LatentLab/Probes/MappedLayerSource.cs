@@ -4,8 +4,10 @@ using TorchSharp;
 namespace LatentLab.Probes;
 
 /// <summary>
-/// Activations read from a memory-mapped .npy or .safetensors file, one layer at a time: each read maps a view of the
-/// layer's byte range, converts it to float32 and unmaps it again, so the process holds about one layer's slice.
+/// Activations read from a memory-mapped .npy or .safetensors file, one layer at a time: each read maps small views
+/// (at most 16 MB) over the layer's bytes, converts them to float32 into the result tensor and unmaps them again, so the
+/// process holds about one layer's float32 slice (mapping the whole file at once lets the kernel map every cached page
+/// of it into the process, which showed up as a peak RSS of the file's size).
 /// </summary>
 internal sealed unsafe class MappedLayerSource : LayerSource
 {
@@ -27,33 +29,56 @@ internal sealed unsafe class MappedLayerSource : LayerSource
     public override string Description => _description;
     public override string File => _path;
 
+    /// <summary>Largest byte range mapped at once: the kernel may map whole cached folios inside a view, so views stay small.</summary>
+    const long WindowBytes = 16L << 20;
+
     public override torch.Tensor ReadLayer(int layer)
     {
-        var block = _layers[layer];
+        var result = torch.empty([_n, _p, _d], torch.float32);                  // (N, P, D)
+        var dst = (float*)TensorMemory.Pointer(result);
         long chunk = (long)_p * _d;
-        long chunkBytes = chunk * ArrayDTypes.Size(block.DType);
-        long span = (long)(_n - 1) * block.StrideN + chunkBytes;
-        var values = new float[(long)_n * chunk]; // (N, P, D) row-major
-        using var view = _file.CreateViewAccessor(block.Base, span, MemoryMappedFileAccess.Read);
-        byte* basePtr = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
-        try
+        Convert(layer, (n, src, dtype) => ArrayDTypes.ToFloat(dtype, src, dst + n * chunk, chunk));
+        return result;
+    }
+
+    public override void ReadLayerTransposed(int layer, torch.Tensor dest)
+    {
+        var dst = (float*)TensorMemory.Pointer(dest);                            // (P, N, D+1)
+        long rowBytes = (long)_d * ArrayDTypes.Size(_layers[layer].DType);
+        Convert(layer, (n, src, dtype) =>
         {
-            var src = (IntPtr)(basePtr + view.PointerOffset);
-            fixed (float* dstPtr = values)
+            for (int p = 0; p < _p; p++)
+                ArrayDTypes.ToFloat(dtype, src + p * rowBytes, dst + ((long)p * _n + n) * (_d + 1), _d);
+        });
+    }
+
+    delegate void SampleWriter(int n, byte* src, ArrayDType dtype);
+
+    /// <summary>Maps the layer window by window and hands every question's (P, D) block to <paramref name="write"/>.</summary>
+    void Convert(int layer, SampleWriter write)
+    {
+        var block = _layers[layer];
+        long chunkBytes = (long)_p * _d * ArrayDTypes.Size(block.DType);
+        // Windows of consecutive questions whose bytes span at most WindowBytes (at least one question each).
+        int perWindow = (int)Math.Clamp(1 + (WindowBytes - chunkBytes) / Math.Max(1, block.StrideN), 1, _n);
+        int windows = (_n + perWindow - 1) / perWindow;
+        Parallel.For(0, windows, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, w =>
+        {
+            int n0 = w * perWindow, n1 = Math.Min(_n, n0 + perWindow);
+            long span = (long)(n1 - n0 - 1) * block.StrideN + chunkBytes;
+            using var view = _file.CreateViewAccessor(block.Base + n0 * block.StrideN, span, MemoryMappedFileAccess.Read);
+            byte* basePtr = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
+            try
             {
-            var dst = (IntPtr)dstPtr;
-            var dtype = block.DType;
-            long stride = block.StrideN;
-            Parallel.For(0, _n, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, n =>
-                ArrayDTypes.ToFloat(dtype, (byte*)src + n * stride, (float*)dst + n * chunk, chunk));
+                byte* src = basePtr + view.PointerOffset;
+                for (int n = n0; n < n1; n++) write(n, src + (n - n0) * block.StrideN, block.DType);
             }
-        }
-        finally
-        {
-            view.SafeMemoryMappedViewHandle.ReleasePointer();
-        }
-        return torch.tensor(values, [_n, _p, _d]);
+            finally
+            {
+                view.SafeMemoryMappedViewHandle.ReleasePointer();
+            }
+        });
     }
 
     public override void Dispose() => _file.Dispose();

@@ -10,6 +10,8 @@ namespace LatentLab.Probes;
 internal sealed class ProbeColumns : IDisposable
 {
     public IReadOnlyList<int> Labels { get; }
+    /// <summary>True when column t is simply position t of every question (no lengths, alignment, bins or selection).</summary>
+    public bool IsIdentity => _index is null && _average is null;
     /// <summary>(Pc, N) float 1 where the question has this column.</summary>
     public Tensor Valid { get; }
     readonly Tensor? _index;   // (Pc, N) long source position (align start/end), or null = identity

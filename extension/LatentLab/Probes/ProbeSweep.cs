@@ -24,6 +24,20 @@ public static class ProbeSweep
         var o = options ?? new ProbeSweepOptions();
         o.Validate();
         device ??= CPU;
+        int threadsBefore = get_num_threads();
+        if (o.Threads > 0) set_num_threads(o.Threads);
+        try
+        {
+            return Sweep(set, o, device, progress, cancellationToken);
+        }
+        finally
+        {
+            if (o.Threads > 0) set_num_threads(threadsBefore);
+        }
+    }
+
+    static ProbeSweepResult Sweep(ActivationSet set, ProbeSweepOptions o, Device device, IProgress<SweepProgress>? progress, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var layers = (o.Layers ?? Enumerable.Range(0, set.Layers).ToList()).Distinct().ToList();
         foreach (var l in layers)
@@ -40,7 +54,7 @@ public static class ProbeSweep
             CrossValidationFolds.Check(labels, set.Groups, folds, F);
         }
         else folds = CrossValidationFolds.Assign(labels, set.Groups, F, o.Seed);
-        var control = ControlTask.Labels(labels, o.Seed);
+        var control = ControlTask.Labels(labels, folds, o.Seed);
         double chance = labels.GroupBy(x => x).Max(g => g.Count()) / (double)n;
 
         using var columns = new ProbeColumns(set, o, device);
@@ -123,21 +137,40 @@ public static class ProbeSweep
         Tensor testMask, Tensor labelQ, int classes, int F, int Q, ProbeSweepOptions o, Device device, CancellationToken ct)
     {
         int d = set.Dim;
+        bool debug = Environment.GetEnvironmentVariable("LATENTLAB_DEBUG") == "1";
+        void Mem(string where) { if (debug) Console.Error.WriteLine($"  [{where}] {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS"))} {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM"))}"); }
+        Mem("start");
         Tensor xa;                                                                   // (Pc, N, D+1): standardised features, ones last
-        using (var raw = set.ReadLayer(layer))                                       // (N, P, D) CPU
+        if (columns.IsIdentity && device.type == DeviceType.CPU)
         {
+            xa = empty([set.Positions, set.Count, d + 1], float32);                  // filled straight from the file: one slice in memory
+            set.ReadLayerTransposed(layer, xa);
+        }
+        else
+        {
+            using var raw = set.ReadLayer(layer);                                    // (N, P, D) CPU
             using var onDevice = raw.to(device);
             using var cols = columns.Apply(onDevice);                                // (Pc, N, D)
             xa = empty([cols.shape[0], cols.shape[1], d + 1], float32, device);
             xa[TensorIndex.Ellipsis, TensorIndex.Slice(0, d)].copy_(cols);
         }
+        Mem("read");
         var x = xa[TensorIndex.Ellipsis, TensorIndex.Slice(0, d)];                    // view (Pc, N, D)
         var valid = columns.Valid.unsqueeze(-1);                                     // (Pc, N, 1)
         var count = valid.sum(1, keepdim: true).clamp_min(1);                        // (Pc, 1, 1)
+        long rows = x.shape[1], step = Math.Max(1, Math.Min(rows, (1L << 24) / Math.Max(1, x.shape[0] * d))); // row chunks of ~64 MB
+        // Big temporaries go in row chunks, each freed at once (a dispose scope would keep them to the layer's end).
         x.mul_(valid);
-        var mean = x.sum(1, keepdim: true) / count;                                  // (Pc, 1, D)
+        var mean = zeros([x.shape[0], 1, d], float32, device);                       // (Pc, 1, D)
+        for (long r0 = 0; r0 < rows; r0 += step)
+            using (var s1 = x.narrow(1, r0, Math.Min(step, rows - r0)).sum(1, keepdim: true)) mean.add_(s1);
+        mean.div_(count);
         x.sub_(mean).mul_(valid);
-        var sd = (x.square().sum(1, keepdim: true) / count).sqrt();                  // (Pc, 1, D) population sd, as StandardScaler
+        var sd = zeros([x.shape[0], 1, d], float32, device);                         // (Pc, 1, D) population sd, as StandardScaler
+        for (long r0 = 0; r0 < rows; r0 += step)
+            using (var part = x.narrow(1, r0, Math.Min(step, rows - r0)).square())
+            using (var s2 = part.sum(1, keepdim: true)) sd.add_(s2);
+        sd.div_(count).sqrt_();
         x.div_(torch.where(sd > 1e-12, sd, torch.ones_like(sd)));
         xa[TensorIndex.Ellipsis, d].fill_(1);
 
@@ -145,13 +178,37 @@ public static class ProbeSweep
         var wq = weights.index_select(2, arange(F, device: device));                 // (Pc, N, F) train weights of the task problems
         var wT = wq.transpose(1, 2);                                                 // (Pc, F, N)
         var nf = wT.sum(2, keepdim: true).clamp_min(1);                              // (Pc, F, 1)
-        var mf = wT.bmm(x) / nf;                                                     // (Pc, F, D)
-        var vf = (wT.bmm(x.square()) / nf - mf.square()).clamp_min(0);              // (Pc, F, D)
+        var mf = zeros([x.shape[0], F, d], float32, device);                         // (Pc, F, D) fold sums, then means
+        var sq = zeros([x.shape[0], F, d], float32, device);                         // (Pc, F, D) fold sums of squares
+        for (long r0 = 0; r0 < rows; r0 += step)
+        {
+            long len = Math.Min(step, rows - r0);
+            using var part = x.narrow(1, r0, len).contiguous();                      // (Pc, chunk, D)
+            using var wPart = wT.narrow(2, r0, len);
+            using (var s1 = wPart.bmm(part)) mf.add_(s1);
+            using (var p2 = part.square())
+            using (var s2 = wPart.bmm(p2)) sq.add_(s2);
+        }
+        mf.div_(nf);
+        var vf = (sq / nf - mf.square()).clamp_min(0);                               // (Pc, F, D)
         var penF = vf.clamp_min(1e-8);                                               // (Pc, F, D) = (sd_f / sd_all)^2
         var penQ = penF.index_select(1, tensor(Enumerable.Range(0, Q).Select(q => (long)(q % F)).ToArray(), device: device)); // (Pc, Q, D)
         var penalty = cat([penQ.transpose(1, 2), zeros([penQ.shape[0], 1, Q], float32, device)], 1); // (Pc, D+1, Q)
 
-        var fit = BatchedLogisticRegression.Solve(xa, weights, labelQ, penalty, classes, 1.0 / o.C, o.MaxIterations, o.Tolerance, ct);
+        Mem("standardised");
+        Tensor? bound = null;
+        if (o.Preconditioner)
+        {
+            // Curvature bound shared by a column's problems: c * Xa' diag(valid) Xa * (F-1)/F + lambda * mean penalty (+ tiny ridge),
+            // c = 1/4 for the sigmoid (Böhning's bound), 1/2 for softmax.
+            double c = (classes == 2 ? 0.25 : 0.5) * (F - 1.0) / F;
+            var xv = xa * columns.Valid.unsqueeze(-1);                               // (Pc, N, D+1)
+            bound = xv.transpose(1, 2).bmm(xa).mul_(c);                              // (Pc, D+1, D+1)
+            var diag = penalty.mean([2L]) / o.C + 1e-4;                               // (Pc, D+1)
+            bound.add_(diag_embed(diag));
+        }
+        var fit = BatchedLogisticRegression.Solve(xa, weights, labelQ, penalty, classes, 1.0 / o.C, o.MaxIterations, o.Tolerance, ct, bound);
+        Mem("solved");
         int K = classes == 2 ? 1 : classes;
         var z = xa.bmm(fit.Theta.reshape(xa.shape[0], d + 1, Q * K)).reshape(xa.shape[0], xa.shape[1], Q, K); // (Pc, N, Q, K)
         var pred = K == 1 ? (z.squeeze(-1) > 0).to(int64) : z.argmax(-1);          // (Pc, N, Q)

@@ -17,7 +17,8 @@ internal sealed unsafe class ZipLayerSource(string path, LayerBlock[] layers, in
         var block = layers[layer];
         long chunk = (long)p * d;
         int chunkBytes = checked((int)(chunk * ArrayDTypes.Size(block.DType)));
-        var values = new float[(long)n * chunk]; // (N, P, D) row-major
+        var result = torch.empty([n, p, d], torch.float32);                     // (N, P, D), filled in place below
+        var dst = (float*)TensorMemory.Pointer(result);
         using var archive = ZipFile.OpenRead(path);
         var entry = archive.GetEntry(block.Entry) ?? throw new ActivationFileException(path, $"entry '{block.Entry}' disappeared from the archive.");
         using var stream = entry.Open();
@@ -31,10 +32,9 @@ internal sealed unsafe class ZipLayerSource(string path, LayerBlock[] layers, in
                 throw new ActivationFileException(path, $"truncated: entry '{block.Entry}' ends before sample {i} of layer {layer}. Re-save the archive with numpy.savez.");
             position = start + chunkBytes;
             fixed (byte* b = buffer)
-            fixed (float* dst = values)
                 ArrayDTypes.ToFloat(block.DType, b, dst + i * chunk, chunk);
         }
-        return torch.tensor(values, [n, p, d]);
+        return result;
     }
 
     void Skip(Stream s, long count, byte[] scratch)
