@@ -54,14 +54,14 @@ public sealed class ProbeSweepValidationTests(ProbeSweepValidationTests.Notebook
     public async Task ProbeSweep_UnknownVariable_NamesItAndSaysHowToCreateIt()
     {
         await AssertFailsThenRecovers("#!probe-sweep --activations nope --device cpu",
-            "--activations nope: there is no C# variable named 'nope' (and no file of that name). Create one with #!cot-synthetic --out acts");
+            "--activations nope: there is no C# variable named 'nope' yet. Run the command that creates it first (with --out nope). No file named 'nope' exists either. Create one with #!cot-synthetic --out acts");
     }
 
     [Fact]
     public async Task ProbeSweep_VariableOfTheWrongType_SaysWhatItHolds()
     {
         await AssertFailsThenRecovers("#!probe-sweep --activations notAnActivationSet --device cpu",
-            "the variable 'notAnActivationSet' holds a Int32, not an ActivationSet");
+            "--activations notAnActivationSet: 'notAnActivationSet' has type Int32; --activations needs type ActivationSet.");
     }
 
     [Fact]

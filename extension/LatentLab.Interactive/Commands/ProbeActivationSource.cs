@@ -1,7 +1,6 @@
 using LatentLab.Probes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.DotNet.Interactive;
-using Microsoft.DotNet.Interactive.CSharp;
 
 namespace LatentLab.Interactive.Commands;
 
@@ -26,13 +25,15 @@ public sealed record ProbeActivationSource(ActivationSet Set, bool Owned, string
         var looksLikeVariable = SyntaxFacts.IsValidIdentifier(name) && SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None;
         if (looksLikeVariable && !File.Exists(name))
         {
-            var csharp = context.HandlingKernel?.RootKernel is { } root
-                ? root as CSharpKernel ?? root.FindKernelByName("csharp") as CSharpKernel
-                : null;
-            if (csharp is null || !csharp.TryGetValue<object>(name, out var value) || value is null)
-                throw new CommandException($"--activations {name}: there is no C# variable named '{name}' (and no file of that name). " + HowToCreate);
-            if (value is not ActivationSet set)
-                throw new CommandException($"--activations {name}: the variable '{name}' holds a {value.GetType().Name}, not an ActivationSet. " + HowToCreate);
+            ActivationSet set;
+            try
+            {
+                set = ResultBinding.GetVariable<ActivationSet>(context, "--activations", name);
+            }
+            catch (CommandException e)
+            {
+                throw new CommandException($"{e.Message} No file named '{name}' exists either. {HowToCreate}", e);
+            }
             if (labels is not null || groups is not null || baseline is not null)
                 throw new CommandException($"--activations {name} is an ActivationSet that already has its labels, groups and baseline; " +
                                            "--labels, --groups and --baseline apply only when --activations is a file. Leave them out.");

@@ -25,8 +25,8 @@ public static class ProbeSweepView
         {
             return html.Append("<p style=\"font-family:sans-serif\">No layer finished, so there is nothing to chart.</p>").ToString();
         }
-        html.Append(ChartHtml.ToHtml(ProbeCharts.AccuracyHeatmap(result), ChartSession.ClaimPlotlyJs()));
-        html.Append(ChartHtml.ToHtml(ProbeCharts.AccuracyAlongChain(result), ChartSession.ClaimPlotlyJs()));
+        html.Append(ChartSession.ToHtml(ProbeCharts.AccuracyHeatmap(result)));
+        html.Append(ChartSession.ToHtml(ProbeCharts.AccuracyAlongChain(result)));
         html.Append("<p style=\"font-family:sans-serif;color:#555;max-width:760px\">")
             .Append(WebUtility.HtmlEncode(
                 "Band: 95% Wilson interval of the held-out accuracy. Control: the same probe on random labels (selectivity = accuracy - control). " +
