@@ -63,7 +63,8 @@ public sealed class CotSyntheticCommand : LatentLabCommand
             Choices = cmd.Choices, ChainLength = cmd.ChainLength, Layers = cmd.Layers, Width = cmd.Width, Heads = cmd.Heads,
             Steps = cmd.Steps, Batch = cmd.Batch, Questions = cmd.Questions, Seed = cmd.Seed,
         };
-        var progress = LiveDisplay<CotSyntheticProgress>.Start(ctx, cmd, ProbeProgressView.TrainingStarting(options), ProbeProgressView.Training);
+        var progress = LiveDisplay<CotSyntheticProgress>.Start(ctx, cmd, ProbeProgressView.TrainingStarting(options), ProbeProgressView.Training,
+            TimeSpan.FromSeconds(3));
         var result = await Task.Run(() => CotSynthetic.RunDetailed(options, device, progress, ctx.CancellationToken));
         progress.Complete();
         ctx.Display(CotSyntheticView.Render(result), "text/html", "text/plain");

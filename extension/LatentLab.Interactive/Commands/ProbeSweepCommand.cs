@@ -74,11 +74,12 @@ public sealed class ProbeSweepCommand : LatentLabCommand
                 Control = cmd.Control,
                 Seed = cmd.Seed,
             };
-            var progress = LiveDisplay<SweepProgress>.Start(ctx, cmd, ProbeProgressView.SweepStarting(source.Set), ProbeProgressView.Sweep);
+            var progress = LiveDisplay<SweepProgress>.Start(ctx, cmd, ProbeProgressView.SweepStarting(source.Set), ProbeProgressView.Sweep,
+                TimeSpan.FromSeconds(1));
             var result = await Task.Run(() => ProbeSweep.Run(source.Set, options, device, progress, ctx.CancellationToken));
             progress.Complete();
             ctx.Display(result, "text/html", "text/plain");
-            ctx.Display(result.ToDataFrame(), "text/html", "text/plain");
+            ctx.Display(ProbeSweepView.DataFrame(result, cmd.Out), "text/html", "text/plain");
             // Also after an interrupt (the result is then marked partial); .NET Interactive drops that cell's output, not the variable.
             await ResultBinding.BindAsync(ctx, cmd.Out, result);
         }

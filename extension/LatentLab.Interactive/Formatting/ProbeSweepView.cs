@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using LatentLab.Probes;
 using LatentLab.Reports;
+using Microsoft.DotNet.Interactive.Formatting;
 
 namespace LatentLab.Interactive.Formatting;
 
@@ -14,7 +15,9 @@ public static class ProbeSweepView
 {
     public static string Html(ProbeSweepResult result)
     {
-        var html = new StringBuilder(ProbeReport.SummaryHtml(result));
+        // Notebook stylesheets right-align table cells; the card reads better left-aligned.
+        var html = new StringBuilder("<style>.latentlab-card td { text-align: left !important; }</style>");
+        html.Append(ProbeReport.SummaryHtml(result));
         if (result.IsPartial)
         {
             html.Append("<p style=\"color:#b00;font-family:sans-serif\">Partial result: the sweep was interrupted after ")
@@ -34,6 +37,18 @@ public static class ProbeSweepView
                 "The numbers: .ToDataFrame()."))
             .Append("</p>");
         return html.ToString();
+    }
+
+    /// <summary>The sweep's DataFrame, folded away under a one-line summary (it has one row per cell).</summary>
+    public static HtmlFragment DataFrame(ProbeSweepResult result, string variable)
+    {
+        var frame = result.ToDataFrame();
+        var caption = $"The numbers: {frame.Rows.Count} rows (one per layer x position), columns {string.Join(", ", frame.Columns.Select(c => c.Name))}; " +
+                      $"in C#: {variable}.ToDataFrame()";
+        return new HtmlFragment(
+            $"<details class=\"latentlab-dataframe\"><summary style=\"font-family:sans-serif;cursor:pointer\">{WebUtility.HtmlEncode(caption)}</summary>" +
+            frame.ToDisplayString(HtmlFormatter.MimeType) + "</details>",
+            caption);
     }
 
     public static string Text(ProbeSweepResult result)
