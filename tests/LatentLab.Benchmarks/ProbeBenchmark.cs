@@ -8,25 +8,30 @@ namespace LatentLab.Benchmarks;
 
 /// <summary>
 /// Probe-sweep benchmarks (printed figures, not CI):
+/// Every command takes --threads N (torch threads inside the runs; default 1, the library default).
 ///   probes generate DIR [--n 500 --layers 8 --positions 32 --dim 256 --seed 0]  planted-signal .npy files + folds.npy
-///   probes sweep DIR [--repeat 3] [--no-control]                                time the sweep on DIR, write DIR/latentlab.csv
+///   probes sweep DIR [--repeat 3] [--no-control] [--batch-mb 128]                time the sweep on DIR, write DIR/latentlab*.csv (PRECOND=1: preconditioned solver)
 ///   probes large DIR [--gb 3] [--layers 4]                                       a multi-GB float16 file; sweep it memory-mapped; peak RSS
 /// Compare with scikit-learn: /usr/bin/python3 tests/LatentLab.Benchmarks/probe_sklearn.py DIR
 /// </summary>
 public static class ProbeBenchmark
 {
+    static int _threads = 1;
+    static string[] args0 = [];
+
     public static int Run(string[] args)
     {
         if (args.Length < 2) { Console.Error.WriteLine("usage: probes generate|sweep|large DIR [options]"); return 2; }
         var dir = Path.GetFullPath(args[1]);
         Directory.CreateDirectory(dir);
         TorchRuntime.EnsureInitialized();
-        if (Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
+        _threads = Int(args, "--threads", 1); // torch threads inside the sweep / cot runs (their options' Threads)
+        TorchSharp.torch.set_num_threads(_threads);
         Console.WriteLine($"torch threads: {TorchSharp.torch.get_num_threads()}, cores: {Environment.ProcessorCount}");
         switch (args[0])
         {
             case "generate": Generate(dir, Int(args, "--n", 500), Int(args, "--layers", 8), Int(args, "--positions", 32), Int(args, "--dim", 256), Int(args, "--seed", 0), Int(args, "--classes", 2)); return 0;
-            case "sweep": Sweep(dir, Int(args, "--repeat", 3), !args.Contains("--no-control")); return 0;
+            case "sweep": args0 = args; Sweep(dir, Int(args, "--repeat", 3), !args.Contains("--no-control")); return 0;
             case "cot": Cot(args.Contains("--tiny")); return 0;
             case "charts": Charts(dir); return 0;
             case "micro": Micro(); return 0;
@@ -89,7 +94,8 @@ public static class ProbeBenchmark
     {
         using var set = ActivationSet.Load(Path.Combine(dir, "acts.npy"), Path.Combine(dir, "labels.npy"));
         var folds = LabelFile.ReadColumn(Path.Combine(dir, "folds.npy"), "fold").Select(int.Parse).ToArray();
-        var options = new ProbeSweepOptions { FoldAssignment = folds, Folds = folds.Max() + 1, Control = control,
+        var options = new ProbeSweepOptions { FoldAssignment = folds, Folds = folds.Max() + 1, Control = control, Threads = _threads,
+            MaxBatchBytes = (long)(Double(args0, "--batch-mb", 128) * (1 << 20)),
             Preconditioner = Environment.GetEnvironmentVariable("PRECOND") == "1" };
         Console.WriteLine($"{set}");
         var times = new List<double>();
@@ -153,7 +159,7 @@ public static class ProbeBenchmark
         Console.WriteLine($"{set}; one layer slice as float32 = {slice:F0} MB; file = {new FileInfo(path).Length / 1e6:F0} MB");
         var layerList = Enumerable.Range(0, set.Layers).Where(l => l % Math.Max(1, set.Layers / sweepLayers) == 0).Take(sweepLayers).Append(set.Layers - 1).Distinct().ToList();
         var sw2 = Stopwatch.StartNew();
-        var result = ProbeSweep.Run(set, new ProbeSweepOptions { Layers = layerList, Control = false, MaxIterations = 100 }, TorchSharp.torch.CPU,
+        var result = ProbeSweep.Run(set, new ProbeSweepOptions { Layers = layerList, Control = false, MaxIterations = 100, Threads = _threads }, TorchSharp.torch.CPU,
             new Progress<SweepProgress>(pr => Console.WriteLine($"  {pr.Message}  [{pr.Elapsed.TotalSeconds:F1} s, VmRSS {Vm("VmRSS")}]")));
         Console.WriteLine($"swept layers [{string.Join(", ", layerList)}] in {sw2.Elapsed.TotalSeconds:F1} s: {result}");
         Console.WriteLine($"peak RSS (VmHWM) {Vm("VmHWM")} for a {new FileInfo(path).Length / 1e9:F2} GB file; one layer slice {slice:F0} MB float32");
@@ -163,12 +169,12 @@ public static class ProbeBenchmark
     static void Cot(bool tiny)
     {
         var sw = Stopwatch.StartNew();
-        var o = tiny ? LatentLab.Models.CotSyntheticOptions.Tiny : new LatentLab.Models.CotSyntheticOptions();
+        var o = (tiny ? LatentLab.Models.CotSyntheticOptions.Tiny : new LatentLab.Models.CotSyntheticOptions()) with { Threads = _threads };
         var r = LatentLab.Models.CotSynthetic.RunDetailed(o, TorchSharp.torch.CPU,
             new Progress<LatentLab.Models.CotSyntheticProgress>(pr => { if (pr.Step % 250 == 0 || pr.Phase == "record") Console.WriteLine("  " + pr.Message); }));
         Console.WriteLine($"cot-synthetic: trained in {r.TrainingTime.TotalSeconds:F1} s, total {sw.Elapsed.TotalSeconds:F1} s; model answer accuracy {r.AnswerAccuracy:P1}; final loss {r.FinalLoss:F3}; {r.Activations}");
         sw.Restart();
-        var sweep = ProbeSweep.Run(r.Activations, new ProbeSweepOptions(), TorchSharp.torch.CPU);
+        var sweep = ProbeSweep.Run(r.Activations, new ProbeSweepOptions { Threads = _threads }, TorchSharp.torch.CPU);
         Console.WriteLine($"sweep: {sw.Elapsed.TotalSeconds:F1} s; {sweep}");
         int best = sweep.BestLayer;
         var decided = r.DecidedFraction();
@@ -204,7 +210,6 @@ public static class ProbeBenchmark
             for (int i = 0; i < 50; i++) f().Dispose();
             Console.WriteLine($"{name}: {sw.Elapsed.TotalMilliseconds / 50:F3} ms");
         }
-        if (Environment.GetEnvironmentVariable("THREADS") is { } th) TorchSharp.torch.set_num_threads(int.Parse(th));
         T("x.bmm(w)", () => x.bmm(w));
         T("xt.bmm(g) (transposed view)", () => xt.bmm(g));
         T("xtc.bmm(g) (contiguous)", () => xtc.bmm(g));

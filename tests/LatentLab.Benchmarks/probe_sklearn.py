@@ -41,10 +41,13 @@ def main():
     n, L, P, D = acts.shape
     acts = np.ascontiguousarray(acts)
     t = time.perf_counter()
+    c = time.process_time()
     res = Parallel(n_jobs=a.jobs)(delayed(cell)(acts[:, l, p, :], y, folds, a.max_iter) for l in range(L) for p in range(P))
     dt = time.perf_counter() - t
+    cpu = time.process_time() - c
     acc = np.array(res, dtype=float).reshape(L, P) / n
-    print(f"scikit-learn {__import__('sklearn').__version__}: {L}x{P} cells x {len(np.unique(folds))} folds, n_jobs={a.jobs}, max_iter={a.max_iter}: {dt:.2f} s")
+    print(f"scikit-learn {__import__('sklearn').__version__}: {L}x{P} cells x {len(np.unique(folds))} folds, n_jobs={a.jobs}, max_iter={a.max_iter}: {dt:.2f} s wall"
+          + (f", {cpu:.2f} s CPU" if a.jobs == 1 else "") + f", load average {os.getloadavg()[0]:.2f}")
     out = os.path.join(a.dir, f"sklearn_jobs{a.jobs}_iter{a.max_iter}.csv")
     with open(out, "w") as fh:
         fh.write("layer,position,accuracy\n")

@@ -16,6 +16,7 @@ namespace LatentLab.Probes;
 /// </summary>
 public static class BatchedLogisticRegression
 {
+
     /// <summary>Result: parameters and how the solver ended.</summary>
     /// <param name="Theta">(P, D+1, Q, K): weights with the intercept as the last row.</param>
     /// <param name="Iterations">L-BFGS iterations run (= loss/gradient evaluations).</param>
@@ -32,7 +33,6 @@ public static class BatchedLogisticRegression
         int maxIterations, double tolerance, CancellationToken ct, Tensor? bound = null, int history = 10)
     {
         bool debug = Environment.GetEnvironmentVariable("LATENTLAB_DEBUG") == "1";
-        if (Environment.GetEnvironmentVariable("LBFGS_M") is { } mm) history = int.Parse(mm);
         long P = x.shape[0], N = x.shape[1], D1 = x.shape[2], Q = weights.shape[2];
         int K = classes == 2 ? 1 : classes;
         var device = x.device;
@@ -42,13 +42,15 @@ public static class BatchedLogisticRegression
             ? labels.to(float32).unsqueeze(0).unsqueeze(-1)                     // (1, N, Q, 1) in {0, 1}
             : nn.functional.one_hot(labels, K).to(float32).unsqueeze(0);       // (1, N, Q, K)
         var gradTol = (weights.sum(1) * tolerance).clamp_min(1e-6);             // (P, Q): sklearn's mean-loss gtol, in sum scale
-        var xt = x.transpose(1, 2);                                             // (P, D+1, N)
+        var xt = x.transpose(1, 2);                                             // (P, D+1, N) view
         Tensor? chol = bound is null ? null : linalg.cholesky(bound);           // (P, D+1, D+1) lower
 
         // Loss (P, Q) and gradient (P, D+1, Q, K) at theta.
         (Tensor F, Tensor G) Eval(Tensor theta)
         {
-            var z = x.bmm(theta.reshape(P, D1, Q * K)).reshape(P, N, Q, K);     // (P, N, Q, K) logits
+            // Both products are written with the small Q*K side first, (Q*K, D+1) x (D+1, N) and (Q*K, N) x (N, D+1):
+            // MKL's batched sgemm ran these about twice as fast as X theta and X' r here (N=500, D=256, Q*K=5).
+            var z = theta.reshape(P, D1, Q * K).transpose(1, 2).bmm(xt).transpose(1, 2).reshape(P, N, Q, K); // (P, N, Q, K) logits
             Tensor loss, dz;
             if (K == 1)
             {
@@ -62,7 +64,7 @@ public static class BatchedLogisticRegression
                 dz = (z - lse).exp() - target;                                   // softmax - onehot
             }
             var f = (loss * w).sum([1, 3]) + 0.5 * (pen * theta * theta).sum([1, 3]);             // (P, Q)
-            var g = xt.bmm((dz * w).reshape(P, N, Q * K)).reshape(P, D1, Q, K) + pen * theta;   // (P, D+1, Q, K)
+            var g = (dz * w).reshape(P, N, Q * K).transpose(1, 2).bmm(x).transpose(1, 2).reshape(P, D1, Q, K) + pen * theta; // (P, D+1, Q, K)
             return (f, g);
         }
 

@@ -84,27 +84,38 @@ public static class ProbeSweep
 
         try
         {
-            for (int li = 0; li < layers.Count; li++)
+            // Small layers are solved several at a time (one batched problem over layers x columns); big ones one by one.
+            long sliceBytes = (long)pc * n * (set.Dim + 1) * 4;
+            int perGroup = (int)Math.Clamp(o.MaxBatchBytes / Math.Max(1, sliceBytes), 1, layers.Count);
+            for (int g0 = 0; g0 < layers.Count; g0 += perGroup)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int layer = layers[li];
+                var group = layers.Skip(g0).Take(perGroup).ToArray();
                 using var scope = NewDisposeScope();
-                var (correct, iterations, converged) = ProbeLayer(set, layer, columns, weights, testMask, labelQ, classes, F, Q, o, device, cancellationToken);
+                var validG = columns.Valid.repeat(group.Length, 1);                   // (G*Pc, N)
+                var weightsG = weights.repeat(group.Length, 1, 1);                   // (G*Pc, N, Q)
+                var testG = testMask.repeat(group.Length, 1, 1);                     // (G*Pc, N, Q)
+                var (correct, iterations, converged) = ProbeLayers(set, group, columns, validG, weightsG, testG, labelQ, classes, F, Q, o, device, cancellationToken);
                 maxIter = Math.Max(maxIter, iterations);
                 convergedCount += converged;
-                problemCount += (long)pc * Q;
-                for (int c = 0; c < pc; c++)
+                problemCount += (long)group.Length * pc * Q;
+                for (int gi = 0; gi < group.Length; gi++)
                 {
-                    long total = questions[c];
-                    long k = correct[c, 0];
-                    var (lo, hi) = WilsonInterval.Compute(k, total);
-                    double acc = total == 0 ? double.NaN : (double)k / total;
-                    double ctrl = o.Control && total > 0 ? (double)correct[c, 1] / total : double.NaN;
-                    cells.Add(new ProbeCell(layer, columns.Labels[c], acc, lo, hi, ctrl, acc - ctrl, baseline[c], (int)total, (int)k));
+                    int layer = group[gi];
+                    for (int c = 0; c < pc; c++)
+                    {
+                        long total = questions[c];
+                        long k = correct[gi * pc + c, 0];
+                        var (lo, hi) = WilsonInterval.Compute(k, total);
+                        double acc = total == 0 ? double.NaN : (double)k / total;
+                        double ctrl = o.Control && total > 0 ? (double)correct[gi * pc + c, 1] / total : double.NaN;
+                        cells.Add(new ProbeCell(layer, columns.Labels[c], acc, lo, hi, ctrl, acc - ctrl, baseline[c], (int)total, (int)k));
+                    }
+                    int done = g0 + gi + 1;
+                    var best = cells.Where(x => x.Layer == layer).MaxBy(x => x.Accuracy)!;
+                    progress?.Report(new SweepProgress(done, layers.Count, done * pc, layers.Count * pc, clock.Elapsed,
+                        $"layer {layer} ({done}/{layers.Count}): best accuracy {best.Accuracy:F3} at position {best.Position}, {iterations} iterations"));
                 }
-                var best = cells.Where(x => x.Layer == layer).MaxBy(x => x.Accuracy)!;
-                progress?.Report(new SweepProgress(li + 1, layers.Count, (li + 1) * pc, layers.Count * pc, clock.Elapsed,
-                    $"layer {layer} ({li + 1}/{layers.Count}): best accuracy {best.Accuracy:F3} at position {best.Position}, {iterations} iterations"));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -132,31 +143,33 @@ public static class ProbeSweep
         };
     }
 
-    /// <summary>Trains every column's probes for one layer; returns correct counts (Pc, R), iterations and converged problems.</summary>
-    static (long[,] Correct, int Iterations, long Converged) ProbeLayer(ActivationSet set, int layer, ProbeColumns columns, Tensor weights,
-        Tensor testMask, Tensor labelQ, int classes, int F, int Q, ProbeSweepOptions o, Device device, CancellationToken ct)
+    /// <summary>
+    /// Trains every column's probes for a group of G layers as one batched problem; returns correct counts (G*Pc, R)
+    /// (row = layer-in-group * Pc + column), iterations and converged problems.
+    /// </summary>
+    static (long[,] Correct, int Iterations, long Converged) ProbeLayers(ActivationSet set, int[] group, ProbeColumns columns, Tensor validG,
+        Tensor weights, Tensor testMask, Tensor labelQ, int classes, int F, int Q, ProbeSweepOptions o, Device device, CancellationToken ct)
     {
         int d = set.Dim;
-        bool debug = Environment.GetEnvironmentVariable("LATENTLAB_DEBUG") == "1";
-        void Mem(string where) { if (debug) Console.Error.WriteLine($"  [{where}] {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS"))} {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM"))}"); }
-        Mem("start");
-        Tensor xa;                                                                   // (Pc, N, D+1): standardised features, ones last
-        if (columns.IsIdentity && device.type == DeviceType.CPU)
+        int pc = columns.Labels.Count;
+        var xa = empty([group.Length * pc, set.Count, d + 1], float32, device);     // (G*Pc, N, D+1): standardised features, ones last
+        for (int gi = 0; gi < group.Length; gi++)
         {
-            xa = empty([set.Positions, set.Count, d + 1], float32);                  // filled straight from the file: one slice in memory
-            set.ReadLayerTransposed(layer, xa);
+            using var slot = xa.narrow(0, gi * pc, pc);                              // (Pc, N, D+1), contiguous
+            if (columns.IsIdentity && device.type == DeviceType.CPU)
+            {
+                set.ReadLayerTransposed(group[gi], slot);                            // filled straight from the file: one slice in memory
+            }
+            else
+            {
+                using var raw = set.ReadLayer(group[gi]);                            // (N, P, D) CPU
+                using var onDevice = raw.to(device);
+                using var cols = columns.Apply(onDevice);                            // (Pc, N, D)
+                slot[TensorIndex.Ellipsis, TensorIndex.Slice(0, d)].copy_(cols);
+            }
         }
-        else
-        {
-            using var raw = set.ReadLayer(layer);                                    // (N, P, D) CPU
-            using var onDevice = raw.to(device);
-            using var cols = columns.Apply(onDevice);                                // (Pc, N, D)
-            xa = empty([cols.shape[0], cols.shape[1], d + 1], float32, device);
-            xa[TensorIndex.Ellipsis, TensorIndex.Slice(0, d)].copy_(cols);
-        }
-        Mem("read");
         var x = xa[TensorIndex.Ellipsis, TensorIndex.Slice(0, d)];                    // view (Pc, N, D)
-        var valid = columns.Valid.unsqueeze(-1);                                     // (Pc, N, 1)
+        var valid = validG.unsqueeze(-1);                                            // (G*Pc, N, 1)
         var count = valid.sum(1, keepdim: true).clamp_min(1);                        // (Pc, 1, 1)
         long rows = x.shape[1], step = Math.Max(1, Math.Min(rows, (1L << 24) / Math.Max(1, x.shape[0] * d))); // row chunks of ~64 MB
         // Big temporaries go in row chunks, each freed at once (a dispose scope would keep them to the layer's end).
@@ -195,20 +208,18 @@ public static class ProbeSweep
         var penQ = penF.index_select(1, tensor(Enumerable.Range(0, Q).Select(q => (long)(q % F)).ToArray(), device: device)); // (Pc, Q, D)
         var penalty = cat([penQ.transpose(1, 2), zeros([penQ.shape[0], 1, Q], float32, device)], 1); // (Pc, D+1, Q)
 
-        Mem("standardised");
         Tensor? bound = null;
         if (o.Preconditioner)
         {
             // Curvature bound shared by a column's problems: c * Xa' diag(valid) Xa * (F-1)/F + lambda * mean penalty (+ tiny ridge),
             // c = 1/4 for the sigmoid (Böhning's bound), 1/2 for softmax.
             double c = (classes == 2 ? 0.25 : 0.5) * (F - 1.0) / F;
-            var xv = xa * columns.Valid.unsqueeze(-1);                               // (Pc, N, D+1)
+            var xv = xa * validG.unsqueeze(-1);                                      // (G*Pc, N, D+1)
             bound = xv.transpose(1, 2).bmm(xa).mul_(c);                              // (Pc, D+1, D+1)
             var diag = penalty.mean([2L]) / o.C + 1e-4;                               // (Pc, D+1)
             bound.add_(diag_embed(diag));
         }
         var fit = BatchedLogisticRegression.Solve(xa, weights, labelQ, penalty, classes, 1.0 / o.C, o.MaxIterations, o.Tolerance, ct, bound);
-        Mem("solved");
         int K = classes == 2 ? 1 : classes;
         var z = xa.bmm(fit.Theta.reshape(xa.shape[0], d + 1, Q * K)).reshape(xa.shape[0], xa.shape[1], Q, K); // (Pc, N, Q, K)
         var pred = K == 1 ? (z.squeeze(-1) > 0).to(int64) : z.argmax(-1);          // (Pc, N, Q)

@@ -28,8 +28,18 @@ public sealed record ProbeSweepOptions
     /// on the benchmark data it did not cut the iteration count enough to pay for the Gram matrices.
     /// </summary>
     public bool Preconditioner { get; init; }
-    /// <summary>Torch intra-op threads during the sweep (restored afterwards); 0 leaves the process setting.</summary>
-    public int Threads { get; init; }
+    /// <summary>
+    /// Torch intra-op threads during the sweep (restored afterwards); 0 leaves the process setting. Default 1: the sweep
+    /// is many small tensor ops, and on the 2-core benchmark machine, shared with other jobs, 2 OpenMP threads took 42 s of
+    /// CPU where 1 thread took 4 s (the threads spin while waiting for each other). A fixed count also keeps the numbers
+    /// identical across machines.
+    /// </summary>
+    public int Threads { get; init; } = 1;
+    /// <summary>
+    /// Layers whose column features together fit in this many bytes (float32) are solved together as one batched problem
+    /// (fewer, larger tensor operations); a layer bigger than this is solved alone, so memory stays at one layer's slice.
+    /// </summary>
+    public long MaxBatchBytes { get; init; } = 128L << 20;
     /// <summary>Optional explicit fold (0..Folds-1) of every question, e.g. to compare with another tool on the same split.</summary>
     public IReadOnlyList<int>? FoldAssignment { get; init; }
 
@@ -41,6 +51,7 @@ public sealed record ProbeSweepOptions
         if (Bins > 0 && Align == PositionAlignment.End) throw new ArgumentException("--bins and --align end do not combine: relative bins already span each chain from start to end.");
         if (!(C > 0) || double.IsInfinity(C)) throw new ArgumentException($"C = {C}: the inverse regularisation strength must be a positive finite number (scikit-learn's default is 1).");
         if (MaxIterations < 1) throw new ArgumentException($"MaxIterations = {MaxIterations}: must be at least 1.");
+        if (MaxBatchBytes < 0) throw new ArgumentException($"MaxBatchBytes = {MaxBatchBytes}: must be >= 0 (0: one layer at a time).");
         if (Threads < 0) throw new ArgumentException($"--threads {Threads}: use 0 (keep the current setting) or a positive count.");
         if (!(Tolerance > 0)) throw new ArgumentException($"Tolerance = {Tolerance}: must be positive.");
     }

@@ -325,6 +325,24 @@ public class ActivationLoaderTests
     }
 
     [Fact]
+    public void Lengths_OutOfRangeOrNotWholeNumbers_AreNamed()
+    {
+        using var tmp = new TempFolder();
+        NpyFile.Write(tmp.File("acts.npy"), Ramp(), N, L, P, D);
+        File.WriteAllLines(tmp.File("labels.txt"), Labels6.Select(x => x.ToString()));
+        File.WriteAllLines(tmp.File("long.txt"), ["3", "3", "4", "1", "2", "3"]);
+        var e = Assert.Throws<ActivationFileException>(() => ActivationSet.Load(tmp.File("acts.npy"), tmp.File("labels.txt"), lengths: tmp.File("long.txt")));
+        Assert.Contains("long.txt", e.Message);
+        Assert.Contains("question 2 has length 4; expected 1 <= length <= P = 3", e.Message);
+        File.WriteAllLines(tmp.File("frac.txt"), ["3", "2.5", "3", "1", "2", "3"]);
+        var e2 = Assert.Throws<ActivationFileException>(() => ActivationSet.Load(tmp.File("acts.npy"), tmp.File("labels.txt"), lengths: tmp.File("frac.txt")));
+        Assert.Contains("length 1 is '2.5'; expected a whole number", e2.Message);
+        File.WriteAllLines(tmp.File("ok.csv"), ["length", "3", "2", "3", "1", "2", "3"]);
+        using var ok = ActivationSet.Load(tmp.File("acts.npy"), tmp.File("labels.txt"), lengths: tmp.File("ok.csv"));
+        Assert.Equal(new[] { 3, 2, 3, 1, 2, 3 }, ok.Lengths);
+    }
+
+    [Fact]
     public void FromArray_And_FromTensor_CheckShapes()
     {
         TorchRuntime.EnsureInitialized();
