@@ -24,6 +24,7 @@ public sealed class CotSyntheticCommand : LatentLabCommand
     public int Batch { get; set; } = Defaults.Batch;
     public int Questions { get; set; } = Defaults.Questions;
     public int Seed { get; set; } = Defaults.Seed;
+    public int Threads { get; set; } = Defaults.Threads;
     public string Device { get; set; } = "auto";
     public string Out { get; set; } = "acts";
 
@@ -44,6 +45,7 @@ public sealed class CotSyntheticCommand : LatentLabCommand
             CommandOption.Int("--batch", "Questions per training step.", Defaults.Batch, 1, 65_536),
             CommandOption.Int("--questions", "Held-out questions whose activations are recorded (N of the activation set).", Defaults.Questions, 10, 1_000_000),
             CommandOption.Seed(),
+            CommandOption.Int("--threads", "Torch threads during training (0: keep the process setting).", Defaults.Threads, 0, 1024),
             CommandOption.Device(),
             CommandOption.Out("acts"),
         ],
@@ -61,7 +63,7 @@ public sealed class CotSyntheticCommand : LatentLabCommand
         var options = Defaults with
         {
             Choices = cmd.Choices, ChainLength = cmd.ChainLength, Layers = cmd.Layers, Width = cmd.Width, Heads = cmd.Heads,
-            Steps = cmd.Steps, Batch = cmd.Batch, Questions = cmd.Questions, Seed = cmd.Seed,
+            Steps = cmd.Steps, Batch = cmd.Batch, Questions = cmd.Questions, Seed = cmd.Seed, Threads = cmd.Threads,
         };
         var progress = LiveDisplay<CotSyntheticProgress>.Start(ctx, cmd, ProbeProgressView.TrainingStarting(options), ProbeProgressView.Training,
             TimeSpan.FromSeconds(3));

@@ -23,6 +23,7 @@ public sealed class ProbeSweepCommand : LatentLabCommand
     public int Folds { get; set; } = 5;
     public bool Control { get; set; }
     public int Seed { get; set; }
+    public int Threads { get; set; } = new ProbeSweepOptions().Threads;
     public string Device { get; set; } = "auto";
     public string Out { get; set; } = "sweep";
 
@@ -45,6 +46,8 @@ public sealed class ProbeSweepCommand : LatentLabCommand
             CommandOption.Int("--folds", "Cross-validation folds (stratified by label; grouped with --groups); at most the number of questions.", 5, 2, 1000),
             CommandOption.Switch("--control", "Also train every probe on control labels (Hewitt & Liang): gives selectivity = accuracy - control accuracy."),
             CommandOption.Seed(),
+            CommandOption.Int("--threads", "Torch threads during the sweep (0: keep the process setting); 1 is fastest for these many small operations on a shared machine.",
+                new ProbeSweepOptions().Threads, 0, 1024),
             CommandOption.Device(),
             CommandOption.Out("sweep"),
         ],
@@ -73,6 +76,7 @@ public sealed class ProbeSweepCommand : LatentLabCommand
                 Folds = cmd.Folds,
                 Control = cmd.Control,
                 Seed = cmd.Seed,
+                Threads = cmd.Threads,
             };
             var progress = LiveDisplay<SweepProgress>.Start(ctx, cmd, ProbeProgressView.SweepStarting(source.Set), ProbeProgressView.Sweep,
                 TimeSpan.FromSeconds(1));
