@@ -90,6 +90,8 @@ public static class LatentLabCommands
         LatentLabHelpCommand.Definition,
         BanditTrainCommand.Definition,
         BanditEvalCommand.Definition,
+        CotSyntheticCommand.Definition,
+        ProbeSweepCommand.Definition,
     ];
 
     /// <summary>Registers every command in <see cref="All"/> on <paramref name="kernel"/> (the root kernel in a notebook).</summary>

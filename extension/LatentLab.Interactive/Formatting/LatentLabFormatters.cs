@@ -27,5 +27,6 @@ public static class LatentLabFormatters
             writer.Write($"PlotlyChart ({chart.Width}x{chart.Height}); shown as a plot in notebooks (text/html)."), PlainTextFormatter.MimeType);
 
         BanditFormatters.Register();
+        ProbeFormatters.Register();
     }
 }
