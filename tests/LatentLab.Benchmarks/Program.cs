@@ -9,6 +9,8 @@ public static class Program
         var rest = args.Skip(1).ToArray();
         switch (name)
         {
+            case "bandits":
+                return BanditBenchmark.Run(rest);
             case "probes":
                 return ProbeBenchmark.Run(rest);
             default:

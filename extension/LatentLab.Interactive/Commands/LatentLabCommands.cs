@@ -88,6 +88,8 @@ public static class LatentLabCommands
     public static IReadOnlyList<CommandDefinition> All { get; } =
     [
         LatentLabHelpCommand.Definition,
+        BanditTrainCommand.Definition,
+        BanditEvalCommand.Definition,
         CotSyntheticCommand.Definition,
         ProbeSweepCommand.Definition,
     ];

@@ -5,10 +5,7 @@ using TorchSharp;
 
 namespace LatentLab.Tests.Models;
 
-/// <summary>Runs alone: it sets torch's thread count for its runs (restored afterwards).</summary>
-[CollectionDefinition("torch threads", DisableParallelization = true)]
-public class TorchThreadsCollection;
-
+/// <summary>Runs alone (see <see cref="TorchThreadsCollection"/>): cot-synthetic sets torch's thread count for its runs.</summary>
 [Collection("torch threads")]
 public class CotSyntheticTests
 {

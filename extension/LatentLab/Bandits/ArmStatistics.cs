@@ -1,0 +1,48 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentLab.Bandits;
+
+/// <summary>Per-episode pull counts and reward sums of every arm: the sufficient statistics of the classic policies.</summary>
+public sealed class ArmStatistics : IDisposable
+{
+    /// <summary>(B, K) float32 pull counts.</summary>
+    public Tensor Counts { get; }
+
+    /// <summary>(B, K) float32 reward sums.</summary>
+    public Tensor Sums { get; }
+
+    public ArmStatistics(long batch, long arms, Device device)
+    {
+        Counts = zeros(batch, arms, dtype: float32, device: device).DetachFromDisposeScope();
+        Sums = zeros(batch, arms, dtype: float32, device: device).DetachFromDisposeScope();
+    }
+
+    /// <summary>Adds one pull per episode: <paramref name="actions"/> (B,) int64, <paramref name="rewards"/> (B,) float32.</summary>
+    public void Update(Tensor actions, Tensor rewards)
+    {
+        using var scope = NewDisposeScope();
+        var index = actions.unsqueeze(1);                                    // (B, 1)
+        Counts.scatter_add_(1, index, ones_like(rewards).unsqueeze(1));
+        Sums.scatter_add_(1, index, rewards.unsqueeze(1));
+    }
+
+    /// <summary>(B, K) empirical means; 0 for arms never pulled.</summary>
+    public Tensor Means()
+    {
+        using var scope = NewDisposeScope();
+        return (Sums / Counts.clamp_min(1f)).MoveToOuterDisposeScope();
+    }
+
+    public void Reset()
+    {
+        Counts.zero_();
+        Sums.zero_();
+    }
+
+    public void Dispose()
+    {
+        Counts.Dispose();
+        Sums.Dispose();
+    }
+}

@@ -1,0 +1,137 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentLab.Bandits;
+
+/// <summary>
+/// B bandit episodes stepped together by one tensor op, with common random numbers: the arm means and a reward
+/// tape are drawn once from the seed, and the n-th pull of arm k in episode b always pays tape[b, k, n]. So every
+/// policy run on the same environment (after <see cref="Reset"/>) meets the same bandits and, pull for pull of
+/// each arm, the same rewards; differences between policies are then due to the policies alone.
+/// </summary>
+public sealed class BanditEnvironment : IDisposable
+{
+    readonly Tensor _tape;      // (B * K * T) flat: Bernoulli -> U(0,1) draws, Gaussian -> N(0,1) draws
+    readonly Tensor _rowBase;   // (B,) int64: b * K * T
+    Tensor? _tapeOffset;        // (B, K) pulls made before step 0 (warm start); the tape starts after them
+
+    public BanditSpec Spec { get; }
+    public long Batch { get; }
+    public int Horizon { get; }
+    public Device Device { get; }
+
+    /// <summary>(B, K) float32 arm means.</summary>
+    public Tensor Means { get; }
+
+    /// <summary>(B,) float32 mean of the best arm.</summary>
+    public Tensor BestMean { get; }
+
+    /// <summary>Counts and reward sums of the arms pulled since the last reset (the acting policy's history).</summary>
+    public ArmStatistics Statistics { get; }
+
+    /// <summary>Pulls made since the last reset.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>
+    /// Draws <paramref name="batch"/> episodes of at most <paramref name="horizon"/> pulls from <paramref name="seed"/>
+    /// on <paramref name="device"/>. The tape holds B*K*T numbers (4 bytes each).
+    /// </summary>
+    public static BanditEnvironment Create(BanditSpec spec, long batch, int horizon, long seed, Device device)
+    {
+        using var generator = new Generator((ulong)seed, device);
+        return new BanditEnvironment(spec, batch, horizon, generator, device);
+    }
+
+    /// <summary>Draws the episodes from an existing generator (used by training to get fresh bandits each step).</summary>
+    public BanditEnvironment(BanditSpec spec, long batch, int horizon, Generator generator, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(device);
+        spec.Validate();
+        if (batch < 1) throw new ArgumentException($"The number of episodes must be at least 1 (got {batch}).", nameof(batch));
+        if (horizon < 1) throw new ArgumentException($"The horizon must be at least 1 pull (got {horizon}).", nameof(horizon));
+        long cells = batch * spec.Arms * (long)horizon;
+        if (cells > 400_000_000)
+            throw new ArgumentException(
+                $"{batch} episodes x {spec.Arms} arms x {horizon} steps needs a reward tape of {cells * 4 / 1_000_000} MB; " +
+                "use fewer episodes or a shorter horizon (at most 400 M cells).");
+        Spec = spec;
+        Batch = batch;
+        Horizon = horizon;
+        Device = device;
+        int k = spec.Arms;
+        using var scope = NewDisposeScope();
+        Tensor means = spec.Means is null
+            ? rand(new long[] { batch, k }, dtype: float32, device: device, generator: generator)
+            : tensor(spec.Means.Select(m => (float)m).ToArray(), dtype: float32, device: device).unsqueeze(0).expand(batch, k).contiguous();
+        _tape = spec.Reward == RewardKind.Bernoulli
+            ? rand(new long[] { batch * k * horizon }, dtype: float32, device: device, generator: generator)
+            : randn(new long[] { batch * k * horizon }, dtype: float32, device: device, generator: generator);
+        Means = means;
+        BestMean = means.amax(new long[] { 1 });
+        _rowBase = arange(batch, dtype: int64, device: device) * (k * (long)horizon);
+        Means.DetachFromDisposeScope();
+        BestMean.DetachFromDisposeScope();
+        _tape.DetachFromDisposeScope();
+        _rowBase.DetachFromDisposeScope();
+        Statistics = new ArmStatistics(batch, k, device);
+    }
+
+    /// <summary>Back to step 0 with the same bandits and the same reward tape (and no warm start).</summary>
+    public void Reset()
+    {
+        Statistics.Reset();
+        _tapeOffset?.Dispose();
+        _tapeOffset = null;
+        Step = 0;
+    }
+
+    /// <summary>
+    /// Starts every episode from a history summarised by <paramref name="counts"/> and <paramref name="sums"/> (B, K)
+    /// (pulls made before step 0, e.g. by the teacher); later pulls read the tape from its start.
+    /// </summary>
+    public void WarmStart(Tensor counts, Tensor sums)
+    {
+        Reset();
+        Statistics.Counts.copy_(counts);
+        Statistics.Sums.copy_(sums);
+        _tapeOffset = counts.to(int64).DetachFromDisposeScope();
+    }
+
+    /// <summary>Pulls <paramref name="actions"/> (B,) int64; returns the rewards (B,) float32.</summary>
+    public Tensor Pull(Tensor actions)
+    {
+        if (Step >= Horizon)
+            throw new InvalidOperationException($"This environment was drawn for {Horizon} pulls; create it with a longer horizon.");
+        using var scope = NewDisposeScope();
+        var a = actions.unsqueeze(1);                                             // (B, 1)
+        var pulls = Statistics.Counts.gather(1, a).squeeze(1).to(int64);         // (B,) how often this arm was pulled before
+        if (_tapeOffset is not null) pulls = pulls - _tapeOffset.gather(1, a).squeeze(1);
+        var flat = _rowBase + actions * Horizon + pulls;                           // (B,) index into the tape
+        var draw = _tape.take(flat);                                               // (B,)
+        var mean = Means.gather(1, a).squeeze(1);                                  // (B,)
+        var reward = Spec.Reward == RewardKind.Bernoulli
+            ? draw.lt(mean).to(float32)
+            : mean + draw * (float)Spec.NoiseStd;
+        Statistics.Update(actions, reward);
+        Step++;
+        return reward.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(B,) pseudo-regret of pulling <paramref name="actions"/>: best mean minus the chosen arm's mean.</summary>
+    public Tensor Regret(Tensor actions)
+    {
+        using var scope = NewDisposeScope();
+        return (BestMean - Means.gather(1, actions.unsqueeze(1)).squeeze(1)).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _tape.Dispose();
+        _rowBase.Dispose();
+        _tapeOffset?.Dispose();
+        Means.Dispose();
+        BestMean.Dispose();
+        Statistics.Dispose();
+    }
+}

@@ -1,0 +1,10 @@
+namespace LatentLab.Bandits;
+
+/// <summary>
+/// Student minus teacher (UCB1) cumulative regret after each step, paired episode by episode on the same bandits and
+/// reward tape: mean difference with its 95% CI. Negative = the student has less regret.
+/// </summary>
+public sealed record PairedDifference(string Policy, string Reference, double[] Difference, double[] Low, double[] High)
+{
+    public MeanCi At(int step) => new(Difference[step - 1], Low[step - 1], High[step - 1], 0);
+}

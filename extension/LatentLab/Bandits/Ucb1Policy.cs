@@ -1,0 +1,59 @@
+using static TorchSharp.torch;
+
+namespace LatentLab.Bandits;
+
+/// <summary>
+/// UCB1 (Auer, Cesa-Bianchi, Fischer 2002): pull each arm once, then the arm maximising
+/// mean_k + sqrt(2 ln t / n_k), where t is the number of pulls made so far and n_k the pulls of arm k.
+/// Unpulled arms score +inf (so the first K pulls are arms 0, 1, ..., K-1); ties go to the lowest index.
+/// </summary>
+public sealed class Ucb1Policy : IBanditPolicy
+{
+    ArmStatistics? _stats;
+
+    public string Name => PolicyNames.Ucb1;
+
+    public void Reset(long batch, int arms, Device device, long seed)
+    {
+        _stats?.Dispose();
+        _stats = new ArmStatistics(batch, arms, device);
+    }
+
+    /// <summary>(B, K) UCB1 index after <paramref name="pulls"/> pulls; +inf for arms never pulled.</summary>
+    public static Tensor Index(Tensor counts, Tensor sums, int pulls)
+    {
+        using var scope = NewDisposeScope();
+        var n = counts.clamp_min(1f);                                                   // (B, K)
+        double logT = Math.Log(Math.Max(pulls, 1));
+        var index = sums / n + (n.reciprocal() * (2.0 * logT)).sqrt();                  // (B, K)
+        return where(counts.eq(0), full_like(index, float.PositiveInfinity), index).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(B, K) UCB1 index when episodes are at different times: <paramref name="pulls"/> (B,) float32 pulls so far.</summary>
+    public static Tensor Index(Tensor counts, Tensor sums, Tensor pulls)
+    {
+        using var scope = NewDisposeScope();
+        var n = counts.clamp_min(1f);                                                   // (B, K)
+        var logT = pulls.clamp_min(1f).log().unsqueeze(1);                              // (B, 1)
+        var index = sums / n + (logT * 2.0 / n).sqrt();                                 // (B, K)
+        return where(counts.eq(0), full_like(index, float.PositiveInfinity), index).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(B, K) bool: the arms UCB1 considers best in this state (several when tied).</summary>
+    public static Tensor BestArms(Tensor counts, Tensor sums, int pulls)
+    {
+        using var scope = NewDisposeScope();
+        return TieBreaking.MaximumSet(Index(counts, sums, pulls)).MoveToOuterDisposeScope();
+    }
+
+    public Tensor Act(int step)
+    {
+        var s = _stats ?? throw PolicyNames.NotReset(Name);
+        using var scope = NewDisposeScope();
+        return TieBreaking.FirstMaximum(Index(s.Counts, s.Sums, step)).MoveToOuterDisposeScope();
+    }
+
+    public void Observe(Tensor actions, Tensor rewards) => _stats?.Update(actions, rewards);
+
+    public void Dispose() => _stats?.Dispose();
+}

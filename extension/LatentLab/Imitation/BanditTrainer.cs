@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using LatentLab.Bandits;
+using LatentLab.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentLab.Imitation;
+
+/// <summary>
+/// Trains the student LSTM to imitate a bandit teacher: behaviour cloning and DAgger in one loop.
+///
+/// Every step: draw B fresh bandits (means ~ U(0,1); per-arm students: K drawn from MinTrainArms..Arms) for
+/// <c>TrainHorizon</c> pulls; roll out without gradients,
+/// where at each pull the teacher acts with probability beta and the student otherwise (beta = 1 always for
+/// behaviour cloning; for DAgger it falls from 1 to <c>TeacherMixFinal</c>); the teacher labels every visited
+/// state. Then one Adam step on the cross-entropy between the student's scores over the recorded inputs
+/// (one nn.LSTM call over the whole sequence) and the labels. The student never sees a step past TrainHorizon.
+/// </summary>
+public static class BanditTrainer
+{
+
+    public static TrainedStudent Train(BanditTrainingOptions options, Device device,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(device);
+        options.Validate();
+        TorchRuntime.EnsureInitialized();
+
+        // Same seed -> same initial weights on every device: initialise on the CPU, then move.
+        torch.manual_seed(options.Seed);
+        var network = StudentNetwork.Create(options);
+        network.to(device);
+        using var generator = new Generator((ulong)(options.Seed * 7919 + 17), device);
+        using var optimizer = optim.Adam(network.parameters(), options.LearningRate);
+        using var armsGenerator = new Generator((ulong)(options.Seed * 104729 + 3), CPU);
+        var spec = options.Spec;
+        int horizon = options.TrainHorizon, totalSteps = options.Steps;
+        long batch = options.Batch;
+
+        var history = new List<TrainingProgress>();
+        var clock = Stopwatch.StartNew();
+        double windowLoss = 0, windowAgreement = 0;
+        int windowCount = 0, done = 0;
+        bool cancelled = false;
+
+        for (int step = 0; step < totalSteps; step++)
+        {
+            if (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
+            using var scope = NewDisposeScope();
+            double beta = TeacherMix(options, step);
+            double lr = options.LearningRate * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * step / totalSteps)));
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+
+            // 1. Roll out without gradients and record inputs and the teacher's labels.
+            var stepSpec = spec;
+            if (options.MinTrainArms >= 2 && options.Architecture == StudentArchitecture.PerArm && options.MinTrainArms < options.Arms)
+            {
+                var pick = randint(options.MinTrainArms, options.Arms + 1, new long[] { 1 }, dtype: int64, device: CPU, generator: armsGenerator);
+                stepSpec = spec with { Arms = (int)pick.item<long>() };
+            }
+            var (actions, rewards, labels, warm) = Rollout(network, options, stepSpec, batch, horizon, beta, generator, device, cancellationToken);
+            if (actions is null) { cancelled = true; break; }
+
+            // 2. One gradient step over the whole recorded sequence.
+            network.train();
+            var logits = network.Forward(network.EncodeSequence(actions, rewards!, warm, stepSpec.Arms));                // (B, T, K)
+            var loss = -(labels! * nn.functional.log_softmax(logits, -1)).sum(-1).mean();
+            optimizer.zero_grad();
+            loss.backward();
+            nn.utils.clip_grad_norm_(network.parameters(), options.GradClip);
+            optimizer.step();
+
+            using (no_grad())
+            {
+                var agree = labels!.gather(-1, TieBreaking.FirstMaximum(logits).unsqueeze(-1)).gt(0);                  // (B, T, 1)
+                windowAgreement += agree.to(float32).mean().item<float>();
+            }
+            windowLoss += loss.item<float>();
+            windowCount++;
+            done = step + 1;
+
+            if (done % options.ProgressEvery == 0 || done == totalSteps)
+            {
+                var p = MakeProgress(done, totalSteps, windowLoss / windowCount, windowAgreement / windowCount, beta, batch * horizon, clock.Elapsed);
+                history.Add(p);
+                progress?.Report(p);
+                windowLoss = windowAgreement = 0;
+                windowCount = 0;
+            }
+        }
+        if (windowCount > 0)
+        {
+            var p = MakeProgress(done, totalSteps, windowLoss / windowCount, windowAgreement / windowCount, TeacherMix(options, Math.Max(done - 1, 0)), batch * horizon, clock.Elapsed);
+            history.Add(p);
+            progress?.Report(p);
+        }
+        network.eval();
+        return new TrainedStudent(options, network, device, isPartial: cancelled || done < totalSteps, stepsCompleted: done,
+            history, clock.Elapsed);
+    }
+
+    /// <summary>Probability that the teacher acts at a given training step (1 = behaviour cloning).</summary>
+    public static double TeacherMix(BanditTrainingOptions options, int step)
+    {
+        if (!options.Dagger) return 1.0;
+        double decaySteps = options.TeacherMixSteps * options.Steps;
+        if (decaySteps <= 0) return options.TeacherMixFinal;
+        double f = Math.Min(1.0, step / decaySteps);
+        return 1.0 + (options.TeacherMixFinal - 1.0) * f;
+    }
+
+    /// <summary>
+    /// One batch of training episodes: returns actions (B, T) int64, rewards (B, T) float32, teacher labels (B, T, K)
+    /// and the warm-start summaries (B, K, 3) or null; nulls when cancelled.
+    /// </summary>
+    static (Tensor? Actions, Tensor? Rewards, Tensor? Labels, Tensor? Warm) Rollout(StudentNetwork network, BanditTrainingOptions options, BanditSpec spec,
+        long batch, int horizon, double beta, Generator generator, Device device, CancellationToken ct)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var env = new BanditEnvironment(spec, batch, horizon, generator, device);
+        Tensor? warm = null, time0 = null;                                                   // (B, K, 3), (B,)
+        if (options.UsesWarmStarts)
+        {
+            var (counts0, sums0, t0) = WarmStart(env, options, spec, batch, generator, device, ct);
+            if (ct.IsCancellationRequested) return (null, null, null, null);
+            env.WarmStart(counts0, sums0);
+            time0 = t0;
+            double logMax = Math.Log(1 + options.WarmStartMaxPulls);
+            warm = stack(new[] { counts0.log1p() / logMax, sums0 / counts0.clamp_min(1f), (t0.log1p() / logMax).unsqueeze(1).expand_as(counts0) }, -1);
+        }
+        var actions = new List<Tensor>(horizon);
+        var rewards = new List<Tensor>(horizon);
+        var labels = new List<Tensor>(horizon);
+        bool studentActs = beta < 1.0;
+        StudentPolicy? student = studentActs ? new StudentPolicy(network) : null;
+        network.eval();
+        try
+        {
+            student?.Reset(batch, spec.Arms, device, 0);
+            student?.SetWarmStart(warm);
+            for (int t = 0; t < horizon; t++)
+            {
+                if (ct.IsCancellationRequested) return (null, null, null, null);
+                var (label, teacherAction) = TeacherLabels.Compute(options.Teacher, env.Statistics.Counts, env.Statistics.Sums,
+                    time0 is null ? null : time0 + t, t, spec, options.ThompsonLabelSamples, generator);
+                Tensor action = teacherAction;
+                if (student is not null)
+                {
+                    var studentAction = student.Act(t);                                                  // (B,)
+                    var teacherActs = rand(new long[] { batch }, dtype: float32, device: device, generator: generator).lt(beta);
+                    action = where(teacherActs, teacherAction, studentAction);
+                }
+                var reward = env.Pull(action);
+                student?.Observe(action, reward);
+                actions.Add(action);
+                rewards.Add(reward);
+                labels.Add(label);
+            }
+        }
+        finally
+        {
+            student?.Dispose();
+        }
+        return (stack(actions, 1).MoveToOuterDisposeScope(), stack(rewards, 1).MoveToOuterDisposeScope(), stack(labels, 1).MoveToOuterDisposeScope(),
+            warm?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Plays the teacher for t0 pulls per episode (t0 = 0 for a 1 - WarmStartFraction share, else log-uniform in
+    /// [K, WarmStartMaxPulls]) on the episode's bandit, with fresh reward draws; returns counts and sums (B, K) and t0 (B,).
+    /// </summary>
+    static (Tensor Counts, Tensor Sums, Tensor T0) WarmStart(BanditEnvironment env, BanditTrainingOptions options, BanditSpec spec,
+        long batch, Generator generator, Device device, CancellationToken ct)
+    {
+        using var scope = NewDisposeScope();
+        int k = spec.Arms;
+        var warmed = rand(new long[] { batch }, dtype: float32, device: device, generator: generator).lt(options.WarmStartFraction);
+        var u = rand(new long[] { batch }, dtype: float32, device: device, generator: generator);
+        var t0 = (u * Math.Log((double)options.WarmStartMaxPulls / k)).exp().mul(k).floor();                   // (B,) log-uniform in [K, max]
+        t0 = where(warmed, t0, zeros_like(t0));
+        int maxT0 = (int)t0.max().item<float>();
+        using var stats = new ArmStatistics(batch, k, device);
+        for (int s = 0; s < maxT0; s++)
+        {
+            if (ct.IsCancellationRequested) break;
+            using var stepScope = NewDisposeScope();
+            var active = t0.gt(s).to(float32);                                                                   // (B,)
+            var (_, action) = TeacherLabels.Compute(options.Teacher, stats.Counts, stats.Sums, null, s, spec, 1, generator);
+            var mean = env.Means.gather(1, action.unsqueeze(1)).squeeze(1);                                      // (B,)
+            var reward = spec.Reward == RewardKind.Bernoulli
+                ? rand(new long[] { batch }, dtype: float32, device: device, generator: generator).lt(mean).to(float32)
+                : mean + randn(new long[] { batch }, dtype: float32, device: device, generator: generator) * (float)spec.NoiseStd;
+            stats.Counts.scatter_add_(1, action.unsqueeze(1), active.unsqueeze(1));
+            stats.Sums.scatter_add_(1, action.unsqueeze(1), (reward * active).unsqueeze(1));
+        }
+        return (stats.Counts.clone().MoveToOuterDisposeScope(), stats.Sums.clone().MoveToOuterDisposeScope(), t0.MoveToOuterDisposeScope());
+    }
+
+    static TrainingProgress MakeProgress(int done, int total, double loss, double agreement, double beta, long envStepsPerGradStep, TimeSpan elapsed)
+    {
+        double rate = elapsed.TotalSeconds > 0 ? done * (double)envStepsPerGradStep / elapsed.TotalSeconds : 0;
+        var eta = done > 0 ? TimeSpan.FromSeconds(elapsed.TotalSeconds / done * (total - done)) : TimeSpan.Zero;
+        return new TrainingProgress(done, total, loss, agreement, beta, rate, elapsed, eta);
+    }
+}

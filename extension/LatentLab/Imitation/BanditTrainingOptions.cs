@@ -1,0 +1,136 @@
+using LatentLab.Bandits;
+
+namespace LatentLab.Imitation;
+
+/// <summary>
+/// Every knob of student training, with its default. Mirrors `#!bandit-train` (see DESIGN.md).
+/// </summary>
+public sealed record BanditTrainingOptions
+{
+    /// <summary>K, the number of arms (>= 2).</summary>
+    public int Arms { get; init; } = 5;
+
+    /// <summary>Episode length in training: the student never sees a step past it.</summary>
+    public int TrainHorizon { get; init; } = 50;
+
+    /// <summary>ucb1 (default) or thompson.</summary>
+    public TeacherKind Teacher { get; init; } = TeacherKind.Ucb1;
+
+    /// <summary>LSTM hidden size.</summary>
+    public int Hidden { get; init; } = 32;
+
+    /// <summary>Hidden units of a two-layer MLP head (LSTM state -> score); 0 = a linear head.</summary>
+    public int HeadHidden { get; init; } = 32;
+
+    /// <summary>Stacked LSTM layers.</summary>
+    public int Layers { get; init; } = 1;
+
+    /// <summary>Gradient steps; each step draws <see cref="Batch"/> fresh bandits.</summary>
+    public int Steps { get; init; } = 1500;
+
+    /// <summary>Episodes per gradient step.</summary>
+    public int Batch { get; init; } = 256;
+
+    /// <summary>Adam learning rate (cosine-decayed to 10% of it by the last step).</summary>
+    public double LearningRate { get; init; } = 0.01;
+
+    /// <summary>DAgger: the student acts (mixed with the teacher, see <see cref="TeacherMixSteps"/>) and the teacher labels the
+    /// states the student visits. False = plain behaviour cloning (the teacher always acts).</summary>
+    public bool Dagger { get; init; } = true;
+
+    /// <summary>DAgger mixing schedule: the probability that the teacher (not the student) acts at a step falls linearly
+    /// from 1 to <see cref="TeacherMixFinal"/> over this fraction of the steps, then stays there.</summary>
+    public double TeacherMixSteps { get; init; } = 0.3;
+
+    /// <summary>Final probability that the teacher acts under DAgger.</summary>
+    public double TeacherMixFinal { get; init; } = 0.0;
+
+    /// <summary>Student architecture (per-arm shared LSTM by default; Joint is the FACTS.md baseline).</summary>
+    public StudentArchitecture Architecture { get; init; } = StudentArchitecture.PerArm;
+
+    /// <summary>Joint architecture only: also feed t/H (the FACTS.md baseline input that goes out of range after H).</summary>
+    public bool TimeInput { get; init; }
+
+    /// <summary>Bernoulli (default) or Gaussian arms; means ~ U(0,1) per episode.</summary>
+    public RewardKind Reward { get; init; } = RewardKind.Bernoulli;
+
+    /// <summary>Standard deviation of Gaussian rewards.</summary>
+    public double NoiseStd { get; init; } = 1.0;
+
+    /// <summary>
+    /// ABLATION ONLY (not a legal answer to issue 3; needs <see cref="PostHorizonAblation"/> = true): this fraction of
+    /// training episodes begins from a state the teacher reached after t0 pulls (t0 log-uniform in
+    /// [K, <see cref="WarmStartMaxPulls"/>]), given to the student as a summary at step 0 (per arm: log pull count,
+    /// mean reward; log t0), followed by TrainHorizon ordinary steps labelled at times t0 + t. The student then sees
+    /// states with more than TrainHorizon pulls, i.e. the post-horizon states the experiment tests. PerArm only; 0 = off.
+    /// </summary>
+    public double WarmStartFraction { get; init; }
+
+    /// <summary>PerArm only: also feed every arm 1/(t+1), a clock input that stays in its training range for any t.</summary>
+    public bool InverseTimeInput { get; init; } = true;
+
+    /// <summary>Must be true to run the warm-start ablation, which shows the student post-horizon states.</summary>
+    public bool PostHorizonAblation { get; init; }
+
+    /// <summary>
+    /// PerArm only: each gradient step draws its number of arms uniformly from [MinTrainArms, Arms] (the shared per-arm
+    /// LSTM plays any K). Fewer arms in a 50-step episode give larger per-arm counts, still within TrainHorizon steps.
+    /// 0 = always Arms.
+    /// </summary>
+    public int MinTrainArms { get; init; } = 2;
+
+    /// <summary>Largest warm-start t0 (pulls summarised before step 0).</summary>
+    public int WarmStartMaxPulls { get; init; } = 250;
+
+    /// <summary>Posterior samples per arm used to turn a Thompson teacher into soft labels.</summary>
+    public int ThompsonLabelSamples { get; init; } = 16;
+
+    /// <summary>Global gradient-norm clip.</summary>
+    public double GradClip { get; init; } = 1.0;
+
+    /// <summary>Seed for weights, bandits and mixing coins.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Report progress every this many steps (and at the last one).</summary>
+    public int ProgressEvery { get; init; } = 10;
+
+    public BanditSpec Spec => new(Arms, Reward, null, NoiseStd);
+
+    /// <summary>True when training uses warm starts (PerArm architecture and WarmStartFraction > 0).</summary>
+    public bool UsesWarmStarts => WarmStartFraction > 0 && Architecture == StudentArchitecture.PerArm;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the bad option and the fix.</summary>
+    public void Validate()
+    {
+        if (Arms < 2) throw new ArgumentException($"--arms must be at least 2 (got {Arms}).", nameof(Arms));
+        if (TrainHorizon < 1) throw new ArgumentException($"--train-horizon must be at least 1 (got {TrainHorizon}).", nameof(TrainHorizon));
+        if (Hidden < 1) throw new ArgumentException($"--hidden must be at least 1 (got {Hidden}).", nameof(Hidden));
+        if (HeadHidden < 0) throw new ArgumentException($"HeadHidden must be 0 (linear head) or positive (got {HeadHidden}).", nameof(HeadHidden));
+        if (Layers < 1) throw new ArgumentException($"--layers must be at least 1 (got {Layers}).", nameof(Layers));
+        if (Steps < 1) throw new ArgumentException($"--steps must be at least 1 (got {Steps}).", nameof(Steps));
+        if (Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {Batch}).", nameof(Batch));
+        if (!(LearningRate > 0 && double.IsFinite(LearningRate))) throw new ArgumentException($"--lr must be a positive number (got {LearningRate}).", nameof(LearningRate));
+        if (!(TeacherMixSteps >= 0 && TeacherMixSteps <= 1)) throw new ArgumentException($"TeacherMixSteps must lie in [0, 1] (got {TeacherMixSteps}).", nameof(TeacherMixSteps));
+        if (!(TeacherMixFinal >= 0 && TeacherMixFinal <= 1)) throw new ArgumentException($"TeacherMixFinal must lie in [0, 1] (got {TeacherMixFinal}).", nameof(TeacherMixFinal));
+        if (TimeInput && Architecture != StudentArchitecture.Joint) throw new ArgumentException("TimeInput (t/H) is only available with the Joint architecture.", nameof(TimeInput));
+        if (!(WarmStartFraction >= 0 && WarmStartFraction <= 1)) throw new ArgumentException($"WarmStartFraction must lie in [0, 1] (got {WarmStartFraction}).", nameof(WarmStartFraction));
+        if (UsesWarmStarts && !PostHorizonAblation)
+            throw new ArgumentException("Warm starts summarise up to WarmStartMaxPulls teacher pulls, so the student would see states past its training " +
+                                        "horizon; that is only allowed as a labelled ablation: set PostHorizonAblation = true (or WarmStartFraction = 0).", nameof(WarmStartFraction));
+        if (MinTrainArms != 0 && (MinTrainArms < 2 || MinTrainArms > Arms))
+            throw new ArgumentException($"MinTrainArms must be 0 (off) or lie in 2..{Arms} (got {MinTrainArms}).", nameof(MinTrainArms));
+        if (UsesWarmStarts && WarmStartMaxPulls < Arms) throw new ArgumentException($"WarmStartMaxPulls must be at least the number of arms ({Arms}).", nameof(WarmStartMaxPulls));
+        if (ThompsonLabelSamples < 1) throw new ArgumentException($"ThompsonLabelSamples must be at least 1 (got {ThompsonLabelSamples}).", nameof(ThompsonLabelSamples));
+        if (!(GradClip > 0)) throw new ArgumentException($"GradClip must be positive (got {GradClip}).", nameof(GradClip));
+        if (ProgressEvery < 1) throw new ArgumentException($"ProgressEvery must be at least 1 (got {ProgressEvery}).", nameof(ProgressEvery));
+        Spec.Validate();
+    }
+
+    /// <summary>Parses a teacher name: ucb1 (alias ucb) or thompson.</summary>
+    public static TeacherKind ParseTeacher(string name) => (name ?? "").Trim().ToLowerInvariant() switch
+    {
+        "ucb1" or "ucb" => TeacherKind.Ucb1,
+        "thompson" or "ts" => TeacherKind.Thompson,
+        _ => throw new ArgumentException($"Unknown teacher '{name}'. Valid teachers: ucb1, thompson.", nameof(name)),
+    };
+}

@@ -1,0 +1,51 @@
+using LatentLab.Bandits;
+using static TorchSharp.torch;
+
+namespace LatentLab.Imitation;
+
+/// <summary>
+/// What the teacher would do in a state (counts and sums of the arms pulled so far), as a soft label over arms.
+/// UCB1: uniform over its tied best arms (so a student is never punished for a tie UCB1 breaks arbitrarily);
+/// its own action is one of them at random. Thompson: the frequency with which each arm wins among S posterior
+/// draws; its action is the first draw's winner.
+/// </summary>
+public static class TeacherLabels
+{
+    /// <summary>Returns (labels (B, K) float32 summing to 1, teacher's action (B,) int64).</summary>
+    public static (Tensor Labels, Tensor Action) Compute(TeacherKind teacher, ArmStatistics stats, int step, BanditSpec spec,
+        int thompsonSamples, Generator generator) =>
+        Compute(teacher, stats.Counts, stats.Sums, null, step, spec, thompsonSamples, generator);
+
+    /// <summary>
+    /// Same, from counts and sums (B, K); <paramref name="pulls"/> (B,) float32 gives each episode's time when episodes
+    /// started from different warm starts (null = <paramref name="step"/> for all).
+    /// </summary>
+    public static (Tensor Labels, Tensor Action) Compute(TeacherKind teacher, Tensor counts, Tensor sums, Tensor? pulls, int step, BanditSpec spec,
+        int thompsonSamples, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        Tensor labels, action;
+        if (teacher == TeacherKind.Ucb1)
+        {
+            var index = pulls is null ? Ucb1Policy.Index(counts, sums, step) : Ucb1Policy.Index(counts, sums, pulls);   // (B, K)
+            var best = TieBreaking.MaximumSet(index).to(float32);                               // (B, K)
+            labels = best / best.sum(-1, keepdim: true);
+            // When the teacher acts in training it breaks ties at random (not by lowest index), so the histories the
+            // student learns from match the soft labels: a Joint student trained on "arms 0,1,2,... in order" but
+            // labelled "any unpulled arm" drifts off its training distribution as soon as it picks another order.
+            var u = rand(index.shape, dtype: float32, device: index.device, generator: generator);
+            action = (best * (u + 1f)).argmax(-1);
+        }
+        else
+        {
+            long b = counts.shape[0], k = counts.shape[1];
+            var c = counts.unsqueeze(0).expand(thompsonSamples, b, k);                          // (S, B, K)
+            var s = sums.unsqueeze(0).expand(thompsonSamples, b, k);
+            var draws = ThompsonPolicy.Sample(c, s, spec.Reward, spec.NoiseStd, generator);    // (S, B, K)
+            var winners = draws.argmax(-1);                                                      // (S, B)
+            labels = nn.functional.one_hot(winners, k).to(float32).mean(new long[] { 0 });      // (B, K)
+            action = winners[0];
+        }
+        return (labels.MoveToOuterDisposeScope(), action.MoveToOuterDisposeScope());
+    }
+}

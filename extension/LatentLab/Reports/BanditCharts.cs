@@ -1,0 +1,106 @@
+using System.Globalization;
+using LatentLab.Bandits;
+using LatentLab.Imitation;
+using XPlot.Plotly;
+
+namespace LatentLab.Reports;
+
+/// <summary>
+/// Chart builders for the bandit experiments (the only bandit code that calls XPlot). They return PlotlyChart objects;
+/// turning them into offline HTML is ChartHtml's job.
+/// </summary>
+public static class BanditCharts
+{
+    /// <summary>Fixed colour per policy so every chart of a notebook agrees.</summary>
+    public static string ColorOf(string policy) => policy switch
+    {
+        PolicyNames.Student => "#d62728",
+        PolicyNames.Ucb1 => "#1f77b4",
+        PolicyNames.Thompson => "#2ca02c",
+        PolicyNames.Greedy => "#ff7f0e",
+        PolicyNames.EpsilonGreedy => "#9467bd",
+        PolicyNames.Random => "#7f7f7f",
+        _ => "#17becf",
+    };
+
+    static string Rgba(string hex, double alpha)
+    {
+        int r = int.Parse(hex.AsSpan(1, 2), NumberStyles.HexNumber), g = int.Parse(hex.AsSpan(3, 2), NumberStyles.HexNumber),
+            b = int.Parse(hex.AsSpan(5, 2), NumberStyles.HexNumber);
+        return $"rgba({r},{g},{b},{alpha.ToString("0.##", CultureInfo.InvariantCulture)})";
+    }
+
+    /// <summary>Mean line plus a 95% CI band (fill between low and high) for one series.</summary>
+    static IEnumerable<Trace> Band(string name, double[] mean, double[] low, double[] high, string color, string yaxis = "y")
+    {
+        var steps = Enumerable.Range(1, mean.Length).ToArray();
+        yield return new Scatter { x = steps, y = low, mode = "lines", line = new Line { width = 0, color = color }, showlegend = false, hoverinfo = "skip", legendgroup = name, name = name + " 95% CI low", yaxis = yaxis };
+        yield return new Scatter { x = steps, y = high, mode = "lines", fill = "tonexty", fillcolor = Rgba(color, 0.2), line = new Line { width = 0, color = color }, showlegend = false, hoverinfo = "skip", legendgroup = name, name = name + " 95% CI high", yaxis = yaxis };
+        yield return new Scatter { x = steps, y = mean, mode = "lines", line = new Line { width = 2, color = color }, name = name, legendgroup = name, yaxis = yaxis };
+    }
+
+    static Shape VerticalMarker(int x) => new()
+    {
+        type = "line", xref = "x", yref = "paper", x0 = x, x1 = x, y0 = 0, y1 = 1,
+        line = new Line { color = "#444", width = 1.5, dash = "dash" },
+    };
+
+    /// <summary>
+    /// Cumulative pseudo-regret of every policy against the step, with 95% CI bands and a dashed vertical line at the
+    /// training horizon (everything right of it is online learning the student was never trained on).
+    /// </summary>
+    public static PlotlyChart CumulativeRegret(BanditEvaluation evaluation)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        var traces = evaluation.Curves.SelectMany(c => Band(c.Policy, c.Regret, c.Low, c.High, ColorOf(c.Policy))).ToList();
+        var layout = new Layout.Layout
+        {
+            title = $"Cumulative regret, K={evaluation.Arms}, {evaluation.Episodes} episodes (mean, 95% CI); dashed: training horizon {evaluation.TrainHorizon}",
+            xaxis = new Xaxis { title = "step (pulls)" },
+            yaxis = new Yaxis { title = "cumulative pseudo-regret" },
+            shapes = evaluation.TrainHorizon <= evaluation.Horizon ? new[] { VerticalMarker(evaluation.TrainHorizon) } : Array.Empty<Shape>(),
+        };
+        return Chart.Plot(traces, layout);
+    }
+
+    /// <summary>Student minus UCB1 cumulative regret (paired on the same episodes) with its 95% CI; null without a student.</summary>
+    public static PlotlyChart? StudentMinusUcb1(BanditEvaluation evaluation)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        if (evaluation.StudentVsUcb1 is not { } d) return null;
+        var traces = Band("student - ucb1", d.Difference, d.Low, d.High, ColorOf(PolicyNames.Student)).ToList();
+        var layout = new Layout.Layout
+        {
+            title = "Student minus UCB1 cumulative regret, paired by episode (mean, 95% CI; below 0 = student better)",
+            xaxis = new Xaxis { title = "step (pulls)" },
+            yaxis = new Yaxis { title = "regret difference", zeroline = true },
+            shapes = new[] { VerticalMarker(evaluation.TrainHorizon) },
+        };
+        return Chart.Plot(traces, layout);
+    }
+
+    /// <summary>Training loss (left axis) and agreement with the teacher (right axis) against the gradient step.</summary>
+    public static PlotlyChart TrainingCurves(IReadOnlyList<TrainingProgress> history, string title = "Training: loss and agreement with the teacher")
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var steps = history.Select(h => h.Step).ToArray();
+        var traces = new Trace[]
+        {
+            new Scatter { x = steps, y = history.Select(h => h.Loss).ToArray(), mode = "lines", name = "loss (cross-entropy)", line = new Line { color = "#d62728" } },
+            new Scatter { x = steps, y = history.Select(h => h.Agreement).ToArray(), mode = "lines", name = "agreement with teacher", yaxis = "y2", line = new Line { color = "#1f77b4" } },
+        };
+        var layout = new Layout.Layout
+        {
+            title = title,
+            xaxis = new Xaxis { title = "gradient step" },
+            yaxis = new Yaxis { title = "loss" },
+            yaxis2 = new Yaxis { title = "agreement", overlaying = "y", side = "right", range = new[] { 0.0, 1.0 } },
+        };
+        return Chart.Plot(traces, layout);
+    }
+
+    /// <summary>Training curves of a trained student.</summary>
+    public static PlotlyChart TrainingCurves(TrainedStudent student) =>
+        TrainingCurves((student ?? throw new ArgumentNullException(nameof(student))).History,
+            $"Training{(student.IsPartial ? " (interrupted)" : "")}: loss and agreement with {student.Options.Teacher}");
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Globalization;
+using LatentLab.Bandits;
+using LatentLab.Imitation;
+using LatentLab.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentLab.Benchmarks;
+
+/// <summary>
+/// `bandits bench`: env-steps/s of training, classic policies and student rollouts, and time to the K=5 bar.
+/// `bandits train-eval [--arms 5 --steps N --hidden 64 --batch 256 --lr 0.003 --dagger true --arch per-arm|joint
+///   --time-input --episodes 4000 --long 500 --seed 0 --save path]`: trains, then evaluates on fresh episodes and prints
+/// the quality-bar figures of issue 3.
+/// </summary>
+public static class BanditBenchmark
+{
+    public static int Run(string[] args)
+    {
+        TorchRuntime.EnsureInitialized();
+        var device = TorchRuntime.ResolveDevice(Get(args, "--device", "cpu"));
+        if (Get(args, "--threads", "") is { Length: > 0 } threads) torch.set_num_threads(int.Parse(threads));
+        Console.WriteLine($"threads {torch.get_num_threads()}, device {device}");
+        return args.FirstOrDefault() switch
+        {
+            "bench" => Bench(args, device),
+            "train-eval" => TrainEval(args, device),
+            _ => Usage(),
+        };
+    }
+
+    static int Usage()
+    {
+        Console.Error.WriteLine("usage: bandits bench | bandits train-eval [options]");
+        return 2;
+    }
+
+    static string Get(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+
+    static double D(string[] a, string n, double f) => double.Parse(Get(a, n, f.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+    static int I(string[] a, string n, int f) => int.Parse(Get(a, n, f.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+    public static BanditTrainingOptions ParseTraining(string[] args)
+    {
+        var o = new BanditTrainingOptions();
+        return o with
+        {
+            Arms = I(args, "--arms", o.Arms),
+            Steps = I(args, "--steps", o.Steps),
+            Hidden = I(args, "--hidden", o.Hidden),
+            Layers = I(args, "--layers", o.Layers),
+            HeadHidden = I(args, "--head-hidden", o.HeadHidden),
+            Batch = I(args, "--batch", o.Batch),
+            TrainHorizon = I(args, "--train-horizon", o.TrainHorizon),
+            LearningRate = D(args, "--lr", o.LearningRate),
+            Dagger = bool.Parse(Get(args, "--dagger", o.Dagger.ToString())),
+            TeacherMixSteps = D(args, "--mix-steps", o.TeacherMixSteps),
+            TeacherMixFinal = D(args, "--mix-final", o.TeacherMixFinal),
+            Architecture = Get(args, "--arch", "per-arm") == "joint" ? StudentArchitecture.Joint : StudentArchitecture.PerArm,
+            TimeInput = args.Contains("--time-input"),
+            Teacher = BanditTrainingOptions.ParseTeacher(Get(args, "--teacher", "ucb1")),
+            Seed = I(args, "--seed", 0),
+            WarmStartFraction = D(args, "--warm", o.WarmStartFraction),
+            WarmStartMaxPulls = I(args, "--warm-max", o.WarmStartMaxPulls),
+            PostHorizonAblation = args.Contains("--post-horizon-ablation"),
+            InverseTimeInput = args.Contains("--inverse-time") || (o.InverseTimeInput && !args.Contains("--no-inverse-time")),
+            MinTrainArms = I(args, "--min-train-arms", o.MinTrainArms),
+            ProgressEvery = I(args, "--progress-every", 100),
+        };
+    }
+
+    static int TrainEval(string[] args, Device device)
+    {
+        var options = ParseTraining(args);
+        Console.WriteLine(options);
+        Action<TrainingProgress> progress = p =>
+            Console.WriteLine($"  step {p.Step,5}/{p.TotalSteps} loss {p.Loss:0.0000} agree {p.Agreement:0.000} mix {p.TeacherMix:0.00} " +
+                              $"{p.EnvStepsPerSecond / 1e6:0.000} M env-steps/s elapsed {p.Elapsed.TotalSeconds:0.0}s eta {p.Eta.TotalSeconds:0}s");
+        using var student = BanditTrainer.Train(options, device, new SyncProgress<TrainingProgress>(progress), CancellationToken.None);
+        Console.WriteLine($"trained in {student.TrainingTime.TotalSeconds:0.0} s: {student}");
+        var save = Get(args, "--save", "");
+        if (save != "") student.Save(save);
+
+        int episodes = I(args, "--episodes", 4000);
+        foreach (var k in Get(args, "--eval-arms", options.Arms.ToString(CultureInfo.InvariantCulture)).Split(',').Select(int.Parse))
+        {
+            var eval = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = k, Horizon = 100, Episodes = episodes, Seed = 12345 }, student, device);
+            PrintEvaluation(eval);
+        }
+        int longHorizon = I(args, "--long", 0);
+        if (longHorizon > 100)
+        {
+            var longEval = BanditEvaluator.Evaluate(new BanditEvaluationOptions
+            {
+                Horizon = longHorizon, Episodes = Math.Min(episodes, 2000), Seed = 777,
+                Baselines = new[] { PolicyNames.Greedy, PolicyNames.Ucb1, PolicyNames.Thompson },
+            }, student, device);
+            Console.WriteLine($"long run: {longEval.Episodes} episodes to step {longHorizon} ({longEval.Elapsed.TotalSeconds:0.0} s)");
+            foreach (var step in new[] { 50, 100, 200, 500, 1000 }.Where(s => s <= longHorizon))
+                Console.WriteLine($"  step {step,4}: " + string.Join("  ", longEval.Curves.Select(c => $"{c.Policy} {c.At(step)}")) +
+                                  $"  | student-ucb1 {longEval.StudentVsUcb1!.At(step)}");
+            foreach (var s in longEval.Summaries)
+                Console.WriteLine($"  {s.Policy,-10} agreement after H (51-{longHorizon}) {s.AgreementAfter}  per-step regret last 10 {s.PerStepRegretAtEnd}");
+        }
+        return 0;
+    }
+
+    public static void PrintEvaluation(BanditEvaluation e)
+    {
+        Console.WriteLine($"evaluation: K={e.Arms}, {e.Episodes} episodes, T={e.Horizon}, H={e.TrainHorizon} ({e.Elapsed.TotalSeconds:0.0} s)");
+        Console.WriteLine($"  {"policy",-10} {"regret@H",-24} {"regret@T",-24} {"per-step 41-50",-24} {"per-step last10",-24} {"agree<=H",-24} {"agree>H",-24}");
+        foreach (var s in e.Summaries)
+            Console.WriteLine($"  {s.Policy,-10} {s.RegretAtTrainHorizon,-24} {s.RegretAtEnd,-24} {s.PerStepRegretBeforeH,-24} {s.PerStepRegretAtEnd,-24} {s.AgreementBefore,-24} {s.AgreementAfter,-24}");
+        if (e.StudentVsUcb1 is { } d)
+        {
+            var ucb = e.Summary(PolicyNames.Ucb1).RegretAtEnd.Mean;
+            var diff = d.At(e.Horizon);
+            Console.WriteLine($"  student - ucb1 at T: {diff}  = {100 * diff.Mean / ucb:+0.0;-0.0}% of UCB1 [{100 * diff.Low / ucb:+0.0;-0.0}%, {100 * diff.High / ucb:+0.0;-0.0}%]");
+            Console.WriteLine($"  student - ucb1 at H: {d.At(Math.Min(e.TrainHorizon, e.Horizon))}");
+        }
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and interleave output).</summary>
+    sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    static int Bench(string[] args, Device device)
+    {
+        Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()} (other processes share these cores)");
+        var baseOptions = ParseTraining(args);
+        Console.WriteLine("training env-steps/s (K=5, horizon 50, episodes x pulls per second of wall time; first step excluded)");
+        Console.WriteLine($"  {"architecture",-8} {"hidden",6} {"batch",6} {"steps",6} {"M env-steps/s",14}");
+        foreach (var arch in new[] { baseOptions.Architecture, StudentArchitecture.Joint }.Distinct())
+        foreach (var hidden in new[] { 64, 128 })
+            foreach (var batch in new[] { 256, 1024 })
+            {
+                int steps = hidden * batch >= 128 * 1024 ? 3 : hidden * batch >= 64 * 1024 || hidden * batch >= 128 * 256 ? 4 : 8;
+                var o = baseOptions with { Arms = 5, TrainHorizon = 50, Hidden = hidden, Batch = batch, Steps = steps + 1, ProgressEvery = 1, Architecture = arch };
+                if (arch == StudentArchitecture.Joint) o = o with { WarmStartFraction = 0, HeadHidden = 0 };
+                var reports = new List<TrainingProgress>();
+                using var s = BanditTrainer.Train(o, device, new SyncProgress<TrainingProgress>(reports.Add));
+                double seconds = (reports[^1].Elapsed - reports[0].Elapsed).TotalSeconds;
+                Console.WriteLine($"  {o.Architecture,-8} {hidden,6} {batch,6} {steps,6} {steps * (double)batch * 50 / seconds / 1e6,14:0.000}");
+            }
+
+        Console.WriteLine("evaluation env-steps/s (batch 4096, horizon 100, K=5, best of 3; agreement tracking off)");
+        var spec = new BanditSpec(5);
+        using var env = BanditEnvironment.Create(spec, 4096, 100, 1, device);
+        using var student = BanditTrainer.Train(baseOptions with { Arms = 5, Steps = 1 }, device);
+        var policies = PolicyNames.Classic.Select(n => PolicyNames.Create(n, spec)).Append(student.CreatePolicy()).ToList();
+        foreach (var policy in policies)
+        {
+            double best = double.MaxValue;
+            for (int rep = 0; rep < 3; rep++)
+            {
+                var clock = Stopwatch.StartNew();
+                using var trace = BanditRollout.Run(env, policy, 100, rep, trackAgreement: false);
+                _ = trace.Regret.sum().item<float>();
+                best = Math.Min(best, clock.Elapsed.TotalSeconds);
+            }
+            Console.WriteLine($"  {policy.Name,-10} {4096 * 100 / best / 1e6,8:0.00} M env-steps/s ({best * 1000:0} ms per 4096 x 100)");
+            policy.Dispose();
+        }
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+}

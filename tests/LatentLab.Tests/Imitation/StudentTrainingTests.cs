@@ -1,0 +1,213 @@
+using LatentLab.Bandits;
+using LatentLab.Imitation;
+using LatentLab.Reports;
+using LatentLab.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentLab.Tests.Imitation;
+
+public class StudentTrainingTests
+{
+    static readonly Device Cpu = torch.CPU;
+
+    public StudentTrainingTests() => TorchRuntime.EnsureInitialized();
+
+    internal static BanditTrainingOptions Tiny(int steps = 6, bool dagger = true) => new()
+    {
+        Arms = 3, TrainHorizon = 12, Hidden = 8, HeadHidden = 8, Steps = steps, Batch = 16, Dagger = dagger, Seed = 11, ProgressEvery = 2,
+        MinTrainArms = 2,
+    };
+
+    static float[] Logits(TrainedStudent s)
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(5, Cpu);
+        var actions = randint(0, s.Arms, new long[] { 4, 12 }, dtype: int64, generator: g);
+        var rewards = rand(new long[] { 4, 12 }, generator: g).lt(0.5).to(float32);
+        using var noGrad = no_grad();
+        return s.Network.Forward(s.Network.EncodeSequence(actions, rewards)).data<float>().ToArray();
+    }
+
+    [Fact]
+    public void SameSeedSameDevice_GivesIdenticalWeightsAndEvaluation()
+    {
+        using var a = BanditTrainer.Train(Tiny(), Cpu);
+        using var b = BanditTrainer.Train(Tiny(), Cpu);
+        Assert.Equal(Logits(a), Logits(b));
+        Assert.Equal(a.History.Select(h => h.Loss), b.History.Select(h => h.Loss));
+        var options = new BanditEvaluationOptions { Episodes = 64, Horizon = 20, Baselines = new[] { "ucb1" } };
+        var ea = BanditEvaluator.Evaluate(options, a, Cpu);
+        var eb = BanditEvaluator.Evaluate(options, b, Cpu);
+        Assert.Equal(ea.Curve("student").Regret, eb.Curve("student").Regret);
+        Assert.Equal(ea.StudentVsUcb1!.Difference, eb.StudentVsUcb1!.Difference);
+    }
+
+    [Fact]
+    public void Training_ReportsProgress_WithLossAgreementSpeedAndEta()
+    {
+        var reports = new List<TrainingProgress>();
+        using var s = BanditTrainer.Train(Tiny(steps: 4), Cpu, new ListProgress(reports));
+        Assert.Equal(new[] { 2, 4 }, reports.Select(r => r.Step).ToArray());
+        Assert.All(reports, r => Assert.True(r.Loss > 0 && r.Agreement is >= 0 and <= 1 && r.EnvStepsPerSecond > 0));
+        Assert.Equal(TimeSpan.Zero, reports[^1].Eta);
+        Assert.False(s.IsPartial);
+        Assert.Equal(4, s.StepsCompleted);
+    }
+
+    [Fact]
+    public void Cancellation_StopsTraining_AndReturnsThePartialModelFlaggedAsPartial()
+    {
+        using var cts = new CancellationTokenSource();
+        var progress = new ListProgress(new List<TrainingProgress>(), _ => cts.Cancel());
+        using var s = BanditTrainer.Train(Tiny(steps: 50), Cpu, progress, cts.Token);
+        Assert.True(s.IsPartial);
+        Assert.Equal(2, s.StepsCompleted);
+        Assert.Contains("PARTIAL", s.ToString());
+        Assert.Contains("PARTIAL", BanditReport.StudentCard(s));
+    }
+
+    [Fact]
+    public void DaggerMixingSchedule_FallsFromTeacherToStudent_AndBehaviourCloningKeepsTheTeacher()
+    {
+        var o = new BanditTrainingOptions { Steps = 100, TeacherMixSteps = 0.5, TeacherMixFinal = 0.1 };
+        Assert.Equal(1.0, BanditTrainer.TeacherMix(o, 0));
+        Assert.Equal(0.55, BanditTrainer.TeacherMix(o, 25), 6);
+        Assert.Equal(0.1, BanditTrainer.TeacherMix(o, 80), 6);
+        Assert.Equal(1.0, BanditTrainer.TeacherMix(o with { Dagger = false }, 80));
+    }
+
+    [Fact]
+    public void Student_LearnsToImitateUcb1_OnASmallProblem()
+    {
+        // Small but real: 2 arms, horizon 12, 120 steps. An untrained student agrees about half the time by chance.
+        var options = new BanditTrainingOptions { Arms = 2, TrainHorizon = 12, Hidden = 16, HeadHidden = 0, Steps = 120, Batch = 64, LearningRate = 0.01, Seed = 1, ProgressEvery = 40, WarmStartFraction = 0 };
+        using var s = BanditTrainer.Train(options, Cpu);
+        var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Episodes = 300, Horizon = 12, Baselines = new[] { "ucb1", "random" } }, s, Cpu);
+        Assert.True(e.Summary("student").AgreementBefore!.Mean > 0.85, $"agreement {e.Summary("student").AgreementBefore}");
+        Assert.True(e.Summary("student").RegretAtEnd.Mean < e.Summary("random").RegretAtEnd.Mean);
+    }
+
+    [Theory]
+    [InlineData(1, "arms")]
+    [InlineData(0, "train-horizon")]
+    public void BadOptions_AreRejectedNamingTheOption(int value, string option)
+    {
+        var o = option == "arms" ? Tiny() with { Arms = value } : Tiny() with { TrainHorizon = value };
+        var e = Assert.Throws<ArgumentException>(() => BanditTrainer.Train(o, Cpu));
+        Assert.Contains("--" + option, e.Message);
+    }
+
+    [Fact]
+    public void UnknownTeacher_IsRejectedWithTheValidNames()
+    {
+        var e = Assert.Throws<ArgumentException>(() => BanditTrainingOptions.ParseTeacher("exp3"));
+        Assert.Contains("ucb1, thompson", e.Message);
+        Assert.Equal(TeacherKind.Thompson, BanditTrainingOptions.ParseTeacher("Thompson"));
+    }
+
+    [Fact]
+    public void ThompsonTeacher_And_JointArchitecture_Train()
+    {
+        using var t = BanditTrainer.Train(Tiny(steps: 2) with { Teacher = TeacherKind.Thompson }, Cpu);
+        using var j = BanditTrainer.Train(Tiny(steps: 2) with { Architecture = StudentArchitecture.Joint, TimeInput = true }, Cpu);
+        Assert.True(double.IsFinite(t.Final!.Loss) && double.IsFinite(j.Final!.Loss));
+        var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Episodes = 16, Horizon = 30, Baselines = new[] { "ucb1" } }, j, Cpu);
+        Assert.Equal(30, e.Curve("student").Horizon);
+    }
+
+    [Fact]
+    public void JointStudent_OnAnotherNumberOfArms_SaysWhichToUse()
+    {
+        using var s = BanditTrainer.Train(Tiny(steps: 1) with { Architecture = StudentArchitecture.Joint }, Cpu);
+        var e = Assert.Throws<ArgumentException>(() => BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 5, Episodes = 8 }, s, Cpu));
+        Assert.Contains("--arms 3", e.Message);
+    }
+
+    [Theory]
+    [InlineData(StudentArchitecture.PerArm, true, 0.5)]
+    [InlineData(StudentArchitecture.PerArm, false, 0.0)]
+    [InlineData(StudentArchitecture.PerArm, true, 0.0)]
+    [InlineData(StudentArchitecture.Joint, true, 0.0)]
+    [InlineData(StudentArchitecture.Joint, false, 0.0)]
+    public void StepwisePolicy_GivesTheSameScoresAsTheWholeSequenceForward(StudentArchitecture architecture, bool timeInput, double warm)
+    {
+        var options = Tiny(steps: 2) with { Architecture = architecture, WarmStartFraction = warm, PostHorizonAblation = warm > 0 };
+        options = architecture == StudentArchitecture.Joint ? options with { TimeInput = timeInput } : options with { InverseTimeInput = timeInput };
+        using var s = BanditTrainer.Train(options, Cpu);
+        using var env = BanditEnvironment.Create(new BanditSpec(3), 4, 12, 3, Cpu);
+        using var policy = s.CreatePolicy();
+        policy.Reset(4, 3, Cpu, 0);
+        var actions = new List<Tensor>();
+        var rewards = new List<Tensor>();
+        var stepLogits = new List<Tensor>();
+        for (int t = 0; t < 12; t++)
+        {
+            var a = policy.Act(t);
+            stepLogits.Add(policy.LastLogits!.clone());
+            var r = env.Pull(a);
+            policy.Observe(a, r);
+            actions.Add(a);
+            rewards.Add(r);
+        }
+        using var noGrad = no_grad();
+        var whole = s.Network.Forward(s.Network.EncodeSequence(stack(actions, 1), stack(rewards, 1)));   // (B, T, K)
+        var stepwise = stack(stepLogits, 1);
+        Assert.True(whole.allclose(stepwise, rtol: 1e-4, atol: 1e-5), $"max diff {(whole - stepwise).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void PerArmStudent_SharesOneLstmAcrossArms_SoItPlaysAnyNumberOfArms()
+    {
+        using var s = BanditTrainer.Train(Tiny(steps: 1), Cpu);
+        var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 7, Episodes = 8, Horizon = 10, Baselines = new[] { "ucb1" } }, s, Cpu);
+        Assert.Equal(7, e.Arms);
+        Assert.Equal(10, e.Curve("student").Horizon);
+    }
+
+    [Fact]
+    public void WarmStartAblation_NeedsItsFlag_FeedsTheSummaryAtStepZero_AndTrains()
+    {
+        var e = Assert.Throws<ArgumentException>(() => BanditTrainer.Train(Tiny(steps: 1) with { WarmStartFraction = 0.5 }, Cpu));
+        Assert.Contains("PostHorizonAblation", e.Message);
+        var o = Tiny(steps: 3) with { WarmStartFraction = 1.0, WarmStartMaxPulls = 40, PostHorizonAblation = true };
+        Assert.True(o.UsesWarmStarts);
+        Assert.False((o with { Architecture = StudentArchitecture.Joint }).UsesWarmStarts);
+        using var s = BanditTrainer.Train(o, Cpu);
+        Assert.Equal(2 + 3 + 1, s.Network.InputSize);   // pulled, reward; 3 warm-start channels; 1/(t+1)
+        Assert.True(double.IsFinite(s.Final!.Loss));
+        using var scope = NewDisposeScope();
+        var actions = zeros(2, 4, dtype: int64);
+        var rewards = ones(2, 4);
+        var warm = full(2, 3, 3, 0.5f);
+        var x = s.Network.EncodeSequence(actions, rewards, warm);                                // (B, T, K, 6)
+        Assert.Equal(0.5f, x[0, 0, 1, 2].item<float>());
+        Assert.Equal(0f, x[0, 1, 1, 2].item<float>());
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".llstudent");
+        try
+        {
+            s.Save(path);
+            using var loaded = TrainedStudent.Load(path, Cpu);
+            Assert.Equal(o, loaded.Options);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void TrainingCurvesChart_HasLossAndAgreement()
+    {
+        using var s = BanditTrainer.Train(Tiny(steps: 4), Cpu);
+        var html = BanditCharts.TrainingCurves(s).GetInlineHtml();
+        Assert.Contains("loss", html);
+        Assert.Contains("agreement with teacher", html);
+    }
+
+    sealed class ListProgress(List<TrainingProgress> list, Action<TrainingProgress>? then = null) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            list.Add(value);
+            then?.Invoke(value);
+        }
+    }
+}
