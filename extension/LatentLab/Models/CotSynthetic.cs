@@ -108,7 +108,7 @@ public static class CotSynthetic
         var modelAnswers = scores[TensorIndex.Colon, p - 1].argmax(-1).data<long>().ToArray().Select(x => (int)x).ToArray();
         double accuracy = modelAnswers.Zip(answers).Count(x => x.First == x.Second) / (double)n;
         if (modelAnswers.Distinct().Count() < 2)
-            throw new InvalidOperationException($"the trained model gives the same answer to all {n} recorded questions (accuracy {accuracy:P0}), so there is " +
+            throw new ArgumentException($"the trained model gives the same answer to all {n} recorded questions (accuracy {accuracy:P0}), so there is " +
                 "nothing for a probe to predict; train longer (--steps), or try another --seed.");
         var set = ActivationSet.FromTensor(all, modelAnswers, baselineScores: scores,
             description: $"cot-synthetic (seed {o.Seed}: {o.Layers} blocks, width {o.Width}, chain {o.ChainLength}, {o.Choices} choices)");
