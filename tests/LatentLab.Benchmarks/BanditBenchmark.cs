@@ -26,6 +26,7 @@ public static class BanditBenchmark
         {
             "bench" => Bench(args, device),
             "train-eval" => TrainEval(args, device),
+            "profile" => Profile(args, device),
             _ => Usage(),
         };
     }
@@ -129,6 +130,74 @@ public static class BanditBenchmark
     sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
+    }
+
+    /// <summary>
+    /// `bandits profile [--batch 256 --arms 5 --reps 5]`: times the phases of one training step of the default student
+    /// from outside the trainer: a student-only rollout (LSTM step + env pull), per-step UCB1 labels, and the gradient step.
+    /// </summary>
+    static int Profile(string[] args, Device device)
+    {
+        Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        var o = ParseTraining(args);
+        int reps = I(args, "--reps", 5), h = o.TrainHorizon;
+        var spec = o.Spec;
+        torch.manual_seed(0);
+        var network = StudentNetwork.Create(o);
+        network.to(device);
+        using var optimizer = optim.Adam(network.parameters(), o.LearningRate);
+        using var gen = new Generator(1, device);
+        double tAct = 0, tPull = 0, tLabels = 0, tGrad = 0, tFwd = 0;
+        for (int rep = 0; rep <= reps; rep++)
+        {
+            using var scope = NewDisposeScope();
+            using var env = new BanditEnvironment(spec, o.Batch, h, gen, device);
+            var actions = new List<Tensor>();
+            var rewards = new List<Tensor>();
+            double act = 0, pull = 0, lab = 0;
+            using (no_grad())
+            {
+                network.eval();
+                using var student = new StudentPolicy(network);
+                student.Reset(o.Batch, spec.Arms, device, 0);
+                for (int t = 0; t < h; t++)
+                {
+                    var c = Stopwatch.StartNew();
+                    var (label, _) = TeacherLabels.Compute(o.Teacher, env.Statistics.Counts, env.Statistics.Sums, null, t, spec, o.ThompsonLabelSamples, gen);
+                    _ = label.sum().item<float>();
+                    lab += c.Elapsed.TotalSeconds; c.Restart();
+                    var a = student.Act(t);
+                    _ = a.sum().item<long>();
+                    act += c.Elapsed.TotalSeconds; c.Restart();
+                    var r = env.Pull(a);
+                    student.Observe(a, r);
+                    _ = r.sum().item<float>();
+                    pull += c.Elapsed.TotalSeconds;
+                    actions.Add(a);
+                    rewards.Add(r);
+                }
+            }
+            var clock = Stopwatch.StartNew();
+            network.train();
+            var acts = stack(actions, 1);
+            var logits = network.Forward(network.EncodeSequence(acts, stack(rewards, 1), null, spec.Arms));
+            var target = nn.functional.one_hot(acts, spec.Arms).to(float32);
+            var loss = -(target * nn.functional.log_softmax(logits, -1)).sum(-1).mean();
+            _ = loss.item<float>();
+            double fwd = clock.Elapsed.TotalSeconds;
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            _ = loss.item<float>();
+            double grad = clock.Elapsed.TotalSeconds;
+            if (rep > 0) tFwd += fwd;
+            if (rep == 0) continue;                                                    // warm-up
+            tAct += act; tPull += pull; tLabels += lab; tGrad += grad;
+        }
+        Console.WriteLine($"per training step (B={o.Batch}, K={spec.Arms}, H={h}, hidden {o.Hidden}, head {o.HeadHidden}; mean of {reps}):");
+        Console.WriteLine($"  student act {1000 * tAct / reps,7:0.0} ms  env pull+observe {1000 * tPull / reps,7:0.0} ms  UCB1 labels {1000 * tLabels / reps,7:0.0} ms  gradient step {1000 * tGrad / reps,7:0.0} ms (forward {1000 * tFwd / reps:0.0} ms)");
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
     }
 
     static int Bench(string[] args, Device device)
