@@ -9,6 +9,7 @@ namespace LatentLab.Bandits;
 /// in again: the default training spent ~38% of its CPU time in the kernel (63 M minor page faults; see FINDINGS.md).
 /// Raising the mmap and trim thresholds keeps the pages mapped and halves the gradient step. Process-wide, idempotent,
 /// Linux/glibc only (elsewhere a no-op); numbers computed are unchanged (allocation policy only).
+/// Set LATENTLAB_DEFAULT_MALLOC=1 to keep glibc's defaults (for before/after measurements).
 /// </summary>
 public static class NativeAllocator
 {
@@ -22,6 +23,7 @@ public static class NativeAllocator
     public static bool KeepPagesMapped()
     {
         if (!OperatingSystem.IsLinux()) return false;
+        if (Environment.GetEnvironmentVariable("LATENTLAB_DEFAULT_MALLOC") == "1") return false;   // opt-out (benchmark comparisons)
         if (Interlocked.Exchange(ref _applied, 1) == 1) return true;
         try
         {
