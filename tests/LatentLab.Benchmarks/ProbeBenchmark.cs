@@ -10,7 +10,7 @@ namespace LatentLab.Benchmarks;
 /// Probe-sweep benchmarks (printed figures, not CI):
 /// Every command takes --threads N (torch threads inside the runs; default 1, the library default).
 ///   probes generate DIR [--n 500 --layers 8 --positions 32 --dim 256 --seed 0]  planted-signal .npy files + folds.npy
-///   probes sweep DIR [--repeat 3] [--no-control] [--batch-mb 128]                time the sweep on DIR, write DIR/latentlab*.csv (PRECOND=1: preconditioned solver)
+///   probes sweep DIR [--repeat 3] [--no-control] [--batch-mb 128] [--tol T] [--max-iter M]                time the sweep on DIR, write DIR/latentlab*.csv (PRECOND=1: preconditioned solver)
 ///   probes large DIR [--gb 3] [--layers 4]                                       a multi-GB float16 file; sweep it memory-mapped; peak RSS
 /// Compare with scikit-learn: /usr/bin/python3 tests/LatentLab.Benchmarks/probe_sklearn.py DIR
 /// </summary>
@@ -96,6 +96,7 @@ public static class ProbeBenchmark
         var folds = LabelFile.ReadColumn(Path.Combine(dir, "folds.npy"), "fold").Select(int.Parse).ToArray();
         var options = new ProbeSweepOptions { FoldAssignment = folds, Folds = folds.Max() + 1, Control = control, Threads = _threads,
             MaxBatchBytes = (long)(Double(args0, "--batch-mb", 128) * (1 << 20)),
+            Tolerance = Double(args0, "--tol", new ProbeSweepOptions().Tolerance), MaxIterations = Int(args0, "--max-iter", new ProbeSweepOptions().MaxIterations),
             Preconditioner = Environment.GetEnvironmentVariable("PRECOND") == "1" };
         Console.WriteLine($"{set}");
         var times = new List<double>();
@@ -215,6 +216,18 @@ public static class ProbeBenchmark
         T("xtc.bmm(g) (contiguous)", () => xtc.bmm(g));
         T("matmul via einsum", () => TorchSharp.torch.einsum("pnd,pnq->pdq", x, g));
         T("x.bmm(x^T) gram", () => xt.bmm(x));
+        using var th = TorchSharp.torch.randn(256, 10, 257);
+        using var xl = TorchSharp.torch.randn(256, 500, 257);
+        using var xlt = xl.transpose(1, 2);
+        using var r = TorchSharp.torch.randn(256, 10, 500);
+        T("f32 theta' X' (256 cols, Q=10)", () => th.bmm(xlt));
+        T("f32 r X", () => r.bmm(xl));
+        using var xb = xl.to(TorchSharp.torch.bfloat16);
+        using var xbt = xb.transpose(1, 2);
+        using var thb = th.to(TorchSharp.torch.bfloat16);
+        using var rb = r.to(TorchSharp.torch.bfloat16);
+        T("bf16 theta' X'", () => thb.bmm(xbt));
+        T("bf16 r X", () => rb.bmm(xb));
         T("sigmoid 160k", () => g.sigmoid());
     }
 

@@ -65,6 +65,45 @@ public sealed class JupyterNotebookTests(ITestOutputHelper output)
         Assert.False(blank.LooksLikeADrawnTrace, $"The control page without Plotly.newPlot still counts as drawn: {blank}.");
     }
 
+    public static TheoryData<string> Walkthroughs()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in RepoLayout.NotebookFiles())
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (name != Notebook) data.Add(name);
+        }
+        return data;
+    }
+
+    /// <summary>
+    /// Every other walkthrough also runs through Jupyter's .NET kernel (quick configuration): Jupyter is the host that
+    /// hung on magic commands with several <c>@csharp:</c> tokens while dotnet-repl did not, so dotnet-repl alone is not
+    /// enough. A hang fails the test at its timeout instead of stalling the run.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Walkthroughs))]
+    public async Task Walkthrough_RunsInJupyter_WithNoUnexpectedCellFailure_AndNoMachineSpecifics(string notebook)
+    {
+        var version = await FreshPackage.VersionAsync();
+        var result = await ProcessRunner.RunAsync(
+            "bash",
+            [Path.Combine(RepoLayout.Root, "tests", "run-notebook.sh"), notebook],
+            RepoLayout.Root,
+            TimeSpan.FromMinutes(8),
+            NotebookEnvironment.ForTests(version));
+        output.WriteLine($"{result.Command} -> {result.ExitCode} in {result.Elapsed.TotalSeconds:F1} s");
+        Assert.True(result.ExitCode == 0, result.Describe());
+
+        var executed = Path.Combine(RepoLayout.Artifacts, notebook + ".ipynb");
+        var problems = NotebookOutcome.FindProblems(
+            NotebookDocument.Load(Path.Combine(RepoLayout.Notebooks, notebook + ".ipynb")), NotebookDocument.Load(executed));
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        var text = File.ReadAllText(executed);
+        Assert.True(MachineSpecifics.Find(text).Count == 0, $"{executed} holds machine-specific text.");
+        Assert.Contains($"LatentLab.Interactive, {version}", text);
+    }
+
     private static ColoredPixels PlotlyTracePixels(string png)
     {
         var image = PngImage.Load(png);

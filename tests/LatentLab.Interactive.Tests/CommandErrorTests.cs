@@ -76,6 +76,18 @@ public class CommandErrorTests
     }
 
     [Fact]
+    public async Task UserError_CarriesNoException_SoHostsShowNoStackTrace()
+    {
+        using var kernel = await KernelTestHost.CreateAsync(withTestCommand: true);
+        var userError = (await kernel.SubmitAsync("#!test-echo --throw argument")).Failure();
+        var bug = (await kernel.SubmitAsync("#!test-echo --throw bug")).Failure();
+
+        Assert.NotNull(userError);
+        Assert.Null(userError!.Exception);
+        Assert.IsType<NullReferenceException>(bug!.Exception);
+    }
+
+    [Fact]
     public async Task UnexpectedException_IsLabelledAsABugWithoutStackTrace()
     {
         var message = await FailureMessageThenNextCellRuns("#!test-echo --throw bug");

@@ -30,7 +30,9 @@ public static class CommandRunner
         }
         catch (Exception e)
         {
-            context.Fail(command, e, Describe(definition.Name, e, context.CancellationToken));
+            // A user's mistake gets its message alone; only a LatentLab bug carries the exception (and its stack trace).
+            var expected = IsUserError(Unwrap(e)) || Unwrap(e) is OperationCanceledException || context.CancellationToken.IsCancellationRequested;
+            context.Fail(command, expected ? null : e, Describe(definition.Name, e, context.CancellationToken));
         }
     }
 

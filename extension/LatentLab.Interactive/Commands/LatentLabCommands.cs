@@ -88,6 +88,10 @@ public static class LatentLabCommands
     public static IReadOnlyList<CommandDefinition> All { get; } =
     [
         LatentLabHelpCommand.Definition,
+        BanditTrainCommand.Definition,
+        BanditEvalCommand.Definition,
+        CotSyntheticCommand.Definition,
+        ProbeSweepCommand.Definition,
     ];
 
     /// <summary>Registers every command in <see cref="All"/> on <paramref name="kernel"/> (the root kernel in a notebook).</summary>

@@ -25,5 +25,8 @@ public static class LatentLabFormatters
         Formatter.Register<PlotlyChart>((chart, writer) => writer.Write(ChartSession.ToHtml(chart)), HtmlFormatter.MimeType);
         Formatter.Register<PlotlyChart>((chart, writer) =>
             writer.Write($"PlotlyChart ({chart.Width}x{chart.Height}); shown as a plot in notebooks (text/html)."), PlainTextFormatter.MimeType);
+
+        BanditFormatters.Register();
+        ProbeFormatters.Register();
     }
 }

@@ -37,10 +37,12 @@ public static class BatchedLogisticRegression
         int K = classes == 2 ? 1 : classes;
         var device = x.device;
         var pen = (penalty * lambda).unsqueeze(-1);                              // (P, D+1, Q, 1)
-        var w = weights.unsqueeze(-1);                                          // (P, N, Q, 1)
+        // The per-sample terms live in the (P, Q, K, N) layout the products write (N innermost, contiguous): the softmax's
+        // reductions over K then run over a middle axis with N vectorised, instead of over a strided innermost axis.
+        var w = weights.transpose(1, 2).unsqueeze(2).contiguous();              // (P, Q, 1, N)
         Tensor target = K == 1
-            ? labels.to(float32).unsqueeze(0).unsqueeze(-1)                     // (1, N, Q, 1) in {0, 1}
-            : nn.functional.one_hot(labels, K).to(float32).unsqueeze(0);       // (1, N, Q, K)
+            ? labels.to(float32).t().reshape(1, Q, 1, N).contiguous()           // (1, Q, 1, N) in {0, 1}
+            : nn.functional.one_hot(labels, K).to(float32).permute(1, 2, 0).unsqueeze(0).contiguous(); // (1, Q, K, N)
         var gradTol = (weights.sum(1) * tolerance).clamp_min(1e-6);             // (P, Q): sklearn's mean-loss gtol, in sum scale
         var xt = x.transpose(1, 2);                                             // (P, D+1, N) view
         Tensor? chol = bound is null ? null : linalg.cholesky(bound);           // (P, D+1, D+1) lower
@@ -50,21 +52,21 @@ public static class BatchedLogisticRegression
         {
             // Both products are written with the small Q*K side first, (Q*K, D+1) x (D+1, N) and (Q*K, N) x (N, D+1):
             // MKL's batched sgemm ran these about twice as fast as X theta and X' r here (N=500, D=256, Q*K=5).
-            var z = theta.reshape(P, D1, Q * K).transpose(1, 2).bmm(xt).transpose(1, 2).reshape(P, N, Q, K); // (P, N, Q, K) logits
+            var z = theta.reshape(P, D1, Q * K).transpose(1, 2).bmm(xt).view(P, Q, K, N); // (P, Q, K, N) logits
             Tensor loss, dz;
             if (K == 1)
             {
-                loss = nn.functional.softplus(z) - target * z;                   // (P, N, Q, 1)
+                loss = nn.functional.softplus(z) - target * z;                   // (P, Q, 1, N)
                 dz = z.sigmoid() - target;
             }
             else
             {
-                var lse = z.logsumexp(-1, keepdim: true);                        // (P, N, Q, 1)
-                loss = lse - (z * target).sum(-1, keepdim: true);
+                var lse = z.logsumexp(2, keepdim: true);                         // (P, Q, 1, N)
+                loss = lse - (z * target).sum(2, keepdim: true);
                 dz = (z - lse).exp() - target;                                   // softmax - onehot
             }
-            var f = (loss * w).sum([1, 3]) + 0.5 * (pen * theta * theta).sum([1, 3]);             // (P, Q)
-            var g = (dz * w).reshape(P, N, Q * K).transpose(1, 2).bmm(x).transpose(1, 2).reshape(P, D1, Q, K) + pen * theta; // (P, D+1, Q, K)
+            var f = (loss * w).sum([2, 3]) + 0.5 * (pen * theta * theta).sum([1, 3]);                 // (P, Q)
+            var g = (dz * w).view(P, Q * K, N).bmm(x).transpose(1, 2).reshape(P, D1, Q, K) + pen * theta; // (P, D+1, Q, K)
             return (f, g);
         }
 

@@ -102,5 +102,5 @@ public static class BanditCharts
     /// <summary>Training curves of a trained student.</summary>
     public static PlotlyChart TrainingCurves(TrainedStudent student) =>
         TrainingCurves((student ?? throw new ArgumentNullException(nameof(student))).History,
-            $"Training {(student.IsPartial ? "(interrupted) " : "")}: loss and agreement with {student.Options.Teacher}");
+            $"Training{(student.IsPartial ? " (interrupted)" : "")}: loss and agreement with {student.Options.Teacher}");
 }
