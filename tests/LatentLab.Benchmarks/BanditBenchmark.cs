@@ -26,6 +26,7 @@ public static class BanditBenchmark
         {
             "bench" => Bench(args, device),
             "train-eval" => TrainEval(args, device),
+            "profile" => Profile(args, device),
             _ => Usage(),
         };
     }
@@ -131,12 +132,90 @@ public static class BanditBenchmark
         public void Report(T value) => report(value);
     }
 
+    /// <summary>
+    /// `bandits profile [--batch 256 --arms 5 --reps 5]`: times the phases of one training step of the default student
+    /// from outside the trainer: a student-only rollout (LSTM step + env pull), per-step UCB1 labels, and the gradient step.
+    /// </summary>
+    static int Profile(string[] args, Device device)
+    {
+        Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        var o = ParseTraining(args);
+        bool tuned = !args.Contains("--default-malloc") && NativeAllocator.KeepPagesMapped();
+        Console.WriteLine($"glibc malloc thresholds raised (NativeAllocator): {tuned}");
+        int reps = I(args, "--reps", 5), h = o.TrainHorizon;
+        var spec = o.Spec;
+        torch.manual_seed(0);
+        var network = StudentNetwork.Create(o);
+        network.to(device);
+        using var optimizer = optim.Adam(network.parameters(), o.LearningRate);
+        using var gen = new Generator(1, device);
+        double tAct = 0, tPull = 0, tLabels = 0, tGrad = 0, tFwd = 0;
+        for (int rep = 0; rep <= reps; rep++)
+        {
+            using var scope = NewDisposeScope();
+            using var env = new BanditEnvironment(spec, o.Batch, h, gen, device);
+            var actions = new List<Tensor>();
+            var rewards = new List<Tensor>();
+            double act = 0, pull = 0, lab = 0;
+            using (no_grad())
+            {
+                network.eval();
+                using var student = new StudentPolicy(network);
+                student.Reset(o.Batch, spec.Arms, device, 0);
+                for (int t = 0; t < h; t++)
+                {
+                    var c = Stopwatch.StartNew();
+                    var (label, _) = TeacherLabels.Compute(o.Teacher, env.Statistics.Counts, env.Statistics.Sums, null, t, spec, o.ThompsonLabelSamples, gen);
+                    _ = label.sum().item<float>();
+                    lab += c.Elapsed.TotalSeconds; c.Restart();
+                    var a = student.Act(t);
+                    _ = a.sum().item<long>();
+                    act += c.Elapsed.TotalSeconds; c.Restart();
+                    var r = env.Pull(a);
+                    student.Observe(a, r);
+                    _ = r.sum().item<float>();
+                    pull += c.Elapsed.TotalSeconds;
+                    actions.Add(a);
+                    rewards.Add(r);
+                }
+            }
+            var clock = Stopwatch.StartNew();
+            network.train();
+            var acts = stack(actions, 1);
+            var logits = network.Forward(network.EncodeSequence(acts, stack(rewards, 1), null, spec.Arms));
+            var target = nn.functional.one_hot(acts, spec.Arms).to(float32);
+            var loss = -(target * nn.functional.log_softmax(logits, -1)).sum(-1).mean();
+            _ = loss.item<float>();
+            double fwd = clock.Elapsed.TotalSeconds;
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            _ = loss.item<float>();
+            double grad = clock.Elapsed.TotalSeconds;
+            if (rep > 0) tFwd += fwd;
+            if (rep == 0) continue;                                                    // warm-up
+            tAct += act; tPull += pull; tLabels += lab; tGrad += grad;
+        }
+        Console.WriteLine($"per training step (B={o.Batch}, K={spec.Arms}, H={h}, hidden {o.Hidden}, head {o.HeadHidden}; mean of {reps}):");
+        Console.WriteLine($"  student act {1000 * tAct / reps,7:0.0} ms  env pull+observe {1000 * tPull / reps,7:0.0} ms  UCB1 labels {1000 * tLabels / reps,7:0.0} ms  gradient step {1000 * tGrad / reps,7:0.0} ms (forward {1000 * tFwd / reps:0.0} ms)");
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+
+    /// <summary>CPU time used by this process so far (all threads).</summary>
+    static TimeSpan CpuTime()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime;
+    }
+
     static int Bench(string[] args, Device device)
     {
         Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()} (other processes share these cores)");
         var baseOptions = ParseTraining(args);
         Console.WriteLine("training env-steps/s (K=5, horizon 50, episodes x pulls per second of wall time; first step excluded)");
-        Console.WriteLine($"  {"architecture",-8} {"hidden",6} {"batch",6} {"steps",6} {"M env-steps/s",14}");
+        Console.WriteLine("(wall: per second of wall time, shared cores; cpu: per second of this process's CPU time, ~ an idle core)");
+        Console.WriteLine($"  {"architecture",-8} {"hidden",6} {"batch",6} {"steps",6} {"M/s wall",14} {"M/s cpu",14}");
         foreach (var arch in new[] { baseOptions.Architecture, StudentArchitecture.Joint }.Distinct())
         foreach (var hidden in new[] { 64, 128 })
             foreach (var batch in new[] { 256, 1024 })
@@ -145,9 +224,11 @@ public static class BanditBenchmark
                 var o = baseOptions with { Arms = 5, TrainHorizon = 50, Hidden = hidden, Batch = batch, Steps = steps + 1, ProgressEvery = 1, Architecture = arch };
                 if (arch == StudentArchitecture.Joint) o = o with { WarmStartFraction = 0, HeadHidden = 0 };
                 var reports = new List<TrainingProgress>();
-                using var s = BanditTrainer.Train(o, device, new SyncProgress<TrainingProgress>(reports.Add));
+                var cpuAtReport = new List<TimeSpan>();
+                using var s = BanditTrainer.Train(o, device, new SyncProgress<TrainingProgress>(p => { reports.Add(p); cpuAtReport.Add(CpuTime()); }));
                 double seconds = (reports[^1].Elapsed - reports[0].Elapsed).TotalSeconds;
-                Console.WriteLine($"  {o.Architecture,-8} {hidden,6} {batch,6} {steps,6} {steps * (double)batch * 50 / seconds / 1e6,14:0.000}");
+                double cpu = (cpuAtReport[^1] - cpuAtReport[0]).TotalSeconds;
+                Console.WriteLine($"  {o.Architecture,-8} {hidden,6} {batch,6} {steps,6} {steps * (double)batch * 50 / seconds / 1e6,14:0.000} {steps * (double)batch * 50 / cpu / 1e6,14:0.000}");
             }
 
         Console.WriteLine("evaluation env-steps/s (batch 4096, horizon 100, K=5, best of 3; agreement tracking off)");
@@ -157,15 +238,17 @@ public static class BanditBenchmark
         var policies = PolicyNames.Classic.Select(n => PolicyNames.Create(n, spec)).Append(student.CreatePolicy()).ToList();
         foreach (var policy in policies)
         {
-            double best = double.MaxValue;
+            double best = double.MaxValue, bestCpu = double.MaxValue;
             for (int rep = 0; rep < 3; rep++)
             {
+                var cpu0 = CpuTime();
                 var clock = Stopwatch.StartNew();
                 using var trace = BanditRollout.Run(env, policy, 100, rep, trackAgreement: false);
                 _ = trace.Regret.sum().item<float>();
                 best = Math.Min(best, clock.Elapsed.TotalSeconds);
+                bestCpu = Math.Min(bestCpu, (CpuTime() - cpu0).TotalSeconds);
             }
-            Console.WriteLine($"  {policy.Name,-10} {4096 * 100 / best / 1e6,8:0.00} M env-steps/s ({best * 1000:0} ms per 4096 x 100)");
+            Console.WriteLine($"  {policy.Name,-10} {4096 * 100 / best / 1e6,8:0.00} M env-steps/s wall ({best * 1000:0} ms per 4096 x 100), {4096 * 100 / bestCpu / 1e6,8:0.00} M per CPU-second");
             policy.Dispose();
         }
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");

@@ -16,14 +16,19 @@ public sealed class ArmStatistics : IDisposable
     {
         Counts = zeros(batch, arms, dtype: float32, device: device).DetachFromDisposeScope();
         Sums = zeros(batch, arms, dtype: float32, device: device).DetachFromDisposeScope();
+        _ones = ones(batch, 1, dtype: float32, device: device).DetachFromDisposeScope();
     }
+
+    readonly Tensor _ones;   // (B, 1) the count added per pull, allocated once
 
     /// <summary>Adds one pull per episode: <paramref name="actions"/> (B,) int64, <paramref name="rewards"/> (B,) float32.</summary>
     public void Update(Tensor actions, Tensor rewards)
     {
         using var scope = NewDisposeScope();
+        if (actions.shape[0] != _ones.shape[0])
+            throw new ArgumentException($"Expected one action per episode ({_ones.shape[0]}), got {actions.shape[0]}.", nameof(actions));
         var index = actions.unsqueeze(1);                                    // (B, 1)
-        Counts.scatter_add_(1, index, ones_like(rewards).unsqueeze(1));
+        Counts.scatter_add_(1, index, _ones);
         Sums.scatter_add_(1, index, rewards.unsqueeze(1));
     }
 
@@ -44,5 +49,6 @@ public sealed class ArmStatistics : IDisposable
     {
         Counts.Dispose();
         Sums.Dispose();
+        _ones.Dispose();
     }
 }

@@ -22,6 +22,7 @@ public static class BanditEvaluator
         ArgumentNullException.ThrowIfNull(device);
         options.Validate();
         TorchRuntime.EnsureInitialized();
+        NativeAllocator.KeepPagesMapped();
         int arms = options.Arms ?? student?.Arms ?? 5;
         if (student is not null && student.Arms != arms && student.Options.Architecture != StudentArchitecture.PerArm)
             throw new ArgumentException($"The student was trained on {student.Arms} arms but the evaluation asks for {arms}; use --arms {student.Arms}.", nameof(options));

@@ -25,8 +25,9 @@ public sealed class Ucb1Policy : IBanditPolicy
         using var scope = NewDisposeScope();
         var n = counts.clamp_min(1f);                                                   // (B, K)
         double logT = Math.Log(Math.Max(pulls, 1));
-        var index = sums / n + (n.reciprocal() * (2.0 * logT)).sqrt();                  // (B, K)
-        return where(counts.eq(0), full_like(index, float.PositiveInfinity), index).MoveToOuterDisposeScope();
+        // In place on one buffer: bonus sqrt(2 ln t / n), plus the mean, +inf where unpulled (same values as out of place).
+        var index = n.reciprocal().mul_(2.0 * logT).sqrt_().add_(sums / n);            // (B, K)
+        return index.masked_fill_(counts.eq(0), float.PositiveInfinity).MoveToOuterDisposeScope();
     }
 
     /// <summary>(B, K) UCB1 index when episodes are at different times: <paramref name="pulls"/> (B,) float32 pulls so far.</summary>

@@ -26,6 +26,7 @@ public static class BanditTrainer
         ArgumentNullException.ThrowIfNull(device);
         options.Validate();
         TorchRuntime.EnsureInitialized();
+        NativeAllocator.KeepPagesMapped();
 
         // Same seed -> same initial weights on every device: initialise on the CPU, then move.
         torch.manual_seed(options.Seed);
