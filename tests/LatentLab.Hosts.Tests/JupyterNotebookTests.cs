@@ -16,21 +16,8 @@ public sealed class JupyterNotebookTests(ITestOutputHelper output)
     [Fact]
     public async Task GettingStarted_RunsInJupyter_AndItsHtmlExportDrawsTheChartOffline()
     {
-        var version = await FreshPackage.VersionAsync();
-        var result = await ProcessRunner.RunAsync(
-            "bash",
-            [Path.Combine(RepoLayout.Root, "tests", "run-notebook.sh"), Notebook],
-            RepoLayout.Root,
-            TimeSpan.FromMinutes(25),
-            NotebookEnvironment.ForTests(version));
-        output.WriteLine($"{result.Command} -> {result.ExitCode} in {result.Elapsed.TotalSeconds:F1} s");
-        Assert.True(result.ExitCode == 0, result.Describe());
-
-        var executed = Path.Combine(RepoLayout.Artifacts, Notebook + ".ipynb");
+        var (version, executed) = await RunThroughJupyterAsync(Notebook, TimeSpan.FromMinutes(25));
         var html = Path.Combine(RepoLayout.Artifacts, Notebook + ".html");
-        var problems = NotebookOutcome.FindProblems(
-            NotebookDocument.Load(Path.Combine(RepoLayout.Notebooks, Notebook + ".ipynb")), NotebookDocument.Load(executed));
-        Assert.True(problems.Count == 0, string.Join("\n", problems));
 
         foreach (var file in new[] { executed, html })
         {
@@ -85,12 +72,25 @@ public sealed class JupyterNotebookTests(ITestOutputHelper output)
     [MemberData(nameof(Walkthroughs))]
     public async Task Walkthrough_RunsInJupyter_WithNoUnexpectedCellFailure_AndNoMachineSpecifics(string notebook)
     {
+        var (version, executed) = await RunThroughJupyterAsync(notebook, TimeSpan.FromMinutes(8));
+        var text = File.ReadAllText(executed);
+        Assert.True(MachineSpecifics.Find(text).Count == 0, $"{executed} holds machine-specific text.");
+        Assert.Contains($"LatentLab.Interactive, {version}", text);
+    }
+
+    /// <summary>
+    /// Runs notebooks/<paramref name="notebook"/>.ipynb through tests/run-notebook.sh (Jupyter, fresh pack, quick
+    /// configuration) and checks that no cell failed unless tagged raises-exception; returns the pack version and the
+    /// executed notebook in artifacts/.
+    /// </summary>
+    private async Task<(string Version, string Executed)> RunThroughJupyterAsync(string notebook, TimeSpan timeout)
+    {
         var version = await FreshPackage.VersionAsync();
         var result = await ProcessRunner.RunAsync(
             "bash",
             [Path.Combine(RepoLayout.Root, "tests", "run-notebook.sh"), notebook],
             RepoLayout.Root,
-            TimeSpan.FromMinutes(8),
+            timeout,
             NotebookEnvironment.ForTests(version));
         output.WriteLine($"{result.Command} -> {result.ExitCode} in {result.Elapsed.TotalSeconds:F1} s");
         Assert.True(result.ExitCode == 0, result.Describe());
@@ -99,9 +99,7 @@ public sealed class JupyterNotebookTests(ITestOutputHelper output)
         var problems = NotebookOutcome.FindProblems(
             NotebookDocument.Load(Path.Combine(RepoLayout.Notebooks, notebook + ".ipynb")), NotebookDocument.Load(executed));
         Assert.True(problems.Count == 0, string.Join("\n", problems));
-        var text = File.ReadAllText(executed);
-        Assert.True(MachineSpecifics.Find(text).Count == 0, $"{executed} holds machine-specific text.");
-        Assert.Contains($"LatentLab.Interactive, {version}", text);
+        return (version, executed);
     }
 
     private static ColoredPixels PlotlyTracePixels(string png)
