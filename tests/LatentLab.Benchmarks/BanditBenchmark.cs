@@ -48,7 +48,7 @@ public static class BanditBenchmark
 
     public static BanditTrainingOptions ParseTraining(string[] args)
     {
-        var o = new BanditTrainingOptions();
+        var o = new BanditTrainingOptions { Threads = 0 };
         return o with
         {
             Arms = I(args, "--arms", o.Arms),
@@ -90,7 +90,7 @@ public static class BanditBenchmark
         int episodes = I(args, "--episodes", 4000);
         foreach (var k in Get(args, "--eval-arms", options.Arms.ToString(CultureInfo.InvariantCulture)).Split(',').Select(int.Parse))
         {
-            var eval = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = k, Horizon = 100, Episodes = episodes, Seed = 12345 }, student, device);
+            var eval = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Threads = 0, Arms = k, Horizon = 100, Episodes = episodes, Seed = 12345 }, student, device);
             PrintEvaluation(eval);
         }
         int longHorizon = I(args, "--long", 0);
@@ -98,7 +98,7 @@ public static class BanditBenchmark
         {
             var longEval = BanditEvaluator.Evaluate(new BanditEvaluationOptions
             {
-                Horizon = longHorizon, Episodes = Math.Min(episodes, 2000), Seed = 777,
+                Threads = 0, Horizon = longHorizon, Episodes = Math.Min(episodes, 2000), Seed = 777,
                 Baselines = new[] { PolicyNames.Greedy, PolicyNames.Ucb1, PolicyNames.Thompson },
             }, student, device);
             Console.WriteLine($"long run: {longEval.Episodes} episodes to step {longHorizon} ({longEval.Elapsed.TotalSeconds:0.0} s)");

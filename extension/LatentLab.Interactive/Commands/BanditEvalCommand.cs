@@ -25,6 +25,7 @@ public sealed class BanditEvalCommand : LatentLabCommand
     public string Baselines { get; set; } = "random,greedy,ucb1,thompson";
     public double Epsilon { get; set; } = Defaults.Epsilon;
     public int Seed { get; set; }
+    public int Threads { get; set; } = Defaults.Threads;
     public string Device { get; set; } = "auto";
     public string Out { get; set; } = "evaluation";
     public string? Options { get; set; }
@@ -45,6 +46,7 @@ public sealed class BanditEvalCommand : LatentLabCommand
                 [.. PolicyNames.Classic]),
             CommandOption.Number("--epsilon", "Exploration rate of eps-greedy.", Defaults.Epsilon, 0, 1),
             CommandOption.Seed(),
+            CommandOption.Int("--threads", "Torch threads during the evaluation (0: keep the process setting).", Defaults.Threads, 0, 1024),
             CommandOption.Device(),
             CommandOption.Out("evaluation"),
             CommandOption.Text("--options", "C# variable holding a BanditEvaluationOptions record (e.g. built in a parameters cell): horizon, " +
@@ -92,6 +94,7 @@ public sealed class BanditEvalCommand : LatentLabCommand
                 Baselines = cmd.Baselines.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
                 Epsilon = cmd.Epsilon,
                 Seed = cmd.Seed,
+                Threads = cmd.Threads,
             };
         options.Validate();
         if (options.Horizon < student.TrainHorizon)

@@ -32,6 +32,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
     public string Clock { get; set; } = Defaults.InverseTimeInput ? "inverse" : "none";
     public int MinTrainArms { get; set; } = Defaults.MinTrainArms;
     public int Seed { get; set; }
+    public int Threads { get; set; } = Defaults.Threads;
     public string Device { get; set; } = "auto";
     public string Out { get; set; } = "model";
     public string? Save { get; set; }
@@ -65,6 +66,8 @@ public sealed class BanditTrainCommand : LatentLabCommand
                 Defaults.InverseTimeInput ? "inverse" : "none", "inverse", "none"),
             CommandOption.Int("--min-train-arms", "per-arm only: each gradient step plays K drawn from this..--arms (0 = always --arms).", Defaults.MinTrainArms, 0, 64),
             CommandOption.Seed(),
+            CommandOption.Int("--threads", "Torch threads during training (0: keep the process setting); 1 is fastest for this small LSTM and fixes the numbers across machines.",
+                Defaults.Threads, 0, 1024),
             CommandOption.Device(),
             CommandOption.Out("model"),
             CommandOption.Text("--options", "C# variable holding a BanditTrainingOptions record (e.g. built in a parameters cell): every training " +
@@ -104,6 +107,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
         InverseTimeInput = Clock == "inverse" && Architecture == "per-arm",
         MinTrainArms = Architecture == "per-arm" ? Math.Min(MinTrainArms, Arms) : 0,
         Seed = Seed,
+        Threads = Threads,
         ProgressEvery = Math.Clamp(Steps / 200, 1, 5),
     };
 

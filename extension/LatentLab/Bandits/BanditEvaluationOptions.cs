@@ -31,6 +31,9 @@ public sealed record BanditEvaluationOptions
     /// stream separate from training's, so they are always fresh episodes.</summary>
     public long Seed { get; init; }
 
+    /// <summary>Torch threads for the run (0 keeps the current setting); one is fastest for these small batched ops here.</summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>Track agreement with UCB1 (UCB1 labels every state each policy visits).</summary>
     public bool Agreement { get; init; } = true;
 

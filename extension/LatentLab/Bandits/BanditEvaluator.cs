@@ -21,7 +21,12 @@ public static class BanditEvaluator
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(device);
         options.Validate();
-        TorchRuntime.EnsureInitialized();
+        return TorchRuntime.WithThreads(options.Threads, () => EvaluateOnCurrentThreads(options, student, device, progress, cancellationToken));
+    }
+
+    static BanditEvaluation EvaluateOnCurrentThreads(BanditEvaluationOptions options, TrainedStudent? student, Device device,
+        IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
+    {
         NativeAllocator.KeepPagesMapped();
         int arms = options.Arms ?? student?.Arms ?? 5;
         if (student is not null && student.Arms != arms && student.Options.Architecture != StudentArchitecture.PerArm)

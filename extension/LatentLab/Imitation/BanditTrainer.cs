@@ -25,7 +25,12 @@ public static class BanditTrainer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(device);
         options.Validate();
-        TorchRuntime.EnsureInitialized();
+        return TorchRuntime.WithThreads(options.Threads, () => TrainOnCurrentThreads(options, device, progress, cancellationToken));
+    }
+
+    static TrainedStudent TrainOnCurrentThreads(BanditTrainingOptions options, Device device,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
         NativeAllocator.KeepPagesMapped();
 
         // Same seed -> same initial weights on every device: initialise on the CPU, then move.

@@ -27,16 +27,7 @@ public static class CotSynthetic
         var o = options ?? new CotSyntheticOptions();
         o.Validate();
         device ??= CPU;
-        int threadsBefore = get_num_threads();
-        if (o.Threads > 0) set_num_threads(o.Threads);
-        try
-        {
-            return Train(o, device, progress, cancellationToken);
-        }
-        finally
-        {
-            if (o.Threads > 0) set_num_threads(threadsBefore);
-        }
+        return TorchRuntime.WithThreads(o.Threads, () => Train(o, device, progress, cancellationToken));
     }
 
     static CotSyntheticResult Train(CotSyntheticOptions o, Device device, IProgress<CotSyntheticProgress>? progress, CancellationToken cancellationToken)

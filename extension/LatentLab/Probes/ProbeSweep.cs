@@ -24,16 +24,7 @@ public static class ProbeSweep
         var o = options ?? new ProbeSweepOptions();
         o.Validate();
         device ??= CPU;
-        int threadsBefore = get_num_threads();
-        if (o.Threads > 0) set_num_threads(o.Threads);
-        try
-        {
-            return Sweep(set, o, device, progress, cancellationToken);
-        }
-        finally
-        {
-            if (o.Threads > 0) set_num_threads(threadsBefore);
-        }
+        return TorchRuntime.WithThreads(o.Threads, () => Sweep(set, o, device, progress, cancellationToken));
     }
 
     static ProbeSweepResult Sweep(ActivationSet set, ProbeSweepOptions o, Device device, IProgress<SweepProgress>? progress, CancellationToken cancellationToken)

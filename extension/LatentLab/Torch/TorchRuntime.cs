@@ -161,6 +161,22 @@ public static class TorchRuntime
         torch.manual_seed(seed);
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/> with torch's intra-op thread count set to <paramref name="threads"/> (0 keeps the
+    /// current count) and restores the previous count afterwards. LatentLab's small models run fastest on one thread
+    /// here, and the thread count changes floating-point results: fixing it keeps "same seed, same numbers" across machines.
+    /// </summary>
+    public static T WithThreads<T>(int threads, Func<T> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (threads < 0) throw new ArgumentException($"--threads {threads}: use 0 (keep the current setting) or a positive count.");
+        EnsureInitialized();
+        int before = torch.get_num_threads();
+        if (threads > 0) torch.set_num_threads(threads);
+        try { return body(); }
+        finally { if (threads > 0) torch.set_num_threads(before); }
+    }
+
     /// <summary>Versions and compute resources, for help cards and checkpoint metadata.</summary>
     public static RuntimeInfo Describe()
     {
