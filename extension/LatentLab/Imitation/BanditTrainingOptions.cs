@@ -26,7 +26,7 @@ public sealed record BanditTrainingOptions
     public int Layers { get; init; } = 1;
 
     /// <summary>Gradient steps; each step draws <see cref="Batch"/> fresh bandits.</summary>
-    public int Steps { get; init; } = 4000;
+    public int Steps { get; init; } = 3000;
 
     /// <summary>Episodes per gradient step.</summary>
     public int Batch { get; init; } = 256;
