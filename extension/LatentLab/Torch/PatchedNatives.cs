@@ -24,10 +24,15 @@ public static class PatchedNatives
     }
 
     /// <summary>Returns the folder with the patched library, creating it atomically if needed.</summary>
-    public static string Prepare(string libTorchSharpPath, string libTorchDirectory, IEnumerable<string> versionsToWeaken, string? cacheRoot = null)
+    public static string Prepare(string libTorchSharpPath, string libTorchDirectory, IEnumerable<string> versionsToWeaken, string? cacheRoot = null) =>
+        Prepare(ElfImage.Read(libTorchSharpPath), libTorchDirectory, versionsToWeaken, cacheRoot);
+
+    /// <summary>Same, from the library already read for the assessment (the 2.4 MB file is read once per process).</summary>
+    public static string Prepare(ElfImage library, string libTorchDirectory, IEnumerable<string> versionsToWeaken, string? cacheRoot = null)
     {
         cacheRoot ??= CacheRoot;
-        var original = File.ReadAllBytes(libTorchSharpPath);
+        var libTorchSharpPath = library.Path;
+        var original = library.Bytes.ToArray();             // a copy: the weak flags below must not touch the caller's image
         var key = Convert.ToHexString(SHA256.HashData(
             original.Concat(System.Text.Encoding.UTF8.GetBytes("\0" + Path.GetFullPath(libTorchDirectory))).ToArray()))[..16].ToLowerInvariant();
         var target = Path.Combine(cacheRoot, key);

@@ -65,7 +65,8 @@ public static class TorchRuntime
             NativeStatus = "loaded by TorchSharp (native library or libstdc++ not found to inspect)";
             return;
         }
-        var assessment = NativeCompatibility.Assess(ElfImage.Read(lib), ElfImage.Read(stdcxx));
+        var library = ElfImage.Read(lib);
+        var assessment = NativeCompatibility.Assess(library, ElfImage.Read(stdcxx));
         switch (assessment.Fix)
         {
             case NativeFix.None:
@@ -77,7 +78,7 @@ public static class TorchRuntime
         var libtorch = NativeLocator.FindLibTorchDirectory(lib) ?? throw new TorchSetupException(
             $"TorchSharp's native library '{lib}' was found but not the libtorch libraries (libtorch_cpu.so) it needs. " +
             "Reference the TorchSharp-cpu package (it brings libtorch-cpu-linux-x64), or set LATENTLAB_LIBTORCH_DIR to a folder holding libtorch_cpu.so.");
-        var folder = PatchedNatives.Prepare(lib, libtorch, assessment.MissingVersions);
+        var folder = PatchedNatives.Prepare(library, libtorch, assessment.MissingVersions);
         var handle = NativeLibrary.Load(Path.Combine(folder, NativeLocator.LibTorchSharpFile));
         try
         {
