@@ -45,7 +45,7 @@ public static class ProbeSweep
             CrossValidationFolds.Check(labels, set.Groups, folds, F);
         }
         else folds = CrossValidationFolds.Assign(labels, set.Groups, F, o.Seed);
-        var control = ControlTask.Labels(labels, folds, o.Seed);
+        var control = ControlTask.Labels(labels, folds, o.Seed, set.Groups);
         double chance = labels.GroupBy(x => x).Max(g => g.Count()) / (double)n;
 
         using var columns = new ProbeColumns(set, o, device);

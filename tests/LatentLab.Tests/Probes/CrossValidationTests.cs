@@ -80,4 +80,24 @@ public class CrossValidationTests
         int agree = labels.Zip(control).Count(x => x.First == x.Second);
         Assert.InRange(agree, 40, 75); // a random relabelling agrees ~(2/3)^2 + (1/3)^2 = 56% of the time
     }
+
+    [Fact]
+    public void ControlLabels_WithGroups_AreOnePerGroup_AndSwapWithinFolds()
+    {
+        // 60 groups of 3 paraphrases; labels per group; folds keep groups whole.
+        var groups = Enumerable.Range(0, 180).Select(i => i / 3).ToArray();
+        var labels = groups.Select(g => g % 4 == 0 ? 1 : 0).ToArray();
+        var folds = CrossValidationFolds.Assign(labels, groups, 5, 0);
+        var control = ControlTask.Labels(labels, folds, 3, groups);
+        foreach (var g in groups.Distinct())
+            Assert.Single(Enumerable.Range(0, 180).Where(i => groups[i] == g).Select(i => control[i]).Distinct());
+        for (int f = 0; f < 5; f++)
+            Assert.Equal(Enumerable.Range(0, 180).Where(i => folds[i] == f).Count(i => labels[i] == 1),
+                         Enumerable.Range(0, 180).Where(i => folds[i] == f).Count(i => control[i] == 1));
+        Assert.NotEqual(labels, control);
+        Assert.Equal(control, ControlTask.Labels(labels, folds, 3, groups));
+        // Without groups the same call relabels question by question, so some group gets mixed labels.
+        var perQuestion = ControlTask.Labels(labels, folds, 3);
+        Assert.Contains(groups.Distinct(), g => Enumerable.Range(0, 180).Where(i => groups[i] == g).Select(i => perQuestion[i]).Distinct().Count() > 1);
+    }
 }
