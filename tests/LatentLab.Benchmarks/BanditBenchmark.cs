@@ -13,6 +13,9 @@ namespace LatentLab.Benchmarks;
 /// `bandits train-eval [--arms 5 --steps N --hidden 64 --batch 256 --lr 0.003 --dagger true --arch per-arm|joint
 ///   --time-input --episodes 4000 --long 500 --seed 0 --save path]`: trains, then evaluates on fresh episodes and prints
 /// the quality-bar figures of issue 3.
+/// `bandits time-to-bar [--steps-list 250,500,750,1000,1500]`: trains the default student with each step count (the
+/// learning-rate schedule follows the count, as #!bandit-train --steps N does) and prints its training wall time and
+/// its K=5 regret gap to UCB1 at step 100 (4000 fresh episodes), to find the shortest default training within 2%.
 /// </summary>
 public static class BanditBenchmark
 {
@@ -27,6 +30,7 @@ public static class BanditBenchmark
             "bench" => Bench(args, device),
             "train-eval" => TrainEval(args, device),
             "profile" => Profile(args, device),
+            "time-to-bar" => TimeToBar(args, device),
             _ => Usage(),
         };
     }
@@ -71,6 +75,8 @@ public static class BanditBenchmark
             PostHorizonAblation = args.Contains("--post-horizon-ablation"),
             InverseTimeInput = args.Contains("--inverse-time") || (o.InverseTimeInput && !args.Contains("--no-inverse-time")),
             MinTrainArms = I(args, "--min-train-arms", o.MinTrainArms),
+            IndexLossWeight = D(args, "--index-loss", o.IndexLossWeight),
+            IndexScale = D(args, "--index-scale", o.IndexScale),
             ProgressEvery = I(args, "--progress-every", 100),
         };
     }
@@ -82,7 +88,10 @@ public static class BanditBenchmark
         Action<TrainingProgress> progress = p =>
             Console.WriteLine($"  step {p.Step,5}/{p.TotalSteps} loss {p.Loss:0.0000} agree {p.Agreement:0.000} mix {p.TeacherMix:0.00} " +
                               $"{p.EnvStepsPerSecond / 1e6:0.000} M env-steps/s elapsed {p.Elapsed.TotalSeconds:0.0}s eta {p.Eta.TotalSeconds:0}s");
-        using var student = BanditTrainer.Train(options, device, new SyncProgress<TrainingProgress>(progress), CancellationToken.None);
+        // --pool-thread: train on a thread-pool thread, as the notebook command does (glibc gives such threads their own malloc arena).
+        using var student = args.Contains("--pool-thread")
+            ? Task.Run(() => BanditTrainer.Train(options, device, new SyncProgress<TrainingProgress>(progress), CancellationToken.None)).GetAwaiter().GetResult()
+            : BanditTrainer.Train(options, device, new SyncProgress<TrainingProgress>(progress), CancellationToken.None);
         Console.WriteLine($"trained in {student.TrainingTime.TotalSeconds:0.0} s: {student}");
         var save = Get(args, "--save", "");
         if (save != "") student.Save(save);
@@ -250,6 +259,27 @@ public static class BanditBenchmark
             }
             Console.WriteLine($"  {policy.Name,-10} {4096 * 100 / best / 1e6,8:0.00} M env-steps/s wall ({best * 1000:0} ms per 4096 x 100), {4096 * 100 / bestCpu / 1e6,8:0.00} M per CPU-second");
             policy.Dispose();
+        }
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+
+    static int TimeToBar(string[] args, Device device)
+    {
+        Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        var baseOptions = ParseTraining(args);
+        var stepsList = Get(args, "--steps-list", "250,500,750,1000,1500").Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture));
+        Console.WriteLine($"  {"steps",6} {"train s",8} {"student - ucb1 at 100 (% of UCB1, 95% CI)",-44} {"agree 51-100",-22} {"within 2%",9}");
+        foreach (var steps in stepsList)
+        {
+            using var student = BanditTrainer.Train(baseOptions with { Steps = steps }, device);
+            var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Threads = 0, Arms = 5, Horizon = 100, Episodes = I(args, "--episodes", 4000), Seed = 12345,
+                Baselines = new[] { PolicyNames.Ucb1 } }, student, device);
+            var ucb = e.Summary(PolicyNames.Ucb1).RegretAtEnd.Mean;
+            var d = e.StudentVsUcb1!.At(100);
+            bool within = Math.Abs(d.Low) <= 0.02 * ucb && Math.Abs(d.High) <= 0.02 * ucb;
+            Console.WriteLine($"  {steps,6} {student.TrainingTime.TotalSeconds,8:0.0} {$"{100 * d.Mean / ucb:+0.0;-0.0}% [{100 * d.Low / ucb:+0.0;-0.0}, {100 * d.High / ucb:+0.0;-0.0}]",-44} " +
+                              $"{e.Summary("student").AgreementAfter,-22} {(within ? "yes" : "no"),9}");
         }
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;

@@ -31,6 +31,8 @@ public sealed class BanditTrainCommand : LatentLabCommand
     public double MixSteps { get; set; } = Defaults.TeacherMixSteps;
     public string Clock { get; set; } = Defaults.InverseTimeInput ? "inverse" : "none";
     public int MinTrainArms { get; set; } = Defaults.MinTrainArms;
+    public double IndexLoss { get; set; } = Defaults.IndexLossWeight;
+    public double IndexScale { get; set; } = Defaults.IndexScale;
     public int Seed { get; set; }
     public int Threads { get; set; } = Defaults.Threads;
     public string Device { get; set; } = "auto";
@@ -65,6 +67,11 @@ public sealed class BanditTrainCommand : LatentLabCommand
             CommandOption.Choice("--clock", "per-arm only: inverse feeds every arm 1/(t+1), a clock that stays in its training range past the horizon; none counts time only in the LSTM state.",
                 Defaults.InverseTimeInput ? "inverse" : "none", "inverse", "none"),
             CommandOption.Int("--min-train-arms", "per-arm only: each gradient step plays K drawn from this..--arms (0 = always --arms).", Defaults.MinTrainArms, 0, 64),
+            CommandOption.Number("--index-loss", "ucb1 teacher: weight of the distillation loss towards softmax(--index-scale x UCB1's index), which teaches " +
+                "by how much every arm trails the best one, not only which is best (0 = off: plain cross-entropy on UCB1's choice).",
+                Defaults.IndexLossWeight, 0, 100),
+            CommandOption.Number("--index-scale", "Inverse temperature of that target: an arm whose UCB1 index trails the best by 1/scale gets e^-1 of its probability.",
+                Defaults.IndexScale, 0.01, 10_000),
             CommandOption.Seed(),
             CommandOption.Int("--threads", "Torch threads during training (0: keep the process setting); 1 is fastest for this small LSTM and fixes the numbers across machines.",
                 Defaults.Threads, 0, 1024),
@@ -106,6 +113,8 @@ public sealed class BanditTrainCommand : LatentLabCommand
         TeacherMixSteps = MixSteps,
         InverseTimeInput = Clock == "inverse" && Architecture == "per-arm",
         MinTrainArms = Architecture == "per-arm" ? Math.Min(MinTrainArms, Arms) : 0,
+        IndexLossWeight = IndexLoss,
+        IndexScale = IndexScale,
         Seed = Seed,
         Threads = Threads,
         ProgressEvery = Math.Clamp(Steps / 200, 1, 5),

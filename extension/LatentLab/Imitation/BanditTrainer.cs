@@ -14,7 +14,9 @@ namespace LatentLab.Imitation;
 /// where at each pull the teacher acts with probability beta and the student otherwise (beta = 1 always for
 /// behaviour cloning; for DAgger it falls from 1 to <c>TeacherMixFinal</c>); the teacher labels every visited
 /// state. Then one Adam step on the cross-entropy between the student's scores over the recorded inputs
-/// (one nn.LSTM call over the whole sequence) and the labels. The student never sees a step past TrainHorizon.
+/// (one nn.LSTM call over the whole sequence) and the labels, plus (UCB1 teacher, IndexLossWeight &gt; 0) the
+/// cross-entropy to softmax(IndexScale x UCB1's index), which says by how much every arm trails the best one.
+/// The student never sees a step past TrainHorizon.
 /// </summary>
 public static class BanditTrainer
 {
@@ -65,24 +67,42 @@ public static class BanditTrainer
                 var pick = randint(options.MinTrainArms, options.Arms + 1, new long[] { 1 }, dtype: int64, device: CPU, generator: armsGenerator);
                 stepSpec = spec with { Arms = (int)pick.item<long>() };
             }
-            var (actions, rewards, labels, warm) = Rollout(network, options, stepSpec, batch, horizon, beta, generator, device, cancellationToken);
+            var (actions, rewards, labels, warm, indices) = Rollout(network, options, stepSpec, batch, horizon, beta, generator, device, cancellationToken);
             if (actions is null) { cancelled = true; break; }
 
-            // 2. One gradient step over the whole recorded sequence.
+            // 2. One gradient step over the whole recorded sequence, in chunks of episodes (see GradientChunks).
             network.train();
-            var logits = network.Forward(network.EncodeSequence(actions, rewards!, warm, stepSpec.Arms));                // (B, T, K)
-            var loss = -(labels! * nn.functional.log_softmax(logits, -1)).sum(-1).mean();
             optimizer.zero_grad();
-            loss.backward();
+            int chunks = GradientChunks(batch, stepSpec.Arms, horizon, options.Architecture);
+            long per = (batch + chunks - 1) / chunks;
+            double stepLoss = 0, stepAgreement = 0;
+            for (long b0 = 0; b0 < batch; b0 += per)
+            {
+                using var chunkScope = NewDisposeScope();
+                long len = Math.Min(per, batch - b0);
+                double share = (double)len / batch;
+                var chunkLabels = labels!.narrow(0, b0, len);
+                var logits = network.Forward(network.EncodeSequence(actions.narrow(0, b0, len), rewards!.narrow(0, b0, len),
+                    warm?.narrow(0, b0, len), stepSpec.Arms));                                                           // (b, T, K)
+                var logProbs = nn.functional.log_softmax(logits, -1);
+                var loss = -(chunkLabels * logProbs).sum(-1).mean();
+                if (indices is not null)
+                {
+                    var target = TeacherLabels.IndexDistillation(indices.narrow(0, b0, len), chunkLabels, options.IndexScale);
+                    loss = loss + (-(target * logProbs).sum(-1).mean()) * options.IndexLossWeight;
+                }
+                (loss * share).backward();
+                using (no_grad())
+                {
+                    var agree = chunkLabels.gather(-1, TieBreaking.FirstMaximum(logits).unsqueeze(-1)).gt(0);            // (b, T, 1)
+                    stepAgreement += agree.to(float32).mean().item<float>() * share;
+                }
+                stepLoss += loss.item<float>() * share;
+            }
             nn.utils.clip_grad_norm_(network.parameters(), options.GradClip);
             optimizer.step();
-
-            using (no_grad())
-            {
-                var agree = labels!.gather(-1, TieBreaking.FirstMaximum(logits).unsqueeze(-1)).gt(0);                  // (B, T, 1)
-                windowAgreement += agree.to(float32).mean().item<float>();
-            }
-            windowLoss += loss.item<float>();
+            windowAgreement += stepAgreement;
+            windowLoss += stepLoss;
             windowCount++;
             done = step + 1;
 
@@ -106,6 +126,26 @@ public static class BanditTrainer
             history, clock.Elapsed);
     }
 
+    /// <summary>
+    /// Episode chunks per gradient step, so that no chunk runs more than <see cref="MaxGradientRows"/> LSTM sequence steps
+    /// (B*K*T per-arm, B*T joint). The gradient is the same sum either way (up to float rounding).
+    /// </summary>
+    internal static int GradientChunks(long batch, int arms, int horizon, StudentArchitecture architecture)
+    {
+        long rows = batch * horizon * (architecture == StudentArchitecture.PerArm ? arms : 1);
+        return (int)Math.Clamp((rows + MaxGradientRows - 1) / MaxGradientRows, 1, batch);
+    }
+
+    /// <summary>
+    /// Largest LSTM call of a gradient step, in sequence steps. Above ~32k rows the LSTM's buffers pass 64 MB, the largest
+    /// block a glibc thread arena serves from its heaps: on any thread but the process's first (a notebook kernel runs
+    /// cells on pool threads) each such block is a fresh mmap, faulted in page by page and unmapped again every step.
+    /// Measured (150 default steps on a pool thread, `bandits train-eval --pool-thread`): one call of 64k rows 12.5 s,
+    /// 3.7 s of it in the kernel (2.1 M page faults); chunks of 16k rows 9.1 s, 0.2 s in the kernel (75 k faults),
+    /// the same as on the main thread.
+    /// </summary>
+    internal const long MaxGradientRows = 16_000;
+
     /// <summary>Probability that the teacher acts at a given training step (1 = behaviour cloning).</summary>
     public static double TeacherMix(BanditTrainingOptions options, int step)
     {
@@ -118,9 +158,10 @@ public static class BanditTrainer
 
     /// <summary>
     /// One batch of training episodes: returns actions (B, T) int64, rewards (B, T) float32, teacher labels (B, T, K)
-    /// and the warm-start summaries (B, K, 3) or null; nulls when cancelled.
+    /// and the warm-start summaries (B, K, 3) or null, and UCB1's index in every visited state (B, T, K) when the
+    /// index loss is on (else null); nulls when cancelled.
     /// </summary>
-    static (Tensor? Actions, Tensor? Rewards, Tensor? Labels, Tensor? Warm) Rollout(StudentNetwork network, BanditTrainingOptions options, BanditSpec spec,
+    static (Tensor? Actions, Tensor? Rewards, Tensor? Labels, Tensor? Warm, Tensor? Indices) Rollout(StudentNetwork network, BanditTrainingOptions options, BanditSpec spec,
         long batch, int horizon, double beta, Generator generator, Device device, CancellationToken ct)
     {
         using var scope = NewDisposeScope();
@@ -130,7 +171,7 @@ public static class BanditTrainer
         if (options.UsesWarmStarts)
         {
             var (counts0, sums0, t0) = WarmStart(env, options, spec, batch, generator, device, ct);
-            if (ct.IsCancellationRequested) return (null, null, null, null);
+            if (ct.IsCancellationRequested) return (null, null, null, null, null);
             env.WarmStart(counts0, sums0);
             time0 = t0;
             double logMax = Math.Log(1 + options.WarmStartMaxPulls);
@@ -139,6 +180,7 @@ public static class BanditTrainer
         var actions = new List<Tensor>(horizon);
         var rewards = new List<Tensor>(horizon);
         var labels = new List<Tensor>(horizon);
+        var indices = options.UsesIndexLoss ? new List<Tensor>(horizon) : null;
         bool studentActs = beta < 1.0;
         StudentPolicy? student = studentActs ? new StudentPolicy(network) : null;
         network.eval();
@@ -148,9 +190,11 @@ public static class BanditTrainer
             student?.SetWarmStart(warm);
             for (int t = 0; t < horizon; t++)
             {
-                if (ct.IsCancellationRequested) return (null, null, null, null);
+                if (ct.IsCancellationRequested) return (null, null, null, null, null);
                 var (label, teacherAction) = TeacherLabels.Compute(options.Teacher, env.Statistics.Counts, env.Statistics.Sums,
                     time0 is null ? null : time0 + t, t, spec, options.ThompsonLabelSamples, generator);
+                indices?.Add(time0 is null ? Ucb1Policy.Index(env.Statistics.Counts, env.Statistics.Sums, t)
+                                           : Ucb1Policy.Index(env.Statistics.Counts, env.Statistics.Sums, time0 + t));
                 Tensor action = teacherAction;
                 if (student is not null)
                 {
@@ -170,7 +214,7 @@ public static class BanditTrainer
             student?.Dispose();
         }
         return (stack(actions, 1).MoveToOuterDisposeScope(), stack(rewards, 1).MoveToOuterDisposeScope(), stack(labels, 1).MoveToOuterDisposeScope(),
-            warm?.MoveToOuterDisposeScope());
+            warm?.MoveToOuterDisposeScope(), indices is null ? null : stack(indices, 1).MoveToOuterDisposeScope());
     }
 
     /// <summary>

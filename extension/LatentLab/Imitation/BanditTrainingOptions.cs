@@ -79,6 +79,22 @@ public sealed record BanditTrainingOptions
     /// </summary>
     public int MinTrainArms { get; init; } = 2;
 
+    /// <summary>
+    /// UCB1 teacher only: weight of a distillation loss, the cross-entropy between the student's scores and
+    /// softmax(<see cref="IndexScale"/> x UCB1's index (mean + sqrt(2 ln t / n))), next to the cross-entropy on UCB1's
+    /// choice. The choice says only which arm is best; the index says by how much the others trail it, so close calls
+    /// are learnt from every state instead of only from the ones where they decide. 0 = off. Not used with the Thompson
+    /// teacher, whose labels are already soft (the share of posterior draws each arm wins).
+    /// </summary>
+    public double IndexLossWeight { get; init; } = 1.0;
+
+    /// <summary>True when training adds the UCB1-index distillation loss (UCB1 teacher and IndexLossWeight &gt; 0).</summary>
+    public bool UsesIndexLoss => IndexLossWeight > 0 && Teacher == TeacherKind.Ucb1;
+
+    /// <summary>Inverse temperature of the distillation target (see <see cref="IndexLossWeight"/>): an arm whose index
+    /// trails the best by 1/IndexScale gets e^-1 of its probability.</summary>
+    public double IndexScale { get; init; } = 30.0;
+
     /// <summary>Largest warm-start t0 (pulls summarised before step 0).</summary>
     public int WarmStartMaxPulls { get; init; } = 250;
 
@@ -124,6 +140,8 @@ public sealed record BanditTrainingOptions
         if (MinTrainArms != 0 && (MinTrainArms < 2 || MinTrainArms > Arms))
             throw new ArgumentException($"MinTrainArms must be 0 (off) or lie in 2..{Arms} (got {MinTrainArms}).", nameof(MinTrainArms));
         if (UsesWarmStarts && WarmStartMaxPulls < Arms) throw new ArgumentException($"WarmStartMaxPulls must be at least the number of arms ({Arms}).", nameof(WarmStartMaxPulls));
+        if (!(IndexLossWeight >= 0 && double.IsFinite(IndexLossWeight))) throw new ArgumentException($"--index-loss must be 0 (off) or a positive weight (got {IndexLossWeight}).", nameof(IndexLossWeight));
+        if (!(IndexScale > 0 && double.IsFinite(IndexScale))) throw new ArgumentException($"IndexScale must be positive (got {IndexScale}).", nameof(IndexScale));
         if (ThompsonLabelSamples < 1) throw new ArgumentException($"ThompsonLabelSamples must be at least 1 (got {ThompsonLabelSamples}).", nameof(ThompsonLabelSamples));
         if (!(GradClip > 0)) throw new ArgumentException($"GradClip must be positive (got {GradClip}).", nameof(GradClip));
         if (Threads < 0) throw new ArgumentException($"--threads {Threads}: use 0 (keep the current setting) or a positive count.", nameof(Threads));

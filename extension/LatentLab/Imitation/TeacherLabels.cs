@@ -48,4 +48,17 @@ public static class TeacherLabels
         }
         return (labels.MoveToOuterDisposeScope(), action.MoveToOuterDisposeScope());
     }
+
+    /// <summary>
+    /// Distillation target from UCB1's index (B, ..., K): softmax(<paramref name="scale"/> x index) where every arm has
+    /// been pulled, so an arm whose index trails the best by 1/scale gets e^-1 of its probability; where some arm is
+    /// unpulled (index +inf) the plain <paramref name="labels"/> ("pull an unpulled arm"). Same shape as the index.
+    /// </summary>
+    public static Tensor IndexDistillation(Tensor index, Tensor labels, double scale)
+    {
+        using var scope = NewDisposeScope();
+        var allPulled = index.isfinite().all(-1, keepdim: true);
+        var soft = nn.functional.softmax(where(allPulled, index, zeros_like(index)) * scale, -1);
+        return where(allPulled, soft, labels).MoveToOuterDisposeScope();
+    }
 }

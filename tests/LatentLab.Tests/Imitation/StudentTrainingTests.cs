@@ -99,6 +99,37 @@ public class StudentTrainingTests
     }
 
     [Fact]
+    public void IndexDistillation_IsSoftmaxOfScaledIndex_WhenAllArmsArePulled_ElseThePlainLabels()
+    {
+        using var scope = NewDisposeScope();
+        var index = tensor(new float[] { 0.50f, 0.45f, 0.20f, /* unpulled arm: */ 0.9f, float.PositiveInfinity, 0.1f }, new long[] { 2, 3 });
+        var labels = tensor(new float[] { 1, 0, 0, 0, 1, 0 }, new long[] { 2, 3 });
+        var target = TeacherLabels.IndexDistillation(index, labels, 20).data<float>().ToArray();
+        // Row 0: softmax(20 * [0.50, 0.45, 0.20]) = softmax([10, 9, 4]) by hand: e^0, e^-1, e^-6 over their sum.
+        double z = 1 + Math.Exp(-1) + Math.Exp(-6);
+        Assert.Equal(1 / z, target[0], 5);
+        Assert.Equal(Math.Exp(-1) / z, target[1], 5);
+        Assert.Equal(Math.Exp(-6) / z, target[2], 5);
+        Assert.Equal(new float[] { 0, 1, 0 }, target[3..]);                 // an unpulled arm: UCB1 pulls it, as the label says
+    }
+
+    [Fact]
+    public void IndexLoss_ChangesUcb1Training_ButNotThompsonTraining()
+    {
+        using var with = BanditTrainer.Train(Tiny(steps: 2), Cpu);
+        using var without = BanditTrainer.Train(Tiny(steps: 2) with { IndexLossWeight = 0 }, Cpu);
+        Assert.True(Tiny().UsesIndexLoss);
+        Assert.NotEqual(with.History.Select(h => h.Loss), without.History.Select(h => h.Loss));
+        var thompson = Tiny(steps: 2) with { Teacher = TeacherKind.Thompson };
+        Assert.False(thompson.UsesIndexLoss);
+        using var t1 = BanditTrainer.Train(thompson, Cpu);
+        using var t0 = BanditTrainer.Train(thompson with { IndexLossWeight = 0 }, Cpu);
+        Assert.Equal(t1.History.Select(h => h.Loss), t0.History.Select(h => h.Loss));
+        var e = Assert.Throws<ArgumentException>(() => BanditTrainer.Train(Tiny() with { IndexLossWeight = -1 }, Cpu));
+        Assert.Contains("--index-loss", e.Message);
+    }
+
+    [Fact]
     public void UnknownTeacher_IsRejectedWithTheValidNames()
     {
         var e = Assert.Throws<ArgumentException>(() => BanditTrainingOptions.ParseTeacher("exp3"));
