@@ -1,4 +1,7 @@
 using LatentLab.Probes;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.CSharp;
 using Microsoft.DotNet.Interactive.Events;
 
 namespace LatentLab.Interactive.Tests;
@@ -37,6 +40,30 @@ public class CotSyntheticCommandTests
         Assert.True(sweep.HasBaseline);
         // At ANS (last position) the model's own answer-letter logits give its answer: the baseline is exact there.
         Assert.Equal(1.0, sweep.Cell(1, 9)!.BaselineAccuracy);
+    }
+
+    [Fact]
+    public async Task CotSynthetic_Interrupted_BindsThePartlyTrainedModelsActivations_MarkedPartial()
+    {
+        using var kernel = await KernelTestHost.CreateAsync();
+        var training = new TaskCompletionSource();
+        using var subscription = kernel.KernelEvents.Subscribe(e =>
+        {
+            if (e is DisplayedValueUpdated d && d.Formatted("text/plain").Contains("step ")) training.TrySetResult();
+        });
+
+        var running = kernel.SubmitAsync("#!cot-synthetic --chain-length 8 --layers 1 --width 16 --heads 2 --steps 1000000 --batch 32 --questions 80 --seed 1 --device cpu --out acts");
+        await training.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        await kernel.SendAsync(new Cancel());
+        Assert.NotNull((await running).Failure());
+
+        var csharp = (CSharpKernel)kernel.FindKernelByName("csharp")!;
+        ActivationSet? acts = null;
+        for (int i = 0; i < 400 && !csharp.TryGetValue("acts", out acts); i++) await Task.Delay(50);
+        Assert.NotNull(acts);
+        Assert.Equal((80, 2, 10, 16), (acts!.Count, acts.Layers, acts.Positions, acts.Dim));
+        Assert.Contains("PARTIAL: training interrupted after", acts.Source);
+        Assert.Equal("2", (await kernel.SubmitAsync("$\"{1 + 1}\"")).ReturnedText());
     }
 
     [Theory]

@@ -67,6 +67,8 @@ public sealed class CotSyntheticCommand : LatentLabCommand
         };
         var progress = LiveDisplay<CotSyntheticProgress>.Start(ctx, cmd, ProbeProgressView.TrainingStarting(options), ProbeProgressView.Training,
             TimeSpan.FromSeconds(3));
+        // An interrupt stops training and records the partly trained model (flagged PARTIAL); it is bound all the same
+        // (.NET Interactive drops the interrupted cell's output, not the variable).
         var result = await Task.Run(() => CotSynthetic.RunDetailed(options, device, progress, ctx.CancellationToken));
         progress.Complete();
         ctx.Display(CotSyntheticView.Render(result), "text/html", "text/plain");

@@ -21,7 +21,8 @@ public static class CotSyntheticView
         var median = decisions.Length == 0 ? double.NaN : decisions[decisions.Length / 2];
         var rows = new (string Key, string Value)[]
         {
-            ("model", $"{set.Layers - 1} transformer blocks, width {set.Dim}; trained in {r.TrainingTime.TotalSeconds.ToString("0.0", Inv)} s, final loss {r.FinalLoss.ToString("0.000", Inv)}"),
+            ("model", $"{set.Layers - 1} transformer blocks, width {set.Dim}; trained in {r.TrainingTime.TotalSeconds.ToString("0.0", Inv)} s, final loss {r.FinalLoss.ToString("0.000", Inv)}" +
+                      (r.IsPartial ? $"; PARTIAL: training was interrupted after {r.StepsCompleted} steps, these are the partly trained model's activations" : "")),
             ("answers", $"{r.AnswerAccuracy.ToString("0.000", Inv)} correct on {n} held-out questions [95% CI {lo.ToString("0.000", Inv)}, {hi.ToString("0.000", Inv)}]; " +
                         $"chance {(1.0 / r.Task.Choices).ToString("0.000", Inv)} ({r.Task.Choices} options); labels = the model's own answers"),
             ("decision", decisions.Length == 0 ? "n/a" :

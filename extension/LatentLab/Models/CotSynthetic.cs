@@ -19,7 +19,11 @@ public static class CotSynthetic
         IProgress<CotSyntheticProgress>? progress = null, CancellationToken cancellationToken = default) =>
         RunDetailed(options, device, progress, cancellationToken).Activations;
 
-    /// <summary>Trains and records; returns the activation set with the model and facts about it. Cancelling throws OperationCanceledException.</summary>
+    /// <summary>
+    /// Trains and records; returns the activation set with the model and facts about it. Cancelling during training stops
+    /// it and records the model as it is (the result says <see cref="CotSyntheticResult.IsPartial"/>); cancelling before
+    /// the first step throws OperationCanceledException.
+    /// </summary>
     public static CotSyntheticResult RunDetailed(CotSyntheticOptions? options = null, Device? device = null,
         IProgress<CotSyntheticProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -40,10 +44,15 @@ public static class CotSynthetic
         var optimizer = optim.AdamW(model.parameters(), o.LearningRate, weight_decay: 0.01);
         int t = task.Tokens;
         double lossAvg = double.NaN, accLast = 0;
+        int done = 0;
         model.train();
         for (int step = 1; step <= o.Steps; step++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                if (done == 0) cancellationToken.ThrowIfCancellationRequested();
+                break;                                                                  // keep what was trained: record it below
+            }
             using var scope = NewDisposeScope();
             var (tokens, answers, _) = task.Sample(o.Batch, rng);
             var idx = tensor(tokens, [o.Batch, t], device: device);                     // (B, T)
@@ -62,6 +71,7 @@ public static class CotSynthetic
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
             optimizer.step();
             double l = loss.item<float>();
+            done = step;
             lossAvg = double.IsNaN(lossAvg) ? l : 0.95 * lossAvg + 0.05 * l;
             if (step % 25 == 0 || step == o.Steps)
             {
@@ -71,13 +81,14 @@ public static class CotSynthetic
             }
         }
         var trainingTime = clock.Elapsed;
-        progress?.Report(new CotSyntheticProgress("record", o.Steps, o.Steps, lossAvg, accLast, clock.Elapsed));
-        cancellationToken.ThrowIfCancellationRequested();
-        return Record(model, task, o, device, new Random(o.Seed + 1_000_003), lossAvg, trainingTime);
+        progress?.Report(new CotSyntheticProgress("record", done, o.Steps, lossAvg, accLast, clock.Elapsed));
+        return Record(model, task, o, device, new Random(o.Seed + 1_000_003), lossAvg, trainingTime, done);
     }
 
-    static CotSyntheticResult Record(TinyTransformer model, CotTask task, CotSyntheticOptions o, Device device, Random rng, double loss, TimeSpan trainingTime)
+    static CotSyntheticResult Record(TinyTransformer model, CotTask task, CotSyntheticOptions o, Device device, Random rng, double loss, TimeSpan trainingTime,
+        int stepsDone)
     {
+        bool partial = stepsDone < o.Steps;
         model.eval();
         int n = o.Questions, t = task.Tokens, p = t - 1, layers = o.Layers + 1;   // record positions BOS .. ANS
         var (tokens, answers, decisions) = task.Sample(n, rng);
@@ -99,10 +110,11 @@ public static class CotSynthetic
         var modelAnswers = scores[TensorIndex.Colon, p - 1].argmax(-1).data<long>().ToArray().Select(x => (int)x).ToArray();
         double accuracy = modelAnswers.Zip(answers).Count(x => x.First == x.Second) / (double)n;
         if (modelAnswers.Distinct().Count() < 2)
-            throw new ArgumentException($"the trained model gives the same answer to all {n} recorded questions (accuracy {accuracy:P0}), so there is " +
-                "nothing for a probe to predict; train longer (--steps), or try another --seed.");
+            throw new ArgumentException($"the {(partial ? $"partly trained ({stepsDone} of {o.Steps} steps, interrupted)" : "trained")} model gives the same answer " +
+                $"to all {n} recorded questions (accuracy {accuracy:P0}), so there is nothing for a probe to predict; train longer (--steps), or try another --seed.");
         var set = ActivationSet.FromTensor(all, modelAnswers, baselineScores: scores,
-            description: $"cot-synthetic (seed {o.Seed}: {o.Layers} blocks, width {o.Width}, chain {o.ChainLength}, {o.Choices} choices)");
-        return new CotSyntheticResult(set, model, task, answers, decisions, accuracy, loss, trainingTime);
+            description: $"cot-synthetic (seed {o.Seed}: {o.Layers} blocks, width {o.Width}, chain {o.ChainLength}, {o.Choices} choices" +
+                         (partial ? $"; PARTIAL: training interrupted after {stepsDone} of {o.Steps} steps)" : ")"));
+        return new CotSyntheticResult(set, model, task, answers, decisions, accuracy, loss, trainingTime) { IsPartial = partial, StepsCompleted = stepsDone };
     }
 }

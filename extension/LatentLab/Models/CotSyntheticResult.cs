@@ -14,6 +14,12 @@ namespace LatentLab.Models;
 public sealed record CotSyntheticResult(ActivationSet Activations, TinyTransformer Model, CotTask Task, IReadOnlyList<int> TrueAnswers,
     IReadOnlyList<int> DecisionPositions, double AnswerAccuracy, double FinalLoss, TimeSpan TrainingTime)
 {
+    /// <summary>True when training was interrupted: the activations are those of the model after <see cref="StepsCompleted"/> steps.</summary>
+    public bool IsPartial { get; init; }
+
+    /// <summary>Training steps done (the options' Steps unless interrupted).</summary>
+    public int StepsCompleted { get; init; }
+
     /// <summary>Share of questions whose answer is already decided at each recorded position (the best any reader can do above chance).</summary>
     public double[] DecidedFraction()
     {

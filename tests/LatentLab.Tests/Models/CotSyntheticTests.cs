@@ -48,6 +48,27 @@ public class CotSyntheticTests
     }
 
     [Fact]
+    public void Interrupted_RecordsThePartlyTrainedModel_FlaggedPartial()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var cts = new CancellationTokenSource();
+        var progress = new LatentLab.Tests.Probes.SyncProgress<CotSyntheticProgress>(p => { if (p.Phase == "train" && p.Step >= 75) cts.Cancel(); });
+        var r = CotSynthetic.RunDetailed(Tiny, torch.CPU, progress, cts.Token);
+        using var acts = r.Activations;
+        Assert.True(r.IsPartial);
+        Assert.Equal(75, r.StepsCompleted);
+        Assert.Equal((200, 3, 14, 32), (acts.Count, acts.Layers, acts.Positions, acts.Dim));
+        Assert.Contains("PARTIAL: training interrupted after 75 of 250 steps", acts.Source);
+        Assert.Equal(75, progress.Reports[^1].Step);
+        // Cancelled before the first step there is nothing to keep.
+        Assert.ThrowsAny<OperationCanceledException>(() => CotSynthetic.RunDetailed(Tiny, torch.CPU, null, new CancellationToken(true)));
+        var full = CotSynthetic.RunDetailed(Tiny with { Steps = 100, Questions = 40 }, torch.CPU);
+        Assert.False(full.IsPartial);
+        Assert.Equal(100, full.StepsCompleted);
+        full.Activations.Dispose();
+    }
+
+    [Fact]
     public void SameSeed_SameActivations()
     {
         TorchRuntime.EnsureInitialized();
@@ -61,13 +82,15 @@ public class CotSyntheticTests
     }
 
     [Fact]
-    public void Cancel_StopsTraining()
+    public void Cancel_StopsTraining_AndAModelTooEarlyToAnswerSaysSo()
     {
         TorchRuntime.EnsureInitialized();
         using var cts = new CancellationTokenSource();
         var progress = new LatentLab.Tests.Probes.SyncProgress<CotSyntheticProgress>(_ => cts.Cancel());
-        Assert.ThrowsAny<OperationCanceledException>(() => CotSynthetic.Run(Tiny, torch.CPU, progress, cts.Token));
-        Assert.Single(progress.Reports);
+        // Stopped at the first report (step 25) this model still answers everything alike: nothing to record, and the message says why.
+        var e = Assert.Throws<ArgumentException>(() => CotSynthetic.Run(Tiny, torch.CPU, progress, cts.Token));
+        Assert.Contains("partly trained (25 of 250 steps, interrupted)", e.Message);
+        Assert.Equal(2, progress.Reports.Count);          // the training report that cancelled, then "record"
     }
 
     [Fact]
