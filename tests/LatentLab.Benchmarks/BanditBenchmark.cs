@@ -16,6 +16,7 @@ namespace LatentLab.Benchmarks;
 /// `bandits time-to-bar [--steps-list 250,500,750,1000,1500]`: trains the default student with each step count (the
 /// learning-rate schedule follows the count, as #!bandit-train --steps N does) and prints its training wall time and
 /// its K=5 regret gap to UCB1 at step 100 (4000 fresh episodes), to find the shortest default training within 2%.
+/// `bandits time-to-bar --during-default [--every 250]`: the default run itself, judged every 250 steps (clock paused).
 /// </summary>
 public static class BanditBenchmark
 {
@@ -268,18 +269,35 @@ public static class BanditBenchmark
     {
         Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
         var baseOptions = ParseTraining(args);
+        int episodes = I(args, "--episodes", 4000);
+        (MeanCi Gap, double Ucb, PolicySummary Student) Judge(TrainedStudent s)
+        {
+            var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Threads = 0, Arms = 5, Horizon = 100, Episodes = episodes, Seed = 12345,
+                Baselines = new[] { PolicyNames.Ucb1 } }, s, device);
+            return (e.StudentVsUcb1!.At(100), e.Summary(PolicyNames.Ucb1).RegretAtEnd.Mean, e.Summary("student"));
+        }
+        static bool Within(MeanCi d, double ucb) => Math.Abs(d.Low) <= 0.02 * ucb && Math.Abs(d.High) <= 0.02 * ucb;
+        if (args.Contains("--during-default"))
+        {
+            // The default run itself, judged every --every steps (its learning-rate schedule is the full run's).
+            int every = I(args, "--every", 250);
+            Console.WriteLine($"default run ({baseOptions.Steps} steps), judged every {every} steps on {episodes} fresh K=5 episodes; training clock paused while judging");
+            Console.WriteLine($"  {"step",6} {"train s",8} {"student - ucb1 at 100 (% of UCB1, 95% CI)",-44} {"agree 51-100",-22} {"within 2%",9}");
+            void Print(int step, TimeSpan t, (MeanCi Gap, double Ucb, PolicySummary Student) j) =>
+                Console.WriteLine($"  {step,6} {t.TotalSeconds,8:0.0} {$"{100 * j.Gap.Mean / j.Ucb:+0.0;-0.0}% [{100 * j.Gap.Low / j.Ucb:+0.0;-0.0}, {100 * j.Gap.High / j.Ucb:+0.0;-0.0}]",-44} " +
+                                  $"{j.Student.AgreementAfter,-22} {(Within(j.Gap, j.Ucb) ? "yes" : "no"),9}");
+            using var final = BanditTrainer.Train(baseOptions, device, null, CancellationToken.None, every, s => Print(s.StepsCompleted, s.TrainingTime, Judge(s)));
+            Print(final.StepsCompleted, final.TrainingTime, Judge(final));
+            return 0;
+        }
         var stepsList = Get(args, "--steps-list", "250,500,750,1000,1500").Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture));
         Console.WriteLine($"  {"steps",6} {"train s",8} {"student - ucb1 at 100 (% of UCB1, 95% CI)",-44} {"agree 51-100",-22} {"within 2%",9}");
         foreach (var steps in stepsList)
         {
             using var student = BanditTrainer.Train(baseOptions with { Steps = steps }, device);
-            var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Threads = 0, Arms = 5, Horizon = 100, Episodes = I(args, "--episodes", 4000), Seed = 12345,
-                Baselines = new[] { PolicyNames.Ucb1 } }, student, device);
-            var ucb = e.Summary(PolicyNames.Ucb1).RegretAtEnd.Mean;
-            var d = e.StudentVsUcb1!.At(100);
-            bool within = Math.Abs(d.Low) <= 0.02 * ucb && Math.Abs(d.High) <= 0.02 * ucb;
+            var (d, ucb, summary) = Judge(student);
             Console.WriteLine($"  {steps,6} {student.TrainingTime.TotalSeconds,8:0.0} {$"{100 * d.Mean / ucb:+0.0;-0.0}% [{100 * d.Low / ucb:+0.0;-0.0}, {100 * d.High / ucb:+0.0;-0.0}]",-44} " +
-                              $"{e.Summary("student").AgreementAfter,-22} {(within ? "yes" : "no"),9}");
+                              $"{summary.AgreementAfter,-22} {(Within(d, ucb) ? "yes" : "no"),9}");
         }
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
