@@ -12,8 +12,9 @@ namespace LatentLab.Bandits;
 public sealed class BanditEnvironment : IDisposable
 {
     readonly Tensor _tape;      // (B * K * T) flat: Bernoulli -> U(0,1) draws, Gaussian -> N(0,1) draws
-    readonly Tensor _rowBase;   // (B,) int64: b * K * T
-    Tensor? _tapeOffset;        // (B, K) pulls made before step 0 (warm start); the tape starts after them
+    readonly Tensor _start;     // (B, K) int64: where arm k of episode b starts on the tape, (b * K + k) * T
+    readonly Tensor _next;      // (B, K) int64: tape position of each arm's next pull (its start + pulls since reset)
+    readonly Tensor _oneLong;   // (B, 1) int64 ones: the step of _next per pull
 
     public BanditSpec Spec { get; }
     public long Batch { get; }
@@ -69,11 +70,15 @@ public sealed class BanditEnvironment : IDisposable
             : randn(new long[] { batch * k * horizon }, dtype: float32, device: device, generator: generator);
         Means = means;
         BestMean = means.amax(new long[] { 1 });
-        _rowBase = arange(batch, dtype: int64, device: device) * (k * (long)horizon);
+        _start = (arange(batch * k, dtype: int64, device: device) * horizon).view(batch, k);
+        _next = _start.clone();
+        _oneLong = ones(batch, 1, dtype: int64, device: device);
         Means.DetachFromDisposeScope();
         BestMean.DetachFromDisposeScope();
         _tape.DetachFromDisposeScope();
-        _rowBase.DetachFromDisposeScope();
+        _start.DetachFromDisposeScope();
+        _next.DetachFromDisposeScope();
+        _oneLong.DetachFromDisposeScope();
         Statistics = new ArmStatistics(batch, k, device);
     }
 
@@ -81,8 +86,7 @@ public sealed class BanditEnvironment : IDisposable
     public void Reset()
     {
         Statistics.Reset();
-        _tapeOffset?.Dispose();
-        _tapeOffset = null;
+        _next.copy_(_start);
         Step = 0;
     }
 
@@ -94,8 +98,7 @@ public sealed class BanditEnvironment : IDisposable
     {
         Reset();
         Statistics.Counts.copy_(counts);
-        Statistics.Sums.copy_(sums);
-        _tapeOffset = counts.to(int64).DetachFromDisposeScope();
+        Statistics.Sums.copy_(sums);                                               // the tape positions stay at each arm's start
     }
 
     /// <summary>Pulls <paramref name="actions"/> (B,) int64; returns the rewards (B,) float32.</summary>
@@ -104,32 +107,37 @@ public sealed class BanditEnvironment : IDisposable
         if (Step >= Horizon)
             throw new InvalidOperationException($"This environment was drawn for {Horizon} pulls; create it with a longer horizon.");
         using var scope = NewDisposeScope();
+        // Per pull: the arm's next tape position, its draw, the position moved on by one (a few tensor ops in all).
         var a = actions.unsqueeze(1);                                             // (B, 1)
-        var pulls = Statistics.Counts.gather(1, a).squeeze(1).to(int64);         // (B,) how often this arm was pulled before
-        if (_tapeOffset is not null) pulls = pulls - _tapeOffset.gather(1, a).squeeze(1);
-        var flat = _rowBase + actions * Horizon + pulls;                           // (B,) index into the tape
-        var draw = _tape.take(flat);                                               // (B,)
-        var mean = Means.gather(1, a).squeeze(1);                                  // (B,)
-        var reward = Spec.Reward == RewardKind.Bernoulli
+        var draw = _tape.take(_next.gather(1, a));                                // (B, 1)
+        _next.scatter_add_(1, a, _oneLong);
+        var mean = Means.gather(1, a);                                            // (B, 1)
+        var reward = (Spec.Reward == RewardKind.Bernoulli
             ? draw.lt(mean).to(float32)
-            : mean + draw * (float)Spec.NoiseStd;
+            : draw.mul_((float)Spec.NoiseStd).add_(mean)).squeeze(1);             // (B,)
         Statistics.Update(actions, reward);
         Step++;
         return reward.MoveToOuterDisposeScope();
     }
 
-    /// <summary>(B,) pseudo-regret of pulling <paramref name="actions"/>: best mean minus the chosen arm's mean.</summary>
+    /// <summary>
+    /// Pseudo-regret of pulling <paramref name="actions"/>: best mean minus the chosen arm's mean; (B,) actions give (B,),
+    /// (B, T) actions (one column per step) give (B, T).
+    /// </summary>
     public Tensor Regret(Tensor actions)
     {
         using var scope = NewDisposeScope();
+        if (actions.dim() == 2)
+            return (BestMean.unsqueeze(1) - Means.gather(1, actions)).MoveToOuterDisposeScope();
         return (BestMean - Means.gather(1, actions.unsqueeze(1)).squeeze(1)).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
     {
         _tape.Dispose();
-        _rowBase.Dispose();
-        _tapeOffset?.Dispose();
+        _start.Dispose();
+        _next.Dispose();
+        _oneLong.Dispose();
         Means.Dispose();
         BestMean.Dispose();
         Statistics.Dispose();
