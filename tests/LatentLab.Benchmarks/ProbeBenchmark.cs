@@ -32,7 +32,7 @@ public static class ProbeBenchmark
         {
             case "generate": Generate(dir, Int(args, "--n", 500), Int(args, "--layers", 8), Int(args, "--positions", 32), Int(args, "--dim", 256), Int(args, "--seed", 0), Int(args, "--classes", 2)); return 0;
             case "sweep": args0 = args; Sweep(dir, Int(args, "--repeat", 3), !args.Contains("--no-control")); return 0;
-            case "cot": Cot(args.Contains("--tiny")); return 0;
+            case "cot": args0 = args; Cot(args.Contains("--tiny")); return 0;
             case "charts": Charts(dir); return 0;
             case "micro": Micro(); return 0;
             case "large": Large(dir, Double(args, "--gb", 3), Int(args, "--layers", 4)); return 0;
@@ -171,8 +171,11 @@ public static class ProbeBenchmark
     {
         var sw = Stopwatch.StartNew();
         var o = (tiny ? LatentLab.Models.CotSyntheticOptions.Tiny : new LatentLab.Models.CotSyntheticOptions()) with { Threads = _threads };
-        var r = LatentLab.Models.CotSynthetic.RunDetailed(o, TorchSharp.torch.CPU,
-            new Progress<LatentLab.Models.CotSyntheticProgress>(pr => { if (pr.Step % 250 == 0 || pr.Phase == "record") Console.WriteLine("  " + pr.Message); }));
+        var progress = new Progress<LatentLab.Models.CotSyntheticProgress>(pr => { if (pr.Step % 250 == 0 || pr.Phase == "record") Console.WriteLine("  " + pr.Message); });
+        // --pool-thread: train on a thread-pool thread, as a notebook kernel does.
+        var r = args0.Contains("--pool-thread")
+            ? Task.Run(() => LatentLab.Models.CotSynthetic.RunDetailed(o, TorchSharp.torch.CPU, progress)).GetAwaiter().GetResult()
+            : LatentLab.Models.CotSynthetic.RunDetailed(o, TorchSharp.torch.CPU, progress);
         Console.WriteLine($"cot-synthetic: trained in {r.TrainingTime.TotalSeconds:F1} s, total {sw.Elapsed.TotalSeconds:F1} s; model answer accuracy {r.AnswerAccuracy:P1}; final loss {r.FinalLoss:F3}; {r.Activations}");
         sw.Restart();
         var sweep = ProbeSweep.Run(r.Activations, new ProbeSweepOptions { Threads = _threads }, TorchSharp.torch.CPU);
