@@ -105,7 +105,9 @@ public static class ProbeBenchmark
         {
             var sw = Stopwatch.StartNew();
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            result = ProbeSweep.Run(set, options, TorchSharp.torch.CPU);
+            result = args0.Contains("--pool-thread")   // on a thread-pool thread, as a notebook kernel runs it
+                ? Task.Run(() => ProbeSweep.Run(set, options, TorchSharp.torch.CPU)).GetAwaiter().GetResult()
+                : ProbeSweep.Run(set, options, TorchSharp.torch.CPU);
             times.Add(sw.Elapsed.TotalSeconds);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
             Console.WriteLine($"  run {r + 1}: {sw.Elapsed.TotalSeconds:F3} s wall, {cpu.TotalSeconds:F3} s CPU, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} (max L-BFGS iterations {result.MaxIterationsUsed}, converged {result.ConvergedFraction:P1})");
