@@ -14,7 +14,7 @@ namespace LatentLab.Imitation;
 /// where at each pull the teacher acts with probability beta and the student otherwise (beta = 1 always for
 /// behaviour cloning; for DAgger it falls from 1 to <c>TeacherMixFinal</c>); the teacher labels every visited
 /// state. Then one Adam step on the cross-entropy between the student's scores over the recorded inputs
-/// (one nn.LSTM call over the whole sequence) and the labels, plus (UCB1 teacher, IndexLossWeight &gt; 0) the
+/// (nn.LSTM calls over the whole sequence, a few episodes at a time) and the labels, plus (UCB1 teacher, IndexLossWeight &gt; 0) the
 /// cross-entropy to softmax(IndexScale x UCB1's index), which says by how much every arm trails the best one.
 /// The student never sees a step past TrainHorizon.
 /// </summary>
