@@ -5,7 +5,8 @@ namespace LatentLab.Probes;
 
 /// <summary>
 /// Activations inside a .npz archive (stored or deflated entries): each layer read streams through the entry and keeps
-/// only that layer's bytes, so memory stays at about one layer's slice.
+/// only that layer's bytes, so memory stays at about one layer's slice (the sweep's read writes straight into its own
+/// layout, without a second copy).
 /// </summary>
 internal sealed unsafe class ZipLayerSource(string path, LayerBlock[] layers, int n, int p, int d, string description) : LayerSource
 {
@@ -14,11 +15,32 @@ internal sealed unsafe class ZipLayerSource(string path, LayerBlock[] layers, in
 
     public override torch.Tensor ReadLayer(int layer)
     {
-        var block = layers[layer];
-        long chunk = (long)p * d;
-        int chunkBytes = checked((int)(chunk * ArrayDTypes.Size(block.DType)));
         var result = torch.empty([n, p, d], torch.float32);                     // (N, P, D), filled in place below
         var dst = (float*)TensorMemory.Pointer(result);
+        long chunk = (long)p * d;
+        Stream(layer, (i, src, dtype) => ArrayDTypes.ToFloat(dtype, src, dst + i * chunk, chunk));
+        return result;
+    }
+
+    /// <summary>Streams the layer straight into the sweep's (P, N, D+1) layout: no (N, P, D) copy in between.</summary>
+    public override void ReadLayerTransposed(int layer, torch.Tensor dest)
+    {
+        var dst = (float*)TensorMemory.Pointer(dest);                            // (P, N, D+1)
+        long rowBytes = (long)d * ArrayDTypes.Size(layers[layer].DType);
+        Stream(layer, (i, src, dtype) =>
+        {
+            for (int q = 0; q < p; q++)
+                ArrayDTypes.ToFloat(dtype, src + q * rowBytes, dst + ((long)q * n + i) * (d + 1), d);
+        });
+    }
+
+    delegate void SampleWriter(int i, byte* src, ArrayDType dtype);
+
+    /// <summary>Reads the entry once, front to back, and hands every question's (P, D) block of the layer to <paramref name="write"/>.</summary>
+    void Stream(int layer, SampleWriter write)
+    {
+        var block = layers[layer];
+        int chunkBytes = checked((int)((long)p * d * ArrayDTypes.Size(block.DType)));
         using var archive = ZipFile.OpenRead(path);
         var entry = archive.GetEntry(block.Entry) ?? throw new ActivationFileException(path, $"entry '{block.Entry}' disappeared from the archive.");
         using var stream = entry.Open();
@@ -32,9 +54,8 @@ internal sealed unsafe class ZipLayerSource(string path, LayerBlock[] layers, in
                 throw new ActivationFileException(path, $"truncated: entry '{block.Entry}' ends before sample {i} of layer {layer}. Re-save the archive with numpy.savez.");
             position = start + chunkBytes;
             fixed (byte* b = buffer)
-                ArrayDTypes.ToFloat(block.DType, b, dst + i * chunk, chunk);
+                write(i, b, block.DType);
         }
-        return result;
     }
 
     void Skip(Stream s, long count, byte[] scratch)

@@ -107,6 +107,31 @@ public class ActivationLoaderTests
     }
 
     [Fact]
+    public void Npz_SweepsExactlyLikeTheSameNpy()
+    {
+        // The sweep reads .npz layers straight into its own layout (ReadLayerTransposed); same numbers as from .npy.
+        using var tmp = new TempFolder();
+        int n = 60, l = 2, p = 4, d = 8;
+        var (data, labels) = PlantedData.Make(n, l, p, d, (layer, pos) => layer == 1 && pos >= 2);
+        NpyFile.Write(tmp.File("a.npy"), ArrayDType.Float32, PlantedData.Bytes(data), n, l, p, d);
+        NpyFile.Write(tmp.File("y.npy"), ArrayDType.Int64, PlantedData.LongBytes(labels), n);
+        using (var zip = ZipFile.Open(tmp.File("a.npz"), ZipArchiveMode.Create))
+        {
+            using (var s = zip.CreateEntry("acts.npy", CompressionLevel.Optimal).Open())
+                NpyFile.WriteTo(s, ArrayDType.Float32, PlantedData.Bytes(data), n, l, p, d);
+            using var ls = zip.CreateEntry("labels.npy", CompressionLevel.Optimal).Open();
+            NpyFile.WriteTo(ls, ArrayDType.Int64, PlantedData.LongBytes(labels), n);
+        }
+        var options = new ProbeSweepOptions { Folds = 3, Threads = 1 };
+        using var fromNpy = ActivationSet.Load(tmp.File("a.npy"), tmp.File("y.npy"));
+        using var fromNpz = ActivationSet.Load(tmp.File("a.npz"));
+        var a = ProbeSweep.Run(fromNpy, options, TorchSharp.torch.CPU);
+        var b = ProbeSweep.Run(fromNpz, options, TorchSharp.torch.CPU);
+        Assert.Equal(a.Cells.Select(c => (c.Layer, c.Position, c.Correct, c.ControlAccuracy)), b.Cells.Select(c => (c.Layer, c.Position, c.Correct, c.ControlAccuracy)));
+        Assert.True(a.Cell(1, 3)!.Accuracy > 0.9 && a.Cell(0, 3)!.Accuracy < 0.8, $"planted cell {a.Cell(1, 3)!.Accuracy}, plain {a.Cell(0, 3)!.Accuracy}");
+    }
+
+    [Fact]
     public void Safetensors_F32_F16_BF16_PerLayerTensors_Stacked()
     {
         using var tmp = new TempFolder();
