@@ -241,7 +241,7 @@ public static class BanditBenchmark
                 Console.WriteLine($"  {o.Architecture,-8} {hidden,6} {batch,6} {steps,6} {steps * (double)batch * 50 / seconds / 1e6,14:0.000} {steps * (double)batch * 50 / cpu / 1e6,14:0.000}");
             }
 
-        Console.WriteLine("evaluation env-steps/s (batch 4096, horizon 100, K=5, best of 3; agreement tracking off)");
+        Console.WriteLine("evaluation env-steps/s (batch 4096, horizon 100, K=5, best of 5; agreement tracking off)");
         var spec = new BanditSpec(5);
         using var env = BanditEnvironment.Create(spec, 4096, 100, 1, device);
         using var student = BanditTrainer.Train(baseOptions with { Arms = 5, Steps = 1 }, device);
@@ -249,7 +249,7 @@ public static class BanditBenchmark
         foreach (var policy in policies)
         {
             double best = double.MaxValue, bestCpu = double.MaxValue;
-            for (int rep = 0; rep < 3; rep++)
+            for (int rep = 0; rep < 5; rep++)
             {
                 var cpu0 = CpuTime();
                 var clock = Stopwatch.StartNew();

@@ -32,6 +32,13 @@ public sealed class ArmStatistics : IDisposable
         Sums.scatter_add_(1, index, rewards.unsqueeze(1));
     }
 
+    /// <summary>As <see cref="Update"/> from the column forms: arm indices (B, 1) int64 and rewards (B, 1) float32.</summary>
+    internal void UpdateColumns(Tensor arms, Tensor rewards)
+    {
+        Counts.scatter_add_(1, arms, _ones);
+        Sums.scatter_add_(1, arms, rewards);
+    }
+
     /// <summary>(B, K) empirical means; 0 for arms never pulled.</summary>
     public Tensor Means()
     {

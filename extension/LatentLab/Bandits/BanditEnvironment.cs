@@ -11,7 +11,7 @@ namespace LatentLab.Bandits;
 /// </summary>
 public sealed class BanditEnvironment : IDisposable
 {
-    readonly Tensor _tape;      // (B * K * T) flat: Bernoulli -> U(0,1) draws, Gaussian -> N(0,1) draws
+    readonly Tensor _tape;      // (B * K * T) flat rewards: Bernoulli -> 1 if a U(0,1) draw < the arm's mean, Gaussian -> mean + N(0,1) * sd
     readonly Tensor _start;     // (B, K) int64: where arm k of episode b starts on the tape, (b * K + k) * T
     readonly Tensor _next;      // (B, K) int64: tape position of each arm's next pull (its start + pulls since reset)
     readonly Tensor _oneLong;   // (B, 1) int64 ones: the step of _next per pull
@@ -65,9 +65,22 @@ public sealed class BanditEnvironment : IDisposable
         Tensor means = spec.Means is null
             ? rand(new long[] { batch, k }, dtype: float32, device: device, generator: generator)
             : tensor(spec.Means.Select(m => (float)m).ToArray(), dtype: float32, device: device).unsqueeze(0).expand(batch, k).contiguous();
-        _tape = spec.Reward == RewardKind.Bernoulli
+        // The rewards themselves are drawn up front (same draws and float operations as drawing them pull by pull), so a
+        // pull only looks its reward up.
+        var draws = (spec.Reward == RewardKind.Bernoulli
             ? rand(new long[] { batch * k * horizon }, dtype: float32, device: device, generator: generator)
-            : randn(new long[] { batch * k * horizon }, dtype: float32, device: device, generator: generator);
+            : randn(new long[] { batch * k * horizon }, dtype: float32, device: device, generator: generator)).view(batch, k, horizon);
+        var armMeans = means.unsqueeze(2);                                                    // (B, K, 1)
+        if (spec.Reward == RewardKind.Bernoulli)
+        {
+            using var hit = draws.lt(armMeans);                                               // 1 byte per cell, freed at once
+            draws.copy_(hit);                                                                 // in place: 1.0 / 0.0
+        }
+        else
+        {
+            draws.mul_((float)spec.NoiseStd).add_(armMeans);
+        }
+        _tape = draws.view(-1);
         Means = means;
         BestMean = means.amax(new long[] { 1 });
         _start = (arange(batch * k, dtype: int64, device: device) * horizon).view(batch, k);
@@ -107,17 +120,13 @@ public sealed class BanditEnvironment : IDisposable
         if (Step >= Horizon)
             throw new InvalidOperationException($"This environment was drawn for {Horizon} pulls; create it with a longer horizon.");
         using var scope = NewDisposeScope();
-        // Per pull: the arm's next tape position, its draw, the position moved on by one (a few tensor ops in all).
+        // Per pull: the arm's next tape position, its reward, the position moved on by one (a few tensor ops in all).
         var a = actions.unsqueeze(1);                                             // (B, 1)
-        var draw = _tape.take(_next.gather(1, a));                                // (B, 1)
+        var reward = _tape.take(_next.gather(1, a));                              // (B, 1)
         _next.scatter_add_(1, a, _oneLong);
-        var mean = Means.gather(1, a);                                            // (B, 1)
-        var reward = (Spec.Reward == RewardKind.Bernoulli
-            ? draw.lt(mean).to(float32)
-            : draw.mul_((float)Spec.NoiseStd).add_(mean)).squeeze(1);             // (B,)
-        Statistics.Update(actions, reward);
+        Statistics.UpdateColumns(a, reward);
         Step++;
-        return reward.MoveToOuterDisposeScope();
+        return reward.squeeze(1).MoveToOuterDisposeScope();                       // (B,)
     }
 
     /// <summary>
