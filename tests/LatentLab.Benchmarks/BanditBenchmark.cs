@@ -78,6 +78,7 @@ public static class BanditBenchmark
             MinTrainArms = I(args, "--min-train-arms", o.MinTrainArms),
             IndexLossWeight = D(args, "--index-loss", o.IndexLossWeight),
             IndexScale = D(args, "--index-scale", o.IndexScale),
+            AverageDecay = D(args, "--average", o.AverageDecay),
             ProgressEvery = I(args, "--progress-every", 100),
         };
     }

@@ -33,6 +33,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
     public int MinTrainArms { get; set; } = Defaults.MinTrainArms;
     public double IndexLoss { get; set; } = Defaults.IndexLossWeight;
     public double IndexScale { get; set; } = Defaults.IndexScale;
+    public double Average { get; set; } = Defaults.AverageDecay;
     public int Seed { get; set; }
     public int Threads { get; set; } = Defaults.Threads;
     public string Device { get; set; } = "auto";
@@ -72,6 +73,8 @@ public sealed class BanditTrainCommand : LatentLabCommand
                 Defaults.IndexLossWeight, 0, 100),
             CommandOption.Number("--index-scale", "Inverse temperature of that target: an arm whose UCB1 index trails the best by 1/scale gets e^-1 of its probability.",
                 Defaults.IndexScale, 0.01, 10_000),
+            CommandOption.Number("--average", "Weight averaging: the student returned is the moving average of the weights (decay per step; 0 = the last weights).",
+                Defaults.AverageDecay, 0, 0.9999),
             CommandOption.Seed(),
             CommandOption.Int("--threads", "Torch threads during training (0: keep the process setting); 1 is fastest for this small LSTM and fixes the numbers across machines.",
                 Defaults.Threads, 0, 1024),
@@ -115,6 +118,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
         MinTrainArms = Architecture == "per-arm" ? Math.Min(MinTrainArms, Arms) : 0,
         IndexLossWeight = IndexLoss,
         IndexScale = IndexScale,
+        AverageDecay = Average,
         Seed = Seed,
         Threads = Threads,
         ProgressEvery = Math.Clamp(Steps / 200, 1, 5),

@@ -53,6 +53,16 @@ public static class BanditTrainer
         torch.manual_seed(options.Seed);
         var network = StudentNetwork.Create(options);
         network.to(device);
+        // Weight averaging (AverageDecay > 0): a second network holds the running average; it is what Train returns.
+        StudentNetwork? averaged = null;
+        if (options.AverageDecay > 0)
+        {
+            averaged = StudentNetwork.Create(options);
+            averaged.to(device);
+            using var noGrad = no_grad();
+            foreach (var (a, p) in averaged.parameters().Zip(network.parameters())) a.copy_(p);
+            averaged.eval();
+        }
         using var generator = new Generator((ulong)(options.Seed * 7919 + 17), device);
         using var optimizer = optim.Adam(network.parameters(), options.LearningRate);
         using var armsGenerator = new Generator((ulong)(options.Seed * 104729 + 3), CPU);
@@ -115,6 +125,10 @@ public static class BanditTrainer
             }
             nn.utils.clip_grad_norm_(network.parameters(), options.GradClip);
             optimizer.step();
+            if (averaged is not null)
+                using (no_grad())
+                    foreach (var (a, p) in averaged.parameters().Zip(network.parameters()))
+                        a.mul_(options.AverageDecay).add_(p, alpha: 1 - options.AverageDecay);
             windowAgreement += stepAgreement;
             windowLoss += stepLoss;
             windowCount++;
@@ -123,7 +137,7 @@ public static class BanditTrainer
             {
                 clock.Stop();
                 network.eval();
-                snapshot(new TrainedStudent(options, network, device, isPartial: true, stepsCompleted: done, history.ToList(), clock.Elapsed));
+                snapshot(new TrainedStudent(options, averaged ?? network, device, isPartial: true, stepsCompleted: done, history.ToList(), clock.Elapsed));
                 clock.Start();
             }
 
@@ -143,6 +157,11 @@ public static class BanditTrainer
             progress?.Report(p);
         }
         network.eval();
+        if (averaged is not null)
+        {
+            network.Dispose();
+            network = averaged;
+        }
         return new TrainedStudent(options, network, device, isPartial: cancelled || done < totalSteps, stepsCompleted: done,
             history, clock.Elapsed);
     }

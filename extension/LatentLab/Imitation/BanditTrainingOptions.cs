@@ -95,6 +95,13 @@ public sealed record BanditTrainingOptions
     /// trails the best by 1/IndexScale gets e^-1 of its probability.</summary>
     public double IndexScale { get; init; } = 30.0;
 
+    /// <summary>
+    /// Weight averaging: the trained student is an exponential moving average of the weights over the steps
+    /// (avg = decay x avg + (1 - decay) x weights after every step; the raw weights keep training and act in the DAgger
+    /// rollouts). Smooths the step-to-step wobble of the policy. 0 = off (the last weights).
+    /// </summary>
+    public double AverageDecay { get; init; }
+
     /// <summary>Largest warm-start t0 (pulls summarised before step 0).</summary>
     public int WarmStartMaxPulls { get; init; } = 250;
 
@@ -142,6 +149,7 @@ public sealed record BanditTrainingOptions
         if (UsesWarmStarts && WarmStartMaxPulls < Arms) throw new ArgumentException($"WarmStartMaxPulls must be at least the number of arms ({Arms}).", nameof(WarmStartMaxPulls));
         if (!(IndexLossWeight >= 0 && double.IsFinite(IndexLossWeight))) throw new ArgumentException($"--index-loss must be 0 (off) or a positive weight (got {IndexLossWeight}).", nameof(IndexLossWeight));
         if (!(IndexScale > 0 && double.IsFinite(IndexScale))) throw new ArgumentException($"IndexScale must be positive (got {IndexScale}).", nameof(IndexScale));
+        if (!(AverageDecay >= 0 && AverageDecay < 1)) throw new ArgumentException($"--average must lie in [0, 1) (got {AverageDecay}); 0 turns weight averaging off.", nameof(AverageDecay));
         if (ThompsonLabelSamples < 1) throw new ArgumentException($"ThompsonLabelSamples must be at least 1 (got {ThompsonLabelSamples}).", nameof(ThompsonLabelSamples));
         if (!(GradClip > 0)) throw new ArgumentException($"GradClip must be positive (got {GradClip}).", nameof(GradClip));
         if (Threads < 0) throw new ArgumentException($"--threads {Threads}: use 0 (keep the current setting) or a positive count.", nameof(Threads));

@@ -43,6 +43,8 @@ public static class BanditReport
             Row("ABLATION", "<span style=\"color:#b00\">warm starts: the student saw states past its training horizon (not a legal answer)</span>");
         if (o.UsesIndexLoss)
             Row("loss", $"cross-entropy on UCB1's choice + {F(o.IndexLossWeight, "0.##")} × cross-entropy to softmax({F(o.IndexScale, "0.##")} × UCB1 index)");
+        if (o.AverageDecay > 0)
+            Row("weights", $"moving average over the steps (decay {F(o.AverageDecay, "0.####")} per step)");
         Row("training", $"{(o.Dagger ? $"DAgger (teacher share 1 → {F(o.TeacherMixFinal)} over {F(100 * o.TeacherMixSteps, "0")}% of steps)" : "behaviour cloning")}, " +
                         $"{student.StepsCompleted}/{o.Steps} steps × {o.Batch} episodes, lr {F(o.LearningRate, "0.####")}, seed {o.Seed}");
         Row("time", $"{F(student.TrainingTime.TotalSeconds, "0.0")} s on {E(student.Device.ToString())}");

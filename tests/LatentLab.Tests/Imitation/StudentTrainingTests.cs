@@ -130,6 +130,26 @@ public class StudentTrainingTests
     }
 
     [Fact]
+    public void WeightAveraging_ReturnsTheMovingAverage_OfTheInitialAndTrainedWeights()
+    {
+        static float[] Weights(StudentNetwork n) => n.parameters().SelectMany(p => p.cpu().data<float>().ToArray()).ToArray();
+        var o = Tiny(steps: 1);
+        torch.manual_seed(o.Seed);
+        using var initial = StudentNetwork.Create(o);                       // the trainer's initial weights (same seed, same draw)
+        using var plain = BanditTrainer.Train(o, Cpu);                      // weights after one step
+        using var averaged = BanditTrainer.Train(o with { AverageDecay = 0.25 }, Cpu);
+        var w0 = Weights(initial);
+        var w1 = Weights(plain.Network);
+        var avg = Weights(averaged.Network);
+        Assert.NotEqual(w0, w1);
+        for (int i = 0; i < avg.Length; i++)
+            Assert.Equal(0.25f * w0[i] + 0.75f * w1[i], avg[i], 5);        // avg = decay x initial + (1 - decay) x trained
+        Assert.Equal(plain.History.Select(h => h.Loss), averaged.History.Select(h => h.Loss));   // the raw weights train alike
+        var e = Assert.Throws<ArgumentException>(() => BanditTrainer.Train(o with { AverageDecay = 1 }, Cpu));
+        Assert.Contains("--average", e.Message);
+    }
+
+    [Fact]
     public void UnknownTeacher_IsRejectedWithTheValidNames()
     {
         var e = Assert.Throws<ArgumentException>(() => BanditTrainingOptions.ParseTeacher("exp3"));
