@@ -27,9 +27,7 @@ public sealed class ArmStatistics : IDisposable
         using var scope = NewDisposeScope();
         if (actions.shape[0] != _ones.shape[0])
             throw new ArgumentException($"Expected one action per episode ({_ones.shape[0]}), got {actions.shape[0]}.", nameof(actions));
-        var index = actions.unsqueeze(1);                                    // (B, 1)
-        Counts.scatter_add_(1, index, _ones);
-        Sums.scatter_add_(1, index, rewards.unsqueeze(1));
+        UpdateColumns(actions.unsqueeze(1), rewards.unsqueeze(1));
     }
 
     /// <summary>As <see cref="Update"/> from the column forms: arm indices (B, 1) int64 and rewards (B, 1) float32.</summary>

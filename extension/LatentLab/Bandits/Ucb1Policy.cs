@@ -53,9 +53,9 @@ public sealed class Ucb1Policy : IBanditPolicy
         using var scope = NewDisposeScope();
         if (step < s.Counts.shape[1])
             return TieBreaking.FirstMaximum(Index(s.Counts, s.Sums, step)).MoveToOuterDisposeScope();
-        // UCB1 pulls every arm once in its first K pulls (unpulled arms score +inf), so from step K on no count is 0
-        // and the index needs no +inf mask: same values, two tensor ops fewer per step.
-        // The same float operations as Index (bit-identical values), so UCB1 agrees with its own labels.
+        // UCB1 pulls every arm once in its first K pulls (unpulled arms score +inf), so from step K on no count is 0 and
+        // the index needs no +inf mask: two tensor ops fewer per step, and the same float operations as Index, so the
+        // values are bit-identical (UCB1 agrees with its own labels).
         var n = s.Counts;
         var index = n.reciprocal().mul_(2.0 * Math.Log(step)).sqrt_().add_(s.Sums / n);
         return TieBreaking.FirstMaximum(index).MoveToOuterDisposeScope();
