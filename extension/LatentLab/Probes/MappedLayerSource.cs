@@ -9,19 +9,17 @@ namespace LatentLab.Probes;
 /// process holds about one layer's float32 slice (mapping the whole file at once lets the kernel map every cached page
 /// of it into the process, which showed up as a peak RSS of the file's size).
 /// </summary>
-internal sealed unsafe class MappedLayerSource : LayerSource
+internal sealed unsafe class MappedLayerSource : SampleBlockSource
 {
     readonly string _path;
     readonly MemoryMappedFile _file;
     readonly LayerBlock[] _layers;
-    readonly int _n, _p, _d;
     readonly string _description;
 
-    public MappedLayerSource(string path, LayerBlock[] layers, int n, int p, int d, string description)
+    public MappedLayerSource(string path, LayerBlock[] layers, int n, int p, int d, string description) : base(n, p, d)
     {
         _path = path;
         _layers = layers;
-        (_n, _p, _d) = (n, p, d);
         _description = description;
         _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
     }
@@ -32,39 +30,19 @@ internal sealed unsafe class MappedLayerSource : LayerSource
     /// <summary>Largest byte range mapped at once: the kernel may map whole cached folios inside a view, so views stay small.</summary>
     const long WindowBytes = 16L << 20;
 
-    public override torch.Tensor ReadLayer(int layer)
-    {
-        var result = torch.empty([_n, _p, _d], torch.float32);                  // (N, P, D)
-        var dst = (float*)TensorMemory.Pointer(result);
-        long chunk = (long)_p * _d;
-        Convert(layer, (n, src, dtype) => ArrayDTypes.ToFloat(dtype, src, dst + n * chunk, chunk));
-        return result;
-    }
-
-    public override void ReadLayerTransposed(int layer, torch.Tensor dest)
-    {
-        var dst = (float*)TensorMemory.Pointer(dest);                            // (P, N, D+1)
-        long rowBytes = (long)_d * ArrayDTypes.Size(_layers[layer].DType);
-        Convert(layer, (n, src, dtype) =>
-        {
-            for (int p = 0; p < _p; p++)
-                ArrayDTypes.ToFloat(dtype, src + p * rowBytes, dst + ((long)p * _n + n) * (_d + 1), _d);
-        });
-    }
-
-    delegate void SampleWriter(int n, byte* src, ArrayDType dtype);
+    protected override ArrayDType DTypeOf(int layer) => _layers[layer].DType;
 
     /// <summary>Maps the layer window by window and hands every question's (P, D) block to <paramref name="write"/>.</summary>
-    void Convert(int layer, SampleWriter write)
+    protected override void ForEachSample(int layer, SampleWriter write)
     {
         var block = _layers[layer];
-        long chunkBytes = (long)_p * _d * ArrayDTypes.Size(block.DType);
+        long chunkBytes = (long)P * D * ArrayDTypes.Size(block.DType);
         // Windows of consecutive questions whose bytes span at most WindowBytes (at least one question each).
-        int perWindow = (int)Math.Clamp(1 + (WindowBytes - chunkBytes) / Math.Max(1, block.StrideN), 1, _n);
-        int windows = (_n + perWindow - 1) / perWindow;
+        int perWindow = (int)Math.Clamp(1 + (WindowBytes - chunkBytes) / Math.Max(1, block.StrideN), 1, N);
+        int windows = (N + perWindow - 1) / perWindow;
         Parallel.For(0, windows, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, w =>
         {
-            int n0 = w * perWindow, n1 = Math.Min(_n, n0 + perWindow);
+            int n0 = w * perWindow, n1 = Math.Min(N, n0 + perWindow);
             long span = (long)(n1 - n0 - 1) * block.StrideN + chunkBytes;
             using var view = _file.CreateViewAccessor(block.Base + n0 * block.StrideN, span, MemoryMappedFileAccess.Read);
             byte* basePtr = null;
