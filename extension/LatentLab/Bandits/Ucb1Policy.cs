@@ -23,12 +23,16 @@ public sealed class Ucb1Policy : IBanditPolicy
     public static Tensor Index(Tensor counts, Tensor sums, int pulls)
     {
         using var scope = NewDisposeScope();
-        var n = counts.clamp_min(1f);                                                   // (B, K)
-        double logT = Math.Log(Math.Max(pulls, 1));
-        // In place on one buffer: bonus sqrt(2 ln t / n), plus the mean, +inf where unpulled (same values as out of place).
-        var index = n.reciprocal().mul_(2.0 * logT).sqrt_().add_(sums / n);            // (B, K)
+        var index = PulledIndex(counts.clamp_min(1f), sums, pulls);                     // (B, K)
         return index.masked_fill_(counts.eq(0), float.PositiveInfinity).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// mean + sqrt(2 ln t / n) for counts <paramref name="n"/> that are all at least 1, in place on one buffer (the same
+    /// float operations whoever calls it, so UCB1 acting and UCB1 labelling give bit-identical indices).
+    /// </summary>
+    static Tensor PulledIndex(Tensor n, Tensor sums, int pulls) =>
+        n.reciprocal().mul_(2.0 * Math.Log(Math.Max(pulls, 1))).sqrt_().add_(sums / n);
 
     /// <summary>(B, K) UCB1 index when episodes are at different times: <paramref name="pulls"/> (B,) float32 pulls so far.</summary>
     public static Tensor Index(Tensor counts, Tensor sums, Tensor pulls)
@@ -51,13 +55,9 @@ public sealed class Ucb1Policy : IBanditPolicy
     {
         var s = _stats ?? throw PolicyNames.NotReset(Name);
         using var scope = NewDisposeScope();
-        if (step < s.Counts.shape[1])
-            return TieBreaking.FirstMaximum(Index(s.Counts, s.Sums, step)).MoveToOuterDisposeScope();
         // UCB1 pulls every arm once in its first K pulls (unpulled arms score +inf), so from step K on no count is 0 and
-        // the index needs no +inf mask: two tensor ops fewer per step, and the same float operations as Index, so the
-        // values are bit-identical (UCB1 agrees with its own labels).
-        var n = s.Counts;
-        var index = n.reciprocal().mul_(2.0 * Math.Log(step)).sqrt_().add_(s.Sums / n);
+        // the +inf mask (two tensor ops per step) is not needed.
+        var index = step < s.Counts.shape[1] ? Index(s.Counts, s.Sums, step) : PulledIndex(s.Counts, s.Sums, step);
         return TieBreaking.FirstMaximum(index).MoveToOuterDisposeScope();
     }
 
