@@ -176,7 +176,7 @@ public static class BanditBenchmark
                 for (int t = 0; t < h; t++)
                 {
                     var c = Stopwatch.StartNew();
-                    var (label, _) = TeacherLabels.Compute(o.Teacher, env.Statistics.Counts, env.Statistics.Sums, null, t, spec, o.ThompsonLabelSamples, gen);
+                    var (label, _, _) = TeacherLabels.Compute(o.Teacher, env.Statistics.Counts, env.Statistics.Sums, null, t, spec, o.ThompsonLabelSamples, gen);
                     _ = label.sum().item<float>();
                     lab += c.Elapsed.TotalSeconds; c.Restart();
                     var a = student.Act(t);

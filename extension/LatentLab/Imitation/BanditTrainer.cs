@@ -231,10 +231,9 @@ public static class BanditTrainer
             for (int t = 0; t < horizon; t++)
             {
                 if (ct.IsCancellationRequested) return (null, null, null, null, null);
-                var (label, teacherAction) = TeacherLabels.Compute(options.Teacher, env.Statistics.Counts, env.Statistics.Sums,
+                var (label, teacherAction, index) = TeacherLabels.Compute(options.Teacher, env.Statistics.Counts, env.Statistics.Sums,
                     time0 is null ? null : time0 + t, t, spec, options.ThompsonLabelSamples, generator);
-                indices?.Add(time0 is null ? Ucb1Policy.Index(env.Statistics.Counts, env.Statistics.Sums, t)
-                                           : Ucb1Policy.Index(env.Statistics.Counts, env.Statistics.Sums, time0 + t));
+                if (indices is not null) indices.Add(index!);                                           // UsesIndexLoss: a UCB1 teacher
                 Tensor action = teacherAction;
                 if (student is not null)
                 {
@@ -277,7 +276,7 @@ public static class BanditTrainer
             if (ct.IsCancellationRequested) break;
             using var stepScope = NewDisposeScope();
             var active = t0.gt(s).to(float32);                                                                   // (B,)
-            var (_, action) = TeacherLabels.Compute(options.Teacher, stats.Counts, stats.Sums, null, s, spec, 1, generator);
+            var (_, action, _) = TeacherLabels.Compute(options.Teacher, stats.Counts, stats.Sums, null, s, spec, 1, generator);
             var mean = env.Means.gather(1, action.unsqueeze(1)).squeeze(1);                                      // (B,)
             var reward = spec.Reward == RewardKind.Bernoulli
                 ? rand(new long[] { batch }, dtype: float32, device: device, generator: generator).lt(mean).to(float32)

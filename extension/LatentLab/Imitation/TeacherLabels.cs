@@ -11,8 +11,11 @@ namespace LatentLab.Imitation;
 /// </summary>
 public static class TeacherLabels
 {
-    /// <summary>Returns (labels (B, K) float32 summing to 1, teacher's action (B,) int64).</summary>
-    public static (Tensor Labels, Tensor Action) Compute(TeacherKind teacher, ArmStatistics stats, int step, BanditSpec spec,
+    /// <summary>
+    /// Returns (labels (B, K) float32 summing to 1, teacher's action (B,) int64, and for UCB1 its index (B, K), +inf for
+    /// unpulled arms, which the distillation loss reuses; null for Thompson).
+    /// </summary>
+    public static (Tensor Labels, Tensor Action, Tensor? Index) Compute(TeacherKind teacher, ArmStatistics stats, int step, BanditSpec spec,
         int thompsonSamples, Generator generator) =>
         Compute(teacher, stats.Counts, stats.Sums, null, step, spec, thompsonSamples, generator);
 
@@ -20,14 +23,15 @@ public static class TeacherLabels
     /// Same, from counts and sums (B, K); <paramref name="pulls"/> (B,) float32 gives each episode's time when episodes
     /// started from different warm starts (null = <paramref name="step"/> for all).
     /// </summary>
-    public static (Tensor Labels, Tensor Action) Compute(TeacherKind teacher, Tensor counts, Tensor sums, Tensor? pulls, int step, BanditSpec spec,
+    public static (Tensor Labels, Tensor Action, Tensor? Index) Compute(TeacherKind teacher, Tensor counts, Tensor sums, Tensor? pulls, int step, BanditSpec spec,
         int thompsonSamples, Generator generator)
     {
         using var scope = NewDisposeScope();
         Tensor labels, action;
+        Tensor? index = null;
         if (teacher == TeacherKind.Ucb1)
         {
-            var index = pulls is null ? Ucb1Policy.Index(counts, sums, step) : Ucb1Policy.Index(counts, sums, pulls);   // (B, K)
+            index = pulls is null ? Ucb1Policy.Index(counts, sums, step) : Ucb1Policy.Index(counts, sums, pulls);   // (B, K)
             var best = TieBreaking.MaximumSet(index).to(float32);                               // (B, K)
             labels = best / best.sum(-1, keepdim: true);
             // When the teacher acts in training it breaks ties at random (not by lowest index), so the histories the
@@ -46,7 +50,7 @@ public static class TeacherLabels
             labels = nn.functional.one_hot(winners, k).to(float32).mean(new long[] { 0 });      // (B, K)
             action = winners[0];
         }
-        return (labels.MoveToOuterDisposeScope(), action.MoveToOuterDisposeScope());
+        return (labels.MoveToOuterDisposeScope(), action.MoveToOuterDisposeScope(), index?.MoveToOuterDisposeScope());
     }
 
     /// <summary>
