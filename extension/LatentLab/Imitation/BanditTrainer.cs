@@ -20,23 +20,19 @@ namespace LatentLab.Imitation;
 /// </summary>
 public static class BanditTrainer
 {
-
+    /// <summary>Trains a student with <paramref name="options"/> on <paramref name="device"/>; cancelling returns the partial student.</summary>
     public static TrainedStudent Train(BanditTrainingOptions options, Device device,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(device);
-        options.Validate();
-        return TorchRuntime.WithThreads(options.Threads, () => TrainOnCurrentThreads(options, device, progress, cancellationToken, 0, null));
-    }
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(options, device, progress, cancellationToken, 0, null);
 
     /// <summary>
-    /// As <see cref="Train"/>, and every <paramref name="snapshotEvery"/> steps hands <paramref name="snapshot"/> a view
-    /// of the network as it is (flagged partial; do not dispose it: it shares the network). The training clock stops
-    /// while the callback runs. For benchmarks (time for the default run to reach a quality bar).
+    /// As <see cref="Train(BanditTrainingOptions, Device, IProgress{TrainingProgress}?, CancellationToken)"/>, and every
+    /// <paramref name="snapshotEvery"/> steps hands <paramref name="snapshot"/> a view of the network as it is (flagged
+    /// partial; do not dispose it: it shares the network). The training clock stops while the callback runs. For
+    /// benchmarks (time for the default run to reach a quality bar).
     /// </summary>
     internal static TrainedStudent Train(BanditTrainingOptions options, Device device, IProgress<TrainingProgress>? progress,
-        CancellationToken cancellationToken, int snapshotEvery, Action<TrainedStudent> snapshot)
+        CancellationToken cancellationToken, int snapshotEvery, Action<TrainedStudent>? snapshot)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(device);
