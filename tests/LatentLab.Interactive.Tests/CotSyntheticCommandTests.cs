@@ -1,7 +1,5 @@
 using LatentLab.Probes;
-using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
-using Microsoft.DotNet.Interactive.CSharp;
 using Microsoft.DotNet.Interactive.Events;
 
 namespace LatentLab.Interactive.Tests;
@@ -18,7 +16,7 @@ public class CotSyntheticCommandTests
         var trained = await kernel.SubmitAsync($"#!cot-synthetic {Tiny} --out acts");
 
         trained.AssertSucceeded();
-        var acts = ProbeSweepCommandTests.Bound<ActivationSet>(kernel, "acts");
+        var acts = kernel.Bound<ActivationSet>("acts");
         Assert.Equal(80, acts.Count);
         Assert.Equal(2, acts.Layers);          // embedding + 1 block
         Assert.Equal(10, acts.Positions);      // BOS, 8 chain tokens, ANS
@@ -35,7 +33,7 @@ public class CotSyntheticCommandTests
         var swept = await kernel.SubmitAsync("#!probe-sweep --activations acts --folds 3 --control --device cpu --out sweep");
 
         swept.AssertSucceeded();
-        var sweep = ProbeSweepCommandTests.Bound<ProbeSweepResult>(kernel, "sweep");
+        var sweep = kernel.Bound<ProbeSweepResult>("sweep");
         Assert.Equal(2 * 10, sweep.Cells.Count);
         Assert.True(sweep.HasBaseline);
         // At ANS (last position) the model's own answer-letter logits give its answer: the baseline is exact there.
@@ -57,11 +55,8 @@ public class CotSyntheticCommandTests
         await kernel.SendAsync(new Cancel());
         Assert.NotNull((await running).Failure());
 
-        var csharp = (CSharpKernel)kernel.FindKernelByName("csharp")!;
-        ActivationSet? acts = null;
-        for (int i = 0; i < 400 && !csharp.TryGetValue("acts", out acts); i++) await Task.Delay(50);
-        Assert.NotNull(acts);
-        Assert.Equal((80, 2, 10, 16), (acts!.Count, acts.Layers, acts.Positions, acts.Dim));
+        var acts = await kernel.EventuallyBoundAsync<ActivationSet>("acts");
+        Assert.Equal((80, 2, 10, 16), (acts.Count, acts.Layers, acts.Positions, acts.Dim));
         Assert.Contains("PARTIAL: training interrupted after", acts.Source);
         Assert.Equal("2", (await kernel.SubmitAsync("$\"{1 + 1}\"")).ReturnedText());
     }

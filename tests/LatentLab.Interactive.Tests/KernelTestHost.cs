@@ -47,4 +47,24 @@ internal static class KernelTestHost
     /// <summary>The value the cell returned, as text (its ToString).</summary>
     public static string? ReturnedText(this KernelCommandResult result) =>
         result.Events.OfType<ReturnValueProduced>().Single().Value?.ToString();
+
+    /// <summary>The C# variable <paramref name="name"/>, which must be bound and of type <typeparamref name="T"/>.</summary>
+    public static T Bound<T>(this Kernel kernel, string name)
+    {
+        var csharp = (CSharpKernel)kernel.FindKernelByName("csharp")!;
+        Assert.True(csharp.TryGetValue<T>(name, out var value), $"no C# variable {name} of type {typeof(T).Name}");
+        return value;
+    }
+
+    /// <summary>Waits up to 10 s for <paramref name="name"/> to be bound (after an interrupt a command binds once its work stops).</summary>
+    public static async Task<T> EventuallyBoundAsync<T>(this Kernel kernel, string name)
+    {
+        var csharp = (CSharpKernel)kernel.FindKernelByName("csharp")!;
+        for (int i = 0; i < 200; i++)
+        {
+            if (csharp.TryGetValue<T>(name, out var value)) return value;
+            await Task.Delay(50);
+        }
+        throw new Xunit.Sdk.XunitException($"{name} was not bound within 10 s of the interrupt");
+    }
 }

@@ -1,7 +1,5 @@
 using LatentLab.Probes;
-using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
-using Microsoft.DotNet.Interactive.CSharp;
 using Microsoft.DotNet.Interactive.Events;
 
 namespace LatentLab.Interactive.Tests;
@@ -18,7 +16,7 @@ public class ProbeSweepCommandTests
             $"#!probe-sweep --activations {data.Activations} --labels {data.Labels} --baseline {data.Baseline} --folds 5 --control --device cpu --out sweep");
 
         result.AssertSucceeded();
-        var sweep = Bound<ProbeSweepResult>(kernel, "sweep");
+        var sweep = kernel.Bound<ProbeSweepResult>("sweep");
         Assert.False(sweep.IsPartial);
         Assert.Equal(ProbeTestData.L * ProbeTestData.P, sweep.Cells.Count);
         var signal = sweep.Cells.Where(c => c.Layer == ProbeTestData.SignalLayer && c.Position >= ProbeTestData.SignalFrom).ToList();
@@ -82,7 +80,7 @@ public class ProbeSweepCommandTests
         var result = await kernel.SubmitAsync("#!probe-sweep --activations mine --folds 4 --device cpu --out fromVariable");
 
         result.AssertSucceeded();
-        var sweep = Bound<ProbeSweepResult>(kernel, "fromVariable");
+        var sweep = kernel.Bound<ProbeSweepResult>("fromVariable");
         Assert.Equal(8, sweep.Cells.Count);
         Assert.True(sweep.Cell(1, 3)!.AccuracyCiLow > 0.85, $"planted cell: {sweep.Cell(1, 3)}");
         Assert.True(double.IsNaN(sweep.Cell(1, 3)!.ControlAccuracy), "no --control, so no control accuracy");
@@ -114,7 +112,7 @@ public class ProbeSweepCommandTests
         var result = await running;
 
         Assert.NotNull(result.Failure());
-        var sweep = await EventuallyBound<ProbeSweepResult>(kernel, "sweep");
+        var sweep = await kernel.EventuallyBoundAsync<ProbeSweepResult>("sweep");
         Assert.True(sweep.IsPartial, "the sweep finished before the interrupt; make the test set bigger");
         Assert.InRange(sweep.CompletedLayers.Count, 0, 39);
         Assert.Equal(sweep.CompletedLayers.Count * 16, sweep.Cells.Count);
@@ -124,24 +122,6 @@ public class ProbeSweepCommandTests
         var html = shown.Events.OfType<ReturnValueProduced>().Single().Formatted("text/html");
         Assert.Contains("(partial: interrupted)", html);
         Assert.Contains("Partial result: the sweep was interrupted after", html);
-    }
-
-    internal static T Bound<T>(Kernel kernel, string name)
-    {
-        var csharp = (CSharpKernel)kernel.FindKernelByName("csharp")!;
-        Assert.True(csharp.TryGetValue<T>(name, out var value), $"no C# variable {name} of type {typeof(T).Name}");
-        return value;
-    }
-
-    static async Task<T> EventuallyBound<T>(Kernel kernel, string name)
-    {
-        var csharp = (CSharpKernel)kernel.FindKernelByName("csharp")!;
-        for (int i = 0; i < 200; i++)
-        {
-            if (csharp.TryGetValue<T>(name, out var value)) return value;
-            await Task.Delay(50);
-        }
-        throw new Xunit.Sdk.XunitException($"{name} was not bound within 10 s of the interrupt");
     }
 
     static int CountOf(string text, string part)
