@@ -90,10 +90,7 @@ public static class BanditBenchmark
         Action<TrainingProgress> progress = p =>
             Console.WriteLine($"  step {p.Step,5}/{p.TotalSteps} loss {p.Loss:0.0000} agree {p.Agreement:0.000} mix {p.TeacherMix:0.00} " +
                               $"{p.EnvStepsPerSecond / 1e6:0.000} M env-steps/s elapsed {p.Elapsed.TotalSeconds:0.0}s eta {p.Eta.TotalSeconds:0}s");
-        // --pool-thread: train on a thread-pool thread, as the notebook command does (glibc gives such threads their own malloc arena).
-        using var student = args.Contains("--pool-thread")
-            ? Task.Run(() => BanditTrainer.Train(options, device, new SyncProgress<TrainingProgress>(progress), CancellationToken.None)).GetAwaiter().GetResult()
-            : BanditTrainer.Train(options, device, new SyncProgress<TrainingProgress>(progress), CancellationToken.None);
+        using var student = KernelLikeThread.Run(args, () => BanditTrainer.Train(options, device, new SyncProgress<TrainingProgress>(progress), CancellationToken.None));
         Console.WriteLine($"trained in {student.TrainingTime.TotalSeconds:0.0} s: {student}");
         var save = Get(args, "--save", "");
         if (save != "") student.Save(save);

@@ -105,9 +105,7 @@ public static class ProbeBenchmark
         {
             var sw = Stopwatch.StartNew();
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            result = args0.Contains("--pool-thread")   // on a thread-pool thread, as a notebook kernel runs it
-                ? Task.Run(() => ProbeSweep.Run(set, options, TorchSharp.torch.CPU)).GetAwaiter().GetResult()
-                : ProbeSweep.Run(set, options, TorchSharp.torch.CPU);
+            result = KernelLikeThread.Run(args0, () => ProbeSweep.Run(set, options, TorchSharp.torch.CPU));
             times.Add(sw.Elapsed.TotalSeconds);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
             Console.WriteLine($"  run {r + 1}: {sw.Elapsed.TotalSeconds:F3} s wall, {cpu.TotalSeconds:F3} s CPU, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} (max L-BFGS iterations {result.MaxIterationsUsed}, converged {result.ConvergedFraction:P1})");
@@ -174,10 +172,7 @@ public static class ProbeBenchmark
         var sw = Stopwatch.StartNew();
         var o = (tiny ? LatentLab.Models.CotSyntheticOptions.Tiny : new LatentLab.Models.CotSyntheticOptions()) with { Threads = _threads };
         var progress = new Progress<LatentLab.Models.CotSyntheticProgress>(pr => { if (pr.Step % 250 == 0 || pr.Phase == "record") Console.WriteLine("  " + pr.Message); });
-        // --pool-thread: train on a thread-pool thread, as a notebook kernel does.
-        var r = args0.Contains("--pool-thread")
-            ? Task.Run(() => LatentLab.Models.CotSynthetic.RunDetailed(o, TorchSharp.torch.CPU, progress)).GetAwaiter().GetResult()
-            : LatentLab.Models.CotSynthetic.RunDetailed(o, TorchSharp.torch.CPU, progress);
+        var r = KernelLikeThread.Run(args0, () => LatentLab.Models.CotSynthetic.RunDetailed(o, TorchSharp.torch.CPU, progress));
         Console.WriteLine($"cot-synthetic: trained in {r.TrainingTime.TotalSeconds:F1} s, total {sw.Elapsed.TotalSeconds:F1} s; model answer accuracy {r.AnswerAccuracy:P1}; final loss {r.FinalLoss:F3}; {r.Activations}");
         sw.Restart();
         var sweep = ProbeSweep.Run(r.Activations, new ProbeSweepOptions { Threads = _threads }, TorchSharp.torch.CPU);
