@@ -82,11 +82,9 @@ public sealed class ActivationSet : IDisposable
             if (!finite.all().item<bool>())
             {
                 var flat = (~finite).reshape(-1).nonzero()[0, 0].item<long>();
-                long q = flat / ((long)Positions * Dim), pos = flat / Dim % Positions, dim = flat % Dim;
                 float v = t.reshape(-1)[flat].item<float>();
                 t.Dispose();
-                throw new ActivationFileException(_source.File, $"layer {layer} holds {v} at question {q}, position {pos}, dim {dim}; expected finite numbers. " +
-                    "Check the export (float16 overflow gives Inf: export float32 or bfloat16).");
+                throw NotFinite(layer, flat, v);
             }
         }
         return t;
@@ -114,16 +112,16 @@ public sealed class ActivationSet : IDisposable
         if (bad >= 0)
         {
             long q = bad / ((long)p * d), pos = bad / d % p, dim = bad % d;
-            float v = basePtr[(pos * n + q) * (d + 1) + dim];
-            throw new ActivationFileException(_source.File, $"layer {layer} holds {v} at question {q}, position {pos}, dim {dim}; expected finite numbers. " +
-                "Check the export (float16 overflow gives Inf: export float32 or bfloat16).");
+            throw NotFinite(layer, bad, basePtr[(pos * n + q) * (d + 1) + dim]);
         }
     }
 
-    /// <summary>Reads every layer once to check for NaN/Inf (a full pass over the file).</summary>
-    public void Validate()
+    /// <summary>The error for a NaN/Inf <paramref name="value"/> at flat (N, P, D) index <paramref name="flat"/> of a layer.</summary>
+    ActivationFileException NotFinite(int layer, long flat, float value)
     {
-        for (int l = 0; l < Layers; l++) ReadLayer(l).Dispose();
+        long q = flat / ((long)Positions * Dim), pos = flat / Dim % Positions, dim = flat % Dim;
+        return new ActivationFileException(_source.File, $"layer {layer} holds {value} at question {q}, position {pos}, dim {dim}; expected finite numbers. " +
+            "Check the export (float16 overflow gives Inf: export float32 or bfloat16).");
     }
 
     /// <summary>Activations from a tensor (N, L, P, D) (any device and float type; copied to float32 CPU).</summary>
