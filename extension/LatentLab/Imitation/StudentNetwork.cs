@@ -19,20 +19,12 @@ public sealed class StudentNetwork : nn.Module
     /// <summary>Per-arm warm-start channels (log count, mean, log t0), non-zero only at step 0 of a warm-started episode.</summary>
     public const int WarmStartChannels = 3;
 
-    public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon)
-        : this(architecture, arms, hidden, layers, timeInput, trainHorizon, warmStartInputs: false) { }
-
-    public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon, bool warmStartInputs)
-        : this(architecture, arms, hidden, layers, timeInput, trainHorizon, warmStartInputs, headHidden: 0) { }
-
+    /// <param name="warmStartInputs">PerArm, ablation only: warm-start summary channels at step 0.</param>
     /// <param name="headHidden">0: linear head <c>head = nn.Linear(H, out)</c>; otherwise
     /// <c>head = nn.Sequential(nn.Linear(H, headHidden), nn.Tanh(), nn.Linear(headHidden, out))</c>.</param>
-    public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon, bool warmStartInputs, int headHidden)
-        : this(architecture, arms, hidden, layers, timeInput, trainHorizon, warmStartInputs, headHidden, inverseTimeInput: false) { }
-
     /// <param name="inverseTimeInput">PerArm: also feed 1/(t+1) to every arm (in range for all t: it only approaches 0).</param>
-    public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon, bool warmStartInputs, int headHidden,
-        bool inverseTimeInput)
+    public StudentNetwork(StudentArchitecture architecture, int arms, int hidden, int layers, bool timeInput, int trainHorizon,
+        bool warmStartInputs = false, int headHidden = 0, bool inverseTimeInput = false)
         : base(nameof(StudentNetwork))
     {
         InverseTimeInput = inverseTimeInput && architecture == StudentArchitecture.PerArm;
@@ -69,18 +61,15 @@ public sealed class StudentNetwork : nn.Module
 
     /// <summary>
     /// Inputs for a whole sequence from the actions (B, T) int64 and rewards (B, T) float32 taken: step t sees the
-    /// action and reward of step t-1 (zeros at t = 0). Returns (B, T, K, 2) for PerArm, (B, T, F) for Joint.
+    /// action and reward of step t-1 (zeros at t = 0). <paramref name="warmStart"/> (B, K, 3) is fed at step 0 when the
+    /// network has warm-start inputs; <paramref name="armsOrNull"/> is the bandit's K (default: the training K; PerArm
+    /// students play any K). Returns (B, T, K, F) for PerArm, (B, T, F) for Joint.
     /// </summary>
-    public Tensor EncodeSequence(Tensor actions, Tensor rewards) => EncodeSequence(actions, rewards, null);
-
-    /// <summary>As above; <paramref name="warmStart"/> (B, K, 3) is fed at step 0 when the network has warm-start inputs.</summary>
-    public Tensor EncodeSequence(Tensor actions, Tensor rewards, Tensor? warmStart) => EncodeSequence(actions, rewards, warmStart, Arms);
-
-    /// <summary>As above for a bandit with <paramref name="arms"/> arms (PerArm students play any K).</summary>
-    public Tensor EncodeSequence(Tensor actions, Tensor rewards, Tensor? warmStart, int arms)
+    public Tensor EncodeSequence(Tensor actions, Tensor rewards, Tensor? warmStart = null, int? armsOrNull = null)
     {
+        int arms = armsOrNull ?? Arms;
         if (arms != Arms && Architecture != StudentArchitecture.PerArm)
-            throw new ArgumentException($"A Joint student plays only its training K={Arms} (got {arms}).", nameof(arms));
+            throw new ArgumentException($"A Joint student plays only its training K={Arms} (got {arms}).", nameof(armsOrNull));
         using var scope = NewDisposeScope();
         long b = actions.shape[0], t = actions.shape[1];
         var onehot = nn.functional.one_hot(actions, arms).to(float32);                         // (B, T, K)
@@ -113,19 +102,10 @@ public sealed class StudentNetwork : nn.Module
     }
 
     /// <summary>
-    /// Inputs for one step from the previous action (B,) int64 (ignored at step 0) and reward (B,) float32.
-    /// Returns (B, 1, K, 2) for PerArm, (B, 1, F) for Joint.
-    /// </summary>
-    public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, long batch, int step, Device device) =>
-        EncodeStep(previousActions, previousRewards, null, batch, step, device);
-
-    /// <summary>As above; <paramref name="warmStart"/> (B, K, 3) is used at step 0 when the network has warm-start inputs.</summary>
-    public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, Tensor? warmStart, long batch, int step, Device device) =>
-        EncodeStep(previousActions, previousRewards, warmStart, batch, step, device, Arms);
-
-    /// <summary>
-    /// As above for a bandit with <paramref name="arms"/> arms: a PerArm student shares one LSTM across arms and so
-    /// plays any K (the Joint student only its training K).
+    /// Inputs for one step from the previous action (B,) int64 (ignored at step 0) and reward (B,) float32, for a bandit
+    /// with <paramref name="arms"/> arms (a PerArm student shares one LSTM across arms and so plays any K; the Joint
+    /// student only its training K). <paramref name="warmStart"/> (B, K, 3) is used at step 0 when the network has
+    /// warm-start inputs. Returns (B, 1, K, F) for PerArm, (B, 1, F) for Joint.
     /// </summary>
     public Tensor EncodeStep(Tensor? previousActions, Tensor? previousRewards, Tensor? warmStart, long batch, int step, Device device, int arms)
     {
