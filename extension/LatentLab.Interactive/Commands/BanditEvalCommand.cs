@@ -72,7 +72,7 @@ public sealed class BanditEvalCommand : LatentLabCommand
         if (string.IsNullOrWhiteSpace(cmd.Load))
         {
             var name = string.IsNullOrWhiteSpace(cmd.Model) ? "model" : cmd.Model;
-            student = await FindStudentAsync(ctx, name);
+            student = FindStudent(ctx, name);
             device = cmd.Device == "auto" ? student.Device : TorchRuntime.ResolveDevice(cmd.Device);
             if (device.type != student.Device.type)
                 throw new ArgumentException($"{name} lives on {student.Device}; evaluate it with --device {student.Device.type.ToString().ToLowerInvariant()} " +
@@ -121,20 +121,12 @@ public sealed class BanditEvalCommand : LatentLabCommand
     }
 
     /// <summary>The student bound to <paramref name="name"/> in the notebook's C# kernel; a clear message when there is none.</summary>
-    static async Task<TrainedStudent> FindStudentAsync(KernelInvocationContext ctx, string name)
-    {
-        var root = ctx.HandlingKernel?.RootKernel ?? Kernel.Root;
-        var csharp = root as CSharpKernel ?? root?.FindKernelByName("csharp") as CSharpKernel
-            ?? throw new CommandException($"--model {name} reads a C# variable, but this notebook has no C# kernel; use --load PATH instead.");
-        await Task.Yield();
-        if (!csharp.TryGetValue<object>(name, out var value) || value is null)
-            throw new CommandException(
-                $"--model {name}: there is no variable '{name}' in this notebook. Create it with #!bandit-train --out {name} " +
-                "(or pass the variable that holds your student with --model), or evaluate a saved student with --load PATH.");
-        return value as TrainedStudent ?? throw new CommandException(
-            $"--model {name}: '{name}' is a {value.GetType().Name}, not a trained student. Give the variable that #!bandit-train --out bound " +
-            "(a TrainedStudent), or --load a checkpoint.");
-    }
+    static TrainedStudent FindStudent(KernelInvocationContext ctx, string name) =>
+        ResultBinding.GetVariable<TrainedStudent>(ctx, "--model", name,
+            missing: $"--model {name}: there is no variable '{name}' in this notebook. Create it with #!bandit-train --out {name} " +
+                     "(or pass the variable that holds your student with --model), or evaluate a saved student with --load PATH.",
+            wrongType: found => $"--model {name}: '{name}' is a {found}, not a trained student. Give the variable that #!bandit-train --out bound " +
+                                "(a TrainedStudent), or --load a checkpoint.");
 
     static HtmlFragment Progress(EvaluationProgress? p)
     {

@@ -27,19 +27,20 @@ public static class ResultBinding
 
     /// <summary>
     /// Reads the C# variable <paramref name="name"/> that option <paramref name="option"/> names (e.g. <c>--model model</c>).
-    /// Throws <see cref="CommandException"/> naming the option when there is no such variable or it is not a <typeparamref name="T"/>.
+    /// Throws <see cref="CommandException"/> naming the option when there is no such variable or it is not a <typeparamref name="T"/>;
+    /// <paramref name="missing"/> and <paramref name="wrongType"/> (given the type found) replace the generic messages
+    /// where a command can say more precisely how to make the variable.
     /// </summary>
-    public static T GetVariable<T>(KernelInvocationContext context, string option, string name)
+    public static T GetVariable<T>(KernelInvocationContext context, string option, string name, string? missing = null, Func<string, string>? wrongType = null)
     {
         var csharp = FindCSharpKernel(context, $"{option} {name}");
-        if (!csharp.TryGetValue<object>(name, out var value))
+        if (!csharp.TryGetValue<object>(name, out var value) || (value is null && missing is not null))
         {
-            throw new CommandException($"{option} {name}: there is no C# variable named '{name}' yet. Run the command that creates it first (with --out {name}).");
+            throw new CommandException(missing ?? $"{option} {name}: there is no C# variable named '{name}' yet. Run the command that creates it first (with --out {name}).");
         }
-        return value is T typed
-            ? typed
-            : throw new CommandException(
-                $"{option} {name}: '{name}' has type {(value is null ? "null" : FriendlyName(value.GetType()))}; {option} needs type {FriendlyName(typeof(T))}.");
+        if (value is T typed) return typed;
+        var found = value is null ? "null" : FriendlyName(value.GetType());
+        throw new CommandException(wrongType?.Invoke(found) ?? $"{option} {name}: '{name}' has type {found}; {option} needs type {FriendlyName(typeof(T))}.");
     }
 
     static CSharpKernel FindCSharpKernel(KernelInvocationContext context, string what)
