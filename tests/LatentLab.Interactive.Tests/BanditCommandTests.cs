@@ -177,7 +177,7 @@ public class BanditCommandTests
     [InlineData("#!bandit-train --time-input", "--time-input needs --architecture joint")]
     [InlineData("#!bandit-train --out 1model", "--out must be a C# variable name")]
     [InlineData("#!bandit-train --index-loss -1", "--index-loss must be from 0 to 100 (got -1)")]
-    [InlineData("#!bandit-train --index-scale 0", "--index-scale must be from 0.01 to 10000 (got 0)")]
+    [InlineData("#!bandit-train --index-scale 0", "--index-scale must be above 0 and at most 10000 (got 0)")]
     [InlineData("#!bandit-eval --model m --horizon 0", "--horizon must be from 1 to 10000 (got 0)")]
     [InlineData("#!bandit-eval --model m --baselines random,ucb2", "--baselines: 'ucb2' not known; use a comma-separated list of random, greedy, eps-greedy, ucb1, thompson")]
     [InlineData("#!bandit-eval --model m --load m.ckpt", "give --model or --load, not both")]

@@ -77,13 +77,13 @@ public class ProbeSweepCommandTests
             var mine = ActivationSet.FromArray(x, n, l, p, d, labels);
             """)).AssertSucceeded();
 
-        var result = await kernel.SubmitAsync("#!probe-sweep --activations mine --folds 4 --device cpu --out fromVariable");
+        var result = await kernel.SubmitAsync("#!probe-sweep --activations mine --folds 4 --no-control --device cpu --out fromVariable");
 
         result.AssertSucceeded();
         var sweep = kernel.Bound<ProbeSweepResult>("fromVariable");
         Assert.Equal(8, sweep.Cells.Count);
         Assert.True(sweep.Cell(1, 3)!.AccuracyCiLow > 0.85, $"planted cell: {sweep.Cell(1, 3)}");
-        Assert.True(double.IsNaN(sweep.Cell(1, 3)!.ControlAccuracy), "no --control, so no control accuracy");
+        Assert.True(double.IsNaN(sweep.Cell(1, 3)!.ControlAccuracy), "--no-control, so no control accuracy");
         // The notebook's set is not disposed by the sweep: it can be swept again.
         (await kernel.SubmitAsync("#!probe-sweep --activations mine --layers 1 --folds 2 --device cpu --out again")).AssertSucceeded();
     }

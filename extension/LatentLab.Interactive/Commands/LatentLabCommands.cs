@@ -6,81 +6,26 @@ namespace LatentLab.Interactive.Commands;
 /// The central list of LatentLab magic commands. <c>#!latentlab</c> help is generated from whatever is registered here.
 /// </summary>
 /// <remarks>
-/// <para><b>How to add a command</b> (one new file + one line in <see cref="All"/>):</para>
+/// <para><b>How to add a command</b> (each knob is written once, on its options record):</para>
 /// <list type="number">
-/// <item>Create <c>Commands/&lt;Name&gt;Command.cs</c> with a <c>public sealed class &lt;Name&gt;Command : LatentLabCommand</c>
-/// (the class name must be unique in the process: .NET Interactive finds command types by simple name).</item>
-/// <item>One public property per option, named after it in PascalCase (<c>--train-horizon</c> -> <c>TrainHorizon</c>), whose
-/// initializer is the default; switches are <c>bool</c>. Int options are <c>int</c>, number options <c>double</c>,
-/// everything else <c>string</c> (lists such as <c>--layers 0,1,2</c> are strings; a lone number <c>--layers 3</c> arrives as "3").
-/// A value of the wrong type (<c>--arms five</c>) is rejected by .NET Interactive itself (DNI106, naming the option).</item>
-/// <item>A static <c>Definition</c> made with <see cref="CommandDefinition.Create{TCommand}"/>: name, description, one
-/// example, and the options made with the <see cref="CommandOption"/> factories (<c>Int</c>, <c>Number</c>, <c>Choice</c>,
-/// <c>ChoiceList</c>, <c>Text</c>, <c>Switch</c>, <c>Device()</c>, <c>Seed()</c>, <c>Out(default)</c>). Ranges and choices are
-/// checked before the handler runs (DNI211, message naming option, value and allowed values); choices are completions.
-/// Rules across options go in <c>protected override IEnumerable&lt;string&gt; ValidateCombination()</c>.</item>
-/// <item>A handler of a few lines: map the options to a LatentLab options record, call LatentLab with a
-/// <see cref="LiveDisplay{T}"/> as its <c>IProgress&lt;T&gt;</c> and <c>context.CancellationToken</c>, display the result,
-/// bind it with <see cref="ResultBinding.BindAsync{T}"/>. Throw <c>ArgumentException</c> (or <see cref="CommandException"/>)
-/// for problems the user can fix: <see cref="CommandRunner"/> turns every exception into one clean CommandFailed
-/// message and an interrupt into "interrupted"; the kernel keeps running.</item>
-/// <item>Add <c>&lt;Name&gt;Command.Definition,</c> to <see cref="All"/>. Help, completions and validation follow.</item>
+/// <item>In <c>extension/LatentLab</c>, an options record whose every knob is a property with an initializer (the default) and a
+/// <c>[Knob("--flag", "one line of help", Min = .., Max = ..)]</c> attribute; rules across knobs go in <c>IKnobRules.BrokenRules()</c>
+/// (write <c>{Property}</c> for a knob in a message). The science entry point calls <c>OptionSchema.Check(options)</c> first, so a
+/// record made in C#, read from <c>--options</c> or typed on the line meets the same checks and messages.</item>
+/// <item>Here, <c>Commands/&lt;Name&gt;Command.cs</c>: a <c>public sealed class &lt;Name&gt;Command : LatentLabCommand</c> with no
+/// properties (the class name must be unique in the process) and a static <c>Definition</c> made with
+/// <see cref="CommandDefinition.Create{TCommand}"/>: name, description, one example, the handler, <c>options: typeof(TheRecord)</c>,
+/// <c>inputs:</c> records of files and variables the command reads (knobs too, e.g. <see cref="ProbeSweepInputs"/>), and
+/// <c>defaultOut</c>. <c>--device</c>, <c>--out</c> and <c>--options</c> come from <see cref="NotebookKnobs"/>.</item>
+/// <item>A handler of a few lines: <c>var options = cmd.Options&lt;TheRecord&gt;(ctx)</c> (the <c>--options</c> record or the defaults,
+/// with the line applied, checked), <c>cmd.Get&lt;TheInputs&gt;()</c>, <c>TorchRuntime.ResolveDevice(cmd.DeviceName)</c>; call LatentLab
+/// with a live panel as its <c>IProgress&lt;T&gt;</c> and <c>ctx.CancellationToken</c>; display the result; bind it with
+/// <see cref="ResultBinding.BindAsync{T}"/> to <c>cmd.OutName</c>. Throw <c>ArgumentException</c> (or <see cref="CommandException"/>) for
+/// problems the user can fix: <see cref="CommandRunner"/> turns every exception into one clean message; the kernel keeps running.</item>
+/// <item>Add <c>&lt;Name&gt;Command.Definition,</c> to <see cref="All"/>. Flags, help, completions and validation follow.</item>
 /// </list>
-/// <para><b>Example</b> (the shape of <c>Commands/BanditEvalCommand.cs</c>; LatentLab names are illustrative):</para>
-/// <code><![CDATA[
-/// using LatentLab.Interactive.Formatting;   // HtmlFragment
-/// using Microsoft.DotNet.Interactive;        // KernelInvocationContext
-///
-/// namespace LatentLab.Interactive.Commands;
-///
-/// public sealed class BanditEvalCommand : LatentLabCommand
-/// {
-///     public string? Model { get; set; }
-///     public string? Load { get; set; }
-///     public int Horizon { get; set; } = 100;
-///     public string Baselines { get; set; } = "random,greedy,ucb1,thompson";
-///     public int Seed { get; set; }
-///     public string Device { get; set; } = "auto";
-///     public string Out { get; set; } = "evaluation";
-///
-///     public static CommandDefinition Definition { get; } = CommandDefinition.Create<BanditEvalCommand>(
-///         name: "#!bandit-eval",
-///         description: "Evaluates a trained student against classic bandit policies: cumulative regret with 95% CI per step.",
-///         example: "#!bandit-eval --model model --horizon 100 --out evaluation",
-///         options:
-///         [
-///             CommandOption.Text("--model", "C# variable holding a trained student (from #!bandit-train).", typeHint: "variable"),
-///             CommandOption.Text("--load", "Checkpoint file of a trained student (instead of --model).", typeHint: "path"),
-///             CommandOption.Int("--horizon", "Steps per episode.", 100, 1, 100_000),
-///             CommandOption.ChoiceList("--baselines", "Policies to compare with.", "random,greedy,ucb1,thompson",
-///                 "random", "greedy", "ucb1", "thompson"),
-///             CommandOption.Seed(),
-///             CommandOption.Device(),
-///             CommandOption.Out("evaluation"),
-///         ],
-///         handleAsync: async (cmd, ctx) =>
-///         {
-///             var progress = LiveDisplay<EvalProgress>.Start(ctx, cmd, new HtmlFragment("Evaluating…", "Evaluating…"),
-///                 p => new HtmlFragment($"episode batch {p.Done}/{p.Total}", $"episode batch {p.Done}/{p.Total}"));
-///             var options = new BanditEvalOptions(cmd.Horizon, cmd.Baselines.Split(','), cmd.Seed, cmd.Device);
-///             var result = await Task.Run(() => BanditEvaluation.Run(options, progress, ctx.CancellationToken));
-///             progress.Complete();
-///             ctx.Display(result, "text/html", "text/plain");
-///             await ResultBinding.BindAsync(ctx, cmd.Out, result);
-///         });
-///
-///     protected override IEnumerable<string> ValidateCombination()
-///     {
-///         if ((Model is null) == (Load is null)) yield return "give either --model (a variable) or --load (a file), not both.";
-///     }
-/// }
-/// ]]></code>
-/// <para>then in <see cref="All"/>: <c>BanditEvalCommand.Definition,</c>. The LatentLab call itself resolves
-/// <c>--device</c> with <c>TorchRuntime.ResolveDevice</c> (which initialises TorchSharp) and seeds with <c>TorchRuntime.Seed</c>.
-/// A C# variable named by an option (<c>--model model</c>) is read with
-/// <c>ResultBinding.GetVariable&lt;StudentModel&gt;(ctx, "--model", cmd.Model)</c> (clear message when missing or of another type). Charts inside a result's
-/// HTML go through <c>ChartSession.ToHtml(chart)</c>, never inside a <see cref="LiveDisplay{T}"/>. Test a new command like
-/// tests/LatentLab.Interactive.Tests does with its test-only <c>#!test-echo</c>: bad values, --out, progress, interrupt.</para>
+/// <para>The shortest complete example is <c>CotSyntheticCommand.cs</c>; tests/LatentLab.Interactive.Tests has a test-only
+/// <c>#!test-echo</c> built the same way.</para>
 /// </remarks>
 public static class LatentLabCommands
 {

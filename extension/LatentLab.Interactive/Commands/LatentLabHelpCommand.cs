@@ -11,8 +11,8 @@ public sealed class LatentLabHelpCommand : LatentLabCommand
         description: "Shows LatentLab's versions (LatentLab, TorchSharp, libtorch), the compute devices and torch threads, " +
                      "and every LatentLab magic command with its options, defaults, allowed values and an example.",
         example: "#!latentlab",
-        options: [],
-        handleAsync: HandleAsync);
+        handleAsync: HandleAsync,
+        device: false);
 
     static async Task HandleAsync(LatentLabHelpCommand command, KernelInvocationContext context)
     {

@@ -1,52 +1,64 @@
+using LatentLab.Options;
+
 namespace LatentLab.Bandits;
 
-/// <summary>Every knob of an evaluation; mirrors `#!bandit-eval` (see DESIGN.md).</summary>
-public sealed record BanditEvaluationOptions
+/// <summary>Every knob of an evaluation, declared once ([Knob]): <c>#!bandit-eval</c>, its help and the console tool come from it.</summary>
+public sealed record BanditEvaluationOptions : IKnobRules
 {
     /// <summary>K; null = the student's K (or 5 without a student).</summary>
+    [Knob("--arms", "K of the evaluation bandits (default: the student's K, or 5 without a student).", Min = 2, Max = 64, DefaultText = "the student's")]
     public int? Arms { get; init; }
 
     /// <summary>Pulls per episode (1..10000).</summary>
+    [Knob("--horizon", "Pulls per evaluation episode (may go past the training horizon: that is the point).", Min = 1, Max = 10_000)]
     public int Horizon { get; init; } = 100;
 
     /// <summary>Fresh episodes (the same ones for every policy).</summary>
+    [Knob("--episodes", "Fresh episodes, the same bandits and reward draws for every policy.", Min = 2, Max = 1_000_000)]
     public int Episodes { get; init; } = 2000;
 
     /// <summary>Classic policies to run beside the student; null = all of random, greedy, eps-greedy, ucb1, thompson.</summary>
+    [Knob("--baselines", "Classic policies to compare with.", Choices = ["random", "greedy", "eps-greedy", "ucb1", "thompson"], DefaultText = "random,greedy,eps-greedy,ucb1,thompson")]
     public IReadOnlyList<string>? Baselines { get; init; }
 
     /// <summary>Training horizon used to split "before" and "after"; null = the student's (or 50).</summary>
+    [Knob("--train-horizon", "Step that splits \"before\" and \"after\" in the agreement and regret summaries (default: the student's).", Min = 1, Max = 10_000, DefaultText = "the student's")]
     public int? TrainHorizon { get; init; }
 
+    [Knob("--reward", "Reward distribution of every arm; means ~ U(0,1) per episode.")]
     public RewardKind Reward { get; init; } = RewardKind.Bernoulli;
+    [Knob("--noise-std", "Standard deviation of gaussian rewards.", Min = 0, ExclusiveMin = true)]
     public double NoiseStd { get; init; } = 1.0;
 
     /// <summary>Fixed arm means for every episode; null = U(0,1) per episode.</summary>
     public double[]? Means { get; init; }
 
     /// <summary>Epsilon of eps-greedy.</summary>
+    [Knob("--epsilon", "Exploration rate of eps-greedy.", Min = 0, Max = 1)]
     public double Epsilon { get; init; } = 0.1;
 
     /// <summary>Seeds the bandits, the reward tape and the policies' own coins. Evaluation bandits are drawn from a
     /// stream separate from training's, so they are always fresh episodes.</summary>
+    [Knob("--seed", "Random seed of the bandits, the reward tape and the policies' coins (evaluation bandits never repeat training's).", Min = 0)]
     public long Seed { get; init; }
 
     /// <summary>Torch threads for the run (0 keeps the current setting); one is fastest for these small batched ops here.</summary>
+    [Knob("--threads", "Torch threads during the evaluation (0: keep the process setting).", Min = 0, Max = 1024)]
     public int Threads { get; init; } = 1;
 
     /// <summary>Track agreement with UCB1 (UCB1 labels every state each policy visits).</summary>
+    [Knob("--agreement", "Track agreement with UCB1 (UCB1 labels every state each policy visits).")]
     public bool Agreement { get; init; } = true;
 
     public IReadOnlyList<string> BaselinesOrDefault => Baselines ?? PolicyNames.Classic;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the bad option and the fix.</summary>
-    public void Validate()
+    /// <summary>Throws <see cref="OptionsException"/> naming every bad knob (flag and property) and what is allowed.</summary>
+    public void Validate() => OptionSchema.Check(this);
+
+    /// <inheritdoc />
+    public IEnumerable<string> BrokenRules()
     {
-        if (Arms is < 2) throw new ArgumentException($"--arms must be at least 2 (got {Arms}).", nameof(Arms));
-        if (Horizon < 1 || Horizon > 10_000) throw new ArgumentException($"--horizon must lie in 1..10000 (got {Horizon}).", nameof(Horizon));
-        if (Episodes < 2) throw new ArgumentException($"--episodes must be at least 2 to give a confidence interval (got {Episodes}).", nameof(Episodes));
-        if (TrainHorizon is < 1) throw new ArgumentException($"--train-horizon must be at least 1 (got {TrainHorizon}).", nameof(TrainHorizon));
-        foreach (var b in BaselinesOrDefault) PolicyNames.Normalize(b);
-        if (!(Epsilon >= 0 && Epsilon <= 1)) throw new ArgumentException($"Epsilon must lie in [0, 1] (got {Epsilon}).", nameof(Epsilon));
+        if (Means is { } means && Arms is { } arms && means.Length != arms)
+            yield return $"{means.Length} arm means were given for {{Arms}} {arms}; give exactly one mean per arm.";
     }
 }

@@ -137,7 +137,7 @@ public static class BanditTrainer
                 clock.Start();
             }
 
-            if (done % options.ProgressEvery == 0 || done == totalSteps)
+            if (done % options.ProgressInterval == 0 || done == totalSteps)
             {
                 var p = MakeProgress(done, totalSteps, windowLoss / windowCount, windowAgreement / windowCount, beta, batch * horizon, clock.Elapsed);
                 history.Add(p);

@@ -1,60 +1,78 @@
 using LatentLab.Bandits;
+using LatentLab.Options;
 
 namespace LatentLab.Imitation;
 
 /// <summary>
-/// Every knob of student training, with its default. Mirrors `#!bandit-train` (see DESIGN.md).
+/// Every knob of student training, declared once with its flag, help, default and range ([Knob]); <c>#!bandit-train</c>,
+/// its help and the console tool are generated from it, and <see cref="Validate"/> checks every path into training.
 /// </summary>
-public sealed record BanditTrainingOptions
+public sealed record BanditTrainingOptions : IKnobRules
 {
     /// <summary>K, the number of arms (>= 2).</summary>
+    [Knob("--arms", "K, the number of arms of every bandit.", Min = 2, Max = 64)]
     public int Arms { get; init; } = 5;
 
     /// <summary>Episode length in training: the student never sees a step past it.</summary>
+    [Knob("--train-horizon", "Pulls per training episode: the student never sees a later step.", Min = 1, Max = 10_000)]
     public int TrainHorizon { get; init; } = 50;
 
     /// <summary>ucb1 (default) or thompson.</summary>
+    [Knob("--teacher", "The algorithm the student imitates.")]
     public TeacherKind Teacher { get; init; } = TeacherKind.Ucb1;
 
     /// <summary>LSTM hidden size.</summary>
+    [Knob("--hidden", "LSTM hidden size.", Min = 1, Max = 4096)]
     public int Hidden { get; init; } = 32;
 
     /// <summary>Hidden units of a two-layer MLP head (LSTM state -> score); 0 = a linear head.</summary>
+    [Knob("--head-hidden", "Hidden units of the MLP head that turns the LSTM state into a score (0 = a linear head).", Min = 0, Max = 4096)]
     public int HeadHidden { get; init; } = 32;
 
     /// <summary>Stacked LSTM layers.</summary>
+    [Knob("--layers", "Stacked LSTM layers.", Min = 1, Max = 8)]
     public int Layers { get; init; } = 1;
 
     /// <summary>Gradient steps; each step draws <see cref="Batch"/> fresh bandits.</summary>
+    [Knob("--steps", "Gradient steps; each draws --batch fresh bandits.", Min = 1, Max = 1_000_000)]
     public int Steps { get; init; } = 3000;
 
     /// <summary>Episodes per gradient step.</summary>
+    [Knob("--batch", "Episodes per gradient step.", Min = 1, Max = 65_536)]
     public int Batch { get; init; } = 256;
 
     /// <summary>Adam learning rate (cosine-decayed to 10% of it by the last step).</summary>
+    [Knob("--lr", "Adam learning rate (cosine-decayed to a tenth by the last step).", Min = 0, Max = 1, ExclusiveMin = true)]
     public double LearningRate { get; init; } = 0.01;
 
     /// <summary>DAgger: the student acts (mixed with the teacher, see <see cref="TeacherMixSteps"/>) and the teacher labels the
     /// states the student visits. False = plain behaviour cloning (the teacher always acts).</summary>
+    [Knob("--dagger", "DAgger: the student acts and the teacher labels the states it visits; --bc turns it off (plain behaviour cloning: the teacher always acts).", OffFlag = "--bc")]
     public bool Dagger { get; init; } = true;
 
     /// <summary>DAgger mixing schedule: the probability that the teacher (not the student) acts at a step falls linearly
     /// from 1 to <see cref="TeacherMixFinal"/> over this fraction of the steps, then stays there.</summary>
+    [Knob("--mix-steps", "DAgger: fraction of the steps over which the teacher's share of actions falls from 1 to --mix-final.", Min = 0, Max = 1)]
     public double TeacherMixSteps { get; init; } = 0.3;
 
     /// <summary>Final probability that the teacher acts under DAgger.</summary>
+    [Knob("--mix-final", "DAgger: the teacher's final share of actions.", Min = 0, Max = 1)]
     public double TeacherMixFinal { get; init; } = 0.0;
 
     /// <summary>Student architecture (per-arm shared LSTM by default; Joint is the FACTS.md baseline).</summary>
+    [Knob("--architecture", "per-arm: one LSTM shared by the arms, one score each; joint: one LSTM over all arms (the textbook baseline).")]
     public StudentArchitecture Architecture { get; init; } = StudentArchitecture.PerArm;
 
     /// <summary>Joint architecture only: also feed t/H (the FACTS.md baseline input that goes out of range after H).</summary>
+    [Knob("--time-input", "joint only: also feed t/H, which goes out of its training range after the training horizon (the textbook baseline input).")]
     public bool TimeInput { get; init; }
 
     /// <summary>Bernoulli (default) or Gaussian arms; means ~ U(0,1) per episode.</summary>
+    [Knob("--reward", "Reward distribution of every arm; means ~ U(0,1) per episode.")]
     public RewardKind Reward { get; init; } = RewardKind.Bernoulli;
 
     /// <summary>Standard deviation of Gaussian rewards.</summary>
+    [Knob("--noise-std", "Standard deviation of gaussian rewards.", Min = 0, ExclusiveMin = true)]
     public double NoiseStd { get; init; } = 1.0;
 
     /// <summary>
@@ -67,6 +85,7 @@ public sealed record BanditTrainingOptions
     public double WarmStartFraction { get; init; }
 
     /// <summary>PerArm only: also feed every arm 1/(t+1), a clock input that stays in its training range for any t.</summary>
+    [Knob("--inverse-clock", "per-arm only: feed every arm 1/(t+1), a clock that stays in its training range past the horizon (--no-inverse-clock: time only in the LSTM state).")]
     public bool InverseTimeInput { get; init; } = true;
 
     /// <summary>Must be true to run the warm-start ablation, which shows the student post-horizon states.</summary>
@@ -77,6 +96,7 @@ public sealed record BanditTrainingOptions
     /// LSTM plays any K). Fewer arms in a 50-step episode give larger per-arm counts, still within TrainHorizon steps.
     /// 0 = always Arms.
     /// </summary>
+    [Knob("--min-train-arms", "per-arm only: each gradient step plays K drawn from this..--arms (0 = always --arms).", Min = 0, Max = 64)]
     public int MinTrainArms { get; init; } = 2;
 
     /// <summary>
@@ -86,6 +106,7 @@ public sealed record BanditTrainingOptions
     /// are learnt from every state instead of only from the ones where they decide. 0 = off. Not used with the Thompson
     /// teacher, whose labels are already soft (the share of posterior draws each arm wins).
     /// </summary>
+    [Knob("--index-loss", "ucb1 teacher: weight of the distillation loss towards softmax(--index-scale x UCB1's index), which teaches by how much every arm trails the best one (0 = off: cross-entropy on UCB1's choice only).", Min = 0, Max = 100)]
     public double IndexLossWeight { get; init; } = 1.0;
 
     /// <summary>True when training adds the UCB1-index distillation loss (UCB1 teacher and IndexLossWeight &gt; 0).</summary>
@@ -93,6 +114,7 @@ public sealed record BanditTrainingOptions
 
     /// <summary>Inverse temperature of the distillation target (see <see cref="IndexLossWeight"/>): an arm whose index
     /// trails the best by 1/IndexScale gets e^-1 of its probability.</summary>
+    [Knob("--index-scale", "Inverse temperature of that target: an arm whose UCB1 index trails the best by 1/scale gets e^-1 of its probability.", Min = 0, Max = 10_000, ExclusiveMin = true)]
     public double IndexScale { get; init; } = 30.0;
 
     /// <summary>
@@ -100,68 +122,61 @@ public sealed record BanditTrainingOptions
     /// (avg = decay x avg + (1 - decay) x weights after every step; the raw weights keep training and act in the DAgger
     /// rollouts). Smooths the step-to-step wobble of the policy. 0 = off (the last weights).
     /// </summary>
+    [Knob("--average", "Weight averaging: the student returned is the moving average of the weights (decay per step; 0 = the last weights).", Min = 0, Max = 1, ExclusiveMax = true)]
     public double AverageDecay { get; init; }
 
     /// <summary>Largest warm-start t0 (pulls summarised before step 0).</summary>
     public int WarmStartMaxPulls { get; init; } = 250;
 
     /// <summary>Posterior samples per arm used to turn a Thompson teacher into soft labels.</summary>
+    [Knob("--thompson-samples", "thompson teacher: posterior samples per arm that turn its choice into soft labels.", Min = 1, Max = 4096)]
     public int ThompsonLabelSamples { get; init; } = 16;
 
     /// <summary>Global gradient-norm clip.</summary>
+    [Knob("--grad-clip", "Global gradient-norm clip.", Min = 0, ExclusiveMin = true)]
     public double GradClip { get; init; } = 1.0;
 
     /// <summary>Seed for weights, bandits and mixing coins.</summary>
+    [Knob("--seed", "Random seed of weights, bandits and mixing coins: the same seed, device and thread count give the same numbers.", Min = 0)]
     public long Seed { get; init; }
 
     /// <summary>Torch threads for the run (0 keeps the current setting). One is fastest for this small LSTM here
     /// (0.21 vs 0.16 M env-steps/s with two) and fixes the floating-point order, so numbers repeat across machines.</summary>
+    [Knob("--threads", "Torch threads during training (0: keep the process setting).", Min = 0, Max = 1024)]
     public int Threads { get; init; } = 1;
 
     /// <summary>Report progress every this many steps (and at the last one).</summary>
-    public int ProgressEvery { get; init; } = 10;
+    [Knob("--progress-every", "Report progress every this many steps (0: about 200 reports, at most every 5 steps).", Min = 0, Max = 1_000_000, Hidden = true)]
+    public int ProgressEvery { get; init; }
 
     public BanditSpec Spec => new(Arms, Reward, null, NoiseStd);
 
     /// <summary>True when training uses warm starts (PerArm architecture and WarmStartFraction > 0).</summary>
     public bool UsesWarmStarts => WarmStartFraction > 0 && Architecture == StudentArchitecture.PerArm;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the bad option and the fix.</summary>
-    public void Validate()
+    /// <summary>Report progress every this many steps: <see cref="ProgressEvery"/>, or about 200 reports (at most every 5 steps) when it is 0.</summary>
+    public int ProgressInterval => ProgressEvery > 0 ? ProgressEvery : Math.Clamp(Steps / 200, 1, 5);
+
+    /// <summary>Throws <see cref="OptionsException"/> naming every bad knob (flag and property) and what is allowed.</summary>
+    public void Validate() => OptionSchema.Check(this);
+
+    /// <inheritdoc />
+    public IEnumerable<string> BrokenRules()
     {
-        if (Arms < 2) throw new ArgumentException($"--arms must be at least 2 (got {Arms}).", nameof(Arms));
-        if (TrainHorizon < 1) throw new ArgumentException($"--train-horizon must be at least 1 (got {TrainHorizon}).", nameof(TrainHorizon));
-        if (Hidden < 1) throw new ArgumentException($"--hidden must be at least 1 (got {Hidden}).", nameof(Hidden));
-        if (HeadHidden < 0) throw new ArgumentException($"HeadHidden must be 0 (linear head) or positive (got {HeadHidden}).", nameof(HeadHidden));
-        if (Layers < 1) throw new ArgumentException($"--layers must be at least 1 (got {Layers}).", nameof(Layers));
-        if (Steps < 1) throw new ArgumentException($"--steps must be at least 1 (got {Steps}).", nameof(Steps));
-        if (Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {Batch}).", nameof(Batch));
-        if (!(LearningRate > 0 && double.IsFinite(LearningRate))) throw new ArgumentException($"--lr must be a positive number (got {LearningRate}).", nameof(LearningRate));
-        if (!(TeacherMixSteps >= 0 && TeacherMixSteps <= 1)) throw new ArgumentException($"TeacherMixSteps must lie in [0, 1] (got {TeacherMixSteps}).", nameof(TeacherMixSteps));
-        if (!(TeacherMixFinal >= 0 && TeacherMixFinal <= 1)) throw new ArgumentException($"TeacherMixFinal must lie in [0, 1] (got {TeacherMixFinal}).", nameof(TeacherMixFinal));
-        if (TimeInput && Architecture != StudentArchitecture.Joint) throw new ArgumentException("TimeInput (t/H) is only available with the Joint architecture.", nameof(TimeInput));
-        if (!(WarmStartFraction >= 0 && WarmStartFraction <= 1)) throw new ArgumentException($"WarmStartFraction must lie in [0, 1] (got {WarmStartFraction}).", nameof(WarmStartFraction));
-        if (UsesWarmStarts && !PostHorizonAblation)
-            throw new ArgumentException("Warm starts summarise up to WarmStartMaxPulls teacher pulls, so the student would see states past its training " +
-                                        "horizon; that is only allowed as a labelled ablation: set PostHorizonAblation = true (or WarmStartFraction = 0).", nameof(WarmStartFraction));
+        if (TimeInput && Architecture != StudentArchitecture.Joint)
+            yield return "{TimeInput} needs {Architecture} joint: the per-arm student has no t/H input.";
         if (MinTrainArms != 0 && (MinTrainArms < 2 || MinTrainArms > Arms))
-            throw new ArgumentException($"MinTrainArms must be 0 (off) or lie in 2..{Arms} (got {MinTrainArms}).", nameof(MinTrainArms));
-        if (UsesWarmStarts && WarmStartMaxPulls < Arms) throw new ArgumentException($"WarmStartMaxPulls must be at least the number of arms ({Arms}).", nameof(WarmStartMaxPulls));
-        if (!(IndexLossWeight >= 0 && double.IsFinite(IndexLossWeight))) throw new ArgumentException($"--index-loss must be 0 (off) or a positive weight (got {IndexLossWeight}).", nameof(IndexLossWeight));
-        if (!(IndexScale > 0 && double.IsFinite(IndexScale))) throw new ArgumentException($"IndexScale must be positive (got {IndexScale}).", nameof(IndexScale));
-        if (!(AverageDecay >= 0 && AverageDecay < 1)) throw new ArgumentException($"--average must lie in [0, 1) (got {AverageDecay}); 0 turns weight averaging off.", nameof(AverageDecay));
-        if (ThompsonLabelSamples < 1) throw new ArgumentException($"ThompsonLabelSamples must be at least 1 (got {ThompsonLabelSamples}).", nameof(ThompsonLabelSamples));
-        if (!(GradClip > 0)) throw new ArgumentException($"GradClip must be positive (got {GradClip}).", nameof(GradClip));
-        if (Threads < 0) throw new ArgumentException($"--threads {Threads}: use 0 (keep the current setting) or a positive count.", nameof(Threads));
-        if (ProgressEvery < 1) throw new ArgumentException($"ProgressEvery must be at least 1 (got {ProgressEvery}).", nameof(ProgressEvery));
-        Spec.Validate();
+            yield return $"{{MinTrainArms}} must be 0 (off) or lie in 2..{Arms}, the value of {{Arms}} (got {MinTrainArms}).";
+        if (!(WarmStartFraction >= 0 && WarmStartFraction <= 1))
+            yield return $"WarmStartFraction must lie in [0, 1] (got {WarmStartFraction}).";
+        if (UsesWarmStarts && !PostHorizonAblation)
+            yield return "Warm starts summarise up to WarmStartMaxPulls teacher pulls, so the student would see states past its training " +
+                         "horizon; that is only allowed as a labelled ablation: set PostHorizonAblation = true (or WarmStartFraction = 0).";
+        if (UsesWarmStarts && WarmStartMaxPulls < Arms)
+            yield return $"WarmStartMaxPulls must be at least the number of arms ({Arms}).";
     }
 
-    /// <summary>Parses a teacher name: ucb1 (alias ucb) or thompson.</summary>
-    public static TeacherKind ParseTeacher(string name) => (name ?? "").Trim().ToLowerInvariant() switch
-    {
-        "ucb1" or "ucb" => TeacherKind.Ucb1,
-        "thompson" or "ts" => TeacherKind.Thompson,
-        _ => throw new ArgumentException($"Unknown teacher '{name}'. Valid teachers: ucb1, thompson.", nameof(name)),
-    };
+    /// <summary>Parses a teacher name as <c>--teacher</c> does: ucb1 or thompson.</summary>
+    public static TeacherKind ParseTeacher(string name) =>
+        (TeacherKind)OptionSchema.For<BanditTrainingOptions>().Of(nameof(Teacher)).Parse(name ?? "")!;
 }

@@ -1,58 +1,70 @@
+using LatentLab.Options;
+
 namespace LatentLab.Models;
 
-/// <summary>Options of <see cref="CotSynthetic.Run"/> (the <c>#!cot-synthetic</c> options). Defaults train in well under 3 minutes on 2 cores.</summary>
-public sealed record CotSyntheticOptions
+/// <summary>Options of <see cref="CotSynthetic.Run"/>, each knob declared once ([Knob]): <c>#!cot-synthetic</c>, its help and the console tool come from it.</summary>
+public sealed record CotSyntheticOptions : IKnobRules
 {
     /// <summary>Answer options per question (letters A, B, ...).</summary>
+    [Knob("--choices", "Answer options per question (letters A, B, ...).", Min = 2, Max = 8)]
     public int Choices { get; init; } = 2;
     /// <summary>Chain-of-thought tokens per question.</summary>
+    [Knob("--chain-length", "Chain-of-thought tokens per question.", Min = 4, Max = 256)]
     public int ChainLength { get; init; } = 24;
     /// <summary>Earliest point (fraction of the chain) where the deciding token may appear.</summary>
+    [Knob("--decision-start", "Earliest point (fraction of the chain) where the deciding token may appear.", Min = 0, Max = 1)]
     public double DecisionStart { get; init; } = 0.2;
     /// <summary>Latest point (fraction of the chain) where the deciding token may appear.</summary>
+    [Knob("--decision-end", "Latest point (fraction of the chain) where the deciding token may appear.", Min = 0, Max = 1)]
     public double DecisionEnd { get; init; } = 0.7;
     /// <summary>After the decision, the chance that a token restates the answer (evidence); the rest is filler.</summary>
+    [Knob("--evidence-rate", "After the decision, the chance that a token restates the answer (the rest is filler).", Min = 0, Max = 1)]
     public double EvidenceRate { get; init; } = 0.35;
     /// <summary>Chance that a chain token names a random option letter (independent of the answer).</summary>
+    [Knob("--letter-rate", "Chance that a chain token names a random option letter (independent of the answer).", Min = 0, Max = 1, ExclusiveMax = true)]
     public double LetterMentionRate { get; init; } = 0.15;
     /// <summary>Transformer blocks.</summary>
+    [Knob("--layers", "Transformer blocks (the activation set has one more layer: the embedding).", Min = 1, Max = 24)]
     public int Layers { get; init; } = 3;
     /// <summary>Residual width (n_embd).</summary>
+    [Knob("--width", "Residual width (a multiple of --heads).", Min = 8, Max = 1024)]
     public int Width { get; init; } = 64;
     /// <summary>Attention heads.</summary>
+    [Knob("--heads", "Attention heads.", Min = 1, Max = 64)]
     public int Heads { get; init; } = 4;
     /// <summary>Training steps (fresh questions every step).</summary>
+    [Knob("--steps", "Training steps (fresh questions every step).", Min = 1, Max = 1_000_000)]
     public int Steps { get; init; } = 1500;
     /// <summary>Questions per training step.</summary>
+    [Knob("--batch", "Questions per training step.", Min = 1, Max = 65_536)]
     public int Batch { get; init; } = 64;
+    [Knob("--lr", "AdamW learning rate.", Min = 0, Max = 1, ExclusiveMin = true)]
     public double LearningRate { get; init; } = 3e-3;
     /// <summary>Held-out questions whose activations are recorded (N of the activation set).</summary>
+    [Knob("--questions", "Held-out questions whose activations are recorded (N of the activation set).", Min = 10, Max = 1_000_000)]
     public int Questions { get; init; } = 500;
+    [Knob("--seed", "Random seed of the task, the weights and the held-out questions.", Min = 0)]
     public int Seed { get; init; }
     /// <summary>
     /// Torch intra-op threads during the run (restored afterwards); 0 leaves the process setting. Default 1: this model
     /// is small, and on the shared 2-core machine the tiny config trained in 4.5 s with 1 thread and 79 s with 2 (OpenMP
     /// threads spin while waiting for each other). A fixed count also keeps the numbers identical across machines.
     /// </summary>
+    [Knob("--threads", "Torch threads during training (0: keep the process setting).", Min = 0, Max = 1024)]
     public int Threads { get; init; } = 1;
 
     /// <summary>Seconds-scale settings for tests and CI.</summary>
     public static CotSyntheticOptions Tiny => new() { ChainLength = 12, Layers = 2, Width = 32, Heads = 2, Steps = 250, Batch = 64, Questions = 200, LearningRate = 5e-3 };
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the option and the allowed range.</summary>
-    public void Validate()
+    /// <summary>Throws <see cref="OptionsException"/> naming every bad knob (flag and property) and what is allowed.</summary>
+    public void Validate() => OptionSchema.Check(this);
+
+    /// <inheritdoc />
+    public IEnumerable<string> BrokenRules()
     {
-        if (Choices is < 2 or > 8) throw new ArgumentException($"--choices {Choices}: use 2 to 8 answer options.");
-        if (ChainLength is < 4 or > 256) throw new ArgumentException($"--chain-length {ChainLength}: use 4 to 256 tokens.");
-        if (!(DecisionStart >= 0 && DecisionStart <= DecisionEnd && DecisionEnd <= 1))
-            throw new ArgumentException($"decision window [{DecisionStart}, {DecisionEnd}] must satisfy 0 <= start <= end <= 1 (fractions of the chain).");
-        if (!(EvidenceRate >= 0 && EvidenceRate <= 1)) throw new ArgumentException($"evidence rate {EvidenceRate} must lie in [0, 1].");
-        if (!(LetterMentionRate >= 0 && LetterMentionRate < 1)) throw new ArgumentException($"letter mention rate {LetterMentionRate} must lie in [0, 1).");
-        if (Layers is < 1 or > 24) throw new ArgumentException($"--layers {Layers}: use 1 to 24 blocks.");
-        if (Width < 8 || Heads < 1 || Width % Heads != 0) throw new ArgumentException($"--width {Width} / --heads {Heads}: width must be >= 8 and a multiple of heads.");
-        if (Steps < 1 || Batch < 1) throw new ArgumentException($"--steps {Steps} / --batch {Batch}: both must be >= 1.");
-        if (!(LearningRate > 0)) throw new ArgumentException($"--lr {LearningRate}: must be positive.");
-        if (Threads < 0) throw new ArgumentException($"--threads {Threads}: use 0 (keep the current setting) or a positive count.");
-        if (Questions < 10) throw new ArgumentException($"--questions {Questions}: record at least 10 questions (probes need several per fold).");
+        if (DecisionStart > DecisionEnd)
+            yield return $"the decision window runs backwards: {{DecisionStart}} {DecisionStart} is after {{DecisionEnd}} {DecisionEnd}.";
+        if (Width % Heads != 0)
+            yield return $"{{Width}} {Width} must be a multiple of {{Heads}} {Heads} (each head gets width / heads dimensions).";
     }
 }

@@ -1,32 +1,45 @@
+using LatentLab.Options;
+
 namespace LatentLab.Probes;
 
-/// <summary>Options of <see cref="ProbeSweep.Run"/> (the <c>#!probe-sweep</c> options).</summary>
-public sealed record ProbeSweepOptions
+/// <summary>Options of <see cref="ProbeSweep.Run"/>, each knob declared once ([Knob]): <c>#!probe-sweep</c>, its help and the console tool come from it.</summary>
+public sealed record ProbeSweepOptions : IKnobRules
 {
     /// <summary>Layers to probe (null: all).</summary>
+    [Knob("--layers", "Layers to probe: all, or a list such as 0,2,5 or 0-3.", Min = 0)]
     public IReadOnlyList<int>? Layers { get; init; }
     /// <summary>Columns to keep after alignment (token index for start, -k for end, bin index for bins; null: all).</summary>
+    [Knob("--positions", "Position columns to keep: all, or a list such as 0-10 (with --align end: -5..-1).")]
     public IReadOnlyList<int>? Positions { get; init; }
     /// <summary>When &gt; 0, average each chain's tokens into this many relative bins (0-10%, 10-20%, ... of its length).</summary>
+    [Knob("--bins", "0: every position is its own column; k > 0: average each chain into k relative bins (chains of different length).", Min = 0, Max = 1000)]
     public int Bins { get; init; }
     /// <summary>Line chains up at their first token (start) or their last (end).</summary>
+    [Knob("--align", "Line chains up at their first token (start) or their last (end: columns -k..-1).")]
     public PositionAlignment Align { get; init; } = PositionAlignment.Start;
     /// <summary>Cross-validation folds (stratified by label; grouped when the set has group ids).</summary>
+    [Knob("--folds", "Cross-validation folds (stratified by label; grouped when the set has group ids); at most the number of questions.", Min = 2, Max = 1000)]
     public int Folds { get; init; } = 5;
     /// <summary>Also train on control labels (a seeded random relabelling with the same class balance).</summary>
+    [Knob("--control", "Also train every probe on control labels (Hewitt & Liang): gives selectivity = accuracy - control accuracy (--no-control: task only, half the work).")]
     public bool Control { get; init; } = true;
     /// <summary>Seeds the folds and the control labels.</summary>
+    [Knob("--seed", "Random seed of the folds and the control labels.", Min = 0)]
     public int Seed { get; init; }
     /// <summary>Inverse L2 strength as in scikit-learn: minimise sum of log-losses + ||w||^2 / (2C).</summary>
+    [Knob("--c", "Inverse L2 strength as in scikit-learn: minimise the sum of log-losses + ||w||^2 / (2C).", Min = 0, ExclusiveMin = true, Max = 1e12)]
     public double C { get; init; } = 1.0;
     /// <summary>L-BFGS iterations at most per probe.</summary>
+    [Knob("--max-iterations", "L-BFGS iterations at most per probe.", Min = 1, Max = 100_000)]
     public int MaxIterations { get; init; } = 300;
     /// <summary>Stop when max |gradient| of the mean loss (scikit-learn's scaling) is below this.</summary>
+    [Knob("--tolerance", "Stop when max |gradient| of the mean loss (scikit-learn's scaling) is below this.", Min = 0, ExclusiveMin = true, Max = 1)]
     public double Tolerance { get; init; } = 1e-4;
     /// <summary>
     /// Precondition L-BFGS with each column's curvature bound (costs one D x D Gram matrix per column). Off by default:
     /// on the benchmark data it did not cut the iteration count enough to pay for the Gram matrices.
     /// </summary>
+    [Knob("--preconditioner", "Precondition L-BFGS with each column's curvature bound (one D x D Gram matrix per column).")]
     public bool Preconditioner { get; init; }
     /// <summary>
     /// Torch intra-op threads during the sweep (restored afterwards); 0 leaves the process setting. Default 1: the sweep
@@ -34,25 +47,26 @@ public sealed record ProbeSweepOptions
     /// CPU where 1 thread took 4 s (the threads spin while waiting for each other). A fixed count also keeps the numbers
     /// identical across machines.
     /// </summary>
+    [Knob("--threads", "Torch threads during the sweep (0: keep the process setting).", Min = 0, Max = 1024)]
     public int Threads { get; init; } = 1;
     /// <summary>
     /// Layers whose column features together fit in this many bytes (float32) are solved together as one batched problem
     /// (fewer, larger tensor operations); a layer bigger than this is solved alone, so memory stays at one layer's slice.
     /// </summary>
+    [Knob("--max-batch-bytes", "Layers whose features fit in this many bytes (float32) are solved as one batched problem (0: one layer at a time).", Min = 0, Hidden = true)]
     public long MaxBatchBytes { get; init; } = 128L << 20;
     /// <summary>Optional explicit fold (0..Folds-1) of every question, e.g. to compare with another tool on the same split.</summary>
     public IReadOnlyList<int>? FoldAssignment { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the option and the fix.</summary>
-    public void Validate()
+    /// <summary>Throws <see cref="OptionsException"/> naming every bad knob (flag and property) and what is allowed.</summary>
+    public void Validate() => OptionSchema.Check(this);
+
+    /// <inheritdoc />
+    public IEnumerable<string> BrokenRules()
     {
-        if (Folds < 2) throw new ArgumentException($"--folds {Folds}: cross-validation needs at least 2 folds (default 5).");
-        if (Bins < 0) throw new ArgumentException($"--bins {Bins}: use 0 (every position its own column) or a positive number of relative bins.");
-        if (Bins > 0 && Align == PositionAlignment.End) throw new ArgumentException("--bins and --align end do not combine: relative bins already span each chain from start to end.");
-        if (!(C > 0) || double.IsInfinity(C)) throw new ArgumentException($"C = {C}: the inverse regularisation strength must be a positive finite number (scikit-learn's default is 1).");
-        if (MaxIterations < 1) throw new ArgumentException($"MaxIterations = {MaxIterations}: must be at least 1.");
-        if (MaxBatchBytes < 0) throw new ArgumentException($"MaxBatchBytes = {MaxBatchBytes}: must be >= 0 (0: one layer at a time).");
-        if (Threads < 0) throw new ArgumentException($"--threads {Threads}: use 0 (keep the current setting) or a positive count.");
-        if (!(Tolerance > 0)) throw new ArgumentException($"Tolerance = {Tolerance}: must be positive.");
+        if (Bins > 0 && Align == PositionAlignment.End)
+            yield return "{Bins} and {Align} end do not combine: relative bins already span each chain from start to end. Use one of them.";
+        if (FoldAssignment is { } folds && folds.Any(f => f < 0 || f >= Folds))
+            yield return $"FoldAssignment holds a fold outside 0..{Folds - 1} ({{Folds}} is {Folds}).";
     }
 }
