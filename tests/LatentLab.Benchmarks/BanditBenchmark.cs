@@ -71,9 +71,6 @@ public static class BanditBenchmark
             TimeInput = args.Contains("--time-input"),
             Teacher = BanditTrainingOptions.ParseTeacher(Get(args, "--teacher", "ucb1")),
             Seed = I(args, "--seed", 0),
-            WarmStartFraction = D(args, "--warm", o.WarmStartFraction),
-            WarmStartMaxPulls = I(args, "--warm-max", o.WarmStartMaxPulls),
-            PostHorizonAblation = args.Contains("--post-horizon-ablation"),
             InverseTimeInput = args.Contains("--inverse-time") || (o.InverseTimeInput && !args.Contains("--no-inverse-time")),
             MinTrainArms = I(args, "--min-train-arms", o.MinTrainArms),
             IndexLossWeight = D(args, "--index-loss", o.IndexLossWeight),
@@ -173,7 +170,7 @@ public static class BanditBenchmark
                 for (int t = 0; t < h; t++)
                 {
                     var c = Stopwatch.StartNew();
-                    var (label, _, _) = TeacherLabels.Compute(o.Teacher, env.Statistics.Counts, env.Statistics.Sums, null, t, spec, o.ThompsonLabelSamples, gen);
+                    var (label, _, _) = TeacherLabels.Compute(o.Teacher, env.Statistics, t, spec, o.ThompsonLabelSamples, gen);
                     _ = label.sum().item<float>();
                     lab += c.Elapsed.TotalSeconds; c.Restart();
                     var a = student.Act(t);
@@ -190,7 +187,7 @@ public static class BanditBenchmark
             var clock = Stopwatch.StartNew();
             network.train();
             var acts = stack(actions, 1);
-            var logits = network.Forward(network.EncodeSequence(acts, stack(rewards, 1), null, spec.Arms));
+            var logits = network.Forward(network.EncodeSequence(acts, stack(rewards, 1), spec.Arms));
             var target = nn.functional.one_hot(acts, spec.Arms).to(float32);
             var loss = -(target * nn.functional.log_softmax(logits, -1)).sum(-1).mean();
             _ = loss.item<float>();
@@ -230,7 +227,7 @@ public static class BanditBenchmark
             {
                 int steps = hidden * batch >= 128 * 1024 ? 3 : hidden * batch >= 64 * 1024 || hidden * batch >= 128 * 256 ? 4 : 8;
                 var o = baseOptions with { Arms = 5, TrainHorizon = 50, Hidden = hidden, Batch = batch, Steps = steps + 1, ProgressEvery = 1, Architecture = arch };
-                if (arch == StudentArchitecture.Joint) o = o with { WarmStartFraction = 0, HeadHidden = 0 };
+                if (arch == StudentArchitecture.Joint) o = o with { HeadHidden = 0 };
                 var reports = new List<TrainingProgress>();
                 var cpuAtReport = new List<TimeSpan>();
                 using var s = BanditTrainer.Train(o, device, new SyncProgress<TrainingProgress>(p => { reports.Add(p); cpuAtReport.Add(CpuTime()); }));

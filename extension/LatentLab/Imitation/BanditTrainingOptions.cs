@@ -57,20 +57,8 @@ public sealed record BanditTrainingOptions
     /// <summary>Standard deviation of Gaussian rewards.</summary>
     public double NoiseStd { get; init; } = 1.0;
 
-    /// <summary>
-    /// ABLATION ONLY (not a legal answer to issue 3; needs <see cref="PostHorizonAblation"/> = true): this fraction of
-    /// training episodes begins from a state the teacher reached after t0 pulls (t0 log-uniform in
-    /// [K, <see cref="WarmStartMaxPulls"/>]), given to the student as a summary at step 0 (per arm: log pull count,
-    /// mean reward; log t0), followed by TrainHorizon ordinary steps labelled at times t0 + t. The student then sees
-    /// states with more than TrainHorizon pulls, i.e. the post-horizon states the experiment tests. PerArm only; 0 = off.
-    /// </summary>
-    public double WarmStartFraction { get; init; }
-
     /// <summary>PerArm only: also feed every arm 1/(t+1), a clock input that stays in its training range for any t.</summary>
     public bool InverseTimeInput { get; init; } = true;
-
-    /// <summary>Must be true to run the warm-start ablation, which shows the student post-horizon states.</summary>
-    public bool PostHorizonAblation { get; init; }
 
     /// <summary>
     /// PerArm only: each gradient step draws its number of arms uniformly from [MinTrainArms, Arms] (the shared per-arm
@@ -102,9 +90,6 @@ public sealed record BanditTrainingOptions
     /// </summary>
     public double AverageDecay { get; init; }
 
-    /// <summary>Largest warm-start t0 (pulls summarised before step 0).</summary>
-    public int WarmStartMaxPulls { get; init; } = 250;
-
     /// <summary>Posterior samples per arm used to turn a Thompson teacher into soft labels.</summary>
     public int ThompsonLabelSamples { get; init; } = 16;
 
@@ -123,9 +108,6 @@ public sealed record BanditTrainingOptions
 
     public BanditSpec Spec => new(Arms, Reward, null, NoiseStd);
 
-    /// <summary>True when training uses warm starts (PerArm architecture and WarmStartFraction > 0).</summary>
-    public bool UsesWarmStarts => WarmStartFraction > 0 && Architecture == StudentArchitecture.PerArm;
-
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad option and the fix.</summary>
     public void Validate()
     {
@@ -140,13 +122,8 @@ public sealed record BanditTrainingOptions
         if (!(TeacherMixSteps >= 0 && TeacherMixSteps <= 1)) throw new ArgumentException($"TeacherMixSteps must lie in [0, 1] (got {TeacherMixSteps}).", nameof(TeacherMixSteps));
         if (!(TeacherMixFinal >= 0 && TeacherMixFinal <= 1)) throw new ArgumentException($"TeacherMixFinal must lie in [0, 1] (got {TeacherMixFinal}).", nameof(TeacherMixFinal));
         if (TimeInput && Architecture != StudentArchitecture.Joint) throw new ArgumentException("TimeInput (t/H) is only available with the Joint architecture.", nameof(TimeInput));
-        if (!(WarmStartFraction >= 0 && WarmStartFraction <= 1)) throw new ArgumentException($"WarmStartFraction must lie in [0, 1] (got {WarmStartFraction}).", nameof(WarmStartFraction));
-        if (UsesWarmStarts && !PostHorizonAblation)
-            throw new ArgumentException("Warm starts summarise up to WarmStartMaxPulls teacher pulls, so the student would see states past its training " +
-                                        "horizon; that is only allowed as a labelled ablation: set PostHorizonAblation = true (or WarmStartFraction = 0).", nameof(WarmStartFraction));
         if (MinTrainArms != 0 && (MinTrainArms < 2 || MinTrainArms > Arms))
             throw new ArgumentException($"MinTrainArms must be 0 (off) or lie in 2..{Arms} (got {MinTrainArms}).", nameof(MinTrainArms));
-        if (UsesWarmStarts && WarmStartMaxPulls < Arms) throw new ArgumentException($"WarmStartMaxPulls must be at least the number of arms ({Arms}).", nameof(WarmStartMaxPulls));
         if (!(IndexLossWeight >= 0 && double.IsFinite(IndexLossWeight))) throw new ArgumentException($"--index-loss must be 0 (off) or a positive weight (got {IndexLossWeight}).", nameof(IndexLossWeight));
         if (!(IndexScale > 0 && double.IsFinite(IndexScale))) throw new ArgumentException($"IndexScale must be positive (got {IndexScale}).", nameof(IndexScale));
         if (!(AverageDecay >= 0 && AverageDecay < 1)) throw new ArgumentException($"--average must lie in [0, 1) (got {AverageDecay}); 0 turns weight averaging off.", nameof(AverageDecay));

@@ -39,8 +39,6 @@ public static class BanditReport
                             $"{(o.Architecture == StudentArchitecture.PerArm && o.InverseTimeInput ? ", 1/(t+1) clock input" : "")}");
         if (o.Architecture == StudentArchitecture.PerArm && o.MinTrainArms >= 2 && o.MinTrainArms < o.Arms)
             Row("training bandits", $"K drawn from {o.MinTrainArms}..{o.Arms} per step (the per-arm LSTM plays any K)");
-        if (o.UsesWarmStarts)
-            Row("ABLATION", "<span style=\"color:#b00\">warm starts: the student saw states past its training horizon (not a legal answer)</span>");
         if (o.UsesIndexLoss)
             Row("loss", $"cross-entropy on UCB1's choice + {F(o.IndexLossWeight, "0.##")} × cross-entropy to softmax({F(o.IndexScale, "0.##")} × UCB1 index)");
         if (o.AverageDecay > 0)
