@@ -95,13 +95,13 @@ public static class BanditBenchmark
         int episodes = I(args, "--episodes", 4000);
         foreach (var k in Get(args, "--eval-arms", options.Arms.ToString(CultureInfo.InvariantCulture)).Split(',').Select(int.Parse))
         {
-            var eval = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Threads = 0, Arms = k, Horizon = 100, Episodes = episodes, Seed = 12345 }, student, device);
+            var eval = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Threads = 0, Arms = k, Horizon = 100, Episodes = episodes, Seed = 12345 }, student, device);
             PrintEvaluation(eval);
         }
         int longHorizon = I(args, "--long", 0);
         if (longHorizon > 100)
         {
-            var longEval = BanditEvaluator.Evaluate(new BanditEvaluationOptions
+            var longEval = StudentEvaluator.Evaluate(new BanditEvaluationOptions
             {
                 Threads = 0, Horizon = longHorizon, Episodes = Math.Min(episodes, 2000), Seed = 777,
                 Baselines = new[] { PolicyNames.Greedy, PolicyNames.Ucb1, PolicyNames.Thompson },
@@ -267,7 +267,7 @@ public static class BanditBenchmark
         int episodes = I(args, "--episodes", 4000);
         (MeanCi Gap, double Ucb, PolicySummary Student) Judge(TrainedStudent s)
         {
-            var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Threads = 0, Arms = 5, Horizon = 100, Episodes = episodes, Seed = 12345,
+            var e = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Threads = 0, Arms = 5, Horizon = 100, Episodes = episodes, Seed = 12345,
                 Baselines = new[] { PolicyNames.Ucb1 } }, s, device);
             return (e.StudentVsUcb1!.At(100), e.Summary(PolicyNames.Ucb1).RegretAtEnd.Mean, e.Summary("student"));
         }

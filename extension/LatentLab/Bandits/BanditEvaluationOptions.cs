@@ -3,7 +3,7 @@ namespace LatentLab.Bandits;
 /// <summary>Every knob of an evaluation; mirrors `#!bandit-eval` (see DESIGN.md).</summary>
 public sealed record BanditEvaluationOptions
 {
-    /// <summary>K; null = the student's K (or 5 without a student).</summary>
+    /// <summary>K; null = the K the first candidate policy was made for (a student's training K), else 5.</summary>
     public int? Arms { get; init; }
 
     /// <summary>Pulls per episode (1..10000).</summary>
@@ -15,7 +15,7 @@ public sealed record BanditEvaluationOptions
     /// <summary>Classic policies to run beside the student; null = all of random, greedy, eps-greedy, ucb1, thompson.</summary>
     public IReadOnlyList<string>? Baselines { get; init; }
 
-    /// <summary>Training horizon used to split "before" and "after"; null = the student's (or 50).</summary>
+    /// <summary>Training horizon used to split "before" and "after"; null = the first candidate policy's (a student's), else 50.</summary>
     public int? TrainHorizon { get; init; }
 
     public RewardKind Reward { get; init; } = RewardKind.Bernoulli;

@@ -16,9 +16,12 @@ public sealed class StudentPolicy : IBanditPolicy
     int _arms;
     Device _device = CPU;
 
+    /// <summary>The student's name in evaluation results.</summary>
+    public const string PolicyName = "student";
+
     public StudentPolicy(StudentNetwork network) => _network = network;
 
-    public string Name => PolicyNames.Student;
+    public string Name => PolicyName;
 
     /// <summary>(B, K) scores of the last step (null before the first).</summary>
     public Tensor? LastLogits { get; private set; }

@@ -70,7 +70,7 @@ public static class BanditReport
                   $"<th style=\"{Head}\">agreement with UCB1 1–{Math.Min(h, t)}</th><th style=\"{Head}\">agreement with UCB1 {h + 1}–{t}</th></tr>");
         foreach (var s in evaluation.Summaries)
         {
-            bool student = s.Policy == PolicyNames.Student;
+            bool student = s.Policy == StudentPolicy.PolicyName;
             sb.Append($"<tr{(student ? " style=\"font-weight:bold\"" : "")}><td style=\"{Cell};text-align:left\">{E(s.Policy)}</td>");
             sb.Append($"<td style=\"{Cell}\">{Ci(s.RegretAtTrainHorizon)}</td><td style=\"{Cell}\">{Ci(s.RegretAtEnd)}</td><td style=\"{Cell}\">{Ci(s.RegretAfterTrainHorizon)}</td>");
             sb.Append($"<td style=\"{Cell}\">{Ci(s.AgreementBefore, "0.000")}</td><td style=\"{Cell}\">{Ci(s.AgreementAfter, "0.000")}</td></tr>");

@@ -37,8 +37,8 @@ public class StudentTrainingTests
         Assert.Equal(Logits(a), Logits(b));
         Assert.Equal(a.History.Select(h => h.Loss), b.History.Select(h => h.Loss));
         var options = new BanditEvaluationOptions { Episodes = 64, Horizon = 20, Baselines = new[] { "ucb1" } };
-        var ea = BanditEvaluator.Evaluate(options, a, Cpu);
-        var eb = BanditEvaluator.Evaluate(options, b, Cpu);
+        var ea = StudentEvaluator.Evaluate(options, a, Cpu);
+        var eb = StudentEvaluator.Evaluate(options, b, Cpu);
         Assert.Equal(ea.Curve("student").Regret, eb.Curve("student").Regret);
         Assert.Equal(ea.StudentVsUcb1!.Difference, eb.StudentVsUcb1!.Difference);
     }
@@ -83,7 +83,7 @@ public class StudentTrainingTests
         // Small but real: 2 arms, horizon 12, 120 steps. An untrained student agrees about half the time by chance.
         var options = new BanditTrainingOptions { Arms = 2, TrainHorizon = 12, Hidden = 16, HeadHidden = 0, Steps = 120, Batch = 64, LearningRate = 0.01, Seed = 1, ProgressEvery = 40 };
         using var s = BanditTrainer.Train(options, Cpu);
-        var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Episodes = 300, Horizon = 12, Baselines = new[] { "ucb1", "random" } }, s, Cpu);
+        var e = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Episodes = 300, Horizon = 12, Baselines = new[] { "ucb1", "random" } }, s, Cpu);
         Assert.True(e.Summary("student").AgreementBefore!.Mean > 0.85, $"agreement {e.Summary("student").AgreementBefore}");
         Assert.True(e.Summary("student").RegretAtEnd.Mean < e.Summary("random").RegretAtEnd.Mean);
     }
@@ -163,7 +163,7 @@ public class StudentTrainingTests
         using var t = BanditTrainer.Train(Tiny(steps: 2) with { Teacher = TeacherKind.Thompson }, Cpu);
         using var j = BanditTrainer.Train(Tiny(steps: 2) with { Architecture = StudentArchitecture.Joint, TimeInput = true }, Cpu);
         Assert.True(double.IsFinite(t.Final!.Loss) && double.IsFinite(j.Final!.Loss));
-        var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Episodes = 16, Horizon = 30, Baselines = new[] { "ucb1" } }, j, Cpu);
+        var e = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Episodes = 16, Horizon = 30, Baselines = new[] { "ucb1" } }, j, Cpu);
         Assert.Equal(30, e.Curve("student").Horizon);
     }
 
@@ -171,7 +171,7 @@ public class StudentTrainingTests
     public void JointStudent_OnAnotherNumberOfArms_SaysWhichToUse()
     {
         using var s = BanditTrainer.Train(Tiny(steps: 1) with { Architecture = StudentArchitecture.Joint }, Cpu);
-        var e = Assert.Throws<ArgumentException>(() => BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 5, Episodes = 8 }, s, Cpu));
+        var e = Assert.Throws<ArgumentException>(() => StudentEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 5, Episodes = 8 }, s, Cpu));
         Assert.Contains("--arms 3", e.Message);
     }
 
@@ -237,7 +237,7 @@ public class StudentTrainingTests
     public void PerArmStudent_SharesOneLstmAcrossArms_SoItPlaysAnyNumberOfArms()
     {
         using var s = BanditTrainer.Train(Tiny(steps: 1), Cpu);
-        var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 7, Episodes = 8, Horizon = 10, Baselines = new[] { "ucb1" } }, s, Cpu);
+        var e = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 7, Episodes = 8, Horizon = 10, Baselines = new[] { "ucb1" } }, s, Cpu);
         Assert.Equal(7, e.Arms);
         Assert.Equal(10, e.Curve("student").Horizon);
     }
