@@ -1,6 +1,6 @@
 namespace LatentLab.Bandits;
 
-/// <summary>Every knob of an evaluation; mirrors `#!bandit-eval` (see DESIGN.md).</summary>
+/// <summary>Every knob of an evaluation: the options of <c>#!bandit-eval</c> and of <see cref="BanditEvaluator.Evaluate"/>.</summary>
 public sealed record BanditEvaluationOptions
 {
     /// <summary>K; null = the K the first candidate policy was made for (a student's training K), else 5.</summary>
@@ -31,7 +31,8 @@ public sealed record BanditEvaluationOptions
     /// stream separate from training's, so they are always fresh episodes.</summary>
     public long Seed { get; init; }
 
-    /// <summary>Torch threads for the run (0 keeps the current setting); one is fastest for these small batched ops here.</summary>
+    /// <summary>Torch threads for the run (0 keeps the current setting). One suits these small batched ops (a second thread
+    /// mostly waits) and fixes the floating-point order, so the numbers repeat; speeds are in the README's Benchmarks.</summary>
     public int Threads { get; init; } = 1;
 
     /// <summary>Track agreement with UCB1 (UCB1 labels every state each policy visits).</summary>

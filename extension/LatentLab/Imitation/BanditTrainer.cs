@@ -175,9 +175,8 @@ public static class BanditTrainer
     /// Largest LSTM call of a gradient step, in sequence steps. Above ~32k rows the LSTM's buffers pass 64 MB, the largest
     /// block a glibc thread arena serves from its heaps: on any thread but the process's first (a notebook kernel runs
     /// cells on pool threads) each such block is a fresh mmap, faulted in page by page and unmapped again every step.
-    /// Measured (150 default steps on a pool thread, `bandits train-eval --pool-thread`): one call of 64k rows 12.5 s,
-    /// 3.7 s of it in the kernel (2.1 M page faults); chunks of 16k rows 9.1 s, 0.2 s in the kernel (75 k faults),
-    /// the same as on the main thread.
+    /// In chunks of 16k rows a pool thread trains as fast as the main thread, with a small fraction of the page faults
+    /// (`bandits train-eval --pool-thread` reproduces the kernel's case; docs/bandit-student.md).
     /// </summary>
     internal const long MaxGradientRows = 16_000;
 

@@ -1,6 +1,7 @@
 namespace LatentLab.Models;
 
-/// <summary>Options of <see cref="CotSynthetic.Run"/> (the <c>#!cot-synthetic</c> options). Defaults train in well under 3 minutes on 2 cores.</summary>
+/// <summary>Options of <see cref="CotSynthetic.Run"/> (the <c>#!cot-synthetic</c> options). Defaults are sized for a 2-core laptop
+/// (training times: the README's Benchmarks); <see cref="Tiny"/> runs in seconds.</summary>
 public sealed record CotSyntheticOptions
 {
     /// <summary>Answer options per question (letters A, B, ...).</summary>
@@ -31,8 +32,8 @@ public sealed record CotSyntheticOptions
     public int Seed { get; init; }
     /// <summary>
     /// Torch intra-op threads during the run (restored afterwards); 0 leaves the process setting. Default 1: this model
-    /// is small, and on the shared 2-core machine the tiny config trained in 4.5 s with 1 thread and 79 s with 2 (OpenMP
-    /// threads spin while waiting for each other). A fixed count also keeps the numbers identical across machines.
+    /// is small, and on a busy machine a second OpenMP thread can make it many times slower (the threads wait for each
+    /// other). A fixed count also keeps the numbers identical across machines.
     /// </summary>
     public int Threads { get; init; } = 1;
 
