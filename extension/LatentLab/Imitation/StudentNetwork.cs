@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace LatentLab.Imitation;
 
 /// <summary>
-/// The student: an LSTM fed the previous action and reward, and a linear head that scores the arms.
-/// PerArm: x (B, T, K, 2) = [arm k pulled at t-1, its reward] -> the same LSTM for every arm (B*K sequences)
+/// The student: an LSTM fed the previous action and reward, and a head (linear or a small MLP) that scores the arms.
+/// PerArm: x (B, T, K, 2[+1]) = [arm k pulled at t-1, its reward(, 1/(t+1))] -> the same LSTM for every arm (B*K sequences)
 /// -> head -> one score per arm (B, T, K). Joint: x (B, T, K+1[+1]) = [one-hot a_{t-1}, r_{t-1}(, t/H)] -> LSTM -> (B, T, K).
 /// State dict names (lstm.*, head.*) are those of the PyTorch module
 /// <c>self.lstm = nn.LSTM(F, H, L, batch_first=True); self.head = nn.Linear(H, 1 or K)</c>.
