@@ -60,7 +60,7 @@ public sealed class BanditEvalCommand : LatentLabCommand
         var live = LiveDisplay<HtmlFragment>.Start(ctx, cmd, Progress(null), fragment => fragment, TimeSpan.Zero);
         var progress = new BanditLiveProgress<EvaluationProgress>();
         var evaluation = await progress.PumpAsync(
-            Task.Run(() => BanditEvaluator.Evaluate(options, student, device, progress, ctx.CancellationToken)), live, Progress, TimeSpan.FromSeconds(0.5));
+            Task.Run(() => StudentEvaluator.Evaluate(options, student, device, progress, ctx.CancellationToken)), live, Progress, TimeSpan.FromSeconds(0.5));
         live.Report(new HtmlFragment(
             $"<div style=\"font-family:sans-serif;font-size:13px\">Evaluated {evaluation.Curves.Count} policies on {evaluation.Episodes} episodes " +
             $"in {evaluation.Elapsed.TotalSeconds:0.0} s.</div>",

@@ -95,23 +95,12 @@ public sealed class BanditEnvironment : IDisposable
         Statistics = new ArmStatistics(batch, k, device);
     }
 
-    /// <summary>Back to step 0 with the same bandits and the same reward tape (and no warm start).</summary>
+    /// <summary>Back to step 0 with the same bandits and the same reward tape.</summary>
     public void Reset()
     {
         Statistics.Reset();
         _next.copy_(_start);
         Step = 0;
-    }
-
-    /// <summary>
-    /// Starts every episode from a history summarised by <paramref name="counts"/> and <paramref name="sums"/> (B, K)
-    /// (pulls made before step 0, e.g. by the teacher); later pulls read the tape from its start.
-    /// </summary>
-    public void WarmStart(Tensor counts, Tensor sums)
-    {
-        Reset();
-        Statistics.Counts.copy_(counts);
-        Statistics.Sums.copy_(sums);                                               // the tape positions stay at each arm's start
     }
 
     /// <summary>Pulls <paramref name="actions"/> (B,) int64; returns the rewards (B,) float32.</summary>

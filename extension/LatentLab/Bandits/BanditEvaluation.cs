@@ -5,7 +5,7 @@ namespace LatentLab.Bandits;
 /// <summary>
 /// The result of <see cref="BanditEvaluator.Evaluate"/>: per-policy cumulative-regret curves with CIs, headline
 /// summaries (regret at H and at the end, after-H regret, agreement with UCB1 before/after H), and the paired
-/// student-minus-UCB1 difference. All policies met the same bandits and reward tape.
+/// difference of the first candidate policy (the student) minus UCB1. All policies met the same bandits and reward tape.
 /// </summary>
 public sealed record BanditEvaluation(
     BanditEvaluationOptions Options,
@@ -72,7 +72,8 @@ public sealed record BanditEvaluation(
         return new DataFrame(columns);
     }
 
-    /// <summary>Paired student-minus-UCB1 difference per step: <c>step, difference, difference_ci_low, difference_ci_high</c> (empty without a student).</summary>
+    /// <summary>Paired student-minus-UCB1 difference per step: <c>step, difference, difference_ci_low, difference_ci_high</c>
+    /// (the first candidate policy minus UCB1; empty without a candidate or without UCB1).</summary>
     public DataFrame DifferenceDataFrame()
     {
         var d = StudentVsUcb1;

@@ -5,7 +5,7 @@ namespace LatentLab.Bandits;
 /// <summary>Every knob of an evaluation, declared once ([Knob]): <c>#!bandit-eval</c>, its help and the console tool come from it.</summary>
 public sealed record BanditEvaluationOptions : IKnobRules
 {
-    /// <summary>K; null = the student's K (or 5 without a student).</summary>
+    /// <summary>K; null = the K the first candidate policy was made for (a student's training K), else 5.</summary>
     [Knob("--arms", "K of the evaluation bandits (default: the student's K, or 5 without a student).", Min = 2, Max = 64, DefaultText = "the student's")]
     public int? Arms { get; init; }
 
@@ -21,7 +21,7 @@ public sealed record BanditEvaluationOptions : IKnobRules
     [Knob("--baselines", "Classic policies to compare with.", Choices = ["random", "greedy", "eps-greedy", "ucb1", "thompson"], DefaultText = "random,greedy,eps-greedy,ucb1,thompson")]
     public IReadOnlyList<string>? Baselines { get; init; }
 
-    /// <summary>Training horizon used to split "before" and "after"; null = the student's (or 50).</summary>
+    /// <summary>Training horizon used to split "before" and "after"; null = the first candidate policy's (a student's), else 50.</summary>
     [Knob("--train-horizon", "Step that splits \"before\" and \"after\" in the agreement and regret summaries (default: the student's).", Min = 1, Max = 10_000, DefaultText = "the student's")]
     public int? TrainHorizon { get; init; }
 
@@ -42,7 +42,8 @@ public sealed record BanditEvaluationOptions : IKnobRules
     [Knob("--seed", "Random seed of the bandits, the reward tape and the policies' coins (evaluation bandits never repeat training's).", Min = 0)]
     public long Seed { get; init; }
 
-    /// <summary>Torch threads for the run (0 keeps the current setting); one is fastest for these small batched ops here.</summary>
+    /// <summary>Torch threads for the run (0 keeps the current setting). One suits these small batched ops (a second thread
+    /// mostly waits) and fixes the floating-point order, so the numbers repeat; speeds are in the README's Benchmarks.</summary>
     [Knob("--threads", "Torch threads during the evaluation (0: keep the process setting).", Min = 0, Max = 1024)]
     public int Threads { get; init; } = 1;
 

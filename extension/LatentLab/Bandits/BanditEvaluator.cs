@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using LatentLab.Imitation;
 using LatentLab.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -7,45 +6,54 @@ using static TorchSharp.torch;
 namespace LatentLab.Bandits;
 
 /// <summary>
-/// Runs the student (if given) and the classic baselines on the same fresh episodes (common random numbers) and
-/// summarises regret and agreement with UCB1, each with a 95% CI over episodes.
+/// Runs the candidate policies (if any: a trained student, or any <see cref="IBanditPolicy"/>) and the classic baselines
+/// on the same fresh episodes (common random numbers) and summarises regret and agreement with UCB1, each with a 95% CI
+/// over episodes, and the first candidate's paired difference to UCB1.
 /// </summary>
 public static class BanditEvaluator
 {
     /// <summary>Offset that separates evaluation bandits from any training stream.</summary>
     const long EvaluationSeedOffset = 1_000_003;
 
-    public static BanditEvaluation Evaluate(BanditEvaluationOptions options, TrainedStudent? student, Device device,
+    /// <summary>
+    /// Evaluates <paramref name="candidates"/> (run first, in order; null or empty: the baselines alone) and
+    /// <see cref="BanditEvaluationOptions.Baselines"/>. K defaults to the first candidate's <see cref="CandidatePolicy.Arms"/>
+    /// (else 5), the before/after split to its <see cref="CandidatePolicy.TrainHorizon"/> (else 50).
+    /// </summary>
+    public static BanditEvaluation Evaluate(BanditEvaluationOptions options, IReadOnlyList<CandidatePolicy>? candidates, Device device,
         IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(device);
         options.Validate();
-        return TorchRuntime.WithThreads(options.Threads, () => EvaluateOnCurrentThreads(options, student, device, progress, cancellationToken));
+        candidates ??= Array.Empty<CandidatePolicy>();
+        if (candidates.Any(c => c is null)) throw new ArgumentException("A candidate policy is null; pass only policies to evaluate.", nameof(candidates));
+        return TorchRuntime.WithThreads(options.Threads, () => EvaluateOnCurrentThreads(options, candidates, device, progress, cancellationToken));
     }
 
-    static BanditEvaluation EvaluateOnCurrentThreads(BanditEvaluationOptions options, TrainedStudent? student, Device device,
+    static BanditEvaluation EvaluateOnCurrentThreads(BanditEvaluationOptions options, IReadOnlyList<CandidatePolicy> candidates, Device device,
         IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
     {
         NativeAllocator.KeepPagesMapped();
-        int arms = options.Arms ?? student?.Arms ?? 5;
-        if (student is not null && student.Arms != arms && student.Options.Architecture != StudentArchitecture.PerArm)
-            throw new ArgumentException($"The student was trained on {student.Arms} arms but the evaluation asks for {arms}; use --arms {student.Arms}.", nameof(options));
-        int trainHorizon = options.TrainHorizon ?? student?.TrainHorizon ?? 50;
+        int arms = options.Arms ?? candidates.Select(c => c.Arms).FirstOrDefault(a => a is not null) ?? 5;
+        int trainHorizon = options.TrainHorizon ?? candidates.Select(c => c.TrainHorizon).FirstOrDefault(h => h is not null) ?? 50;
         var spec = new BanditSpec(arms, options.Reward, options.Means, options.NoiseStd);
         spec.Validate();
         var names = options.BaselinesOrDefault.Select(PolicyNames.Normalize).Distinct().ToList();
         var policies = new List<IBanditPolicy>();
-        if (student is not null) policies.Add(student.CreatePolicy());
-        policies.AddRange(names.Select(n => PolicyNames.Create(n, spec, options.Epsilon)));
-
-        var clock = Stopwatch.StartNew();
-        var curves = new List<PolicyCurve>();
-        var summaries = new List<PolicySummary>();
-        Tensor? studentCum = null, ucbCum = null;
-        int horizon = options.Horizon;
+        Tensor? candidateCum = null, ucbCum = null;
         try
         {
+            foreach (var c in candidates) policies.Add(c.Create() ?? throw new ArgumentException("A candidate's Create returned null; it must return a fresh policy.", nameof(candidates)));
+            policies.AddRange(names.Select(n => PolicyNames.Create(n, spec, options.Epsilon)));
+            if (policies.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                throw new ArgumentException($"Two policies are named '{twice.Key}'; results are keyed by name: leave that policy out of Baselines " +
+                                            "or give the candidate policy a name of its own (IBanditPolicy.Name).", nameof(candidates));
+
+            var clock = Stopwatch.StartNew();
+            var curves = new List<PolicyCurve>();
+            var summaries = new List<PolicySummary>();
+            int horizon = options.Horizon;
             using var env = BanditEnvironment.Create(spec, options.Episodes, horizon, options.Seed + EvaluationSeedOffset, device);
             for (int i = 0; i < policies.Count; i++)
             {
@@ -58,22 +66,22 @@ public static class BanditEvaluator
                 var cum = trace.Regret.cumsum(0);                                                     // (T, B)
                 curves.Add(CurveOf(policy.Name, cum));
                 summaries.Add(Summarise(policy.Name, trace, cum, trainHorizon));
-                if (policy.Name == PolicyNames.Student) studentCum = cum.DetachFromDisposeScope();
-                if (policy.Name == PolicyNames.Ucb1) ucbCum = cum.DetachFromDisposeScope();
+                if (i == 0 && candidates.Count > 0) candidateCum = cum.DetachFromDisposeScope();
+                if (i >= candidates.Count && policy.Name == PolicyNames.Ucb1) ucbCum = cum.DetachFromDisposeScope();
             }
             PairedDifference? paired = null;
-            if (studentCum is not null && ucbCum is not null)
+            if (candidateCum is not null && ucbCum is not null)
             {
                 using var scope = NewDisposeScope();
-                var c = CurveOf(PolicyNames.Student, studentCum - ucbCum);
-                paired = new PairedDifference(PolicyNames.Student, PolicyNames.Ucb1, c.Regret, c.Low, c.High);
+                var c = CurveOf(policies[0].Name, candidateCum - ucbCum);
+                paired = new PairedDifference(policies[0].Name, PolicyNames.Ucb1, c.Regret, c.Low, c.High);
             }
             return new BanditEvaluation(options, arms, horizon, trainHorizon, options.Episodes, curves, summaries, paired,
-                student?.ToString(), clock.Elapsed);
+                candidates.Count > 0 ? candidates[0].Description : null, clock.Elapsed);
         }
         finally
         {
-            studentCum?.Dispose();
+            candidateCum?.Dispose();
             ucbCum?.Dispose();
             foreach (var p in policies) p.Dispose();
         }

@@ -8,7 +8,7 @@ namespace LatentLab.Bandits;
 /// </summary>
 public interface IBanditPolicy : IDisposable
 {
-    /// <summary>Name used in results: student, random, greedy, eps-greedy, ucb1, thompson.</summary>
+    /// <summary>Name used in results (the classic ones: random, greedy, eps-greedy, ucb1, thompson; a trained student: student).</summary>
     string Name { get; }
 
     /// <summary>Clears all state for a new batch of episodes; <paramref name="seed"/> seeds the policy's own randomness.</summary>

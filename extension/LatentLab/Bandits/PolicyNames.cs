@@ -1,9 +1,8 @@
 namespace LatentLab.Bandits;
 
-/// <summary>The policy names used in results and on the command line, and a factory for the classic ones.</summary>
+/// <summary>The names of the classic policies, used in results and on the command line, and a factory for them.</summary>
 public static class PolicyNames
 {
-    public const string Student = "student";
     public const string Random = "random";
     public const string Greedy = "greedy";
     public const string EpsilonGreedy = "eps-greedy";

@@ -34,16 +34,6 @@ public sealed class Ucb1Policy : IBanditPolicy
     static Tensor PulledIndex(Tensor n, Tensor sums, int pulls) =>
         n.reciprocal().mul_(2.0 * Math.Log(Math.Max(pulls, 1))).sqrt_().add_(sums / n);
 
-    /// <summary>(B, K) UCB1 index when episodes are at different times: <paramref name="pulls"/> (B,) float32 pulls so far.</summary>
-    public static Tensor Index(Tensor counts, Tensor sums, Tensor pulls)
-    {
-        using var scope = NewDisposeScope();
-        var n = counts.clamp_min(1f);                                                   // (B, K)
-        var logT = pulls.clamp_min(1f).log().unsqueeze(1);                              // (B, 1)
-        var index = sums / n + (logT * 2.0 / n).sqrt();                                 // (B, K)
-        return where(counts.eq(0), full_like(index, float.PositiveInfinity), index).MoveToOuterDisposeScope();
-    }
-
     /// <summary>(B, K) bool: the arms UCB1 considers best in this state (several when tied).</summary>
     public static Tensor BestArms(Tensor counts, Tensor sums, int pulls)
     {

@@ -87,7 +87,7 @@ public static class BanditTrainer
                 var pick = randint(options.MinTrainArms, options.Arms + 1, new long[] { 1 }, dtype: int64, device: CPU, generator: armsGenerator);
                 stepSpec = spec with { Arms = (int)pick.item<long>() };
             }
-            var (actions, rewards, labels, warm, indices) = Rollout(network, options, stepSpec, batch, horizon, beta, generator, device, cancellationToken);
+            var (actions, rewards, labels, indices) = Rollout(network, options, stepSpec, batch, horizon, beta, generator, device, cancellationToken);
             if (actions is null) { cancelled = true; break; }
 
             // 2. One gradient step over the whole recorded sequence, in chunks of episodes (see GradientChunks).
@@ -102,8 +102,7 @@ public static class BanditTrainer
                 long len = Math.Min(per, batch - b0);
                 double share = (double)len / batch;
                 var chunkLabels = labels!.narrow(0, b0, len);
-                var logits = network.Forward(network.EncodeSequence(actions.narrow(0, b0, len), rewards!.narrow(0, b0, len),
-                    warm?.narrow(0, b0, len), stepSpec.Arms));                                                           // (b, T, K)
+                var logits = network.Forward(network.EncodeSequence(actions.narrow(0, b0, len), rewards!.narrow(0, b0, len), stepSpec.Arms));   // (b, T, K)
                 var logProbs = nn.functional.log_softmax(logits, -1);
                 var loss = -(chunkLabels * logProbs).sum(-1).mean();
                 if (indices is not null)
@@ -176,9 +175,8 @@ public static class BanditTrainer
     /// Largest LSTM call of a gradient step, in sequence steps. Above ~32k rows the LSTM's buffers pass 64 MB, the largest
     /// block a glibc thread arena serves from its heaps: on any thread but the process's first (a notebook kernel runs
     /// cells on pool threads) each such block is a fresh mmap, faulted in page by page and unmapped again every step.
-    /// Measured (150 default steps on a pool thread, `bandits train-eval --pool-thread`): one call of 64k rows 12.5 s,
-    /// 3.7 s of it in the kernel (2.1 M page faults); chunks of 16k rows 9.1 s, 0.2 s in the kernel (75 k faults),
-    /// the same as on the main thread.
+    /// In chunks of 16k rows a pool thread trains as fast as the main thread, with a small fraction of the page faults
+    /// (`bandits train-eval --pool-thread` reproduces the kernel's case; docs/bandit-student.md).
     /// </summary>
     internal const long MaxGradientRows = 16_000;
 
@@ -194,25 +192,14 @@ public static class BanditTrainer
 
     /// <summary>
     /// One batch of training episodes: returns actions (B, T) int64, rewards (B, T) float32, teacher labels (B, T, K)
-    /// and the warm-start summaries (B, K, 3) or null, and UCB1's index in every visited state (B, T, K) when the
-    /// index loss is on (else null); nulls when cancelled.
+    /// and UCB1's index in every visited state (B, T, K) when the index loss is on (else null); nulls when cancelled.
     /// </summary>
-    static (Tensor? Actions, Tensor? Rewards, Tensor? Labels, Tensor? Warm, Tensor? Indices) Rollout(StudentNetwork network, BanditTrainingOptions options, BanditSpec spec,
+    static (Tensor? Actions, Tensor? Rewards, Tensor? Labels, Tensor? Indices) Rollout(StudentNetwork network, BanditTrainingOptions options, BanditSpec spec,
         long batch, int horizon, double beta, Generator generator, Device device, CancellationToken ct)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var env = new BanditEnvironment(spec, batch, horizon, generator, device);
-        Tensor? warm = null, time0 = null;                                                   // (B, K, 3), (B,)
-        if (options.UsesWarmStarts)
-        {
-            var (counts0, sums0, t0) = WarmStart(env, options, spec, batch, generator, device, ct);
-            if (ct.IsCancellationRequested) return (null, null, null, null, null);
-            env.WarmStart(counts0, sums0);
-            time0 = t0;
-            double logMax = Math.Log(1 + options.WarmStartMaxPulls);
-            warm = stack(new[] { counts0.log1p() / logMax, sums0 / counts0.clamp_min(1f), (t0.log1p() / logMax).unsqueeze(1).expand_as(counts0) }, -1);
-        }
         var actions = new List<Tensor>(horizon);
         var rewards = new List<Tensor>(horizon);
         var labels = new List<Tensor>(horizon);
@@ -223,12 +210,10 @@ public static class BanditTrainer
         try
         {
             student?.Reset(batch, spec.Arms, device, 0);
-            student?.SetWarmStart(warm);
             for (int t = 0; t < horizon; t++)
             {
-                if (ct.IsCancellationRequested) return (null, null, null, null, null);
-                var (label, teacherAction, index) = TeacherLabels.Compute(options.Teacher, env.Statistics.Counts, env.Statistics.Sums,
-                    time0 is null ? null : time0 + t, t, spec, options.ThompsonLabelSamples, generator);
+                if (ct.IsCancellationRequested) return (null, null, null, null);
+                var (label, teacherAction, index) = TeacherLabels.Compute(options.Teacher, env.Statistics, t, spec, options.ThompsonLabelSamples, generator);
                 if (indices is not null) indices.Add(index!);                                           // UsesIndexLoss: a UCB1 teacher
                 Tensor action = teacherAction;
                 if (student is not null)
@@ -249,38 +234,7 @@ public static class BanditTrainer
             student?.Dispose();
         }
         return (stack(actions, 1).MoveToOuterDisposeScope(), stack(rewards, 1).MoveToOuterDisposeScope(), stack(labels, 1).MoveToOuterDisposeScope(),
-            warm?.MoveToOuterDisposeScope(), indices is null ? null : stack(indices, 1).MoveToOuterDisposeScope());
-    }
-
-    /// <summary>
-    /// Plays the teacher for t0 pulls per episode (t0 = 0 for a 1 - WarmStartFraction share, else log-uniform in
-    /// [K, WarmStartMaxPulls]) on the episode's bandit, with fresh reward draws; returns counts and sums (B, K) and t0 (B,).
-    /// </summary>
-    static (Tensor Counts, Tensor Sums, Tensor T0) WarmStart(BanditEnvironment env, BanditTrainingOptions options, BanditSpec spec,
-        long batch, Generator generator, Device device, CancellationToken ct)
-    {
-        using var scope = NewDisposeScope();
-        int k = spec.Arms;
-        var warmed = rand(new long[] { batch }, dtype: float32, device: device, generator: generator).lt(options.WarmStartFraction);
-        var u = rand(new long[] { batch }, dtype: float32, device: device, generator: generator);
-        var t0 = (u * Math.Log((double)options.WarmStartMaxPulls / k)).exp().mul(k).floor();                   // (B,) log-uniform in [K, max]
-        t0 = where(warmed, t0, zeros_like(t0));
-        int maxT0 = (int)t0.max().item<float>();
-        using var stats = new ArmStatistics(batch, k, device);
-        for (int s = 0; s < maxT0; s++)
-        {
-            if (ct.IsCancellationRequested) break;
-            using var stepScope = NewDisposeScope();
-            var active = t0.gt(s).to(float32);                                                                   // (B,)
-            var (_, action, _) = TeacherLabels.Compute(options.Teacher, stats.Counts, stats.Sums, null, s, spec, 1, generator);
-            var mean = env.Means.gather(1, action.unsqueeze(1)).squeeze(1);                                      // (B,)
-            var reward = spec.Reward == RewardKind.Bernoulli
-                ? rand(new long[] { batch }, dtype: float32, device: device, generator: generator).lt(mean).to(float32)
-                : mean + randn(new long[] { batch }, dtype: float32, device: device, generator: generator) * (float)spec.NoiseStd;
-            stats.Counts.scatter_add_(1, action.unsqueeze(1), active.unsqueeze(1));
-            stats.Sums.scatter_add_(1, action.unsqueeze(1), (reward * active).unsqueeze(1));
-        }
-        return (stats.Counts.clone().MoveToOuterDisposeScope(), stats.Sums.clone().MoveToOuterDisposeScope(), t0.MoveToOuterDisposeScope());
+            indices is null ? null : stack(indices, 1).MoveToOuterDisposeScope());
     }
 
     static TrainingProgress MakeProgress(int done, int total, double loss, double agreement, double beta, long envStepsPerGradStep, TimeSpan elapsed)

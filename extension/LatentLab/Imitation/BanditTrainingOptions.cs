@@ -59,11 +59,11 @@ public sealed record BanditTrainingOptions : IKnobRules
     [Knob("--mix-final", "DAgger: the teacher's final share of actions.", Min = 0, Max = 1)]
     public double TeacherMixFinal { get; init; } = 0.0;
 
-    /// <summary>Student architecture (per-arm shared LSTM by default; Joint is the FACTS.md baseline).</summary>
+    /// <summary>Student architecture (per-arm shared LSTM by default; Joint is the textbook baseline, see docs/bandit-student.md).</summary>
     [Knob("--architecture", "per-arm: one LSTM shared by the arms, one score each; joint: one LSTM over all arms (the textbook baseline).")]
     public StudentArchitecture Architecture { get; init; } = StudentArchitecture.PerArm;
 
-    /// <summary>Joint architecture only: also feed t/H (the FACTS.md baseline input that goes out of range after H).</summary>
+    /// <summary>Joint architecture only: also feed t/H (the textbook input that goes out of range after H).</summary>
     [Knob("--time-input", "joint only: also feed t/H, which goes out of its training range after the training horizon (the textbook baseline input).")]
     public bool TimeInput { get; init; }
 
@@ -75,21 +75,9 @@ public sealed record BanditTrainingOptions : IKnobRules
     [Knob("--noise-std", "Standard deviation of gaussian rewards.", Min = 0, ExclusiveMin = true)]
     public double NoiseStd { get; init; } = 1.0;
 
-    /// <summary>
-    /// ABLATION ONLY (not a legal answer to issue 3; needs <see cref="PostHorizonAblation"/> = true): this fraction of
-    /// training episodes begins from a state the teacher reached after t0 pulls (t0 log-uniform in
-    /// [K, <see cref="WarmStartMaxPulls"/>]), given to the student as a summary at step 0 (per arm: log pull count,
-    /// mean reward; log t0), followed by TrainHorizon ordinary steps labelled at times t0 + t. The student then sees
-    /// states with more than TrainHorizon pulls, i.e. the post-horizon states the experiment tests. PerArm only; 0 = off.
-    /// </summary>
-    public double WarmStartFraction { get; init; }
-
     /// <summary>PerArm only: also feed every arm 1/(t+1), a clock input that stays in its training range for any t.</summary>
     [Knob("--inverse-clock", "per-arm only: feed every arm 1/(t+1), a clock that stays in its training range past the horizon (--no-inverse-clock: time only in the LSTM state).")]
     public bool InverseTimeInput { get; init; } = true;
-
-    /// <summary>Must be true to run the warm-start ablation, which shows the student post-horizon states.</summary>
-    public bool PostHorizonAblation { get; init; }
 
     /// <summary>
     /// PerArm only: each gradient step draws its number of arms uniformly from [MinTrainArms, Arms] (the shared per-arm
@@ -125,9 +113,6 @@ public sealed record BanditTrainingOptions : IKnobRules
     [Knob("--average", "Weight averaging: the student returned is the moving average of the weights (decay per step; 0 = the last weights).", Min = 0, Max = 1, ExclusiveMax = true)]
     public double AverageDecay { get; init; }
 
-    /// <summary>Largest warm-start t0 (pulls summarised before step 0).</summary>
-    public int WarmStartMaxPulls { get; init; } = 250;
-
     /// <summary>Posterior samples per arm used to turn a Thompson teacher into soft labels.</summary>
     [Knob("--thompson-samples", "thompson teacher: posterior samples per arm that turn its choice into soft labels.", Min = 1, Max = 4096)]
     public int ThompsonLabelSamples { get; init; } = 16;
@@ -140,8 +125,8 @@ public sealed record BanditTrainingOptions : IKnobRules
     [Knob("--seed", "Random seed of weights, bandits and mixing coins: the same seed, device and thread count give the same numbers.", Min = 0)]
     public long Seed { get; init; }
 
-    /// <summary>Torch threads for the run (0 keeps the current setting). One is fastest for this small LSTM here
-    /// (0.21 vs 0.16 M env-steps/s with two) and fixes the floating-point order, so numbers repeat across machines.</summary>
+    /// <summary>Torch threads for the run (0 keeps the current setting). One suits this small LSTM and fixes the
+    /// floating-point order, so the numbers repeat; speeds are in the README's Benchmarks.</summary>
     [Knob("--threads", "Torch threads during training (0: keep the process setting).", Min = 0, Max = 1024)]
     public int Threads { get; init; } = 1;
 
@@ -150,9 +135,6 @@ public sealed record BanditTrainingOptions : IKnobRules
     public int ProgressEvery { get; init; }
 
     public BanditSpec Spec => new(Arms, Reward, null, NoiseStd);
-
-    /// <summary>True when training uses warm starts (PerArm architecture and WarmStartFraction > 0).</summary>
-    public bool UsesWarmStarts => WarmStartFraction > 0 && Architecture == StudentArchitecture.PerArm;
 
     /// <summary>Report progress every this many steps: <see cref="ProgressEvery"/>, or about 200 reports (at most every 5 steps) when it is 0.</summary>
     public int ProgressInterval => ProgressEvery > 0 ? ProgressEvery : Math.Clamp(Steps / 200, 1, 5);
@@ -167,13 +149,6 @@ public sealed record BanditTrainingOptions : IKnobRules
             yield return "{TimeInput} needs {Architecture} joint: the per-arm student has no t/H input.";
         if (MinTrainArms != 0 && (MinTrainArms < 2 || MinTrainArms > Arms))
             yield return $"{{MinTrainArms}} must be 0 (off) or lie in 2..{Arms}, the value of {{Arms}} (got {MinTrainArms}).";
-        if (!(WarmStartFraction >= 0 && WarmStartFraction <= 1))
-            yield return $"WarmStartFraction must lie in [0, 1] (got {WarmStartFraction}).";
-        if (UsesWarmStarts && !PostHorizonAblation)
-            yield return "Warm starts summarise up to WarmStartMaxPulls teacher pulls, so the student would see states past its training " +
-                         "horizon; that is only allowed as a labelled ablation: set PostHorizonAblation = true (or WarmStartFraction = 0).";
-        if (UsesWarmStarts && WarmStartMaxPulls < Arms)
-            yield return $"WarmStartMaxPulls must be at least the number of arms ({Arms}).";
     }
 
     /// <summary>Parses a teacher name as <c>--teacher</c> does: ucb1 or thompson.</summary>

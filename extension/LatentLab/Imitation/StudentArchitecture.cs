@@ -12,7 +12,8 @@ public enum StudentArchitecture
 
     /// <summary>
     /// The textbook student: one LSTM over [one-hot previous action, previous reward (, t/H)] and a linear head to K logits.
-    /// Kept as the baseline that FACTS.md measured.
+    /// Kept as the baseline: past the training horizon its t/H input leaves the range it was trained on and it stops
+    /// imitating UCB1 (docs/bandit-student.md).
     /// </summary>
     Joint,
 }

@@ -11,14 +11,17 @@ public sealed class StudentPolicy : IBanditPolicy
 {
     readonly StudentNetwork _network;
     (Tensor H, Tensor C)? _state;
-    Tensor? _lastActions, _lastRewards, _warmStart;
+    Tensor? _lastActions, _lastRewards;
     long _batch;
     int _arms;
     Device _device = CPU;
 
+    /// <summary>The student's name in evaluation results.</summary>
+    public const string PolicyName = "student";
+
     public StudentPolicy(StudentNetwork network) => _network = network;
 
-    public string Name => PolicyNames.Student;
+    public string Name => PolicyName;
 
     /// <summary>(B, K) scores of the last step (null before the first).</summary>
     public Tensor? LastLogits { get; private set; }
@@ -37,7 +40,7 @@ public sealed class StudentPolicy : IBanditPolicy
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = _network.EncodeStep(_lastActions, _lastRewards, _warmStart, _batch, step, _device, _arms);
+        var x = _network.EncodeStep(_lastActions, _lastRewards, _batch, step, _device, _arms);
         var (logits, state, _) = _network.Run(x, _state);
         var scores = logits.squeeze(1);                                               // (B, K)
         DisposeState();
@@ -45,13 +48,6 @@ public sealed class StudentPolicy : IBanditPolicy
         LastLogits?.Dispose();
         LastLogits = scores.DetachFromDisposeScope();
         return TieBreaking.FirstMaximum(scores).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Training only: the warm-start summary (B, K, 3) to feed at step 0 (see BanditTrainingOptions.WarmStartFraction).</summary>
-    public void SetWarmStart(Tensor? features)
-    {
-        _warmStart?.Dispose();
-        _warmStart = features?.clone().DetachFromDisposeScope();
     }
 
     public void Observe(Tensor actions, Tensor rewards)
@@ -74,8 +70,7 @@ public sealed class StudentPolicy : IBanditPolicy
         _lastActions?.Dispose();
         _lastRewards?.Dispose();
         LastLogits?.Dispose();
-        _warmStart?.Dispose();
-        _lastActions = _lastRewards = LastLogits = _warmStart = null;
+        _lastActions = _lastRewards = LastLogits = null;
     }
 
     public void Dispose() => Clear();

@@ -17,13 +17,10 @@ public static class TeacherLabels
     /// </summary>
     public static (Tensor Labels, Tensor Action, Tensor? Index) Compute(TeacherKind teacher, ArmStatistics stats, int step, BanditSpec spec,
         int thompsonSamples, Generator generator) =>
-        Compute(teacher, stats.Counts, stats.Sums, null, step, spec, thompsonSamples, generator);
+        Compute(teacher, stats.Counts, stats.Sums, step, spec, thompsonSamples, generator);
 
-    /// <summary>
-    /// Same, from counts and sums (B, K); <paramref name="pulls"/> (B,) float32 gives each episode's time when episodes
-    /// started from different warm starts (null = <paramref name="step"/> for all).
-    /// </summary>
-    public static (Tensor Labels, Tensor Action, Tensor? Index) Compute(TeacherKind teacher, Tensor counts, Tensor sums, Tensor? pulls, int step, BanditSpec spec,
+    /// <summary>Same, from counts and sums (B, K) float32 after <paramref name="step"/> pulls.</summary>
+    public static (Tensor Labels, Tensor Action, Tensor? Index) Compute(TeacherKind teacher, Tensor counts, Tensor sums, int step, BanditSpec spec,
         int thompsonSamples, Generator generator)
     {
         using var scope = NewDisposeScope();
@@ -31,7 +28,7 @@ public static class TeacherLabels
         Tensor? index = null;
         if (teacher == TeacherKind.Ucb1)
         {
-            index = pulls is null ? Ucb1Policy.Index(counts, sums, step) : Ucb1Policy.Index(counts, sums, pulls);   // (B, K)
+            index = Ucb1Policy.Index(counts, sums, step);                                       // (B, K)
             var best = TieBreaking.MaximumSet(index).to(float32);                               // (B, K)
             labels = best / best.sum(-1, keepdim: true);
             // When the teacher acts in training it breaks ties at random (not by lowest index), so the histories the

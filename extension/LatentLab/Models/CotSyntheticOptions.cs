@@ -2,7 +2,8 @@ using LatentLab.Options;
 
 namespace LatentLab.Models;
 
-/// <summary>Options of <see cref="CotSynthetic.Run"/>, each knob declared once ([Knob]): <c>#!cot-synthetic</c>, its help and the console tool come from it.</summary>
+/// <summary>Options of <see cref="CotSynthetic.Run"/> (the <c>#!cot-synthetic</c> options; each knob declared once, [Knob]). Defaults are sized for a 2-core laptop
+/// (training times: the README's Benchmarks); <see cref="Tiny"/> runs in seconds.</summary>
 public sealed record CotSyntheticOptions : IKnobRules
 {
     /// <summary>Answer options per question (letters A, B, ...).</summary>
@@ -47,8 +48,8 @@ public sealed record CotSyntheticOptions : IKnobRules
     public int Seed { get; init; }
     /// <summary>
     /// Torch intra-op threads during the run (restored afterwards); 0 leaves the process setting. Default 1: this model
-    /// is small, and on the shared 2-core machine the tiny config trained in 4.5 s with 1 thread and 79 s with 2 (OpenMP
-    /// threads spin while waiting for each other). A fixed count also keeps the numbers identical across machines.
+    /// is small, and on a busy machine a second OpenMP thread can make it many times slower (the threads wait for each
+    /// other). A fixed count also keeps the numbers identical across machines.
     /// </summary>
     [Knob("--threads", "Torch threads during training (0: keep the process setting).", Min = 0, Max = 1024)]
     public int Threads { get; init; } = 1;

@@ -43,9 +43,8 @@ public sealed record ProbeSweepOptions : IKnobRules
     public bool Preconditioner { get; init; }
     /// <summary>
     /// Torch intra-op threads during the sweep (restored afterwards); 0 leaves the process setting. Default 1: the sweep
-    /// is many small tensor ops, and on the 2-core benchmark machine, shared with other jobs, 2 OpenMP threads took 42 s of
-    /// CPU where 1 thread took 4 s (the threads spin while waiting for each other). A fixed count also keeps the numbers
-    /// identical across machines.
+    /// is many small tensor ops, and on a machine shared with other jobs a second OpenMP thread can cost many times the
+    /// CPU of one (the threads wait for each other). A fixed count also keeps the numbers identical across machines.
     /// </summary>
     [Knob("--threads", "Torch threads during the sweep (0: keep the process setting).", Min = 0, Max = 1024)]
     public int Threads { get; init; } = 1;

@@ -14,7 +14,7 @@ public static class BanditCharts
     /// <summary>Fixed colour per policy so every chart of a notebook agrees.</summary>
     public static string ColorOf(string policy) => policy switch
     {
-        PolicyNames.Student => "#d62728",
+        StudentPolicy.PolicyName => "#d62728",
         PolicyNames.Ucb1 => "#1f77b4",
         PolicyNames.Thompson => "#2ca02c",
         PolicyNames.Greedy => "#ff7f0e",
@@ -68,7 +68,7 @@ public static class BanditCharts
     {
         ArgumentNullException.ThrowIfNull(evaluation);
         if (evaluation.StudentVsUcb1 is not { } d) return null;
-        var traces = Band("student - ucb1", d.Difference, d.Low, d.High, ColorOf(PolicyNames.Student)).ToList();
+        var traces = Band("student - ucb1", d.Difference, d.Low, d.High, ColorOf(StudentPolicy.PolicyName)).ToList();
         var layout = new Layout.Layout
         {
             title = "Student minus UCB1 cumulative regret, paired by episode (mean, 95% CI; below 0 = student better)",

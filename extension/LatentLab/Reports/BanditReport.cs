@@ -39,8 +39,6 @@ public static class BanditReport
                             $"{(o.Architecture == StudentArchitecture.PerArm && o.InverseTimeInput ? ", 1/(t+1) clock input" : "")}");
         if (o.Architecture == StudentArchitecture.PerArm && o.MinTrainArms >= 2 && o.MinTrainArms < o.Arms)
             Row("training bandits", $"K drawn from {o.MinTrainArms}..{o.Arms} per step (the per-arm LSTM plays any K)");
-        if (o.UsesWarmStarts)
-            Row("ABLATION", "<span style=\"color:#b00\">warm starts: the student saw states past its training horizon (not a legal answer)</span>");
         if (o.UsesIndexLoss)
             Row("loss", $"cross-entropy on UCB1's choice + {F(o.IndexLossWeight, "0.##")} × cross-entropy to softmax({F(o.IndexScale, "0.##")} × UCB1 index)");
         if (o.AverageDecay > 0)
@@ -72,7 +70,7 @@ public static class BanditReport
                   $"<th style=\"{Head}\">agreement with UCB1 1–{Math.Min(h, t)}</th><th style=\"{Head}\">agreement with UCB1 {h + 1}–{t}</th></tr>");
         foreach (var s in evaluation.Summaries)
         {
-            bool student = s.Policy == PolicyNames.Student;
+            bool student = s.Policy == StudentPolicy.PolicyName;
             sb.Append($"<tr{(student ? " style=\"font-weight:bold\"" : "")}><td style=\"{Cell};text-align:left\">{E(s.Policy)}</td>");
             sb.Append($"<td style=\"{Cell}\">{Ci(s.RegretAtTrainHorizon)}</td><td style=\"{Cell}\">{Ci(s.RegretAtEnd)}</td><td style=\"{Cell}\">{Ci(s.RegretAfterTrainHorizon)}</td>");
             sb.Append($"<td style=\"{Cell}\">{Ci(s.AgreementBefore, "0.000")}</td><td style=\"{Cell}\">{Ci(s.AgreementAfter, "0.000")}</td></tr>");

@@ -95,9 +95,9 @@ public static class TorchRuntime
 
     /// <summary>
     /// Sets OMP_WAIT_POLICY=PASSIVE in the native environment before libtorch (and its libgomp) loads, unless the user set
-    /// it. libgomp's default lets idle threads spin; measured on a shared 2-core machine, 2 torch threads then took 10x or
-    /// more longer (probe sweep 4.7 s -> 57 s once other jobs held the cores; tiny cot-synthetic training 3.1 s -> over 60 s),
-    /// while PASSIVE kept 2 threads at 4.6 s (load 2.5) on the sweep. libgomp reads the variable once, when it loads,
+    /// it. libgomp's default lets idle threads spin: on a machine whose cores other jobs hold, 2 torch threads then ran
+    /// 10x or more slower than 1 (the probe sweep, tiny cot-synthetic training), while PASSIVE kept 2 threads as fast as on
+    /// an idle machine. libgomp reads the variable once, when it loads,
     /// so it has to be set through libc here; .NET's Environment.SetEnvironmentVariable does not reach native code.
     /// </summary>
     static void DefaultOpenMpWaitPolicy()
@@ -164,8 +164,8 @@ public static class TorchRuntime
 
     /// <summary>
     /// Runs <paramref name="body"/> with torch's intra-op thread count set to <paramref name="threads"/> (0 keeps the
-    /// current count) and restores the previous count afterwards. LatentLab's small models run fastest on one thread
-    /// here, and the thread count changes floating-point results: fixing it keeps "same seed, same numbers" across machines.
+    /// current count) and restores the previous count afterwards. LatentLab's small models gain little from a second
+    /// thread, and the thread count changes floating-point results: fixing it keeps "same seed, same numbers" across machines.
     /// </summary>
     public static T WithThreads<T>(int threads, Func<T> body)
     {

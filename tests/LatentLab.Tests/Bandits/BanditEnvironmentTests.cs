@@ -38,19 +38,6 @@ public class BanditEnvironmentTests
     }
 
     [Fact]
-    public void WarmStart_KeepsTheHistoryInTheStatistics_AndReadsTheTapeFromItsStart()
-    {
-        using var env = BanditEnvironment.Create(new BanditSpec(3), 200, 5, 8, Cpu);
-        using var two = full(200, 2L, dtype: int64);
-        using var fresh = env.Pull(two);
-        env.WarmStart(full(200, 3, 7f), full(200, 3, 2f));
-        using var warm = env.Pull(two);
-        Assert.True(fresh.eq(warm).all().item<bool>());
-        Assert.Equal(8f, env.Statistics.Counts[0, 2].item<float>());
-        Assert.Equal(7f, env.Statistics.Counts[0, 1].item<float>());
-    }
-
-    [Fact]
     public void BernoulliRewards_HaveTheArmMeans()
     {
         using var env = BanditEnvironment.Create(new BanditSpec(2, Means: new[] { 0.25, 0.75 }), 20000, 1, 9, Cpu);

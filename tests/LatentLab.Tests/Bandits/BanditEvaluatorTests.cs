@@ -15,7 +15,7 @@ public class BanditEvaluatorTests
     [Fact]
     public void ClassicPolicies_ReproduceTheReferenceRegrets_WithinTheirConfidenceIntervals()
     {
-        // FACTS.md reference (4000 episodes, K=5) at t=100: random 33.2, greedy 7.0, UCB1 17.3, Thompson 8.3.
+        // Reference implementation (4000 episodes, K=5; table in docs/bandit-student.md) at t=100: random 33.2, greedy 7.0, UCB1 17.3, Thompson 8.3.
         var e = Baselines();
         foreach (var (policy, reference) in new[] { ("random", 33.2), ("greedy", 7.0), ("ucb1", 17.3), ("thompson", 8.3) })
         {

@@ -113,6 +113,23 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Load_CheckpointThatRecordsTheRemovedWarmStartOptions_LoadsWithIdenticalOutputs()
+    {
+        // Checkpoints written before the warm-start ablation was removed record its three options (off); they still load.
+        var (meta, weights) = StudentCheckpoint.Read(SavedCopy());
+        var json = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(meta, StudentCheckpoint.Json))!;
+        json["Options"]!["WarmStartFraction"] = 0.0;
+        json["Options"]!["PostHorizonAblation"] = false;
+        json["Options"]!["WarmStartMaxPulls"] = 250;
+        var path = Path.Combine(_dir, "older.llstudent");
+        StudentCheckpoint.WriteRaw(path, Encoding.UTF8.GetBytes(json.ToJsonString()), weights, meta.Format);
+        Assert.Contains("WarmStartFraction", Encoding.UTF8.GetString(File.ReadAllBytes(path)));
+        using var loaded = TrainedStudent.Load(path, Cpu);
+        Assert.Equal(Student.Value.Options, loaded.Options);
+        Assert.Equal(Outputs(Student.Value), Outputs(loaded));
+    }
+
+    [Fact]
     public void Load_ConfigThatDoesNotFitTheWeights_SaysIncompatible()
     {
         var (meta, weights) = StudentCheckpoint.Read(SavedCopy());

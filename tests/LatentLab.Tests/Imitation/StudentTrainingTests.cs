@@ -37,8 +37,8 @@ public class StudentTrainingTests
         Assert.Equal(Logits(a), Logits(b));
         Assert.Equal(a.History.Select(h => h.Loss), b.History.Select(h => h.Loss));
         var options = new BanditEvaluationOptions { Episodes = 64, Horizon = 20, Baselines = new[] { "ucb1" } };
-        var ea = BanditEvaluator.Evaluate(options, a, Cpu);
-        var eb = BanditEvaluator.Evaluate(options, b, Cpu);
+        var ea = StudentEvaluator.Evaluate(options, a, Cpu);
+        var eb = StudentEvaluator.Evaluate(options, b, Cpu);
         Assert.Equal(ea.Curve("student").Regret, eb.Curve("student").Regret);
         Assert.Equal(ea.StudentVsUcb1!.Difference, eb.StudentVsUcb1!.Difference);
     }
@@ -81,9 +81,9 @@ public class StudentTrainingTests
     public void Student_LearnsToImitateUcb1_OnASmallProblem()
     {
         // Small but real: 2 arms, horizon 12, 120 steps. An untrained student agrees about half the time by chance.
-        var options = new BanditTrainingOptions { Arms = 2, TrainHorizon = 12, Hidden = 16, HeadHidden = 0, Steps = 120, Batch = 64, LearningRate = 0.01, Seed = 1, ProgressEvery = 40, WarmStartFraction = 0 };
+        var options = new BanditTrainingOptions { Arms = 2, TrainHorizon = 12, Hidden = 16, HeadHidden = 0, Steps = 120, Batch = 64, LearningRate = 0.01, Seed = 1, ProgressEvery = 40 };
         using var s = BanditTrainer.Train(options, Cpu);
-        var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Episodes = 300, Horizon = 12, Baselines = new[] { "ucb1", "random" } }, s, Cpu);
+        var e = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Episodes = 300, Horizon = 12, Baselines = new[] { "ucb1", "random" } }, s, Cpu);
         Assert.True(e.Summary("student").AgreementBefore!.Mean > 0.85, $"agreement {e.Summary("student").AgreementBefore}");
         Assert.True(e.Summary("student").RegretAtEnd.Mean < e.Summary("random").RegretAtEnd.Mean);
     }
@@ -163,7 +163,7 @@ public class StudentTrainingTests
         using var t = BanditTrainer.Train(Tiny(steps: 2) with { Teacher = TeacherKind.Thompson }, Cpu);
         using var j = BanditTrainer.Train(Tiny(steps: 2) with { Architecture = StudentArchitecture.Joint, TimeInput = true }, Cpu);
         Assert.True(double.IsFinite(t.Final!.Loss) && double.IsFinite(j.Final!.Loss));
-        var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Episodes = 16, Horizon = 30, Baselines = new[] { "ucb1" } }, j, Cpu);
+        var e = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Episodes = 16, Horizon = 30, Baselines = new[] { "ucb1" } }, j, Cpu);
         Assert.Equal(30, e.Curve("student").Horizon);
     }
 
@@ -171,19 +171,18 @@ public class StudentTrainingTests
     public void JointStudent_OnAnotherNumberOfArms_SaysWhichToUse()
     {
         using var s = BanditTrainer.Train(Tiny(steps: 1) with { Architecture = StudentArchitecture.Joint }, Cpu);
-        var e = Assert.Throws<ArgumentException>(() => BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 5, Episodes = 8 }, s, Cpu));
+        var e = Assert.Throws<ArgumentException>(() => StudentEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 5, Episodes = 8 }, s, Cpu));
         Assert.Contains("--arms 3", e.Message);
     }
 
     [Theory]
-    [InlineData(StudentArchitecture.PerArm, true, 0.5)]
-    [InlineData(StudentArchitecture.PerArm, false, 0.0)]
-    [InlineData(StudentArchitecture.PerArm, true, 0.0)]
-    [InlineData(StudentArchitecture.Joint, true, 0.0)]
-    [InlineData(StudentArchitecture.Joint, false, 0.0)]
-    public void StepwisePolicy_GivesTheSameScoresAsTheWholeSequenceForward(StudentArchitecture architecture, bool timeInput, double warm)
+    [InlineData(StudentArchitecture.PerArm, false)]
+    [InlineData(StudentArchitecture.PerArm, true)]
+    [InlineData(StudentArchitecture.Joint, true)]
+    [InlineData(StudentArchitecture.Joint, false)]
+    public void StepwisePolicy_GivesTheSameScoresAsTheWholeSequenceForward(StudentArchitecture architecture, bool timeInput)
     {
-        var options = Tiny(steps: 2) with { Architecture = architecture, WarmStartFraction = warm, PostHorizonAblation = warm > 0 };
+        var options = Tiny(steps: 2) with { Architecture = architecture };
         options = architecture == StudentArchitecture.Joint ? options with { TimeInput = timeInput } : options with { InverseTimeInput = timeInput };
         using var s = BanditTrainer.Train(options, Cpu);
         using var env = BanditEnvironment.Create(new BanditSpec(3), 4, 12, 3, Cpu);
@@ -207,41 +206,40 @@ public class StudentTrainingTests
         Assert.True(whole.allclose(stepwise, rtol: 1e-4, atol: 1e-5), $"max diff {(whole - stepwise).abs().max().item<float>()}");
     }
 
+    [Theory]
+    [InlineData(StudentArchitecture.PerArm, true, 7)]
+    [InlineData(StudentArchitecture.PerArm, false, 3)]
+    [InlineData(StudentArchitecture.Joint, true, 3)]
+    [InlineData(StudentArchitecture.Joint, false, 3)]
+    public void EncodeStep_IsEncodeSequenceAtThatStep_BitForBit_PastTheTrainingHorizonToo(StudentArchitecture architecture, bool timeInput, int arms)
+    {
+        // One feature builder serves both: step t of the sequence and the single step t give the same floats.
+        using var scope = NewDisposeScope();
+        using var network = new StudentNetwork(architecture, arms: 3, hidden: 4, layers: 1, timeInput: architecture == StudentArchitecture.Joint && timeInput,
+            trainHorizon: 12, inverseTimeInput: timeInput);
+        using var g = new Generator(9, Cpu);
+        const int T = 300;                                                                             // 25x the training horizon
+        var actions = randint(0, arms, new long[] { 4, T }, dtype: int64, generator: g);
+        var rewards = rand(new long[] { 4, T }, generator: g);
+        var sequence = network.EncodeSequence(actions, rewards, arms);                                 // (B, T, [K,] F)
+        long features = (architecture == StudentArchitecture.PerArm ? 2 : arms + 1) + (timeInput ? 1 : 0);   // [pulled, reward] or [one-hot, reward], + clock
+        Assert.Equal(features, sequence.shape[^1]);
+        Assert.Equal(network.InputSize, features);
+        foreach (var t in new[] { 0, 1, 11, 12, 13, 99, 299 })
+        {
+            var step = t == 0 ? network.EncodeStep(null, null, 4, 0, Cpu, arms)
+                              : network.EncodeStep(actions[.., t - 1], rewards[.., t - 1], 4, t, Cpu, arms);   // (B, 1, [K,] F)
+            Assert.Equal(sequence[.., t].contiguous().data<float>().ToArray(), step.squeeze(1).contiguous().data<float>().ToArray());
+        }
+    }
+
     [Fact]
     public void PerArmStudent_SharesOneLstmAcrossArms_SoItPlaysAnyNumberOfArms()
     {
         using var s = BanditTrainer.Train(Tiny(steps: 1), Cpu);
-        var e = BanditEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 7, Episodes = 8, Horizon = 10, Baselines = new[] { "ucb1" } }, s, Cpu);
+        var e = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 7, Episodes = 8, Horizon = 10, Baselines = new[] { "ucb1" } }, s, Cpu);
         Assert.Equal(7, e.Arms);
         Assert.Equal(10, e.Curve("student").Horizon);
-    }
-
-    [Fact]
-    public void WarmStartAblation_NeedsItsFlag_FeedsTheSummaryAtStepZero_AndTrains()
-    {
-        var e = Assert.Throws<ArgumentException>(() => BanditTrainer.Train(Tiny(steps: 1) with { WarmStartFraction = 0.5 }, Cpu));
-        Assert.Contains("PostHorizonAblation", e.Message);
-        var o = Tiny(steps: 3) with { WarmStartFraction = 1.0, WarmStartMaxPulls = 40, PostHorizonAblation = true };
-        Assert.True(o.UsesWarmStarts);
-        Assert.False((o with { Architecture = StudentArchitecture.Joint }).UsesWarmStarts);
-        using var s = BanditTrainer.Train(o, Cpu);
-        Assert.Equal(2 + 3 + 1, s.Network.InputSize);   // pulled, reward; 3 warm-start channels; 1/(t+1)
-        Assert.True(double.IsFinite(s.Final!.Loss));
-        using var scope = NewDisposeScope();
-        var actions = zeros(2, 4, dtype: int64);
-        var rewards = ones(2, 4);
-        var warm = full(2, 3, 3, 0.5f);
-        var x = s.Network.EncodeSequence(actions, rewards, warm);                                // (B, T, K, 6)
-        Assert.Equal(0.5f, x[0, 0, 1, 2].item<float>());
-        Assert.Equal(0f, x[0, 1, 1, 2].item<float>());
-        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".llstudent");
-        try
-        {
-            s.Save(path);
-            using var loaded = TrainedStudent.Load(path, Cpu);
-            Assert.Equal(o, loaded.Options);
-        }
-        finally { File.Delete(path); }
     }
 
     [Fact]
