@@ -38,6 +38,7 @@ def install_kernelspec():
     """The .NET kernelspec in artifacts/jupyter/kernels, bound to localhost (as tests/run-notebook.sh installs it)."""
     kernels = os.path.join(ROOT, "artifacts", "jupyter", "kernels")
     os.makedirs(kernels, exist_ok=True)
+    subprocess.run(["dotnet", "tool", "restore"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["dotnet", "interactive", "jupyter", "install", "--path", kernels],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     path = os.path.join(kernels, ".net-csharp", "kernel.json")
