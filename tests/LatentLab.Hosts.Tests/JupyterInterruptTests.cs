@@ -24,7 +24,8 @@ public sealed class JupyterInterruptTests(ITestOutputHelper output)
         string[] expected =
         [
             "loaded", "train_interrupted", "train_ended_soon", "train_said_interrupted", "kernel_answers_after_train",
-            "partial_result_bound", "loop_ended_soon", "kernel_answers_after_loop", "kernel_alive_at_end", "host_never_shut_down",
+            "partial_result_bound", "loop_ended_soon", "kernel_answers_after_loop", "kernel_answers_after_idle_interrupt",
+            "kernel_alive_at_end", "host_never_shut_down",
         ];
         foreach (var name in expected)
         {
@@ -39,7 +40,8 @@ public sealed class JupyterInterruptTests(ITestOutputHelper output)
         Assert.InRange(int.Parse(partial[1]), 1, 2999);                     // m.StepsCompleted of 3000
         Assert.InRange(report["loop"]!["ended_after_interrupt"]!.GetValue<double>(), 0, MaxSecondsToEnd);
         Assert.False(report["host_shut_down"]!.GetValue<bool>());
-        output.WriteLine($"#!bandit-train ended {ended:F2} s after SIGINT with m = {report["partial"]}; " +
+        output.WriteLine($"#!bandit-train ended {ended:F2} s after SIGINT (its Interrupted message came after " +
+                         $"{train["interrupted_message"]} s) with m = {report["partial"]}; " +
                          $"the plain loop's cell ended {report["loop"]!["ended_after_interrupt"]} s after it.");
     }
 

@@ -9,7 +9,8 @@ tests/run-notebook.sh does, bound to localhost) with jupyter_client, loads Laten
      what the button sends for this kernelspec); measures how long the cell takes to end;
   2. `1+1` must answer 2 (the kernel lives), `m.IsPartial` must be True (the partial result is bound);
   3. a plain C# loop that knows nothing of cancellation, interrupted the same way: the cell must end and the kernel
-     must live (the next cell answers once the loop's thread is done).
+     must live (the next cell answers once the loop's thread is done);
+  4. SIGINT while no cell runs: the next cell answers.
 With --control the kernel runs with LATENTLAB_INTERRUPT=off (the host keeps SIGINT) and only step 1 runs: the kernel is
 expected to die, which shows the checks above can fail.
 Prints one JSON object (the measurements and every check) as its last line; exit code 0 when every check passed.
@@ -72,6 +73,7 @@ class Kernel:
         msg_id = self.client.execute(code)
         outputs, errors = [], []
         interrupted_at = None
+        self.first_seen = {}
         while True:
             now = time.monotonic()
             if interrupt is not None and interrupted_at is None and interrupt(now - started, outputs):
@@ -89,6 +91,10 @@ class Kernel:
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]
+            if interrupted_at is not None and "interrupted_message" not in self.first_seen and any(
+                    "Interrupted" in plain_text(v) if isinstance(v, dict) else "Interrupted" in str(v)
+                    for v in (content.get("data", {}), content.get("text", ""))):
+                self.first_seen["interrupted_message"] = round(time.monotonic() - interrupted_at, 2)
             if kind == "stream":
                 outputs.append(content["text"])
             elif kind in ("execute_result", "display_data", "update_display_data"):
@@ -166,6 +172,7 @@ def main():
         train = kernel.run("#!bandit-train --steps 3000 --batch 64 --out m", timeout=300, interrupt=after_progress(2.0))
         report["train"] = {k: v for k, v in train.items() if k != "outputs"}
         report["train"]["last_output"] = (train["outputs"] or [""])[-1][-300:]
+        report["train"].update(kernel.first_seen)  # seconds from SIGINT to the "Interrupted: m holds..." display
         if args.control:
             time.sleep(3)
             checks["kernel_died_without_bridge"] = not kernel.alive()
@@ -196,6 +203,12 @@ def main():
         after = kernel.run("2+2", timeout=120)
         checks["kernel_answers_after_loop"] = after["status"] == "idle" and any(o.strip() == "4" for o in after["outputs"])
         report["answer_after_loop_seconds"] = after["seconds"]
+
+        log("SIGINT while no cell runs")
+        kernel.manager.interrupt_kernel()
+        time.sleep(1.0)
+        idle = kernel.run("3+3", timeout=60)
+        checks["kernel_answers_after_idle_interrupt"] = idle["status"] == "idle" and any(o.strip() == "6" for o in idle["outputs"])
         checks["kernel_alive_at_end"] = kernel.alive()
         return report
     finally:
