@@ -1,6 +1,7 @@
 using LatentLab.Interactive.Commands;
 using LatentLab.Interactive.Formatting;
 using LatentLab.Interactive.Help;
+using LatentLab.Interactive.Hosting;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.CSharp;
 
@@ -18,6 +19,8 @@ public sealed class LatentLabKernelExtension : IKernelExtension
         LatentLabFormatters.Register();
         LatentLabCommands.RegisterAll(kernel);
         AddReferences(kernel);
+        // Jupyter's interrupt button sends SIGINT, which would end the whole kernel: make it a Cancel of the running cell.
+        InterruptBridge.InstallForHost(kernel);
 
         // Initialise TorchSharp now (natives fixed for this system), before any cell touches torch; a failure is
         // reported on the card instead of failing the load.
