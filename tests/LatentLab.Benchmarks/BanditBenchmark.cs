@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LatentLab.Bandits;
 using LatentLab.Imitation;
+using LatentLab.Statistics;
 using LatentLab.Torch;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -3,6 +3,7 @@ using System.Text;
 using LatentLab.Bandits;
 using LatentLab.Imitation;
 using LatentLab.Reports;
+using LatentLab.Statistics;
 using Microsoft.DotNet.Interactive.Formatting;
 
 namespace LatentLab.Interactive.Formatting;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using LatentLab.Models;
 using LatentLab.Probes;
+using LatentLab.Statistics;
 
 namespace LatentLab.Interactive.Formatting;
 

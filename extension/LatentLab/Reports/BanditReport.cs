@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using LatentLab.Bandits;
 using LatentLab.Imitation;
+using LatentLab.Statistics;
 
 namespace LatentLab.Reports;
 
