@@ -47,7 +47,7 @@ public class CotSyntheticCommandTests
         var training = new TaskCompletionSource();
         using var subscription = kernel.KernelEvents.Subscribe(e =>
         {
-            if (e is DisplayedValueUpdated d && d.Formatted("text/plain").Contains("step ")) training.TrySetResult();
+            if (e is DisplayedValueUpdated d && d.Formatted("text/plain").Contains("/1000000 steps")) training.TrySetResult();
         });
 
         var running = kernel.SubmitAsync("#!cot-synthetic --chain-length 8 --layers 1 --width 16 --heads 2 --steps 1000000 --batch 32 --questions 80 --seed 1 --device cpu --out acts");

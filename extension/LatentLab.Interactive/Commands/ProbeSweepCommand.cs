@@ -1,5 +1,6 @@
 using LatentLab.Interactive.Formatting;
 using LatentLab.Probes;
+using LatentLab.Reports;
 using LatentLab.Torch;
 using Microsoft.DotNet.Interactive;
 
@@ -78,9 +79,8 @@ public sealed class ProbeSweepCommand : LatentLabCommand
                 Seed = cmd.Seed,
                 Threads = cmd.Threads,
             };
-            var progress = LiveDisplay<SweepProgress>.Start(ctx, cmd, ProbeProgressView.SweepStarting(source.Set), ProbeProgressView.Sweep,
-                TimeSpan.FromSeconds(1));
-            var result = await Task.Run(() => ProbeSweep.Run(source.Set, options, device, progress, ctx.CancellationToken));
+            var progress = LivePanel.Start(ctx, cmd, ProbeProgressView.Sweep(source.Set), TimeSpan.FromSeconds(1));
+            var result = await Task.Run(() => ProbeSweep.Run(source.Set, options, device, progress.For<SweepProgress>(p => p.ToRunProgress()), ctx.CancellationToken));
             progress.Complete();
             ctx.Display(result, "text/html", "text/plain");
             ctx.Display(ProbeSweepView.DataFrame(result, cmd.Out), "text/html", "text/plain");

@@ -18,7 +18,7 @@ public static class CotSyntheticView
         var card = new Card("Synthetic chain-of-thought model")
             .Row("model", $"{set.Layers - 1} transformer blocks, width {set.Dim}; trained in {Duration(r.TrainingTime)}, final loss {Number(r.FinalLoss, "0.000")}" +
                           (r.IsPartial ? $"; PARTIAL: training was interrupted after {r.StepsCompleted} steps, these are the partly trained model's activations" : ""))
-            .Row("answers", $"{Number(r.AnswerAccuracy, "0.000")} correct ({r.CorrectAnswers} of {n} held-out questions) [95% CI {Number(lo, "0.000")}, {Number(hi, "0.000")}]; " +
+            .Row("answers", $"{Number(r.AnswerAccuracy, "0.000")} correct on {n} held-out questions [95% CI {Number(lo, "0.000")}, {Number(hi, "0.000")}] ({r.CorrectAnswers} of {n}); " +
                             $"chance {Number(1.0 / r.Task.Choices, "0.000")} ({r.Task.Choices} options); labels = the model's own answers")
             .Row("decision", decisions.Length == 0 ? Missing :
                 $"the deciding token sits at positions {decisions[0]}..{decisions[^1]} (median {Number(median, "0")}); before it the answer is not determined")

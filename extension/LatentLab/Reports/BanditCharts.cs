@@ -59,24 +59,11 @@ public static class BanditCharts
         return Chart.Plot(traces, layout);
     }
 
-    /// <summary>Training loss (left axis) and agreement with the teacher (right axis) against the gradient step.</summary>
+    /// <summary>Training loss (left axis), agreement with the teacher and the teacher's share (right axis) against the gradient step.</summary>
     public static PlotlyChart TrainingCurves(IReadOnlyList<TrainingProgress> history, string title = "Training: loss and agreement with the teacher")
     {
         ArgumentNullException.ThrowIfNull(history);
-        var steps = history.Select(h => h.Step).ToArray();
-        var traces = new Trace[]
-        {
-            new Scatter { x = steps, y = history.Select(h => h.Loss).ToArray(), mode = "lines", name = "loss (cross-entropy)", line = new Line { color = "#d62728" } },
-            new Scatter { x = steps, y = history.Select(h => h.Agreement).ToArray(), mode = "lines", name = "agreement with teacher", yaxis = "y2", line = new Line { color = "#1f77b4" } },
-        };
-        var layout = new Layout.Layout
-        {
-            title = title,
-            xaxis = new Xaxis { title = "gradient step" },
-            yaxis = new Yaxis { title = "loss" },
-            yaxis2 = new Yaxis { title = "agreement", overlaying = "y", side = "right", range = new[] { 0.0, 1.0 } },
-        };
-        return Chart.Plot(traces, layout);
+        return ProgressCharts.Training(history, title) ?? Chart.Plot(new List<Trace>(), new Layout.Layout { title = title });
     }
 
     /// <summary>Training curves of a trained student.</summary>
