@@ -19,8 +19,9 @@ namespace LatentLab.Interactive.Commands;
 /// <c>ChoiceList</c>, <c>Text</c>, <c>Switch</c>, <c>Device()</c>, <c>Seed()</c>, <c>Out(default)</c>). Ranges and choices are
 /// checked before the handler runs (DNI211, message naming option, value and allowed values); choices are completions.
 /// Rules across options go in <c>protected override IEnumerable&lt;string&gt; ValidateCombination()</c>.</item>
-/// <item>A handler of a few lines: map the options to a LatentLab options record, call LatentLab with a
-/// <see cref="LiveDisplay{T}"/> as its <c>IProgress&lt;T&gt;</c> and <c>context.CancellationToken</c>, display the result,
+/// <item>A handler of a few lines: map the options to a LatentLab options record, start a <see cref="LivePanel"/> (the
+/// live bar, rate, ETA and growing chart of LatentLab's <c>Reports.RunPanel</c>), call LatentLab with
+/// <c>live.For&lt;T&gt;(p =&gt; p.ToRunProgress())</c> as its <c>IProgress&lt;T&gt;</c> and <c>context.CancellationToken</c>, display the result,
 /// bind it with <see cref="ResultBinding.BindAsync{T}"/>. Throw <c>ArgumentException</c> (or <see cref="CommandException"/>)
 /// for problems the user can fix: <see cref="CommandRunner"/> turns every exception into one clean CommandFailed
 /// message and an interrupt into "interrupted"; the kernel keeps running.</item>
@@ -28,7 +29,7 @@ namespace LatentLab.Interactive.Commands;
 /// </list>
 /// <para><b>Example</b> (the shape of <c>Commands/BanditEvalCommand.cs</c>; LatentLab names are illustrative):</para>
 /// <code><![CDATA[
-/// using LatentLab.Interactive.Formatting;   // HtmlFragment
+/// using LatentLab.Reports;                  // RunPanel, ToRunProgress
 /// using Microsoft.DotNet.Interactive;        // KernelInvocationContext
 ///
 /// namespace LatentLab.Interactive.Commands;
@@ -60,11 +61,10 @@ namespace LatentLab.Interactive.Commands;
 ///         ],
 ///         handleAsync: async (cmd, ctx) =>
 ///         {
-///             var progress = LiveDisplay<EvalProgress>.Start(ctx, cmd, new HtmlFragment("Evaluating…", "Evaluating…"),
-///                 p => new HtmlFragment($"episode batch {p.Done}/{p.Total}", $"episode batch {p.Done}/{p.Total}"));
+///             var live = LivePanel.Start(ctx, cmd, new RunPanel("Evaluating…"));
 ///             var options = new BanditEvalOptions(cmd.Horizon, cmd.Baselines.Split(','), cmd.Seed, cmd.Device);
-///             var result = await Task.Run(() => BanditEvaluation.Run(options, progress, ctx.CancellationToken));
-///             progress.Complete();
+///             var result = await Task.Run(() => BanditEvaluation.Run(options, live.For<EvalProgress>(p => p.ToRunProgress()), ctx.CancellationToken));
+///             live.Complete();
 ///             ctx.Display(result, "text/html", "text/plain");
 ///             await ResultBinding.BindAsync(ctx, cmd.Out, result);
 ///         });
@@ -79,7 +79,7 @@ namespace LatentLab.Interactive.Commands;
 /// <c>--device</c> with <c>TorchRuntime.ResolveDevice</c> (which initialises TorchSharp) and seeds with <c>TorchRuntime.Seed</c>.
 /// A C# variable named by an option (<c>--model model</c>) is read with
 /// <c>ResultBinding.GetVariable&lt;StudentModel&gt;(ctx, "--model", cmd.Model)</c> (clear message when missing or of another type). Charts inside a result's
-/// HTML go through <c>ChartSession.ToHtml(chart)</c>, never inside a <see cref="LiveDisplay{T}"/>. Test a new command like
+/// HTML go through <c>ChartSession.ToHtml(chart)</c>; a live panel draws its own chart without plotly.js. Test a new command like
 /// tests/LatentLab.Interactive.Tests does with its test-only <c>#!test-echo</c>: bad values, --out, progress, interrupt.</para>
 /// </remarks>
 public static class LatentLabCommands
