@@ -113,6 +113,9 @@ public class ProbeSweepCommandTests
         var result = await running;
 
         Assert.NotNull(result.Failure());
+        // The live panel says at once what is kept and where, before the cell closes.
+        Assert.Contains(result.Events.OfType<DisplayedValueUpdated>(),
+            u => u.Formatted("text/plain").StartsWith("Interrupted: sweep will hold the partial sweep"));
         var sweep = await kernel.EventuallyBoundAsync<ProbeSweepResult>("sweep");
         Assert.True(sweep.IsPartial, "the sweep finished before the interrupt; make the test set bigger");
         Assert.InRange(sweep.CompletedLayers.Count, 0, 39);

@@ -105,7 +105,8 @@ public sealed class BanditEvalCommand : LatentLabCommand
                 "text/html", "text/plain");
         }
 
-        var live = LivePanel.Start(ctx, cmd, new RunPanel("Evaluating…", chart: false), TimeSpan.FromSeconds(0.5));
+        var live = LivePanel.Start(ctx, cmd, new RunPanel("Evaluating…", chart: false), TimeSpan.FromSeconds(0.5),
+            interrupted: "Interrupted: the evaluation stopped; nothing was bound (an evaluation has no partial result). Run the cell again.");
         var evaluation = await Task.Run(() => BanditEvaluator.Evaluate(options, student, device, live.For<EvaluationProgress>(p => p.ToRunProgress()), ctx.CancellationToken));
         live.Show(live.Panel.Finished($"Evaluated {evaluation.Curves.Count} policies on {evaluation.Episodes} episodes in {ReportFormat.Duration(evaluation.Elapsed)}."));
 

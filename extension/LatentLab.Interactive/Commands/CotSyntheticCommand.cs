@@ -66,7 +66,8 @@ public sealed class CotSyntheticCommand : LatentLabCommand
             Choices = cmd.Choices, ChainLength = cmd.ChainLength, Layers = cmd.Layers, Width = cmd.Width, Heads = cmd.Heads,
             Steps = cmd.Steps, Batch = cmd.Batch, Questions = cmd.Questions, Seed = cmd.Seed, Threads = cmd.Threads,
         };
-        var progress = LivePanel.Start(ctx, cmd, ProbeProgressView.Training(options), TimeSpan.FromSeconds(3));
+        var progress = LivePanel.Start(ctx, cmd, ProbeProgressView.Training(options), TimeSpan.FromSeconds(3),
+            interrupted: $"Interrupted: {cmd.Out} will hold the activations of the partly trained model (marked PARTIAL).");
         // An interrupt stops training and records the partly trained model (flagged PARTIAL); it is bound all the same
         // (.NET Interactive drops the interrupted cell's output, not the variable).
         var result = await Task.Run(() => CotSynthetic.RunDetailed(options, device, progress.For<CotSyntheticProgress>(p => p.ToRunProgress()), ctx.CancellationToken));

@@ -14,6 +14,7 @@ namespace LatentLab.Interactive.Commands;
 public sealed class LivePanel : IProgress<RunProgress>
 {
     readonly LiveDisplay<RunProgress> _display;
+    CancellationTokenRegistration _onInterrupt;
 
     LivePanel(RunPanel panel, LiveDisplay<RunProgress> display)
     {
@@ -27,12 +28,21 @@ public sealed class LivePanel : IProgress<RunProgress>
     /// <summary>
     /// Shows <paramref name="panel"/>'s starting state now; later reports update it no more often than
     /// <paramref name="interval"/> (default 0.25 s). A panel with a chart first makes sure plotly.js is in the notebook.
+    /// With <paramref name="interrupted"/>, an interrupt at once turns the panel red with that message (what is kept and
+    /// where), before .NET Interactive closes the cell; <see cref="Show"/> or <see cref="Complete"/> ends that watch.
     /// </summary>
-    public static LivePanel Start(KernelInvocationContext context, KernelCommand command, RunPanel panel, TimeSpan? interval = null)
+    public static LivePanel Start(KernelInvocationContext context, KernelCommand command, RunPanel panel, TimeSpan? interval = null,
+        string? interrupted = null)
     {
         if (panel.Charts) PlotlyCarrier.EnsureLoaded(context);
         var display = LiveDisplay<RunProgress>.Start(context, command, HtmlFragment.From(panel.Starting()), _ => HtmlFragment.From(panel.Render()), interval);
-        return new LivePanel(panel, display);
+        var live = new LivePanel(panel, display);
+        if (interrupted is not null)
+        {
+            live._onInterrupt = context.CancellationToken.Register(
+                () => display.Show(HtmlFragment.From(panel.Finished(interrupted, stopped: true, withChart: true))));
+        }
+        return live;
     }
 
     /// <summary>Records the report in the panel (every one, for the chart) and updates the display when the interval has passed.</summary>
@@ -46,8 +56,16 @@ public sealed class LivePanel : IProgress<RunProgress>
     public IProgress<T> For<T>(Func<T, RunProgress> convert) => new ConvertedProgress<T>(this, convert);
 
     /// <summary>Replaces the display now, e.g. with <see cref="RunPanel.Finished"/>.</summary>
-    public void Show(Rendered rendered) => _display.Show(HtmlFragment.From(rendered));
+    public void Show(Rendered rendered)
+    {
+        _onInterrupt.Dispose();
+        _display.Show(HtmlFragment.From(rendered));
+    }
 
     /// <summary>Shows the newest report if it is not on screen yet. Call before the handler returns.</summary>
-    public void Complete() => _display.Complete();
+    public void Complete()
+    {
+        _onInterrupt.Dispose();
+        _display.Complete();
+    }
 }

@@ -79,7 +79,8 @@ public sealed class ProbeSweepCommand : LatentLabCommand
                 Seed = cmd.Seed,
                 Threads = cmd.Threads,
             };
-            var progress = LivePanel.Start(ctx, cmd, ProbeProgressView.Sweep(source.Set), TimeSpan.FromSeconds(1));
+            var progress = LivePanel.Start(ctx, cmd, ProbeProgressView.Sweep(source.Set), TimeSpan.FromSeconds(1),
+                interrupted: $"Interrupted: {cmd.Out} will hold the partial sweep (the layers finished so far, marked partial).");
             var result = await Task.Run(() => ProbeSweep.Run(source.Set, options, device, progress.For<SweepProgress>(p => p.ToRunProgress()), ctx.CancellationToken));
             progress.Complete();
             ctx.Display(result, "text/html", "text/plain");
