@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using LatentLab.Bandits;
 using LatentLab.Imitation;
+using LatentLab.Reports;
+using LatentLab.Statistics;
 using LatentLab.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -86,7 +88,7 @@ public static class BanditBenchmark
         Console.WriteLine(options);
         Action<TrainingProgress> progress = p =>
             Console.WriteLine($"  step {p.Step,5}/{p.TotalSteps} loss {p.Loss:0.0000} agree {p.Agreement:0.000} mix {p.TeacherMix:0.00} " +
-                              $"{p.EnvStepsPerSecond / 1e6:0.000} M env-steps/s elapsed {p.Elapsed.TotalSeconds:0.0}s eta {p.Eta.TotalSeconds:0}s");
+                              $"{p.EnvStepsPerSecond / 1e6:0.000} M env-steps/s elapsed {p.Elapsed.TotalSeconds:0.0}s eta {p.ToRunProgress().Eta?.TotalSeconds:0}s");
         using var student = KernelLikeThread.Run(args, () => BanditTrainer.Train(options, device, new SyncProgress<TrainingProgress>(progress), CancellationToken.None));
         Console.WriteLine($"trained in {student.TrainingTime.TotalSeconds:0.0} s: {student}");
         var save = Get(args, "--save", "");

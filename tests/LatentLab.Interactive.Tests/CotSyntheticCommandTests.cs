@@ -47,13 +47,16 @@ public class CotSyntheticCommandTests
         var training = new TaskCompletionSource();
         using var subscription = kernel.KernelEvents.Subscribe(e =>
         {
-            if (e is DisplayedValueUpdated d && d.Formatted("text/plain").Contains("step ")) training.TrySetResult();
+            if (e is DisplayedValueUpdated d && d.Formatted("text/plain").Contains("/1000000 steps")) training.TrySetResult();
         });
 
         var running = kernel.SubmitAsync("#!cot-synthetic --chain-length 8 --layers 1 --width 16 --heads 2 --steps 1000000 --batch 32 --questions 80 --seed 1 --device cpu --out acts");
         await training.Task.WaitAsync(TimeSpan.FromSeconds(120));
         await kernel.SendAsync(new Cancel());
-        Assert.NotNull((await running).Failure());
+        var interrupted = await running;
+        Assert.NotNull(interrupted.Failure());
+        Assert.Contains(interrupted.Events.OfType<DisplayedValueUpdated>(),
+            u => u.Formatted("text/plain").StartsWith("Interrupted: acts will hold the activations of the partly trained model"));
 
         var acts = await kernel.EventuallyBoundAsync<ActivationSet>("acts");
         Assert.Equal((80, 2, 10, 16), (acts.Count, acts.Layers, acts.Positions, acts.Dim));

@@ -39,7 +39,8 @@ public class ProbeSweepCommandTests
         Assert.Contains("best cell", html);
         Assert.Contains("selectivity", html);
         Assert.Contains("answer readable from", html);
-        Assert.Equal(2, CountOf(html, "class=\"latentlab-chart\""));
+        // The result's heatmap and chain chart (the live panel, class latentlab-live, draws its own growing chart).
+        Assert.Equal(2, CountOf(string.Join("\n", result.Html().Where(h => !h.Contains("class=\"latentlab-live\""))), "class=\"latentlab-chart\""));
         Assert.Contains("Probe accuracy by layer and position", html);
         Assert.Contains($"Belief along the chain at layer {ProbeTestData.SignalLayer}", html);
         Assert.Contains("<code>sweep</code> now holds the result", html);
@@ -112,6 +113,9 @@ public class ProbeSweepCommandTests
         var result = await running;
 
         Assert.NotNull(result.Failure());
+        // The live panel says at once what is kept and where, before the cell closes.
+        Assert.Contains(result.Events.OfType<DisplayedValueUpdated>(),
+            u => u.Formatted("text/plain").StartsWith("Interrupted: sweep will hold the partial sweep"));
         var sweep = await kernel.EventuallyBoundAsync<ProbeSweepResult>("sweep");
         Assert.True(sweep.IsPartial, "the sweep finished before the interrupt; make the test set bigger");
         Assert.InRange(sweep.CompletedLayers.Count, 0, 39);

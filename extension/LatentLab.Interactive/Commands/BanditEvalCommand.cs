@@ -1,8 +1,7 @@
-using System.Globalization;
-using System.Net;
 using LatentLab.Bandits;
 using LatentLab.Imitation;
 using LatentLab.Interactive.Formatting;
+using LatentLab.Reports;
 using LatentLab.Torch;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.CSharp;
@@ -57,15 +56,10 @@ public sealed class BanditEvalCommand : LatentLabCommand
                 "text/html", "text/plain");
         }
 
-        var live = LiveDisplay<HtmlFragment>.Start(ctx, cmd, Progress(null), fragment => fragment, TimeSpan.Zero);
-        var progress = new BanditLiveProgress<EvaluationProgress>();
-        var evaluation = await progress.PumpAsync(
-            Task.Run(() => StudentEvaluator.Evaluate(options, student, device, progress, ctx.CancellationToken)), live, Progress, TimeSpan.FromSeconds(0.5));
-        live.Report(new HtmlFragment(
-            $"<div style=\"font-family:sans-serif;font-size:13px\">Evaluated {evaluation.Curves.Count} policies on {evaluation.Episodes} episodes " +
-            $"in {evaluation.Elapsed.TotalSeconds:0.0} s.</div>",
-            $"Evaluated {evaluation.Curves.Count} policies on {evaluation.Episodes} episodes in {evaluation.Elapsed.TotalSeconds:0.0} s."));
-        live.Complete();
+        var live = LivePanel.Start(ctx, cmd, new RunPanel("Evaluating…", chart: false), TimeSpan.FromSeconds(0.5),
+            interrupted: "Interrupted: the evaluation stopped; nothing was bound (an evaluation has no partial result). Run the cell again.");
+        var evaluation = await Task.Run(() => StudentEvaluator.Evaluate(options, student, device, live.For<EvaluationProgress>(p => p.ToRunProgress()), ctx.CancellationToken));
+        live.Show(live.Panel.Finished($"Evaluated {evaluation.Curves.Count} policies on {evaluation.Episodes} episodes in {ReportFormat.Duration(evaluation.Elapsed)}."));
 
         ctx.Display(evaluation, "text/html", "text/plain");
         await ResultBinding.BindAsync(ctx, cmd.OutName, evaluation);
@@ -78,20 +72,4 @@ public sealed class BanditEvalCommand : LatentLabCommand
                      "(or pass the variable that holds your student with --model), or evaluate a saved student with --load PATH.",
             wrongType: found => $"--model {name}: '{name}' is a {found}, not a trained student. Give the variable that #!bandit-train --out bound " +
                                 "(a TrainedStudent), or --load a checkpoint.");
-
-    static HtmlFragment Progress(EvaluationProgress? p)
-    {
-        if (p is null)
-        {
-            return new HtmlFragment("<div style=\"font-family:sans-serif;font-size:13px\">Evaluating…</div>", "Evaluating...");
-        }
-        var text = string.Create(CultureInfo.InvariantCulture,
-            $"Evaluating {p.Policy} ({p.PolicyIndex + 1} of {p.PolicyCount}): step {p.Step}/{p.Horizon}");
-        var percent = (Math.Clamp(p.Fraction, 0, 1) * 100).ToString("0.#", CultureInfo.InvariantCulture);
-        return new HtmlFragment(
-            "<div style=\"font-family:sans-serif;font-size:13px;max-width:900px\">" +
-            "<div style=\"background:#eee;border-radius:4px;height:14px;width:100%;margin:4px 0\">" +
-            $"<div style=\"background:#1f77b4;border-radius:4px;height:14px;width:{percent}%\"></div></div>{WebUtility.HtmlEncode(text)}</div>",
-            text);
-    }
 }

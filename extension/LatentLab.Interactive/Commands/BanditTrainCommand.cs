@@ -1,6 +1,7 @@
 using System.Net;
 using LatentLab.Imitation;
 using LatentLab.Interactive.Formatting;
+using LatentLab.Reports;
 using LatentLab.Torch;
 using Microsoft.DotNet.Interactive;
 
@@ -30,23 +31,21 @@ public sealed class BanditTrainCommand : LatentLabCommand
         var device = TorchRuntime.ResolveDevice(cmd.DeviceName);
         PlotlyCarrier.EnsureLoaded(ctx);
         var panel = new BanditTrainingPanel(options, device.ToString());
-        var live = LiveDisplay<HtmlFragment>.Start(ctx, cmd, panel.Starting(), fragment => fragment, TimeSpan.Zero);
-        var progress = new BanditLiveProgress<TrainingProgress>(panel);
+        var live = LivePanel.Start(ctx, cmd, panel.Panel, TimeSpan.FromSeconds(1));
 
-        var training = Task.Run(() => BanditTrainer.Train(options, device, progress, ctx.CancellationToken));
+        var training = Task.Run(() => BanditTrainer.Train(options, device, live.For<TrainingProgress>(p => p.ToRunProgress()), ctx.CancellationToken));
         // An interrupt completes this cell at once; keep the partial student while the cell can still show output.
         bool kept = false;
         using (ctx.CancellationToken.Register(() => kept = KeepPartialStudent(cmd, ctx, training, live, panel)))
         {
-            await progress.PumpAsync(training, live, panel.Render, TimeSpan.FromSeconds(1));
+            await training;
         }
         if (kept)
         {
             return;
         }
         var student = training.Result;
-        live.Report(panel.Finished(student));
-        live.Complete();
+        live.Show(panel.Finished(student));
         ctx.Display(student, "text/html", "text/plain");
         // Bind first: a finished training is never lost to a failed save.
         await ResultBinding.BindAsync(ctx, cmd.OutName, student);
@@ -82,7 +81,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
     /// token at every pull, so well under a second), binds the partial student to --out and says so in the live display.
     /// </summary>
     static bool KeepPartialStudent(BanditTrainCommand cmd, KernelInvocationContext ctx, Task<TrainedStudent> training,
-        LiveDisplay<HtmlFragment> live, BanditTrainingPanel panel)
+        LivePanel live, BanditTrainingPanel panel)
     {
         if (!training.Wait(TimeSpan.FromSeconds(5)))
         {
@@ -92,8 +91,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
         ResultBinding.BindAsync(ctx, cmd.OutName, student).GetAwaiter().GetResult();
         var message = $"Interrupted: {cmd.OutName} holds the partial student ({student.StepsCompleted} of {student.Options.Steps} steps). " +
                       "Evaluate it as it is, or run the cell again to train from the start.";
-        live.Report(panel.Finished(student, message));
-        live.Complete();
+        live.Show(panel.Finished(student, message));
         return true;
     }
 }

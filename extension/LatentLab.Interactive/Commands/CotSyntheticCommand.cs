@@ -1,6 +1,7 @@
 using LatentLab.Interactive.Formatting;
 using LatentLab.Models;
 using LatentLab.Probes;
+using LatentLab.Reports;
 using LatentLab.Torch;
 using Microsoft.DotNet.Interactive;
 
@@ -27,11 +28,11 @@ public sealed class CotSyntheticCommand : LatentLabCommand
     {
         var options = cmd.Options<CotSyntheticOptions>(ctx);
         var device = TorchRuntime.ResolveDevice(cmd.DeviceName);
-        var progress = LiveDisplay<CotSyntheticProgress>.Start(ctx, cmd, ProbeProgressView.TrainingStarting(options), ProbeProgressView.Training,
-            TimeSpan.FromSeconds(3));
+        var progress = LivePanel.Start(ctx, cmd, ProbeProgressView.Training(options), TimeSpan.FromSeconds(3),
+            interrupted: $"Interrupted: {cmd.OutName} will hold the activations of the partly trained model (marked PARTIAL).");
         // An interrupt stops training and records the partly trained model (flagged PARTIAL); it is bound all the same
         // (.NET Interactive drops the interrupted cell's output, not the variable).
-        var result = await Task.Run(() => CotSynthetic.RunDetailed(options, device, progress, ctx.CancellationToken));
+        var result = await Task.Run(() => CotSynthetic.RunDetailed(options, device, progress.For<CotSyntheticProgress>(p => p.ToRunProgress()), ctx.CancellationToken));
         progress.Complete();
         ctx.Display(CotSyntheticView.Render(result), "text/html", "text/plain");
         await ResultBinding.BindAsync<ActivationSet>(ctx, cmd.OutName, result.Activations);

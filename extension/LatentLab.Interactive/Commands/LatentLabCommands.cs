@@ -18,8 +18,8 @@ namespace LatentLab.Interactive.Commands;
 /// <c>inputs:</c> records of files and variables the command reads (knobs too, e.g. <see cref="ProbeSweepInputs"/>), and
 /// <c>defaultOut</c>. <c>--device</c>, <c>--out</c> and <c>--options</c> come from <see cref="NotebookKnobs"/>.</item>
 /// <item>A handler of a few lines: <c>var options = cmd.Options&lt;TheRecord&gt;(ctx)</c> (the <c>--options</c> record or the defaults,
-/// with the line applied, checked), <c>cmd.Get&lt;TheInputs&gt;()</c>, <c>TorchRuntime.ResolveDevice(cmd.DeviceName)</c>; call LatentLab
-/// with a live panel as its <c>IProgress&lt;T&gt;</c> and <c>ctx.CancellationToken</c>; display the result; bind it with
+/// with the line applied, checked), <c>cmd.Get&lt;TheInputs&gt;()</c>, <c>TorchRuntime.ResolveDevice(cmd.DeviceName)</c>; start a <see cref="LivePanel"/> (bar, rate, ETA and a growing chart of
+/// LatentLab's <c>Reports.RunPanel</c>) and call LatentLab with <c>live.For&lt;T&gt;(p =&gt; p.ToRunProgress())</c> as its <c>IProgress&lt;T&gt;</c> and <c>ctx.CancellationToken</c>; display the result; bind it with
 /// <see cref="ResultBinding.BindAsync{T}"/> to <c>cmd.OutName</c>. Throw <c>ArgumentException</c> (or <see cref="CommandException"/>) for
 /// problems the user can fix: <see cref="CommandRunner"/> turns every exception into one clean message; the kernel keeps running.</item>
 /// <item>Add <c>&lt;Name&gt;Command.Definition,</c> to <see cref="All"/>. Flags, help, completions and validation follow.</item>

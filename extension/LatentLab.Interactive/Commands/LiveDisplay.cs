@@ -11,7 +11,8 @@ namespace LatentLab.Interactive.Commands;
 /// Live progress in the cell's output: one display that is updated in place, at most once per <c>interval</c>, from
 /// whatever thread LatentLab reports on. Pass it as the <see cref="IProgress{T}"/> of a LatentLab call and call
 /// <see cref="Complete"/> before the handler returns (updates after that are dropped by .NET Interactive), so the last
-/// state is always shown.
+/// state is always shown. LatentLab runs that report <see cref="LatentLab.Reports.RunProgress"/> use it through
+/// <see cref="LivePanel"/>, which renders LatentLab's one live panel.
 /// </summary>
 public sealed class LiveDisplay<T> : IProgress<T>
 {
@@ -71,10 +72,20 @@ public sealed class LiveDisplay<T> : IProgress<T>
         }
     }
 
-    void Flush()
+    /// <summary>Replaces the display with <paramref name="fragment"/> now (e.g. the closing state), whatever the interval.</summary>
+    public void Show(HtmlFragment fragment)
+    {
+        lock (_gate)
+        {
+            Publish(fragment);
+        }
+    }
+
+    void Flush() => Publish(_render(_latest));
+
+    void Publish(HtmlFragment fragment)
     {
         // Published on the captured context, so reports from any thread (ambient context or not) reach this cell.
-        var fragment = _render(_latest);
         _context.Publish(new DisplayedValueUpdated(fragment, _displayId, _command, FormattedValue.CreateManyFromObject(fragment, Mimes)));
         _pending = false;
         Updates++;

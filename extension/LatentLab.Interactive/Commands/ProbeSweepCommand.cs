@@ -1,5 +1,6 @@
 using LatentLab.Interactive.Formatting;
 using LatentLab.Probes;
+using LatentLab.Reports;
 using LatentLab.Torch;
 using Microsoft.DotNet.Interactive;
 
@@ -31,9 +32,9 @@ public sealed class ProbeSweepCommand : LatentLabCommand
         var source = ProbeActivationSource.Resolve(ctx, inputs.Activations, inputs.Labels, inputs.Groups, inputs.Baseline);
         try
         {
-            var progress = LiveDisplay<SweepProgress>.Start(ctx, cmd, ProbeProgressView.SweepStarting(source.Set), ProbeProgressView.Sweep,
-                TimeSpan.FromSeconds(1));
-            var result = await Task.Run(() => ProbeSweep.Run(source.Set, options, device, progress, ctx.CancellationToken));
+            var progress = LivePanel.Start(ctx, cmd, ProbeProgressView.Sweep(source.Set), TimeSpan.FromSeconds(1),
+                interrupted: $"Interrupted: {cmd.OutName} will hold the partial sweep (the layers finished so far, marked partial).");
+            var result = await Task.Run(() => ProbeSweep.Run(source.Set, options, device, progress.For<SweepProgress>(p => p.ToRunProgress()), ctx.CancellationToken));
             progress.Complete();
             ctx.Display(result, "text/html", "text/plain");
             ctx.Display(ProbeSweepView.DataFrame(result, cmd.OutName), "text/html", "text/plain");

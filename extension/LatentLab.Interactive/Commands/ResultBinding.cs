@@ -1,5 +1,5 @@
-using System.Net;
 using LatentLab.Interactive.Formatting;
+using LatentLab.Reports;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.CSharp;
 
@@ -20,8 +20,8 @@ public static class ResultBinding
         var csharp = FindCSharpKernel(context, $"--out {name}");
         await csharp.SetValueAsync(name, value!, typeof(T));
         context.Display(new HtmlFragment(
-            $"<div class=\"latentlab-bound\"><code>{WebUtility.HtmlEncode(name)}</code> now holds the result " +
-            $"(<code>{WebUtility.HtmlEncode(FriendlyName(typeof(T)))}</code>); use it in the next cell.</div>",
+            $"<div class=\"latentlab-bound\"><code>{ReportFormat.Escape(name)}</code> now holds the result " +
+            $"(<code>{ReportFormat.Escape(FriendlyName(typeof(T)))}</code>); use it in the next cell.</div>",
             $"{name} now holds the result ({FriendlyName(typeof(T))}); use it in the next cell."), "text/html", "text/plain");
     }
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using LatentLab.Bandits;
 using LatentLab.Imitation;
 using LatentLab.Reports;
@@ -40,31 +38,5 @@ public static class BanditFormatters
         BanditReport.EvaluationTable(evaluation) + ChartHtml.ToHtml(BanditCharts.CumulativeRegret(evaluation), ChartSession.ClaimPlotlyJs());
 
     /// <summary>The same table as text: one line per policy.</summary>
-    public static string EvaluationText(BanditEvaluation evaluation)
-    {
-        int h = evaluation.TrainHorizon, t = evaluation.Horizon;
-        var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture,
-            $"Bandit evaluation: K={evaluation.Arms}, {evaluation.Episodes} episodes, horizon {t}, training horizon {h} (mean [95% CI]).");
-        if (t < h)
-        {
-            sb.AppendLine(CultureInfo.InvariantCulture, $"Note: the horizon {t} is shorter than the training horizon {h}.");
-        }
-        sb.AppendLine(CultureInfo.InvariantCulture,
-            $"{"policy",-11} {"regret at " + h,-24} {"regret at " + t,-24} {"agreement 1-" + Math.Min(h, t),-24} agreement {h + 1}-{t}");
-        foreach (var s in evaluation.Summaries)
-        {
-            sb.AppendLine(CultureInfo.InvariantCulture,
-                $"{s.Policy,-11} {Ci(s.RegretAtTrainHorizon),-24} {Ci(s.RegretAtEnd),-24} {Ci(s.AgreementBefore, "0.000"),-24} {Ci(s.AgreementAfter, "0.000")}");
-        }
-        if (evaluation.StudentVsUcb1 is { } d)
-        {
-            sb.AppendLine(CultureInfo.InvariantCulture, $"student - ucb1 at step {t} (paired): {Ci(d.At(t))}");
-        }
-        return sb.ToString().TrimEnd();
-    }
-
-    static string Ci(MeanCi? m, string format = "0.00") => m is null
-        ? "-"
-        : string.Create(CultureInfo.InvariantCulture, $"{m.Mean.ToString(format, CultureInfo.InvariantCulture)} [{m.Low.ToString(format, CultureInfo.InvariantCulture)}, {m.High.ToString(format, CultureInfo.InvariantCulture)}]");
+    public static string EvaluationText(BanditEvaluation evaluation) => BanditReport.Evaluation(evaluation).Text;
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using LatentLab.Reports;
 using Microsoft.DotNet.Interactive.Formatting;
 using TorchSharp;
@@ -20,7 +19,7 @@ public static class LatentLabFormatters
 
         Formatter.Register<torch.Tensor>((tensor, writer) => writer.Write(TensorRepr.Format(tensor)), PlainTextFormatter.MimeType);
         Formatter.Register<torch.Tensor>((tensor, writer) =>
-            writer.Write($"<pre class=\"latentlab-tensor\">{WebUtility.HtmlEncode(TensorRepr.Format(tensor))}</pre>"), HtmlFormatter.MimeType);
+            writer.Write($"<pre class=\"latentlab-tensor\">{ReportFormat.Escape(TensorRepr.Format(tensor))}</pre>"), HtmlFormatter.MimeType);
 
         Formatter.Register<PlotlyChart>((chart, writer) => writer.Write(ChartSession.ToHtml(chart)), HtmlFormatter.MimeType);
         Formatter.Register<PlotlyChart>((chart, writer) =>

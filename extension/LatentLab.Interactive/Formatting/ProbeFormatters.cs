@@ -1,5 +1,5 @@
-using System.Net;
 using LatentLab.Probes;
+using LatentLab.Reports;
 using Microsoft.DotNet.Interactive.Formatting;
 
 namespace LatentLab.Interactive.Formatting;
@@ -12,7 +12,7 @@ public static class ProbeFormatters
         Formatter.Register<ProbeSweepResult>((result, writer) => writer.Write(ProbeSweepView.Html(result)), HtmlFormatter.MimeType);
         Formatter.Register<ProbeSweepResult>((result, writer) => writer.Write(ProbeSweepView.Text(result)), PlainTextFormatter.MimeType);
         Formatter.Register<ActivationSet>((set, writer) =>
-            writer.Write($"<div class=\"latentlab-activations\"><code>{WebUtility.HtmlEncode(set.ToString())}</code></div>"), HtmlFormatter.MimeType);
+            writer.Write($"<div class=\"latentlab-activations\"><code>{ReportFormat.Escape(set.ToString())}</code></div>"), HtmlFormatter.MimeType);
         Formatter.Register<ActivationSet>((set, writer) => writer.Write(set.ToString()), PlainTextFormatter.MimeType);
     }
 }

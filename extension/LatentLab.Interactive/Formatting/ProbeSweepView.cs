@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using LatentLab.Probes;
 using LatentLab.Reports;
@@ -15,12 +14,10 @@ public static class ProbeSweepView
 {
     public static string Html(ProbeSweepResult result)
     {
-        // Notebook stylesheets right-align table cells; the card reads better left-aligned.
-        var html = new StringBuilder("<style>.latentlab-card td { text-align: left !important; }</style>");
-        html.Append(ProbeReport.SummaryHtml(result));
+        var html = new StringBuilder(ProbeReport.SummaryHtml(result));
         if (result.IsPartial)
         {
-            html.Append("<p style=\"color:#b00;font-family:sans-serif\">Partial result: the sweep was interrupted after ")
+            html.Append($"<p style=\"color:{Palette.Alert};font-family:sans-serif\">Partial result: the sweep was interrupted after ")
                 .Append(result.CompletedLayers.Count).Append(" of ").Append(result.Layers.Count)
                 .Append(" layers. Blank heatmap rows were not probed; run the command again for all of them.</p>");
         }
@@ -30,8 +27,8 @@ public static class ProbeSweepView
         }
         html.Append(ChartSession.ToHtml(ProbeCharts.AccuracyHeatmap(result)));
         html.Append(ChartSession.ToHtml(ProbeCharts.AccuracyAlongChain(result)));
-        html.Append("<p style=\"font-family:sans-serif;color:#555;max-width:760px\">")
-            .Append(WebUtility.HtmlEncode(
+        html.Append($"<p style=\"font-family:sans-serif;color:{Palette.Muted};max-width:760px\">")
+            .Append(ReportFormat.Escape(
                 "Band: 95% Wilson interval of the held-out accuracy. Control: the same probe on random labels (selectivity = accuracy - control). " +
                 "Answer-letter logits: reading the answer straight from the model's A/B/... scores at that position. " +
                 "The numbers: .ToDataFrame()."))
@@ -46,7 +43,7 @@ public static class ProbeSweepView
         var caption = $"The numbers: {frame.Rows.Count} rows (one per layer x position), columns {string.Join(", ", frame.Columns.Select(c => c.Name))}; " +
                       $"in C#: {variable}.ToDataFrame()";
         return new HtmlFragment(
-            $"<details class=\"latentlab-dataframe\"><summary style=\"font-family:sans-serif;cursor:pointer\">{WebUtility.HtmlEncode(caption)}</summary>" +
+            $"<details class=\"latentlab-dataframe\"><summary style=\"font-family:sans-serif;cursor:pointer\">{ReportFormat.Escape(caption)}</summary>" +
             frame.ToDisplayString(HtmlFormatter.MimeType) + "</details>",
             caption);
     }

@@ -1,3 +1,4 @@
+using LatentLab.Statistics;
 using Microsoft.Data.Analysis;
 
 namespace LatentLab.Bandits;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LatentLab.Statistics;
 using LatentLab.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -61,7 +62,7 @@ public static class BanditEvaluator
                 int index = i;
                 using var scope = NewDisposeScope();
                 using var trace = BanditRollout.Run(env, policy, horizon, options.Seed * 31 + 1000 + i, options.Agreement,
-                    t => { if (t % 10 == 0 || t == horizon) progress?.Report(new EvaluationProgress(policy.Name, index, policies.Count, t, horizon)); },
+                    t => { if (t % 10 == 0 || t == horizon) progress?.Report(new EvaluationProgress(policy.Name, index, policies.Count, t, horizon, clock.Elapsed)); },
                     cancellationToken);
                 var cum = trace.Regret.cumsum(0);                                                     // (T, B)
                 curves.Add(CurveOf(policy.Name, cum));

@@ -1,3 +1,5 @@
+using LatentLab.Statistics;
+
 namespace LatentLab.Bandits;
 
 /// <summary>Cumulative pseudo-regret of one policy after each step 1..T: mean over episodes with its 95% CI.</summary>

@@ -1,3 +1,5 @@
+using LatentLab.Statistics;
+
 namespace LatentLab.Bandits;
 
 /// <summary>

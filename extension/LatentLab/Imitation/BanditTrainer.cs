@@ -240,7 +240,6 @@ public static class BanditTrainer
     static TrainingProgress MakeProgress(int done, int total, double loss, double agreement, double beta, long envStepsPerGradStep, TimeSpan elapsed)
     {
         double rate = elapsed.TotalSeconds > 0 ? done * (double)envStepsPerGradStep / elapsed.TotalSeconds : 0;
-        var eta = done > 0 ? TimeSpan.FromSeconds(elapsed.TotalSeconds / done * (total - done)) : TimeSpan.Zero;
-        return new TrainingProgress(done, total, loss, agreement, beta, rate, elapsed, eta);
+        return new TrainingProgress(done, total, loss, agreement, beta, rate, elapsed);
     }
 }

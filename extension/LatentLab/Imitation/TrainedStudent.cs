@@ -79,7 +79,7 @@ public sealed class TrainedStudent : IDisposable
         var history = new List<TrainingProgress>();
         if (metadata.FinalLoss is { } loss)
             history.Add(new TrainingProgress(metadata.StepsCompleted, o.Steps, loss, metadata.FinalAgreement ?? double.NaN,
-                BanditTrainer.TeacherMix(o, Math.Max(metadata.StepsCompleted - 1, 0)), 0, TimeSpan.FromSeconds(metadata.TrainingSeconds), TimeSpan.Zero));
+                BanditTrainer.TeacherMix(o, Math.Max(metadata.StepsCompleted - 1, 0)), 0, TimeSpan.FromSeconds(metadata.TrainingSeconds)));
         return new TrainedStudent(o, network, device, metadata.IsPartial, metadata.StepsCompleted, history, TimeSpan.FromSeconds(metadata.TrainingSeconds));
     }
 

@@ -1,6 +1,6 @@
 namespace LatentLab.Imitation;
 
-/// <summary>One progress report of student training.</summary>
+/// <summary>One progress report of student training (for a live display: <c>LatentLab.Reports.ProgressConversions.ToRunProgress</c>, which also gives the ETA).</summary>
 /// <param name="Step">Gradient steps done.</param>
 /// <param name="TotalSteps">Gradient steps planned.</param>
 /// <param name="Loss">Cross-entropy to the teacher's (soft) labels, mean over the last report window.</param>
@@ -8,10 +8,9 @@ namespace LatentLab.Imitation;
 /// <param name="TeacherMix">Probability that the teacher acted in the rollouts (1 = behaviour cloning).</param>
 /// <param name="EnvStepsPerSecond">Episode-steps (episodes x pulls) trained on per second of wall time.</param>
 /// <param name="Elapsed">Wall time since training started.</param>
-/// <param name="Eta">Estimated time to the last step.</param>
 public sealed record TrainingProgress(
     int Step, int TotalSteps, double Loss, double Agreement, double TeacherMix,
-    double EnvStepsPerSecond, TimeSpan Elapsed, TimeSpan Eta)
+    double EnvStepsPerSecond, TimeSpan Elapsed)
 {
     public double Fraction => TotalSteps == 0 ? 1 : (double)Step / TotalSteps;
 }

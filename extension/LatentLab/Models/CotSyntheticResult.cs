@@ -20,6 +20,12 @@ public sealed record CotSyntheticResult(ActivationSet Activations, TinyTransform
     /// <summary>Training steps done (the options' Steps unless interrupted).</summary>
     public int StepsCompleted { get; init; }
 
+    /// <summary>
+    /// How many recorded questions the model answers correctly (its answer, the activation set's label, equals the true
+    /// answer): the count behind <see cref="AnswerAccuracy"/>, for its confidence interval.
+    /// </summary>
+    public int CorrectAnswers => Activations.Labels.Zip(TrueAnswers).Count(x => x.First == x.Second);
+
     /// <summary>Share of questions whose answer is already decided at each recorded position (the best any reader can do above chance).</summary>
     public double[] DecidedFraction()
     {

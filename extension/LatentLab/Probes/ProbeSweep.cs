@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LatentLab.Statistics;
 using LatentLab.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -105,7 +106,8 @@ public static class ProbeSweep
                     int done = g0 + gi + 1;
                     var best = cells.Where(x => x.Layer == layer).MaxBy(x => x.Accuracy)!;
                     progress?.Report(new SweepProgress(done, layers.Count, done * pc, layers.Count * pc, clock.Elapsed,
-                        $"layer {layer} ({done}/{layers.Count}): best accuracy {best.Accuracy:F3} at position {best.Position}, {iterations} iterations"));
+                        $"layer {layer} ({done}/{layers.Count}): best accuracy {best.Accuracy:F3} at position {best.Position}, {iterations} iterations")
+                        { BestAccuracy = best.Accuracy });
                 }
             }
         }

@@ -10,4 +10,7 @@ namespace LatentLab.Probes;
 public sealed record SweepProgress(int LayersDone, int LayersTotal, int CellsDone, int CellsTotal, TimeSpan Elapsed, string Message)
 {
     public double Fraction => CellsTotal == 0 ? 1 : (double)CellsDone / CellsTotal;
+
+    /// <summary>The best held-out accuracy of the layer just finished (NaN when not known).</summary>
+    public double BestAccuracy { get; init; } = double.NaN;
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using LatentLab.Bandits;
 using LatentLab.Imitation;
 using XPlot.Plotly;
@@ -14,36 +13,17 @@ public static class BanditCharts
     /// <summary>Fixed colour per policy so every chart of a notebook agrees.</summary>
     public static string ColorOf(string policy) => policy switch
     {
-        StudentPolicy.PolicyName => "#d62728",
-        PolicyNames.Ucb1 => "#1f77b4",
-        PolicyNames.Thompson => "#2ca02c",
-        PolicyNames.Greedy => "#ff7f0e",
-        PolicyNames.EpsilonGreedy => "#9467bd",
-        PolicyNames.Random => "#7f7f7f",
-        _ => "#17becf",
+        StudentPolicy.PolicyName => Palette.Red,
+        PolicyNames.Ucb1 => Palette.Blue,
+        PolicyNames.Thompson => Palette.Green,
+        PolicyNames.Greedy => Palette.Orange,
+        PolicyNames.EpsilonGreedy => Palette.Purple,
+        PolicyNames.Random => Palette.Grey,
+        _ => Palette.Cyan,
     };
 
-    static string Rgba(string hex, double alpha)
-    {
-        int r = int.Parse(hex.AsSpan(1, 2), NumberStyles.HexNumber), g = int.Parse(hex.AsSpan(3, 2), NumberStyles.HexNumber),
-            b = int.Parse(hex.AsSpan(5, 2), NumberStyles.HexNumber);
-        return $"rgba({r},{g},{b},{alpha.ToString("0.##", CultureInfo.InvariantCulture)})";
-    }
-
-    /// <summary>Mean line plus a 95% CI band (fill between low and high) for one series.</summary>
-    static IEnumerable<Trace> Band(string name, double[] mean, double[] low, double[] high, string color, string yaxis = "y")
-    {
-        var steps = Enumerable.Range(1, mean.Length).ToArray();
-        yield return new Scatter { x = steps, y = low, mode = "lines", line = new Line { width = 0, color = color }, showlegend = false, hoverinfo = "skip", legendgroup = name, name = name + " 95% CI low", yaxis = yaxis };
-        yield return new Scatter { x = steps, y = high, mode = "lines", fill = "tonexty", fillcolor = Rgba(color, 0.2), line = new Line { width = 0, color = color }, showlegend = false, hoverinfo = "skip", legendgroup = name, name = name + " 95% CI high", yaxis = yaxis };
-        yield return new Scatter { x = steps, y = mean, mode = "lines", line = new Line { width = 2, color = color }, name = name, legendgroup = name, yaxis = yaxis };
-    }
-
-    static Shape VerticalMarker(int x) => new()
-    {
-        type = "line", xref = "x", yref = "paper", x0 = x, x1 = x, y0 = 0, y1 = 1,
-        line = new Line { color = "#444", width = 1.5, dash = "dash" },
-    };
+    static IEnumerable<Trace> Band(string name, double[] mean, double[] low, double[] high, string color) =>
+        ChartParts.CiBand(name, Enumerable.Range(1, mean.Length).ToArray(), mean, low, high, color);
 
     /// <summary>
     /// Cumulative pseudo-regret of every policy against the step, with 95% CI bands and a dashed vertical line at the
@@ -58,7 +38,7 @@ public static class BanditCharts
             title = $"Cumulative regret, K={evaluation.Arms}, {evaluation.Episodes} episodes (mean, 95% CI); dashed: training horizon {evaluation.TrainHorizon}",
             xaxis = new Xaxis { title = "step (pulls)" },
             yaxis = new Yaxis { title = "cumulative pseudo-regret" },
-            shapes = evaluation.TrainHorizon <= evaluation.Horizon ? new[] { VerticalMarker(evaluation.TrainHorizon) } : Array.Empty<Shape>(),
+            shapes = evaluation.TrainHorizon <= evaluation.Horizon ? new[] { ChartParts.VerticalMarker(evaluation.TrainHorizon) } : Array.Empty<Shape>(),
         };
         return Chart.Plot(traces, layout);
     }
@@ -74,29 +54,16 @@ public static class BanditCharts
             title = "Student minus UCB1 cumulative regret, paired by episode (mean, 95% CI; below 0 = student better)",
             xaxis = new Xaxis { title = "step (pulls)" },
             yaxis = new Yaxis { title = "regret difference", zeroline = true },
-            shapes = new[] { VerticalMarker(evaluation.TrainHorizon) },
+            shapes = new[] { ChartParts.VerticalMarker(evaluation.TrainHorizon) },
         };
         return Chart.Plot(traces, layout);
     }
 
-    /// <summary>Training loss (left axis) and agreement with the teacher (right axis) against the gradient step.</summary>
+    /// <summary>Training loss (left axis), agreement with the teacher and the teacher's share (right axis) against the gradient step.</summary>
     public static PlotlyChart TrainingCurves(IReadOnlyList<TrainingProgress> history, string title = "Training: loss and agreement with the teacher")
     {
         ArgumentNullException.ThrowIfNull(history);
-        var steps = history.Select(h => h.Step).ToArray();
-        var traces = new Trace[]
-        {
-            new Scatter { x = steps, y = history.Select(h => h.Loss).ToArray(), mode = "lines", name = "loss (cross-entropy)", line = new Line { color = "#d62728" } },
-            new Scatter { x = steps, y = history.Select(h => h.Agreement).ToArray(), mode = "lines", name = "agreement with teacher", yaxis = "y2", line = new Line { color = "#1f77b4" } },
-        };
-        var layout = new Layout.Layout
-        {
-            title = title,
-            xaxis = new Xaxis { title = "gradient step" },
-            yaxis = new Yaxis { title = "loss" },
-            yaxis2 = new Yaxis { title = "agreement", overlaying = "y", side = "right", range = new[] { 0.0, 1.0 } },
-        };
-        return Chart.Plot(traces, layout);
+        return ProgressCharts.Training(history, title) ?? Chart.Plot(new List<Trace>(), new Layout.Layout { title = title });
     }
 
     /// <summary>Training curves of a trained student.</summary>

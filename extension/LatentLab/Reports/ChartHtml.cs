@@ -55,7 +55,7 @@ public static class ChartHtml
 
     /// <summary>A standalone HTML page with plotly.js inlined: opens offline in any browser.</summary>
     public static string ToPage(PlotlyChart chart, string title = "LatentLab chart") =>
-        $"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"/><title>{System.Net.WebUtility.HtmlEncode(title)}</title></head>\n<body>\n" +
+        $"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"/><title>{ReportFormat.Escape(title)}</title></head>\n<body>\n" +
         ToHtml(chart, includePlotlyJs: true) + "\n</body></html>\n";
 
     /// <summary>

@@ -45,16 +45,13 @@ public static class ProbeCharts
         var cells = result.Cells.Where(c => c.Layer == l).OrderBy(c => c.Position).ToList();
         if (cells.Count == 0) throw new ArgumentException($"layer {l} has no finished cells; finished layers: {string.Join(", ", result.CompletedLayers)}.");
         var x = cells.Select(c => c.Position).ToArray();
-        var traces = new List<Trace>
-        {
-            new Scatter { x = x, y = cells.Select(c => c.AccuracyCiHigh).ToArray(), mode = "lines", line = new Line { width = 0 }, showlegend = false, name = "95% CI high", hoverinfo = "skip" },
-            new Scatter { x = x, y = cells.Select(c => c.AccuracyCiLow).ToArray(), mode = "lines", line = new Line { width = 0 }, fill = "tonexty", fillcolor = "rgba(31,119,180,0.25)", name = "95% CI (Wilson)" },
-            new Scatter { x = x, y = cells.Select(c => c.Accuracy).ToArray(), mode = "lines+markers", line = new Line { color = "rgb(31,119,180)", width = 2 }, name = $"probe accuracy, layer {l}" },
-        };
+        var traces = ChartParts.CiBand($"probe accuracy, layer {l}", x, cells.Select(c => c.Accuracy).ToArray(),
+            cells.Select(c => c.AccuracyCiLow).ToArray(), cells.Select(c => c.AccuracyCiHigh).ToArray(), Palette.Blue,
+            bandName: "95% CI (Wilson)", markers: true).ToList();
         if (cells.Any(c => !double.IsNaN(c.ControlAccuracy)))
-            traces.Add(new Scatter { x = x, y = cells.Select(c => c.ControlAccuracy).ToArray(), mode = "lines", line = new Line { color = "rgb(127,127,127)", dash = "dash" }, name = "control task" });
+            traces.Add(new Scatter { x = x, y = cells.Select(c => c.ControlAccuracy).ToArray(), mode = "lines", line = new Line { color = Palette.Grey, dash = "dash" }, name = "control task" });
         if (cells.Any(c => !double.IsNaN(c.BaselineAccuracy)))
-            traces.Add(new Scatter { x = x, y = cells.Select(c => c.BaselineAccuracy).ToArray(), mode = "lines+markers", line = new Line { color = "rgb(214,39,40)", dash = "dot" }, name = "answer-letter logits" });
+            traces.Add(new Scatter { x = x, y = cells.Select(c => c.BaselineAccuracy).ToArray(), mode = "lines+markers", line = new Line { color = Palette.Red, dash = "dot" }, name = "answer-letter logits" });
         traces.Add(new Scatter { x = new[] { x.First(), x.Last() }, y = new[] { result.ChanceAccuracy, result.ChanceAccuracy }, mode = "lines", line = new Line { color = "black", width = 1, dash = "dot" }, name = "chance (majority class)" });
         var chart = Chart.Plot(traces);
         chart.WithLayout(new Layout.Layout

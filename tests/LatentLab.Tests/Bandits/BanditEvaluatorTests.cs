@@ -1,5 +1,6 @@
 using LatentLab.Bandits;
 using LatentLab.Reports;
+using LatentLab.Statistics;
 using LatentLab.Torch;
 using TorchSharp;
 

@@ -50,7 +50,9 @@ public class StudentTrainingTests
         using var s = BanditTrainer.Train(Tiny(steps: 4), Cpu, new ListProgress(reports));
         Assert.Equal(new[] { 2, 4 }, reports.Select(r => r.Step).ToArray());
         Assert.All(reports, r => Assert.True(r.Loss > 0 && r.Agreement is >= 0 and <= 1 && r.EnvStepsPerSecond > 0));
-        Assert.Equal(TimeSpan.Zero, reports[^1].Eta);
+        var first = reports[0].ToRunProgress();                                   // 2 of 4 steps done: as long again to go
+        Assert.Equal(reports[0].Elapsed, first.Eta);
+        Assert.Equal(TimeSpan.Zero, reports[^1].ToRunProgress().Eta);
         Assert.False(s.IsPartial);
         Assert.Equal(4, s.StepsCompleted);
     }

@@ -22,6 +22,7 @@ public class CotSyntheticTests
         Assert.NotNull(acts.BaselineScores);
         Assert.Equal(2, acts.ClassCount);
         Assert.True(r.AnswerAccuracy > 0.95, $"answer accuracy {r.AnswerAccuracy}");
+        Assert.Equal(r.AnswerAccuracy, r.CorrectAnswers / 200.0, 12);                 // the count behind the accuracy (and its Wilson CI)
         Assert.Equal("record", progress.Reports[^1].Phase);
         Assert.True(progress.Reports.Count(p => p.Phase == "train") >= 5);
         Assert.All(r.DecisionPositions, m => Assert.InRange(m, 1, 12));

@@ -1,4 +1,5 @@
 using LatentLab.Probes;
+using LatentLab.Statistics;
 
 namespace LatentLab.Tests.Probes;
 

@@ -1,8 +1,11 @@
 using static TorchSharp.torch;
 
-namespace LatentLab.Bandits;
+namespace LatentLab.Statistics;
 
-/// <summary>A mean over episodes with its 95% confidence interval (Student t, n - 1 degrees of freedom).</summary>
+/// <summary>
+/// A mean with its 95% confidence interval: over episodes from <see cref="FromSamples"/> (Student t, n - 1 degrees of
+/// freedom), or over seeds from <see cref="BootstrapCi.OfMean"/> (percentile bootstrap).
+/// </summary>
 public sealed record MeanCi(double Mean, double Low, double High, long N)
 {
     public double HalfWidth => (High - Low) / 2;

@@ -1,4 +1,4 @@
-namespace LatentLab.Probes;
+namespace LatentLab.Statistics;
 
 /// <summary>The Wilson score interval for a binomial proportion (here: a probe's accuracy, k correct of n).</summary>
 public static class WilsonInterval

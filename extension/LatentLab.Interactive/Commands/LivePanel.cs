@@ -1,0 +1,71 @@
+using LatentLab.Interactive.Formatting;
+using LatentLab.Reports;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+
+namespace LatentLab.Interactive.Commands;
+
+/// <summary>
+/// The live progress of every command: LatentLab's <see cref="RunPanel"/> (bar, rate, ETA, latest scalars, growing
+/// chart) in one cell output that is updated in place (<see cref="LiveDisplay{T}"/>). Pass <see cref="For{T}"/> as
+/// the <see cref="IProgress{T}"/> of a LatentLab call; call <see cref="Show"/> with the closing panel or
+/// <see cref="Complete"/> before the handler returns.
+/// </summary>
+public sealed class LivePanel : IProgress<RunProgress>
+{
+    readonly LiveDisplay<RunProgress> _display;
+    CancellationTokenRegistration _onInterrupt;
+
+    LivePanel(RunPanel panel, LiveDisplay<RunProgress> display)
+    {
+        Panel = panel;
+        _display = display;
+    }
+
+    /// <summary>The panel being shown (its history, its closing render).</summary>
+    public RunPanel Panel { get; }
+
+    /// <summary>
+    /// Shows <paramref name="panel"/>'s starting state now; later reports update it no more often than
+    /// <paramref name="interval"/> (default 0.25 s). A panel with a chart first makes sure plotly.js is in the notebook.
+    /// With <paramref name="interrupted"/>, an interrupt at once turns the panel red with that message (what is kept and
+    /// where), before .NET Interactive closes the cell; <see cref="Show"/> or <see cref="Complete"/> ends that watch.
+    /// </summary>
+    public static LivePanel Start(KernelInvocationContext context, KernelCommand command, RunPanel panel, TimeSpan? interval = null,
+        string? interrupted = null)
+    {
+        if (panel.Charts) PlotlyCarrier.EnsureLoaded(context);
+        var display = LiveDisplay<RunProgress>.Start(context, command, HtmlFragment.From(panel.Starting()), _ => HtmlFragment.From(panel.Render()), interval);
+        var live = new LivePanel(panel, display);
+        if (interrupted is not null)
+        {
+            live._onInterrupt = context.CancellationToken.Register(
+                () => display.Show(HtmlFragment.From(panel.Finished(interrupted, stopped: true, withChart: true))));
+        }
+        return live;
+    }
+
+    /// <summary>Records the report in the panel (every one, for the chart) and updates the display when the interval has passed.</summary>
+    public void Report(RunProgress value)
+    {
+        Panel.Report(value);
+        _display.Report(value);
+    }
+
+    /// <summary>This panel as the progress of a LatentLab call that reports its own record, converted by <paramref name="convert"/> (e.g. <c>p =&gt; p.ToRunProgress()</c>).</summary>
+    public IProgress<T> For<T>(Func<T, RunProgress> convert) => new ConvertedProgress<T>(this, convert);
+
+    /// <summary>Replaces the display now, e.g. with <see cref="RunPanel.Finished"/>.</summary>
+    public void Show(Rendered rendered)
+    {
+        _onInterrupt.Dispose();
+        _display.Show(HtmlFragment.From(rendered));
+    }
+
+    /// <summary>Shows the newest report if it is not on screen yet. Call before the handler returns.</summary>
+    public void Complete()
+    {
+        _onInterrupt.Dispose();
+        _display.Complete();
+    }
+}
