@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using LatentLab.Activations;
+using LatentLab.Formats;
 using LatentLab.Probes;
 using LatentLab.Torch;
 

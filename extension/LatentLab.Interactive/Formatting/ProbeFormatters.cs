@@ -1,4 +1,5 @@
 using System.Net;
+using LatentLab.Activations;
 using LatentLab.Probes;
 using Microsoft.DotNet.Interactive.Formatting;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using LatentLab.Activations;
 using LatentLab.Models;
 using LatentLab.Probes;
 

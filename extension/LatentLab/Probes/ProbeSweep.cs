@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LatentLab.Activations;
 using LatentLab.Torch;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,8 +1,9 @@
 using System.Globalization;
+using LatentLab.Formats;
 using LatentLab.Torch;
 using TorchSharp;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>
 /// Hidden states of a model on N questions: activations (N, L, P, D) (layers x chain positions x width), one label

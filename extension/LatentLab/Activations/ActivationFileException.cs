@@ -1,4 +1,4 @@
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>
 /// A file given to LatentLab (activations, labels, groups, baseline scores, lengths) cannot be used. The message names

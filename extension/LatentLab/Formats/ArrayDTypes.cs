@@ -1,4 +1,4 @@
-namespace LatentLab.Probes;
+namespace LatentLab.Formats;
 
 /// <summary>Sizes and conversions of <see cref="ArrayDType"/> values (little-endian data).</summary>
 public static class ArrayDTypes

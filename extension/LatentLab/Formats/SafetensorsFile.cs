@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using LatentLab.Activations;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Formats;
 
 /// <summary>
 /// Reads and writes the .safetensors format: an 8-byte little-endian header length n, a JSON header of n bytes

@@ -1,9 +1,12 @@
 using System.IO.Compression;
 using System.Text;
+using LatentLab.Activations;
+using LatentLab.Formats;
 using LatentLab.Probes;
+using LatentLab.Tests.Probes;
 using LatentLab.Torch;
 
-namespace LatentLab.Tests.Probes;
+namespace LatentLab.Tests.Activations;
 
 public class ActivationLoaderTests
 {

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
+using LatentLab.Formats;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>
 /// Reads one value per question (labels, group ids, chain lengths) from .npy, .csv, .jsonl or .txt files.

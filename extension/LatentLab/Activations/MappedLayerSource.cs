@@ -1,7 +1,8 @@
 using System.IO.MemoryMappedFiles;
+using LatentLab.Formats;
 using TorchSharp;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>
 /// Activations read from a memory-mapped .npy or .safetensors file, one layer at a time: each read maps small views

@@ -1,4 +1,4 @@
-namespace LatentLab.Probes;
+namespace LatentLab.Formats;
 
 /// <summary>One array inside a file: its name, element type, shape and the absolute byte offset of its data.</summary>
 public sealed record StoredTensor(string Name, ArrayDType DType, long[] Shape, long Offset)

@@ -1,4 +1,4 @@
-namespace LatentLab.Probes;
+namespace LatentLab.Formats;
 
 /// <summary>The parsed header of a .npy array: element type, shape (C order) and where the data starts.</summary>
 public sealed record NpyHeader(ArrayDType DType, long[] Shape, long DataOffset)

@@ -1,7 +1,8 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
+using LatentLab.Formats;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>Finds the activations and side arrays in .npy / .npz / .safetensors files and builds an <see cref="ActivationSet"/>.</summary>
 internal static partial class ActivationSetLoader

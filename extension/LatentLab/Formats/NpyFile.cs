@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using LatentLab.Activations;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Formats;
 
 /// <summary>
 /// Reads and writes NumPy's .npy format (versions 1.0, 2.0 and 3.0; little-endian; C order).

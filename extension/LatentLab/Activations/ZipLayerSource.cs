@@ -1,7 +1,8 @@
 using System.IO.Compression;
+using LatentLab.Formats;
 using TorchSharp;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>
 /// Activations inside a .npz archive (stored or deflated entries): each layer read streams through the entry and keeps

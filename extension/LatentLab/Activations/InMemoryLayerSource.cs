@@ -1,6 +1,7 @@
+using LatentLab.Formats;
 using TorchSharp;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>Activations held in a float32 CPU tensor (N, L, P, D).</summary>
 internal sealed class InMemoryLayerSource(torch.Tensor activations, string description) : LayerSource
