@@ -1,17 +1,11 @@
+using LatentLab.Formats;
+
 namespace LatentLab.Activations;
 
 /// <summary>
-/// A file given to LatentLab (activations, labels, groups, baseline scores, lengths) cannot be used. The message names
-/// the file, what is wrong and what was expected.
+/// Activations, labels, groups, baseline scores or lengths given to an <see cref="ActivationSet"/> do not fit together
+/// (wrong shape for (N, L, P, D), one label per question missing, a single class, NaN in a layer). The message names the
+/// file (or "in-memory activations"), what is wrong and what was expected. Problems of the file format itself are
+/// <see cref="ArrayFileException"/>s, the base type: catch that one for both.
 /// </summary>
-public sealed class ActivationFileException : ArgumentException
-{
-    /// <summary>The file at fault (or a description such as "in-memory activations").</summary>
-    public string File { get; }
-
-    public ActivationFileException(string file, string problem, Exception? inner = null)
-        : base($"{Path.GetFileName(file)}: {problem} (file: {file})", inner)
-    {
-        File = file;
-    }
-}
+public sealed class ActivationFileException(string file, string problem, Exception? inner = null) : ArrayFileException(file, problem, inner);

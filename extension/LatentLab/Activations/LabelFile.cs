@@ -15,7 +15,7 @@ public static class LabelFile
     /// <summary>The values as strings (numbers formatted invariantly; integral floats without decimals).</summary>
     public static string[] ReadColumn(string path, string column)
     {
-        if (!File.Exists(path)) throw new ActivationFileException(path, "file not found. Check the path (relative paths are resolved from " + Environment.CurrentDirectory + ").");
+        NpyFile.OpenRead(path).Dispose(); // missing, a folder or unreadable: one message for every file type
         var ext = Path.GetExtension(path).ToLowerInvariant();
         return ext switch
         {
@@ -37,7 +37,9 @@ public static class LabelFile
     internal static unsafe string[] ReadNpyValues(Stream s, NpyHeader h, string name)
     {
         if (!(h.Shape.Length == 1 || (h.Shape.Length == 2 && h.Shape[1] == 1)))
-            throw new ActivationFileException(name, $"shape ({string.Join(", ", h.Shape)}) is not one value per question; expected a 1-D array of shape (N,).");
+            throw new ActivationFileException(name, $"shape {ArrayShape.Text(h.Shape)} is not one value per question; expected a 1-D array of shape (N,).");
+        if (h.DataBytes > Array.MaxLength / 4)
+            throw new ActivationFileException(name, $"{h.ElementCount} values ({h.DataBytes} bytes) is too many to read as one value per question.");
         var bytes = new byte[h.DataBytes];
         if (NpyFile.ReadFully(s, bytes, 0, bytes.Length) < bytes.Length)
             throw new ActivationFileException(name, $"truncated: expected {bytes.Length} data bytes.");
@@ -124,9 +126,7 @@ public static class LabelFile
     /// <summary>Reads an .npz entry holding one value per question.</summary>
     internal static string[] ReadNpzEntry(string path, ZipArchiveEntry entry)
     {
-        using var s = entry.Open();
-        var name = path + ":" + entry.FullName;
-        var h = NpyFile.ReadHeader(s, name, entry.Length);
-        return ReadNpyValues(s, h, name);
+        var (s, h) = NpzFile.OpenArray(path, entry);
+        using (s) return NpzFile.Guard(path, entry.FullName, () => ReadNpyValues(s, h, NpzFile.EntryName(path, entry)));
     }
 }
