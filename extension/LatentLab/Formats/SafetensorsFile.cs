@@ -31,6 +31,8 @@ public static class SafetensorsFile
         var json = new byte[n];
         NpyFile.ReadFully(fs, json, 0, (int)n);
         long dataStart = 8 + (long)n;
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+            throw new ArrayFileException(path, "bad .safetensors header: not valid JSON (it is not UTF-8 text). The file is damaged; re-save it with safetensors.");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json); }
         catch (Exception e) when (e is JsonException or ArgumentException)
