@@ -185,7 +185,7 @@ public static class SafetensorsFile
         var names = new HashSet<string>();
         var sb = new StringBuilder("{");
         if (metadata is { Count: > 0 })
-            sb.Append("\"__metadata__\":").Append(JsonSerializer.Serialize(metadata)).Append(tensors.Count > 0 ? "," : "");
+            sb.Append("\"__metadata__\":{").AppendJoin(',', metadata.Select(kv => Quoted(kv.Key) + ":" + Quoted(kv.Value))).Append('}').Append(tensors.Count > 0 ? "," : "");
         long offset = 0;
         for (int i = 0; i < tensors.Count; i++)
         {
@@ -194,7 +194,7 @@ public static class SafetensorsFile
                 throw new ArgumentException($"tensor name '{name}' is {(name == "__metadata__" ? "reserved by the format" : "given twice")}; give every tensor its own name.", nameof(tensors));
             long bytes = ArrayShape.ByteCount(shape, dtype, $"tensor '{name}'");
             if (i > 0) sb.Append(',');
-            sb.Append(JsonSerializer.Serialize(name)).Append(":{\"dtype\":\"").Append(Code(dtype)).Append("\",\"shape\":[")
+            sb.Append(Quoted(name)).Append(":{\"dtype\":\"").Append(Code(dtype)).Append("\",\"shape\":[")
               .Append(string.Join(",", shape)).Append("],\"data_offsets\":[").Append(offset).Append(',').Append(checked(offset + bytes)).Append("]}");
             offset = checked(offset + bytes);
         }
@@ -207,4 +207,7 @@ public static class SafetensorsFile
         result.AsSpan(8 + json.Length).Fill((byte)' ');
         return result;
     }
+
+    /// <summary>A JSON string literal (no reflection-based serializer: works in trimmed apps and `dotnet run file.cs`).</summary>
+    static string Quoted(string s) => "\"" + JsonEncodedText.Encode(s).ToString() + "\"";
 }
