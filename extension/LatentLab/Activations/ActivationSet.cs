@@ -75,6 +75,7 @@ public sealed class ActivationSet : IDisposable
     public torch.Tensor ReadLayer(int layer)
     {
         TorchRuntime.EnsureInitialized();
+        ThrowIfDisposed();
         if (layer < 0 || layer >= Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} does not exist; this set has layers 0..{Layers - 1}.");
         var t = _source.ReadLayer(layer);
         using (torch.NewDisposeScope())
@@ -97,6 +98,7 @@ public sealed class ActivationSet : IDisposable
     /// </summary>
     internal unsafe void ReadLayerTransposed(int layer, torch.Tensor dest)
     {
+        ThrowIfDisposed();
         _source.ReadLayerTransposed(layer, dest);
         var basePtr = (float*)TensorMemory.Pointer(dest);
         int n = Count, p = Positions, d = Dim;
@@ -249,5 +251,20 @@ public sealed class ActivationSet : IDisposable
         (Groups is null ? "" : $", {Groups.Distinct().Count()} groups") + (BaselineScores is null ? "" : ", baseline scores") +
         (Lengths is null ? "" : ", lengths") + $"; from {Source}";
 
-    public void Dispose() => _source.Dispose();
+    /// <summary>True once <see cref="Dispose"/> ran: the numbers can no longer be read.</summary>
+    public bool IsDisposed { get; private set; }
+
+    void ThrowIfDisposed()
+    {
+        if (IsDisposed)
+            throw new ActivationFileException(Source, "this activation set has been disposed (a using block or Dispose() ended it), so its layers cannot be read. " +
+                "Load it again (ActivationSet.Load) or re-run the cell that created it, and dispose it only when you are done with it.");
+    }
+
+    public void Dispose()
+    {
+        if (IsDisposed) return;
+        IsDisposed = true;
+        _source.Dispose();
+    }
 }

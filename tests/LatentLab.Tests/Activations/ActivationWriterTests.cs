@@ -136,4 +136,18 @@ public class ActivationWriterTests
         var e = Assert.Throws<ActivationFileException>(() => ActivationSet.FromTensor(t, Labels6));
         Assert.Contains("has been disposed", e.Message);
     }
+
+    [Fact]
+    public void ReadingADisposedSet_SaysItWasDisposedAndWhatToDo()
+    {
+        var set = ActivationSet.FromArray(new float[N * L * P * D], N, L, P, D, Labels6);
+        set.Dispose();
+        set.Dispose();                                                             // twice is harmless
+        Assert.True(set.IsDisposed);
+        var e = Assert.Throws<ActivationFileException>(() => set.ReadLayer(0));
+        Assert.Contains("has been disposed", e.Message);
+        Assert.Contains("Load it again", e.Message);
+        var sweep = Assert.Throws<ActivationFileException>(() => LatentLab.Probes.ProbeSweep.Run(set, new LatentLab.Probes.ProbeSweepOptions { Folds = 2 }, torch.CPU));
+        Assert.Contains("has been disposed", sweep.Message);
+    }
 }
