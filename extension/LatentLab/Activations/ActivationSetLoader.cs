@@ -90,7 +90,7 @@ internal static partial class ActivationSetLoader
         try
         {
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            string[]? Values(string k) => side.TryGetValue(k, out var t) ? ReadValues(fs, t, path) : null;
+            string[]? Values(string k) => side.TryGetValue(k, out var t) ? LabelFile.ReadValues(Seek(fs, t), t.DType, t.Shape, $"{path}:{t.Name}") : null;
             var baseline = side.TryGetValue("baseline", out var b) ? ReadFloats(fs, b, path) : null;
             int c = b is not null ? BaselineColumns(path + ":" + b.Name, b.Shape, n, p) : 0;
             return found with { Labels = Values("labels"), Groups = Values("groups"), Lengths = Values("lengths"), Baseline = baseline, BaselineClasses = c };
@@ -239,10 +239,12 @@ internal static partial class ActivationSetLoader
         throw new ActivationFileException(path, $"unknown baseline file type '{ext}'; expected .npy, .npz or .safetensors of shape (N, P, C).");
     }
 
-    static float[] ReadFloats(FileStream fs, StoredTensor t, string name)
+    static float[] ReadFloats(FileStream fs, StoredTensor t, string name) => ReadFloatsFrom(Seek(fs, t), t, name);
+
+    static FileStream Seek(FileStream fs, StoredTensor t)
     {
         fs.Seek(t.Offset, SeekOrigin.Begin);
-        return ReadFloatsFrom(fs, t, name);
+        return fs;
     }
 
     /// <summary>Reads a whole (small) array from the stream's current position as float32.</summary>
@@ -256,23 +258,6 @@ internal static partial class ActivationSetLoader
         fixed (byte* b = bytes)
         fixed (float* f = result)
             ArrayDTypes.ToFloat(t.DType, b, f, result.Length);
-        return result;
-    }
-
-    static unsafe string[] ReadValues(FileStream fs, StoredTensor t, string path)
-    {
-        if (!(t.Shape.Length == 1 || (t.Shape.Length == 2 && t.Shape[1] == 1)))
-            throw new ActivationFileException(path, $"tensor '{t.Name}' has shape {t.ShapeText}; expected one value per question, shape (N,).");
-        CheckReadWhole(t, path);
-        fs.Seek(t.Offset, SeekOrigin.Begin);
-        var bytes = new byte[t.Bytes];
-        if (NpyFile.ReadFully(fs, bytes, 0, bytes.Length) < bytes.Length)
-            throw new ActivationFileException(path, $"truncated: tensor '{t.Name}' needs {bytes.Length} bytes. Copy the whole file.");
-        var result = new string[t.ElementCount];
-        int size = ArrayDTypes.Size(t.DType);
-        fixed (byte* b = bytes)
-            for (int i = 0; i < result.Length; i++)
-                result[i] = LabelFile.FormatNumber(ArrayDTypes.ReadAsDouble(t.DType, b + (long)i * size), path + ":" + t.Name, i);
         return result;
     }
 
