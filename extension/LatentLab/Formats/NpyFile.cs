@@ -119,10 +119,20 @@ public static partial class NpyFile
     public static void Write(string path, ReadOnlySpan<float> data, params long[] shape) => Write(path, ArrayDType.Float32, System.Runtime.InteropServices.MemoryMarshal.AsBytes(data), shape);
 
     /// <summary>Writes raw little-endian element bytes as a .npy file of the given dtype and shape (C order).</summary>
+    /// <remarks>Written to "path.partial" and renamed onto the path: an activation set still reading the old file is unaffected.</remarks>
     public static void Write(string path, ArrayDType dtype, ReadOnlySpan<byte> data, params long[] shape)
     {
-        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write);
-        WriteTo(fs, dtype, data, shape);
+        var fs = PartialFile.Create(path);
+        try
+        {
+            WriteTo(fs, dtype, data, shape);
+            PartialFile.Commit(fs, path);
+        }
+        catch
+        {
+            PartialFile.Discard(fs, path);
+            throw;
+        }
     }
 
     /// <summary>Writes a .npy array to a stream (used for .npz entries too).</summary>

@@ -46,7 +46,7 @@ public sealed class NpyWriter : IDisposable
         RowBytes = ArrayShape.ByteCount(rowShape, dtype, path);
         // Room for the largest first dimension (19 digits): the final header never outgrows the reserved bytes.
         _headerBytes = NpyFile.HeaderBytes(dtype, [long.MaxValue, .. rowShape], 1, 0).Length;
-        _stream = new FileStream(PartialPath(path), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20);
+        _stream = PartialFile.Create(path, FileAccess.ReadWrite);
         _stream.Write(Header(rows ?? 0));
     }
 
@@ -102,9 +102,7 @@ public sealed class NpyWriter : IDisposable
                 throw new ArrayFileException(Path, $"{RowsWritten} rows written of the {rows} declared; append them all, or declare rows: null to write as many as come.");
             _stream.Position = 0;
             _stream.Write(Header(RowsDeclared ?? RowsWritten));
-            _stream.Flush(flushToDisk: true);
-            _stream.Dispose();
-            File.Move(PartialPath(Path), Path, overwrite: true);
+            PartialFile.Commit(_stream, Path);
             _done = true;
         }
         finally
@@ -115,14 +113,11 @@ public sealed class NpyWriter : IDisposable
 
     byte[] Header(long rows) => NpyFile.HeaderBytes(DType, [rows, .. _rowShape], 1, _headerBytes);
 
-    internal static string PartialPath(string path) => path + ".partial";
-
     /// <summary>Without <see cref="Complete"/>: closes and deletes the partial file (the path keeps whatever it held before).</summary>
     public void Dispose()
     {
         if (_done) return;
         _done = true;
-        _stream.Dispose();
-        try { File.Delete(PartialPath(Path)); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        PartialFile.Discard(_stream, Path);
     }
 }

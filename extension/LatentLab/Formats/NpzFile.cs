@@ -54,14 +54,17 @@ public static class NpzFile
         }
     }
 
-    /// <summary>Writes arrays (name without ".npy", dtype, shape, little-endian bytes) as an .npz archive, as numpy.savez does.</summary>
+    /// <summary>Writes arrays (name without ".npy", dtype, shape, little-endian bytes) as an .npz archive, as numpy.savez does (atomically, through "path.partial").</summary>
     public static void Write(string path, IEnumerable<(string Name, ArrayDType DType, long[] Shape, byte[] Data)> arrays, bool compress = false)
     {
-        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
-        foreach (var (name, dtype, shape, data) in arrays)
+        PartialFile.Write(path, fs =>
         {
-            using var s = zip.CreateEntry(name + ".npy", compress ? CompressionLevel.Optimal : CompressionLevel.NoCompression).Open();
-            NpyFile.WriteTo(s, dtype, data, shape);
-        }
+            using var zip = new ZipArchive(fs, ZipArchiveMode.Create, leaveOpen: true);
+            foreach (var (name, dtype, shape, data) in arrays)
+            {
+                using var s = zip.CreateEntry(name + ".npy", compress ? CompressionLevel.Optimal : CompressionLevel.NoCompression).Open();
+                NpyFile.WriteTo(s, dtype, data, shape);
+            }
+        });
     }
 }

@@ -159,7 +159,7 @@ public static class SafetensorsFile
         _ => throw new ArgumentOutOfRangeException(nameof(t)),
     };
 
-    /// <summary>Writes tensors (name, dtype, shape, little-endian bytes) to a .safetensors file, in the given order.
+    /// <summary>Writes tensors (name, dtype, shape, little-endian bytes) to a .safetensors file, in the given order (atomically, through "path.partial").
     /// For tensors too large to hold in memory, stream them with <see cref="SafetensorsWriter"/>.</summary>
     public static void Write(string path, IEnumerable<(string Name, ArrayDType DType, long[] Shape, byte[] Data)> tensors)
     {
@@ -171,9 +171,11 @@ public static class SafetensorsFile
                 throw new ArgumentException($"SafetensorsFile.Write: tensor '{name}' of shape {ArrayShape.Text(shape)} and dtype {Code(dtype)} needs {bytes} bytes, got {data.Length}.", nameof(tensors));
         }
         var header = HeaderBytes(list.Select(t => new TensorSpec(t.Name, t.DType, t.Shape)).ToList(), metadata: null, minBytes: 0);
-        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write);
-        fs.Write(header);
-        foreach (var t in list) fs.Write(t.Data);
+        PartialFile.Write(path, fs =>
+        {
+            fs.Write(header);
+            foreach (var t in list) fs.Write(t.Data);
+        });
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ public sealed class SafetensorsWriter : IDisposable
             _bytes[i] = ArrayShape.ByteCount(tensors[i].Shape, tensors[i].DType, path);
             offset = checked(offset + _bytes[i]);
         }
-        _stream = new FileStream(NpyWriter.PartialPath(path), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20);
+        _stream = PartialFile.Create(path, FileAccess.ReadWrite);
         _stream.SetLength(offset);   // sparse on Linux filesystems: no zeros are written
         _stream.Write(header);
     }
@@ -104,9 +104,7 @@ public sealed class SafetensorsWriter : IDisposable
                 throw new ArrayFileException(Path, $"{missing.Count} of {_tensors.Length} tensors are incomplete (" +
                     string.Join(", ", missing.Take(5).Select(i => $"'{_tensors[i].Name}' {_written[i]} of {_bytes[i]} bytes")) + (missing.Count > 5 ? ", ..." : "") +
                     "); append every tensor's data before Complete.");
-            _stream.Flush(flushToDisk: true);
-            _stream.Dispose();
-            File.Move(NpyWriter.PartialPath(Path), Path, overwrite: true);
+            PartialFile.Commit(_stream, Path);
             _done = true;
         }
         finally
@@ -123,7 +121,6 @@ public sealed class SafetensorsWriter : IDisposable
     {
         if (_done) return;
         _done = true;
-        _stream.Dispose();
-        try { File.Delete(NpyWriter.PartialPath(Path)); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        PartialFile.Discard(_stream, Path);
     }
 }

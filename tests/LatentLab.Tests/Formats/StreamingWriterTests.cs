@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
+using LatentLab.Activations;
 using LatentLab.Formats;
 using LatentLab.Tests.Probes;
+using LatentLab.Torch;
 
 namespace LatentLab.Tests.Formats;
 
@@ -157,5 +159,40 @@ public class StreamingWriterTests
         Assert.False(File.Exists(path + ".partial"));
         Assert.Contains("given twice", Assert.Throws<ArgumentException>(() =>
             SafetensorsWriter.Create(path, [new TensorSpec("a", ArrayDType.Float32, [1]), new TensorSpec("a", ArrayDType.Float32, [1])])).Message);
+    }
+
+    [Fact]
+    public void Overwriting_AFileALoadedSetStillMaps_LeavesTheSetReadingTheOldNumbers()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var tmp = new TempFolder();
+        var path = tmp.File("acts.npy");
+        var old = Values(N * L * P * D);
+        NpyFile.Write(path, old, N, L, P, D);
+        File.WriteAllLines(tmp.File("labels.txt"), ["0", "1", "0", "1", "1"]);
+        using var set = ActivationSet.Load(path, tmp.File("labels.txt"));        // memory-mapped
+        using var before = set.ReadLayer(2);
+        // Re-exporting to the same path (a re-run cell) must not truncate the mapped file: that would end the process (SIGBUS).
+        NpyFile.Write(path, new float[2 * D], 2, D);
+        using (var w = NpyWriter.Create(path, ArrayDType.Float32, [D])) { w.Append<float>(new float[D]); w.Complete(); }
+        SafetensorsFile.Write(path, [("x", ArrayDType.Float32, [1], new byte[4])]);
+        using var after = set.ReadLayer(2);
+        Assert.Equal(before.data<float>().ToArray(), after.data<float>().ToArray());
+        Assert.False(File.Exists(path + ".partial"));
+    }
+
+    [Fact]
+    public void TruncatingAMappedFileInPlace_IsReportedInsteadOfEndingTheProcess()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var tmp = new TempFolder();
+        var path = tmp.File("acts.npy");
+        NpyFile.Write(path, Values(N * L * P * D), N, L, P, D);
+        File.WriteAllLines(tmp.File("labels.txt"), ["0", "1", "0", "1", "1"]);
+        using var set = ActivationSet.Load(path, tmp.File("labels.txt"));
+        File.WriteAllBytes(path, new byte[128]);                                 // what numpy.save over the same path does
+        var e = Assert.Throws<ActivationFileException>(() => set.ReadLayer(0));
+        Assert.Contains("acts.npy: the file was cut to 128 bytes after it was loaded", e.Message);
+        Assert.Contains("Load it again", e.Message);
     }
 }
