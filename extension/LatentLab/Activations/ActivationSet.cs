@@ -210,6 +210,9 @@ public sealed class ActivationSet : IDisposable
     /// </summary>
     public static ActivationSet Load(string activations, string? labels = null, string? groups = null, string? baseline = null, string? lengths = null)
     {
+        if (string.IsNullOrWhiteSpace(activations))
+            throw new ArgumentException("ActivationSet.Load needs the path of a .npy, .npz or .safetensors file of activations (N, L, P, D); " +
+                $"got {(activations is null ? "null" : "an empty string")}.", nameof(activations));
         TorchRuntime.EnsureInitialized();
         return ActivationSetLoader.Load(activations, labels, groups, baseline, lengths);
     }

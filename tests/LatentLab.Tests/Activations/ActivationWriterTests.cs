@@ -150,4 +150,11 @@ public class ActivationWriterTests
         var sweep = Assert.Throws<ActivationFileException>(() => LatentLab.Probes.ProbeSweep.Run(set, new LatentLab.Probes.ProbeSweepOptions { Folds = 2 }, torch.CPU));
         Assert.Contains("has been disposed", sweep.Message);
     }
+
+    [Fact]
+    public void Load_OfANullOrEmptyPath_SaysWhatItNeeds()
+    {
+        Assert.Contains("needs the path of a .npy, .npz or .safetensors file", Assert.Throws<ArgumentException>(() => ActivationSet.Load(null!)).Message);
+        Assert.Contains("got an empty string", Assert.Throws<ArgumentException>(() => ActivationSet.Load(" ")).Message);
+    }
 }
