@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using LatentLab.Activations;
+using LatentLab.Formats;
 using LatentLab.Probes;
 using LatentLab.Torch;
 
@@ -11,7 +13,7 @@ namespace LatentLab.Benchmarks;
 /// Every command takes --threads N (torch threads inside the runs; default 1, the library default).
 ///   probes generate DIR [--n 500 --layers 8 --positions 32 --dim 256 --seed 0]  planted-signal .npy files + folds.npy
 ///   probes sweep DIR [--repeat 3] [--no-control] [--batch-mb 128] [--tol T] [--max-iter M]                time the sweep on DIR, write DIR/latentlab*.csv (PRECOND=1: preconditioned solver)
-///   probes large DIR [--gb 3] [--layers 4]                                       a multi-GB float16 file; sweep it memory-mapped; peak RSS
+///   probes large DIR [--gb 3] [--layers 4] [--write-only]                        a multi-GB float16 file streamed by NpyWriter; sweep it memory-mapped; peak RSS
 /// Compare with scikit-learn: /usr/bin/python3 tests/LatentLab.Benchmarks/probe_sklearn.py DIR
 /// </summary>
 public static class ProbeBenchmark
@@ -35,7 +37,7 @@ public static class ProbeBenchmark
             case "cot": args0 = args; Cot(args.Contains("--tiny")); return 0;
             case "charts": Charts(dir); return 0;
             case "micro": Micro(); return 0;
-            case "large": Large(dir, Double(args, "--gb", 3), Int(args, "--layers", 4)); return 0;
+            case "large": Large(dir, Double(args, "--gb", 3), Int(args, "--layers", 4), args.Contains("--write-only")); return 0;
             default: Console.Error.WriteLine($"unknown probes benchmark '{args[0]}'"); return 2;
         }
     }
@@ -120,7 +122,7 @@ public static class ProbeBenchmark
     }
 
     /// <summary>Writes a float16 (N, L, P, D) .npy of about <paramref name="gb"/> GB without holding it in memory, then sweeps it.</summary>
-    static void Large(string dir, double gb, int sweepLayers)
+    static void Large(string dir, double gb, int sweepLayers, bool writeOnly)
     {
         int n = 4000, p = 16, d = 1024;
         int layers = Math.Max(1, (int)Math.Round(gb * 1e9 / ((double)n * p * d * 2)));
@@ -129,10 +131,8 @@ public static class ProbeBenchmark
         if (!File.Exists(path) || new FileInfo(path).Length < expected)
         {
             var sw = Stopwatch.StartNew();
-            using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-            fs.Write(NpyFile.HeaderBytes(ArrayDType.Float16, [n, layers, p, d]));
+            using var writer = NpyWriter.Create(path, ArrayDType.Float16, [layers, p, d], rows: n); // streamed: one (P, D) block at a time
             var row = new Half[p * d];
-            var bytes = new byte[row.Length * 2];
             ulong state = 0x9E3779B97F4A7C15;
             for (int i = 0; i < n; i++)
             {
@@ -147,12 +147,14 @@ public static class ProbeBenchmark
                             double signal = j < 4 ? sign * 0.15 * t * (l + 1) / layers : 0;
                             row[t * d + j] = (Half)(u + signal);
                         }
-                    MemoryMarshal.AsBytes(row.AsSpan()).CopyTo(bytes);
-                    fs.Write(bytes);
+                    writer.Append<Half>(row);
                 }
             }
-            Console.WriteLine($"wrote {path}: {new FileInfo(path).Length / 1e9:F2} GB (N={n}, L={layers}, P={p}, D={d}, float16) in {sw.Elapsed.TotalSeconds:F1} s");
+            writer.Complete();
+            Console.WriteLine($"wrote {path}: {new FileInfo(path).Length / 1e9:F2} GB (N={n}, L={layers}, P={p}, D={d}, float16) in {sw.Elapsed.TotalSeconds:F1} s " +
+                              $"with NpyWriter; VmHWM {Vm("VmHWM")}");
         }
+        if (writeOnly) return;
         NpyFile.Write(Path.Combine(dir, "large_labels.npy"), ArrayDType.Int64, MemoryMarshal.AsBytes(Enumerable.Range(0, n).Select(i => (long)(i % 2 == 0 ? 1 : 0)).ToArray().AsSpan()), n);
         Console.WriteLine($"VmHWM before loading: {Vm("VmHWM")}, VmRSS {Vm("VmRSS")}");
         using var set = ActivationSet.Load(path, Path.Combine(dir, "large_labels.npy"));

@@ -1,3 +1,4 @@
+using LatentLab.Activations;
 using LatentLab.Probes;
 using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.Events;

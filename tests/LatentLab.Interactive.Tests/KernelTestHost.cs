@@ -62,7 +62,7 @@ internal static class KernelTestHost
         var csharp = (CSharpKernel)kernel.FindKernelByName("csharp")!;
         for (int i = 0; i < 200; i++)
         {
-            if (csharp.TryGetValue<T>(name, out var value) && value is not null) return value;   // SetValueAsync may declare it before assigning
+            if (csharp.TryGetValue<T>(name, out var value) && value is not null) return value; // SetValueAsync declares the variable (null) before it assigns it
             await Task.Delay(50);
         }
         throw new Xunit.Sdk.XunitException($"{name} was not bound within 10 s of the interrupt");

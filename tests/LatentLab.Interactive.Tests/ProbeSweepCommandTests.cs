@@ -1,3 +1,5 @@
+using LatentLab.Activations;
+using LatentLab.Formats;
 using LatentLab.Probes;
 using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.Events;
@@ -68,7 +70,7 @@ public class ProbeSweepCommandTests
     {
         using var kernel = await KernelTestHost.CreateAsync();
         (await kernel.SubmitAsync("""
-            using LatentLab.Probes;
+            using LatentLab.Activations;
             var rng = new Random(3);
             int n = 80, l = 2, p = 4, d = 6;
             var labels = Enumerable.Range(0, n).Select(i => i % 2).ToArray();
@@ -94,7 +96,7 @@ public class ProbeSweepCommandTests
     {
         using var kernel = await KernelTestHost.CreateAsync();
         (await kernel.SubmitAsync("""
-            using LatentLab.Probes;
+            using LatentLab.Activations;
             var rng = new Random(5);
             int n = 300, l = 40, p = 16, d = 48;
             var x = new float[n * l * p * d];

@@ -100,7 +100,7 @@ public sealed class ProbeSweepValidationTests(ProbeSweepValidationTests.Notebook
     [Fact]
     public async Task ProbeSweep_LabelsWithAVariable_SaysTheyApplyOnlyToFiles()
     {
-        (await notebook.Kernel.SubmitAsync($"var loaded = LatentLab.Probes.ActivationSet.Load(@\"{notebook.Data.Activations}\", labels: @\"{notebook.Data.Labels}\");")).AssertSucceeded();
+        (await notebook.Kernel.SubmitAsync($"var loaded = LatentLab.Activations.ActivationSet.Load(@\"{notebook.Data.Activations}\", labels: @\"{notebook.Data.Labels}\");")).AssertSucceeded();
         await AssertFailsThenRecovers($"#!probe-sweep --activations loaded --labels {notebook.Data.Labels} --device cpu",
             "--labels, --groups and --baseline apply only when --activations is a file");
     }

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using LatentLab.Probes;
+using LatentLab.Formats;
 
 namespace LatentLab.Interactive.Tests;
 

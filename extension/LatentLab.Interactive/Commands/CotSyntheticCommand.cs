@@ -1,6 +1,6 @@
+using LatentLab.Activations;
 using LatentLab.Interactive.Formatting;
 using LatentLab.Models;
-using LatentLab.Probes;
 using LatentLab.Reports;
 using LatentLab.Torch;
 using Microsoft.DotNet.Interactive;

@@ -1,4 +1,4 @@
-using LatentLab.Probes;
+using LatentLab.Activations;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.DotNet.Interactive;
 

@@ -1,3 +1,4 @@
+using LatentLab.Activations;
 using LatentLab.Probes;
 using LatentLab.Reports;
 using Microsoft.DotNet.Interactive.Formatting;

@@ -1,3 +1,4 @@
+using LatentLab.Activations;
 using LatentLab.Models;
 using LatentLab.Probes;
 using LatentLab.Reports;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using LatentLab.Probes;
+using LatentLab.Activations;
 using LatentLab.Torch;
 using TorchSharp;
 using static TorchSharp.torch;

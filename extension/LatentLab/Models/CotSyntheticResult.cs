@@ -1,4 +1,4 @@
-using LatentLab.Probes;
+using LatentLab.Activations;
 
 namespace LatentLab.Models;
 

@@ -1,3 +1,4 @@
+using LatentLab.Activations;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LatentLab.Statistics;
+using LatentLab.Activations;
 using LatentLab.Torch;
 using TorchSharp;
 using static TorchSharp.torch;

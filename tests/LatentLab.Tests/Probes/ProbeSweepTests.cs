@@ -1,3 +1,5 @@
+using LatentLab.Activations;
+using LatentLab.Formats;
 using LatentLab.Probes;
 using LatentLab.Torch;
 using TorchSharp;

@@ -1,7 +1,8 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
+using LatentLab.Formats;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>Finds the activations and side arrays in .npy / .npz / .safetensors files and builds an <see cref="ActivationSet"/>.</summary>
 internal static partial class ActivationSetLoader
@@ -14,8 +15,7 @@ internal static partial class ActivationSetLoader
     public static ActivationSet Load(string activations, string? labels, string? groups, string? baseline, string? lengths)
     {
         var ext = Path.GetExtension(activations).ToLowerInvariant();
-        if (!File.Exists(activations))
-            throw new ActivationFileException(activations, "file not found. Check the path (relative paths are resolved from " + Environment.CurrentDirectory + ").");
+        NpyFile.OpenRead(activations).Dispose(); // missing, a folder or unreadable: say so before guessing at the format
         Found found = ext switch
         {
             ".npy" => FromNpy(activations),
@@ -71,7 +71,7 @@ internal static partial class ActivationSetLoader
         var (n, l, p, d) = Dims(path, h.Shape, "the array");
         int size = ArrayDTypes.Size(h.DType);
         var blocks = Enumerable.Range(0, l).Select(k => new LayerBlock("", h.DataOffset + (long)k * p * d * size, (long)l * p * d * size, h.DType)).ToArray();
-        return new Found(new MappedLayerSource(path, blocks, n, p, d, $"{Path.GetFileName(path)} ({NpyFile.DTypeName(h.DType)}, memory-mapped)"), n, l, p, d);
+        return new Found(new MappedLayerSource(path, blocks, n, p, d, $"{Path.GetFileName(path)} ({ArrayDTypes.Name(h.DType)}, memory-mapped)"), n, l, p, d);
     }
 
     static Found FromSafetensors(string path)
@@ -86,11 +86,11 @@ internal static partial class ActivationSetLoader
         }
         var (blocks, n, l, p, d) = ActivationBlocks(path, acts.Select(t => (t.Name, t.DType, t.Shape, t.Offset)).ToList());
         var found = new Found(new MappedLayerSource(path, blocks, n, p, d,
-            $"{Path.GetFileName(path)} ({string.Join("/", acts.Select(a => NpyFile.DTypeName(a.DType)).Distinct())}, {acts.Count} tensor(s), memory-mapped)"), n, l, p, d);
+            $"{Path.GetFileName(path)} ({string.Join("/", acts.Select(a => ArrayDTypes.Name(a.DType)).Distinct())}, {acts.Count} tensor(s), memory-mapped)"), n, l, p, d);
         try
         {
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            string[]? Values(string k) => side.TryGetValue(k, out var t) ? ReadValues(fs, t, path) : null;
+            string[]? Values(string k) => side.TryGetValue(k, out var t) ? LabelFile.ReadValues(Seek(fs, t), t.DType, t.Shape, $"{path}:{t.Name}") : null;
             var baseline = side.TryGetValue("baseline", out var b) ? ReadFloats(fs, b, path) : null;
             int c = b is not null ? BaselineColumns(path + ":" + b.Name, b.Shape, n, p) : 0;
             return found with { Labels = Values("labels"), Groups = Values("groups"), Lengths = Values("lengths"), Baseline = baseline, BaselineClasses = c };
@@ -104,26 +104,17 @@ internal static partial class ActivationSetLoader
 
     static Found FromNpz(string path)
     {
-        ZipArchive zip;
-        try { zip = ZipFile.OpenRead(path); }
-        catch (InvalidDataException e) { throw new ActivationFileException(path, $"not a readable .npz (zip) archive: {e.Message} Expected a file written by numpy.savez or numpy.savez_compressed.", e); }
-        using (zip)
+        using (var zip = NpzFile.OpenRead(path))
         {
             var side = new Dictionary<string, ZipArchiveEntry>();
             var acts = new List<(string, ArrayDType, long[], long)>();
             foreach (var entry in zip.Entries)
             {
-                if (!entry.FullName.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) continue;
-                var name = entry.FullName[..^4];
+                if (NpzFile.ArrayName(entry) is not { } name) continue;
                 var key = Kind(name);
                 if (key is not null) { side[key] = entry; continue; }
-                NpyHeader h;
-                try
-                {
-                    using var s = entry.Open();
-                    h = NpyFile.ReadHeader(s, path + ":" + entry.FullName, entry.Length);
-                }
-                catch (InvalidDataException e) { throw new ActivationFileException(path, $"entry '{entry.FullName}' cannot be decompressed ({e.Message}); the archive is damaged or truncated.", e); }
+                var (s, h) = NpzFile.OpenArray(path, entry);
+                s.Dispose();
                 acts.Add((name, h.DType, h.Shape, h.DataOffset));
             }
             if (acts.Count == 0 && zip.Entries.Count == 0)
@@ -134,11 +125,16 @@ internal static partial class ActivationSetLoader
             int c = 0;
             if (side.TryGetValue("baseline", out var be))
             {
-                using var s = be.Open();
-                var h = NpyFile.ReadHeader(s, path + ":" + be.FullName, be.Length);
-                c = BaselineColumns(path + ":" + be.FullName, h.Shape, n, p);
-                baseline = ReadFloatsFrom(s, new StoredTensor(be.FullName, h.DType, h.Shape, 0), path + ":" + be.FullName);
+                var (s, h) = NpzFile.OpenArray(path, be);
+                using (s)
+                {
+                    c = BaselineColumns(NpzFile.EntryName(path, be), h.Shape, n, p);
+                    baseline = NpzFile.Guard(path, be.FullName, () => ReadFloatsFrom(s, new StoredTensor(be.FullName, h.DType, h.Shape, 0), NpzFile.EntryName(path, be)));
+                }
             }
+            if ((long)p * d * ArrayDTypes.Size(blocks[0].DType) > Array.MaxLength)
+                throw new ActivationFileException(path, $"one question's (P={p}, D={d}) block of {ArrayDTypes.Name(blocks[0].DType)} is larger than 2 GB, too large to stream " +
+                    "from an .npz archive; save the activations as .npy or .safetensors (memory-mapped) instead.");
             var source = new ZipLayerSource(path, blocks, n, p, d, $"{Path.GetFileName(path)} ({acts.Count} array(s), read layer by layer)");
             return new Found(source, n, l, p, d, Values("labels"), Values("groups"), baseline, c, Values("lengths"));
         }
@@ -185,7 +181,7 @@ internal static partial class ActivationSetLoader
     static void CheckFloat(string path, ArrayDType t, string what)
     {
         if (!ArrayDTypes.IsFloat(t))
-            throw new ActivationFileException(path, $"{what} has dtype {NpyFile.DTypeName(t)}; expected floating-point activations (float16, bfloat16, float32 or float64).");
+            throw new ActivationFileException(path, $"{what} has dtype {ArrayDTypes.Name(t)}; expected floating-point activations (float16, bfloat16, float32 or float64).");
     }
 
     static string? Kind(string name)
@@ -210,7 +206,7 @@ internal static partial class ActivationSetLoader
     static (float[], int) ReadBaseline(string path, int n, int p)
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();
-        if (!File.Exists(path)) throw new ActivationFileException(path, "file not found.");
+        NpyFile.OpenRead(path).Dispose();
         if (ext == ".npy")
         {
             using var fs = NpyFile.OpenRead(path);
@@ -222,33 +218,39 @@ internal static partial class ActivationSetLoader
         {
             var ts = SafetensorsFile.ReadHeader(path);
             var t = ts.Count == 1 ? ts[0] : ts.FirstOrDefault(x => Kind(x.Name) == "baseline")
-                ?? throw new ActivationFileException(path, $"several tensors ({string.Join(", ", ts.Select(x => x.Name))}) and none named baseline; expected one (N, P, C) tensor.");
+                ?? throw new ActivationFileException(path, $"{ts.Count} tensors ({string.Join(", ", ts.Select(x => x.Name))}) and none named baseline; expected one (N, P, C) tensor.");
             int c = BaselineColumns(path, t.Shape, n, p);
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
             return (ReadFloats(fs, t, path), c);
         }
         if (ext == ".npz")
         {
-            using var zip = ZipFile.OpenRead(path);
-            var e = zip.Entries.Count == 1 ? zip.Entries[0] : zip.Entries.FirstOrDefault(x => Kind(x.FullName[..^4]) == "baseline")
-                ?? throw new ActivationFileException(path, "several arrays and none named baseline; expected one (N, P, C) array.");
-            using var s = e.Open();
-            var h = NpyFile.ReadHeader(s, path + ":" + e.FullName, e.Length);
-            int c = BaselineColumns(path, h.Shape, n, p);
-            return (ReadFloatsFrom(s, new StoredTensor(e.FullName, h.DType, h.Shape, 0), path), c);
+            using var zip = NpzFile.OpenRead(path);
+            var arrays = zip.Entries.Where(x => NpzFile.ArrayName(x) is not null).ToList();
+            var e = arrays.Count == 1 ? arrays[0] : arrays.FirstOrDefault(x => Kind(NpzFile.ArrayName(x)!) == "baseline")
+                ?? throw new ActivationFileException(path, $"{arrays.Count} arrays and none named baseline; expected one (N, P, C) array.");
+            var (s, h) = NpzFile.OpenArray(path, e);
+            using (s)
+            {
+                int c = BaselineColumns(path, h.Shape, n, p);
+                return (NpzFile.Guard(path, e.FullName, () => ReadFloatsFrom(s, new StoredTensor(e.FullName, h.DType, h.Shape, 0), path)), c);
+            }
         }
         throw new ActivationFileException(path, $"unknown baseline file type '{ext}'; expected .npy, .npz or .safetensors of shape (N, P, C).");
     }
 
-    static float[] ReadFloats(FileStream fs, StoredTensor t, string name)
+    static float[] ReadFloats(FileStream fs, StoredTensor t, string name) => ReadFloatsFrom(Seek(fs, t), t, name);
+
+    static FileStream Seek(FileStream fs, StoredTensor t)
     {
         fs.Seek(t.Offset, SeekOrigin.Begin);
-        return ReadFloatsFrom(fs, t, name);
+        return fs;
     }
 
     /// <summary>Reads a whole (small) array from the stream's current position as float32.</summary>
     static unsafe float[] ReadFloatsFrom(Stream s, StoredTensor t, string name)
     {
+        CheckReadWhole(t, name);
         var bytes = new byte[t.Bytes];
         if (NpyFile.ReadFully(s, bytes, 0, bytes.Length) < bytes.Length)
             throw new ActivationFileException(name, $"truncated: array '{t.Name}' needs {bytes.Length} bytes.");
@@ -259,19 +261,12 @@ internal static partial class ActivationSetLoader
         return result;
     }
 
-    static unsafe string[] ReadValues(FileStream fs, StoredTensor t, string path)
+    /// <summary>Side arrays (labels, groups, lengths, baseline) are read whole: they must fit one managed array.</summary>
+    static void CheckReadWhole(StoredTensor t, string name)
     {
-        if (!(t.Shape.Length == 1 || (t.Shape.Length == 2 && t.Shape[1] == 1)))
-            throw new ActivationFileException(path, $"tensor '{t.Name}' has shape {t.ShapeText}; expected one value per question, shape (N,).");
-        fs.Seek(t.Offset, SeekOrigin.Begin);
-        var bytes = new byte[t.Bytes];
-        NpyFile.ReadFully(fs, bytes, 0, bytes.Length);
-        var result = new string[t.ElementCount];
-        int size = ArrayDTypes.Size(t.DType);
-        fixed (byte* b = bytes)
-            for (int i = 0; i < result.Length; i++)
-                result[i] = LabelFile.FormatNumber(ArrayDTypes.ReadAsDouble(t.DType, b + (long)i * size), path + ":" + t.Name, i);
-        return result;
+        if (t.Bytes > Array.MaxLength / 4)
+            throw new ActivationFileException(name, $"array '{t.Name}' of shape {t.ShapeText} ({ArrayDTypes.Name(t.DType)}, {t.Bytes} bytes) is too large for labels, groups, " +
+                "lengths or baseline scores; expected one value per question (N,) or answer-letter logits (N, P, C).");
     }
 
     [GeneratedRegex(@"\d+")]

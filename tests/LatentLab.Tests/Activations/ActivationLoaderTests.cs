@@ -1,9 +1,12 @@
 using System.IO.Compression;
 using System.Text;
+using LatentLab.Activations;
+using LatentLab.Formats;
 using LatentLab.Probes;
+using LatentLab.Tests.Probes;
 using LatentLab.Torch;
 
-namespace LatentLab.Tests.Probes;
+namespace LatentLab.Tests.Activations;
 
 public class ActivationLoaderTests
 {
@@ -178,10 +181,11 @@ public class ActivationLoaderTests
 
     // ---- every malformed input: the message names the file, the problem and what was expected ----
 
-    static ActivationFileException LoadFails(TempFolder tmp, string acts, string? labels = "labels.txt", string? groups = null, string? baseline = null)
+    /// <summary>Loading fails with a LatentLab file error: <see cref="ArrayFileException"/> for the format, its subtype <see cref="ActivationFileException"/> for the activations' content.</summary>
+    static ArrayFileException LoadFails(TempFolder tmp, string acts, string? labels = "labels.txt", string? groups = null, string? baseline = null)
     {
         if (labels == "labels.txt" && !File.Exists(tmp.File("labels.txt"))) File.WriteAllLines(tmp.File("labels.txt"), Labels6.Select(x => x.ToString()));
-        return Assert.Throws<ActivationFileException>(() =>
+        return Assert.ThrowsAny<ArrayFileException>(() =>
             ActivationSet.Load(tmp.File(acts), labels is null ? null : tmp.File(labels), groups is null ? null : tmp.File(groups), baseline is null ? null : tmp.File(baseline)).Dispose());
     }
 

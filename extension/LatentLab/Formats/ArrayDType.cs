@@ -1,4 +1,4 @@
-namespace LatentLab.Probes;
+namespace LatentLab.Formats;
 
 /// <summary>Element types LatentLab reads from .npy / .npz / .safetensors files.</summary>
 public enum ArrayDType

@@ -1,4 +1,4 @@
-namespace LatentLab.Probes;
+namespace LatentLab.Formats;
 
 /// <summary>Sizes and conversions of <see cref="ArrayDType"/> values (little-endian data).</summary>
 public static class ArrayDTypes
@@ -12,6 +12,25 @@ public static class ArrayDTypes
     };
 
     public static bool IsFloat(ArrayDType t) => t is ArrayDType.Float16 or ArrayDType.BFloat16 or ArrayDType.Float32 or ArrayDType.Float64;
+
+    /// <summary>The lower-case name used in messages: float16, bfloat16, float32, int64, ...</summary>
+    public static string Name(ArrayDType t) => t.ToString().ToLowerInvariant();
+
+    /// <summary>True when a <typeparamref name="T"/> value holds one element of <paramref name="t"/> as it is stored
+    /// (float for Float32, Half for Float16, ushort bits for BFloat16, long for Int64, byte for UInt8 and Bool, ...).</summary>
+    public static bool Holds<T>(ArrayDType t) where T : unmanaged => t switch
+    {
+        ArrayDType.Float16 => typeof(T) == typeof(Half),
+        ArrayDType.BFloat16 => typeof(T) == typeof(ushort),
+        ArrayDType.Float32 => typeof(T) == typeof(float),
+        ArrayDType.Float64 => typeof(T) == typeof(double),
+        ArrayDType.Int8 => typeof(T) == typeof(sbyte),
+        ArrayDType.UInt8 or ArrayDType.Bool => typeof(T) == typeof(byte),
+        ArrayDType.Int16 => typeof(T) == typeof(short),
+        ArrayDType.Int32 => typeof(T) == typeof(int),
+        ArrayDType.Int64 => typeof(T) == typeof(long),
+        _ => false,
+    };
 
     /// <summary>Converts <paramref name="count"/> elements at <paramref name="src"/> to float32.</summary>
     public static unsafe void ToFloat(ArrayDType t, byte* src, float* dst, long count)

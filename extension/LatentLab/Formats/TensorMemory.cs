@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Formats;
 
 /// <summary>Raw access to a contiguous CPU tensor's memory, so file data can be converted straight into it (no managed copy).</summary>
 internal static class TensorMemory

@@ -1,7 +1,8 @@
 using System.IO.Compression;
+using LatentLab.Formats;
 using TorchSharp;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>
 /// Activations inside a .npz archive (stored or deflated entries): each layer read streams through the entry and keeps
@@ -19,9 +20,14 @@ internal sealed unsafe class ZipLayerSource(string path, LayerBlock[] layers, in
     {
         var block = layers[layer];
         int chunkBytes = checked((int)((long)P * D * ArrayDTypes.Size(block.DType)));
-        using var archive = ZipFile.OpenRead(path);
-        var entry = archive.GetEntry(block.Entry) ?? throw new ActivationFileException(path, $"entry '{block.Entry}' disappeared from the archive.");
-        using var stream = entry.Open();
+        using var archive = NpzFile.OpenRead(path);
+        var entry = archive.GetEntry(block.Entry) ?? throw new ActivationFileException(path, $"entry '{block.Entry}' disappeared from the archive since it was opened; load it again.");
+        using var stream = NpzFile.Guard(path, block.Entry, entry.Open);
+        NpzFile.Guard(path, block.Entry, () => { ReadEntry(stream, layer, block, chunkBytes, write); return true; });
+    }
+
+    void ReadEntry(Stream stream, int layer, LayerBlock block, int chunkBytes, SampleWriter write)
+    {
         var buffer = new byte[Math.Max(chunkBytes, 1 << 16)];
         long position = 0;
         for (int i = 0; i < N; i++)

@@ -1,8 +1,9 @@
 using System.Globalization;
+using LatentLab.Formats;
 using LatentLab.Torch;
 using TorchSharp;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>
 /// Hidden states of a model on N questions: activations (N, L, P, D) (layers x chain positions x width), one label
@@ -74,6 +75,7 @@ public sealed class ActivationSet : IDisposable
     public torch.Tensor ReadLayer(int layer)
     {
         TorchRuntime.EnsureInitialized();
+        ThrowIfDisposed();
         if (layer < 0 || layer >= Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} does not exist; this set has layers 0..{Layers - 1}.");
         var t = _source.ReadLayer(layer);
         using (torch.NewDisposeScope())
@@ -96,6 +98,7 @@ public sealed class ActivationSet : IDisposable
     /// </summary>
     internal unsafe void ReadLayerTransposed(int layer, torch.Tensor dest)
     {
+        ThrowIfDisposed();
         _source.ReadLayerTransposed(layer, dest);
         var basePtr = (float*)TensorMemory.Pointer(dest);
         int n = Count, p = Positions, d = Dim;
@@ -124,17 +127,26 @@ public sealed class ActivationSet : IDisposable
             "Check the export (float16 overflow gives Inf: export float32 or bfloat16).");
     }
 
-    /// <summary>Activations from a tensor (N, L, P, D) (any device and float type; copied to float32 CPU).</summary>
+    /// <summary>
+    /// Activations from a tensor (N, L, P, D) of any float type on any device. A contiguous CPU tensor of float16,
+    /// bfloat16, float32 or float64 is not copied: the set shares its memory (so do not modify it in place afterwards;
+    /// disposing your handle is fine) and converts one layer at a time to float32 when it is read. Any other tensor is
+    /// copied once to CPU in its own float type (integers to float32): at most one more copy of the array, never a
+    /// float32 widening of a float16 one.
+    /// </summary>
     /// <param name="labels">One label per question (any integers, e.g. the model's answer 0..C-1).</param>
     /// <param name="baselineScores">Optional (N, P, C) answer-letter scores; column c belongs to label value c.</param>
     public static ActivationSet FromTensor(torch.Tensor activations, IReadOnlyList<int> labels, IReadOnlyList<int>? groups = null,
         torch.Tensor? baselineScores = null, IReadOnlyList<int>? lengths = null, string description = "in-memory activations")
     {
         TorchRuntime.EnsureInitialized();
+        ArgumentNullException.ThrowIfNull(activations);
+        if (activations.IsInvalid)
+            throw new ActivationFileException(description, "the activations tensor has been disposed; pass a live tensor (N, L, P, D), e.g. before its dispose scope ends.");
         if (activations.dim() != 4)
             throw new ActivationFileException(description, $"activations have shape ({string.Join(", ", activations.shape)}); expected 4 dimensions (N, L, P, D).");
         var shape = activations.shape;
-        var copy = activations.detach().to(torch.float32, torch.CPU).contiguous().clone().DetachFromDisposeScope();
+        var copy = Held(activations).DetachFromDisposeScope();
         float[]? baseline = null;
         int c = 0;
         if (baselineScores is not null)
@@ -147,10 +159,21 @@ public sealed class ActivationSet : IDisposable
             c = (int)baselineScores.shape[2];
             baseline = baselineScores.detach().to(torch.float32, torch.CPU).contiguous().data<float>().ToArray();
         }
-        return new ActivationSet(new InMemoryLayerSource(copy, description), (int)shape[0], (int)shape[1], (int)shape[2], (int)shape[3],
+        return Owning(copy, () => new ActivationSet(new InMemoryLayerSource(copy, description), (int)shape[0], (int)shape[1], (int)shape[2], (int)shape[3],
             labels.Select(x => x.ToString(CultureInfo.InvariantCulture)).ToArray(), description,
             groups?.Select(x => x.ToString(CultureInfo.InvariantCulture)).ToArray(), description, baseline, c, description,
-            lengths?.ToArray(), description);
+            lengths?.ToArray(), description));
+    }
+
+    /// <summary>The tensor an in-memory set keeps: <paramref name="t"/>'s own memory when it is a contiguous CPU float tensor.</summary>
+    static torch.Tensor Held(torch.Tensor t)
+    {
+        bool keepsType = t.dtype is torch.ScalarType.Float16 or torch.ScalarType.BFloat16 or torch.ScalarType.Float32 or torch.ScalarType.Float64;
+        var detached = t.detach();                                                        // (N, L, P, D): a new handle on t's memory
+        if (keepsType && detached.device_type == DeviceType.CPU && detached.is_contiguous())
+            return detached;
+        using (detached)
+            return detached.to(keepsType ? detached.dtype : torch.float32, torch.CPU).contiguous().clone(); // one copy, own float type
     }
 
     /// <summary>Activations from a row-major float array of shape (N, L, P, D).</summary>
@@ -162,10 +185,21 @@ public sealed class ActivationSet : IDisposable
         if ((long)n * l * p * d != activations.Length)
             throw new ActivationFileException(description, $"{activations.Length} numbers given for shape (N={n}, L={l}, P={p}, D={d}) = {(long)n * l * p * d}.");
         var t = torch.tensor(activations, [n, l, p, d], torch.float32).DetachFromDisposeScope();
-        return new ActivationSet(new InMemoryLayerSource(t, description), n, l, p, d,
+        return Owning(t, () => new ActivationSet(new InMemoryLayerSource(t, description), n, l, p, d,
             labels.Select(x => x.ToString(CultureInfo.InvariantCulture)).ToArray(), description,
             groups?.Select(x => x.ToString(CultureInfo.InvariantCulture)).ToArray(), description,
-            baselineScores, baselineClasses, description, lengths?.ToArray(), description);
+            baselineScores, baselineClasses, description, lengths?.ToArray(), description));
+    }
+
+    /// <summary>Builds a set over <paramref name="held"/>, disposing it when the labels, groups or shape are refused.</summary>
+    static ActivationSet Owning(torch.Tensor held, Func<ActivationSet> build)
+    {
+        try { return build(); }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -176,6 +210,9 @@ public sealed class ActivationSet : IDisposable
     /// </summary>
     public static ActivationSet Load(string activations, string? labels = null, string? groups = null, string? baseline = null, string? lengths = null)
     {
+        if (string.IsNullOrWhiteSpace(activations))
+            throw new ArgumentException("ActivationSet.Load needs the path of a .npy, .npz or .safetensors file of activations (N, L, P, D); " +
+                $"got {(activations is null ? "null" : "an empty string")}.", nameof(activations));
         TorchRuntime.EnsureInitialized();
         return ActivationSetLoader.Load(activations, labels, groups, baseline, lengths);
     }
@@ -217,5 +254,20 @@ public sealed class ActivationSet : IDisposable
         (Groups is null ? "" : $", {Groups.Distinct().Count()} groups") + (BaselineScores is null ? "" : ", baseline scores") +
         (Lengths is null ? "" : ", lengths") + $"; from {Source}";
 
-    public void Dispose() => _source.Dispose();
+    /// <summary>True once <see cref="Dispose"/> ran: the numbers can no longer be read.</summary>
+    public bool IsDisposed { get; private set; }
+
+    void ThrowIfDisposed()
+    {
+        if (IsDisposed)
+            throw new ActivationFileException(Source, "this activation set has been disposed (a using block or Dispose() ended it), so its layers cannot be read. " +
+                "Load it again (ActivationSet.Load) or re-run the cell that created it, and dispose it only when you are done with it.");
+    }
+
+    public void Dispose()
+    {
+        if (IsDisposed) return;
+        IsDisposed = true;
+        _source.Dispose();
+    }
 }

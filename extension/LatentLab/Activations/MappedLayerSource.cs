@@ -1,7 +1,8 @@
 using System.IO.MemoryMappedFiles;
+using LatentLab.Formats;
 using TorchSharp;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>
 /// Activations read from a memory-mapped .npy or .safetensors file, one layer at a time: each read maps small views
@@ -12,6 +13,7 @@ namespace LatentLab.Probes;
 internal sealed unsafe class MappedLayerSource : SampleBlockSource
 {
     readonly string _path;
+    readonly FileStream _stream;    // kept open: its length tells whether someone truncated the file since it was loaded
     readonly MemoryMappedFile _file;
     readonly LayerBlock[] _layers;
     readonly string _description;
@@ -21,7 +23,13 @@ internal sealed unsafe class MappedLayerSource : SampleBlockSource
         _path = path;
         _layers = layers;
         _description = description;
-        _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        try { _file = MemoryMappedFile.CreateFromFile(_stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true); }
+        catch
+        {
+            _stream.Dispose();
+            throw;
+        }
     }
 
     public override string Description => _description;
@@ -37,6 +45,12 @@ internal sealed unsafe class MappedLayerSource : SampleBlockSource
     {
         var block = _layers[layer];
         long chunkBytes = (long)P * D * ArrayDTypes.Size(block.DType);
+        // Touching a mapped page past the end of a file truncated in place (numpy.save over it, a copy still running) ends
+        // the process; check the open file still holds the layer (a file replaced by rename keeps the old data alive).
+        long needed = block.Base + (N - 1) * block.StrideN + chunkBytes;
+        if (_stream.Length < needed)
+            throw new ActivationFileException(_path, $"the file was cut to {_stream.Length} bytes after it was loaded (layer {layer} needs bytes up to {needed}): " +
+                "something overwrote it in place. Load it again once it is complete (LatentLab's writers replace files by rename, which is safe).");
         // Windows of consecutive questions whose bytes span at most WindowBytes (at least one question each).
         int perWindow = (int)Math.Clamp(1 + (WindowBytes - chunkBytes) / Math.Max(1, block.StrideN), 1, N);
         int windows = (N + perWindow - 1) / perWindow;
@@ -59,5 +73,9 @@ internal sealed unsafe class MappedLayerSource : SampleBlockSource
         });
     }
 
-    public override void Dispose() => _file.Dispose();
+    public override void Dispose()
+    {
+        _file.Dispose();
+        _stream.Dispose();
+    }
 }

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
+using LatentLab.Formats;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>
 /// Reads one value per question (labels, group ids, chain lengths) from .npy, .csv, .jsonl or .txt files.
@@ -14,7 +15,7 @@ public static class LabelFile
     /// <summary>The values as strings (numbers formatted invariantly; integral floats without decimals).</summary>
     public static string[] ReadColumn(string path, string column)
     {
-        if (!File.Exists(path)) throw new ActivationFileException(path, "file not found. Check the path (relative paths are resolved from " + Environment.CurrentDirectory + ").");
+        NpyFile.OpenRead(path).Dispose(); // missing, a folder or unreadable: one message for every file type
         var ext = Path.GetExtension(path).ToLowerInvariant();
         return ext switch
         {
@@ -30,21 +31,25 @@ public static class LabelFile
     {
         using var fs = NpyFile.OpenRead(path);
         var h = NpyFile.ReadHeader(fs, path, fs.Length);
-        return ReadNpyValues(fs, h, path);
+        return ReadValues(fs, h.DType, h.Shape, path);
     }
 
-    internal static unsafe string[] ReadNpyValues(Stream s, NpyHeader h, string name)
+    /// <summary>One value per question from an array of shape (N,) or (N, 1) at the stream's position (a .npy body, a tensor's bytes).</summary>
+    internal static unsafe string[] ReadValues(Stream s, ArrayDType dtype, long[] shape, string name)
     {
-        if (!(h.Shape.Length == 1 || (h.Shape.Length == 2 && h.Shape[1] == 1)))
-            throw new ActivationFileException(name, $"shape ({string.Join(", ", h.Shape)}) is not one value per question; expected a 1-D array of shape (N,).");
-        var bytes = new byte[h.DataBytes];
+        if (!(shape.Length == 1 || (shape.Length == 2 && shape[1] == 1)))
+            throw new ActivationFileException(name, $"shape {ArrayShape.Text(shape)} is not one value per question; expected a 1-D array of shape (N,).");
+        long bytesNeeded = ArrayShape.ByteCount(shape, dtype, name);
+        if (bytesNeeded > Array.MaxLength / 4)
+            throw new ActivationFileException(name, $"{shape[0]} values ({bytesNeeded} bytes) is too many to read as one value per question.");
+        var bytes = new byte[bytesNeeded];
         if (NpyFile.ReadFully(s, bytes, 0, bytes.Length) < bytes.Length)
-            throw new ActivationFileException(name, $"truncated: expected {bytes.Length} data bytes.");
-        var result = new string[h.ElementCount];
-        int size = ArrayDTypes.Size(h.DType);
+            throw new ActivationFileException(name, $"truncated: expected {bytes.Length} data bytes. Copy the whole file.");
+        var result = new string[shape[0]];
+        int size = ArrayDTypes.Size(dtype);
         fixed (byte* p = bytes)
             for (long i = 0; i < result.Length; i++)
-                result[i] = FormatNumber(ArrayDTypes.ReadAsDouble(h.DType, p + i * size), name, i);
+                result[i] = FormatNumber(ArrayDTypes.ReadAsDouble(dtype, p + i * size), name, i);
         return result;
     }
 
@@ -123,9 +128,7 @@ public static class LabelFile
     /// <summary>Reads an .npz entry holding one value per question.</summary>
     internal static string[] ReadNpzEntry(string path, ZipArchiveEntry entry)
     {
-        using var s = entry.Open();
-        var name = path + ":" + entry.FullName;
-        var h = NpyFile.ReadHeader(s, name, entry.Length);
-        return ReadNpyValues(s, h, name);
+        var (s, h) = NpzFile.OpenArray(path, entry);
+        using (s) return NpzFile.Guard(path, entry.FullName, () => ReadValues(s, h.DType, h.Shape, NpzFile.EntryName(path, entry)));
     }
 }

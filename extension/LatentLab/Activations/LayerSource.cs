@@ -1,6 +1,7 @@
+using LatentLab.Formats;
 using TorchSharp;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>Where an activation set's numbers live: reads one layer at a time as a float32 CPU tensor (N, P, D).</summary>
 internal abstract class LayerSource : IDisposable

@@ -1,4 +1,6 @@
-namespace LatentLab.Probes;
+using LatentLab.Formats;
+
+namespace LatentLab.Activations;
 
 /// <summary>
 /// Where layer l's numbers sit in a file: sample n's (P, D) block starts at <c>Base + n * StrideN</c> bytes

@@ -1,6 +1,7 @@
+using LatentLab.Formats;
 using TorchSharp;
 
-namespace LatentLab.Probes;
+namespace LatentLab.Activations;
 
 /// <summary>
 /// A file source that hands a layer over question by question, each question's (P, D) block in the file's dtype:
