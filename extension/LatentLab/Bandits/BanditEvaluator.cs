@@ -21,13 +21,14 @@ public static class BanditEvaluator
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(device);
         options.Validate();
-        return TorchRuntime.WithThreads(options.Threads, () => EvaluateOnCurrentThreads(options, student, device, progress, cancellationToken));
+        using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
+        return EvaluateOnCurrentThreads(options, student, device, progress, cancellationToken);
     }
 
     static BanditEvaluation EvaluateOnCurrentThreads(BanditEvaluationOptions options, TrainedStudent? student, Device device,
         IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
     {
-        NativeAllocator.KeepPagesMapped();
+        using var pages = NativeAllocator.KeepPagesMapped();   // for this run only (see NativeAllocator)
         int arms = options.Arms ?? student?.Arms ?? 5;
         if (student is not null && student.Arms != arms && student.Options.Architecture != StudentArchitecture.PerArm)
             throw new ArgumentException($"The student was trained on {student.Arms} arms but the evaluation asks for {arms}; use --arms {student.Arms}.", nameof(options));

@@ -163,19 +163,19 @@ public static class TorchRuntime
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/> with torch's intra-op thread count set to <paramref name="threads"/> (0 keeps the
-    /// current count) and restores the previous count afterwards. LatentLab's small models run fastest on one thread
-    /// here, and the thread count changes floating-point results: fixing it keeps "same seed, same numbers" across machines.
+    /// Sets torch's intra-op thread count to <paramref name="threads"/> (0 keeps the current count) for one run and holds
+    /// it: the returned scope takes a process-wide lock, so no other LatentLab run (another notebook cell's thread, a test
+    /// class running in parallel) changes the count or runs at another count until the scope is disposed, which restores
+    /// the previous count. Every trainer, evaluator and sweep runs inside one. While it waits for another run's scope,
+    /// cancelling <paramref name="cancellationToken"/> throws <see cref="OperationCanceledException"/>. The count changes floating-point results (reductions split differently), so
+    /// "same seed, same numbers" holds for a given count; LatentLab's small models also run fastest on one thread here.
+    /// Use it around synchronous code and dispose it on the same thread.
     /// </summary>
-    public static T WithThreads<T>(int threads, Func<T> body)
+    public static ThreadScope UseThreads(int threads, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(body);
-        if (threads < 0) throw new ArgumentException($"--threads {threads}: use 0 (keep the current setting) or a positive count.");
+        if (threads < 0) throw new ArgumentException($"--threads {threads}: use 0 (keep the current setting) or a positive count.", nameof(threads));
         EnsureInitialized();
-        int before = torch.get_num_threads();
-        if (threads > 0) torch.set_num_threads(threads);
-        try { return body(); }
-        finally { if (threads > 0) torch.set_num_threads(before); }
+        return new ThreadScope(threads, cancellationToken);
     }
 
     /// <summary>Versions and compute resources, for help cards and checkpoint metadata.</summary>

@@ -53,19 +53,4 @@ public class TorchRuntimeTests
         Assert.StartsWith("0.", info.TorchSharp);
         Assert.True(info.Threads >= 1);
     }
-
-    [Fact]
-    public void WithThreads_SetsTheCountForTheRun_AndRestoresIt()
-    {
-        TorchRuntime.EnsureInitialized();
-        int before = torch.get_num_threads();
-        int target = before == 1 ? 2 : 1;
-
-        Assert.Equal(target, TorchRuntime.WithThreads(target, () => torch.get_num_threads()));
-        Assert.Equal(before, torch.get_num_threads());
-        Assert.Equal(before, TorchRuntime.WithThreads(0, () => torch.get_num_threads()));
-        Assert.Throws<InvalidOperationException>(() => TorchRuntime.WithThreads<int>(target, () => throw new InvalidOperationException("boom")));
-        Assert.Equal(before, torch.get_num_threads());
-        Assert.Contains("--threads -1", Assert.Throws<ArgumentException>(() => TorchRuntime.WithThreads(-1, () => 0)).Message);
-    }
 }
