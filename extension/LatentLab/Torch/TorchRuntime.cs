@@ -13,6 +13,7 @@ public static class TorchRuntime
     static readonly object Gate = new();
     static bool _initialized;
     static TorchSetupException? _failure;
+    static LibTorchLocation? _libTorch;
 
     /// <summary>What was done to load the natives (for the help card), e.g. "patched copy in ~/.cache/latentlab/natives/…".</summary>
     public static string NativeStatus { get; private set; } = "not initialised";
@@ -30,7 +31,7 @@ public static class TorchRuntime
             try
             {
                 PrepareNatives();
-                InitializeCpuBackend();
+                InitializeBackend();
                 _initialized = true;
             }
             catch (TorchSetupException e)
@@ -41,10 +42,14 @@ public static class TorchRuntime
             catch (Exception e)
             {
                 var root = e is TypeInitializationException { InnerException: { } inner } ? inner : e;
+                var backend = _libTorch is { IsCuda: true }
+                    ? $"the CUDA libtorch LatentLab found ({string.Join(", ", _libTorch.Directories)}, from the {_libTorch.Source}) " +
+                      $"restored completely and matches TorchSharp's version, or set {NativeLocator.BackendVariable}=cpu to use the CPU build."
+                    : "the libtorch backend package (libtorch-cpu-linux-x64, or the CUDA one that replaces it) restored completely.";
                 _failure = new TorchSetupException(
                     "TorchSharp's native libraries failed to load: " + FirstLine(root.Message) +
                     " If a TorchSharp call ran before LatentLab was loaded, restart the kernel and load LatentLab first; " +
-                    "otherwise check that the TorchSharp-cpu package (libtorch-cpu-linux-x64) restored completely.", e);
+                    "otherwise check that " + backend, e);
                 throw _failure;
             }
         }
@@ -59,6 +64,7 @@ public static class TorchRuntime
             return;
         }
         var lib = NativeLocator.FindLibTorchSharp();
+        _libTorch = NativeLocator.FindLibTorch(lib);
         var stdcxx = NativeLocator.FindSystemLibStdCxx();
         if (lib is null || stdcxx is null)
         {
@@ -75,9 +81,10 @@ public static class TorchRuntime
             case NativeFix.Impossible:
                 throw new TorchSetupException(assessment.Explain());
         }
-        var libtorch = NativeLocator.FindLibTorchDirectory(lib) ?? throw new TorchSetupException(
-            $"TorchSharp's native library '{lib}' was found but not the libtorch libraries (libtorch_cpu.so) it needs. " +
-            "Reference the TorchSharp-cpu package (it brings libtorch-cpu-linux-x64), or set LATENTLAB_LIBTORCH_DIR to a folder holding libtorch_cpu.so.");
+        var libtorch = _libTorch ?? throw new TorchSetupException(
+            $"TorchSharp's native library '{lib}' was found but no libtorch build ({NativeLocator.LibTorchCpuFile}) to go with it. " +
+            "Reference a libtorch backend package of the version this TorchSharp expects: libtorch-cpu-linux-x64 (LatentLab's default) " +
+            $"or, for a GPU, libtorch-cuda-12.8-linux-x64 / TorchSharp-cuda-linux; or set {NativeLocator.LibTorchDirVariable} to a folder holding libtorch_cpu.so.");
         var folder = PatchedNatives.Prepare(library, libtorch, assessment.MissingVersions);
         var handle = NativeLibrary.Load(Path.Combine(folder, NativeLocator.LibTorchSharpFile));
         try
@@ -90,8 +97,22 @@ public static class TorchRuntime
             // TorchSharp (or the host) set its own resolver; the preloaded library is still found by its soname.
         }
         NativeStatus = $"patched copy (weak {string.Join(", ", assessment.MissingVersions)}; system libstdc++ stops at " +
-                       $"{assessment.NewestSystemVersion}) in {folder}";
+                       $"{assessment.NewestSystemVersion}) in {folder}, linked to the {libtorch.Kind} from the {libtorch.Source}";
     }
+
+    /// <summary>
+    /// Loads the backend. When a CUDA libtorch is on disk, TorchSharp loads it first (torch_cuda before LibTorchSharp; in a
+    /// notebook it gathers the CUDA packages' libraries), as TorchSharp asks of scripts and notebooks: once the CPU build
+    /// is loaded, CUDA cannot come in any more. Without a GPU the CUDA build still runs on the CPU.
+    /// </summary>
+    static void InitializeBackend()
+    {
+        if (_libTorch is { IsCuda: true }) InitializeCudaBackend();
+        InitializeCpuBackend();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void InitializeCudaBackend() => torch.TryInitializeDeviceType(DeviceType.CUDA);
 
     /// <summary>
     /// Sets OMP_WAIT_POLICY=PASSIVE in the native environment before libtorch (and its libgomp) loads, unless the user set
@@ -137,8 +158,14 @@ public static class TorchRuntime
                 throw new ArgumentException($"--device '{spec}' is not a valid CUDA device: use cuda or cuda:N with N = 0, 1, ...");
             if (!CudaAvailable())
                 throw new ArgumentException(
-                    $"--device {spec} was asked for, but no CUDA device is available here (this TorchSharp build or machine has no GPU support). " +
-                    "Use --device cpu (or auto, which picks CUDA when there is one); for a GPU, reference TorchSharp-cuda-linux on a machine with an NVIDIA driver.");
+                    $"--device {spec} was asked for, but no CUDA device is available here: " + (_libTorch switch
+                    {
+                        { IsCuda: true } => "the CUDA build of libtorch is loaded but finds no GPU (check the NVIDIA driver with nvidia-smi). ",
+                        { IsCuda: false } => "the libtorch in use is the CPU build (libtorch-cpu-linux-x64). ",
+                        null => "this TorchSharp build or machine has no GPU support. ",
+                    }) +
+                    "Use --device cpu (or auto, which picks CUDA when there is one); for a GPU, replace LatentLab's CPU backend " +
+                    "with libtorch-cuda-12.8-linux-x64 (or TorchSharp-cuda-linux) as the README's GPU section shows, on a machine with an NVIDIA driver.");
             int count = torch.cuda.device_count();
             if (index >= count)
                 throw new ArgumentException($"--device {spec}: there are only {count} CUDA device(s) (cuda:0 to cuda:{count - 1}).");
@@ -146,6 +173,9 @@ public static class TorchRuntime
         }
         throw new ArgumentException($"--device '{spec}' is not known: use auto, cpu, cuda or cuda:N.");
     }
+
+    /// <summary>True when LatentLab found the CUDA build of libtorch and had TorchSharp load it (Linux x64).</summary>
+    public static bool LoadedCudaBuild { get { EnsureInitialized(); return _libTorch is { IsCuda: true }; } }
 
     /// <summary>True when a CUDA device can be used.</summary>
     public static bool CudaAvailable()

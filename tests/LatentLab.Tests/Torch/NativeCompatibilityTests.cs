@@ -97,7 +97,8 @@ public class NativeCompatibilityTests
     public void PatchedFolder_HoldsWeakenedCopyAndLinksToLibTorch_AndIsReused()
     {
         var lib = NativeLocator.FindLibTorchSharp()!;
-        var libtorch = NativeLocator.FindLibTorchDirectory(lib)!;
+        var libtorch = NativeLocator.FindLibTorch(lib)!;
+        Assert.False(libtorch.IsCuda);   // this machine has only the CPU backend
         var root = Path.Combine(Path.GetTempPath(), "latentlab-test-" + Guid.NewGuid().ToString("N"));
         try
         {

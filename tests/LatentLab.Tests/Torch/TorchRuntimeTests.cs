@@ -30,9 +30,16 @@ public class TorchRuntimeTests
     public void ResolveDevice_Cuda_WithoutGpu_FailsWithAClearMessage()
     {
         if (TorchRuntime.CudaAvailable()) return; // the message is only for machines without CUDA
-        var e = Assert.Throws<ArgumentException>(() => TorchRuntime.ResolveDevice("cuda"));
-        Assert.Contains("no CUDA device", e.Message);
-        Assert.Contains("--device cpu", e.Message);
+        foreach (var spec in new[] { "cuda", "cuda:0", " CUDA " })
+        {
+            var e = Assert.Throws<ArgumentException>(() => TorchRuntime.ResolveDevice(spec));
+            Assert.Contains("no CUDA device", e.Message);
+            Assert.Contains("--device cpu", e.Message);
+            Assert.Contains(TorchRuntime.LoadedCudaBuild ? "finds no GPU" : "CPU build (libtorch-cpu-linux-x64)", e.Message);
+            Assert.Contains("libtorch-cuda-12.8-linux-x64", e.Message);   // what to reference instead
+        }
+        Assert.Contains("cuda:N", Assert.Throws<ArgumentException>(() => TorchRuntime.ResolveDevice("cuda:x")).Message);
+        Assert.Equal(DeviceType.CPU, TorchRuntime.ResolveDevice("auto").type);
     }
 
     [Fact]
