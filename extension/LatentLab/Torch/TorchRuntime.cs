@@ -58,6 +58,7 @@ public static class TorchRuntime
     static void PrepareNatives()
     {
         DefaultOpenMpWaitPolicy();
+        DefaultReproducibleKernels();
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
             NativeStatus = "loaded by TorchSharp (no fix needed on this platform)";
@@ -121,17 +122,60 @@ public static class TorchRuntime
     /// while PASSIVE kept 2 threads at 4.6 s (load 2.5) on the sweep. libgomp reads the variable once, when it loads,
     /// so it has to be set through libc here; .NET's Environment.SetEnvironmentVariable does not reach native code.
     /// </summary>
-    static void DefaultOpenMpWaitPolicy()
+    static void DefaultOpenMpWaitPolicy() => DefaultNativeVariable("OMP_WAIT_POLICY", "PASSIVE");
+
+    /// <summary>
+    /// What <see cref="DefaultReproducibleKernels"/> did, for the help card: e.g. "AVX2 code paths (MKL_CBWR=AVX2, ...)".
+    /// </summary>
+    public static string KernelSettings { get; private set; } = "not initialised";
+
+    /// <summary>The variables that make the math libraries pick AVX2 code on any x86-64 CPU that has it.</summary>
+    static readonly (string Name, string Value)[] Avx2Kernels =
+    [
+        ("MKL_CBWR", "AVX2"),               // MKL's conditional numerical reproducibility: the AVX2 branch on every CPU
+        ("ONEDNN_MAX_CPU_ISA", "AVX2"),     // oneDNN (convolutions, some matmuls): no AVX-512 / AMX kernels
+        ("ATEN_CPU_CAPABILITY", "avx2"),    // libtorch's own vectorised kernels (elementwise, reductions, activations)
+    ];
+
+    /// <summary>
+    /// Makes the same seed and thread count give the same numbers on any x86-64 machine with AVX2, not only on one CPU
+    /// model: MKL, oneDNN and libtorch otherwise pick their kernels by CPU (AVX-512 where present), and different kernels
+    /// round differently. Sets each variable of <see cref="Avx2Kernels"/> before libtorch loads, only where the user has
+    /// not set it (set any of them yourself to choose otherwise, or LATENTLAB_REPRODUCIBLE_KERNELS=0 to leave all three
+    /// to the libraries). Linux x86-64 with AVX2 only (elsewhere the libraries choose).
+    /// </summary>
+    static void DefaultReproducibleKernels()
     {
-        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return;
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"))) return;
+        if (Environment.GetEnvironmentVariable("LATENTLAB_REPRODUCIBLE_KERNELS") == "0")
+        {
+            KernelSettings = "chosen by the libraries for this CPU (LATENTLAB_REPRODUCIBLE_KERNELS=0)";
+            return;
+        }
+        if (!OperatingSystem.IsLinux() || !System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            KernelSettings = "chosen by the libraries (LatentLab sets them on Linux x86-64 with AVX2 only)";
+            return;
+        }
+        var set = Avx2Kernels.Where(v => DefaultNativeVariable(v.Name, v.Value)).Select(v => $"{v.Name}={v.Value}").ToList();
+        var user = Avx2Kernels.Where(v => !set.Contains($"{v.Name}={v.Value}"))
+            .Select(v => $"{v.Name}={Environment.GetEnvironmentVariable(v.Name) ?? "?"} (yours)").ToList();
+        KernelSettings = "AVX2 code paths, the same on any x86-64 CPU with AVX2: " + string.Join(", ", set.Concat(user));
+    }
+
+    /// <summary>Sets <paramref name="name"/> in the native environment unless it is set; true when this call set it.</summary>
+    static bool DefaultNativeVariable(string name, string value)
+    {
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return false;
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name))) return false;
         try
         {
-            if (SetEnv("OMP_WAIT_POLICY", "PASSIVE", 0) == 0) Environment.SetEnvironmentVariable("OMP_WAIT_POLICY", "PASSIVE");
+            if (SetEnv(name, value, 0) != 0) return false;
+            Environment.SetEnvironmentVariable(name, value);
+            return true;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            // No libc setenv to call: keep libgomp's default.
+            return false;   // no libc setenv to call: keep the library's default
         }
     }
 

@@ -60,4 +60,22 @@ public class TorchRuntimeTests
         Assert.StartsWith("0.", info.TorchSharp);
         Assert.True(info.Threads >= 1);
     }
+
+    [Fact]
+    public void ReproducibleKernels_PickAvx2CodePaths_WhereTheUserSetNothing()
+    {
+        TorchRuntime.EnsureInitialized();
+        if (!OperatingSystem.IsLinux() || !System.Runtime.Intrinsics.X86.Avx2.IsSupported || Environment.GetEnvironmentVariable("LATENTLAB_REPRODUCIBLE_KERNELS") == "0")
+        {
+            Assert.StartsWith("chosen by the libraries", TorchRuntime.KernelSettings);
+            return;
+        }
+        Assert.StartsWith("AVX2 code paths", TorchRuntime.KernelSettings);
+        foreach (var (name, ours) in new[] { ("MKL_CBWR", "AVX2"), ("ONEDNN_MAX_CPU_ISA", "AVX2"), ("ATEN_CPU_CAPABILITY", "avx2") })
+        {
+            var value = Environment.GetEnvironmentVariable(name);
+            Assert.False(string.IsNullOrEmpty(value), $"{name} is not set");
+            Assert.Contains(value == ours ? $"{name}={ours}" : $"{name}={value} (yours)", TorchRuntime.KernelSettings);
+        }
+    }
 }
