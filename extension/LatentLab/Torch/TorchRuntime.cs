@@ -265,7 +265,8 @@ public static class TorchRuntime
             CudaAvailable: cuda,
             CudaDeviceCount: cuda ? torch.cuda.device_count() : 0,
             Threads: torch.get_num_threads(),
-            NativeStatus: NativeStatus);
+            NativeStatus: NativeStatus,
+            Kernels: KernelSettings);
     }
 
     static string FirstLine(string s)
