@@ -43,7 +43,7 @@ public static class TorchRuntime
             {
                 var root = e is TypeInitializationException { InnerException: { } inner } ? inner : e;
                 var backend = _libTorch is { IsCuda: true }
-                    ? $"the CUDA libtorch LatentLab found ({string.Join(", ", _libTorch.Directories)}, from the {_libTorch.Source}) " +
+                    ? $"the CUDA libtorch LatentLab found ({string.Join(", ", _libTorch.Directories)}; {_libTorch.Source}) " +
                       $"restored completely and matches TorchSharp's version, or set {NativeLocator.BackendVariable}=cpu to use the CPU build."
                     : "the libtorch backend package (libtorch-cpu-linux-x64, or the CUDA one that replaces it) restored completely.";
                 _failure = new TorchSetupException(
@@ -98,7 +98,7 @@ public static class TorchRuntime
             // TorchSharp (or the host) set its own resolver; the preloaded library is still found by its soname.
         }
         NativeStatus = $"patched copy (weak {string.Join(", ", assessment.MissingVersions)}; system libstdc++ stops at " +
-                       $"{assessment.NewestSystemVersion}) in {folder}, linked to the {libtorch.Kind} from the {libtorch.Source}";
+                       $"{assessment.NewestSystemVersion}) in {folder}, linked to the {libtorch.Kind} ({libtorch.Source})";
     }
 
     /// <summary>
