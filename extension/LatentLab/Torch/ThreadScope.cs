@@ -29,7 +29,7 @@ public sealed class ThreadScope : IDisposable
         try
         {
             _before = torch.get_num_threads();
-            _changed = threads > 0 && threads != _before;
+            _changed = threads > 0;   // set even when equal: MKL's count is global, this thread's OpenMP count its own
             if (_changed) torch.set_num_threads(threads);
             Threads = torch.get_num_threads();
         }

@@ -5,8 +5,10 @@ using TorchSharp;
 namespace LatentLab.Torch;
 
 /// <summary>
-/// The one door to TorchSharp: makes its native libraries load on this system (see <see cref="NativeCompatibility"/>),
-/// chooses devices, seeds. Every LatentLab entry point that touches torch calls <see cref="EnsureInitialized"/> first.
+/// The one door to TorchSharp: makes its native libraries load on this system (see <see cref="NativeCompatibility"/>;
+/// CPU or CUDA libtorch, see <see cref="NativeLocator"/>), sets the math libraries' kernel choice before they load,
+/// chooses devices, seeds, and holds torch's thread count for one run at a time (<see cref="UseThreads"/>). Every
+/// LatentLab entry point that touches torch calls <see cref="EnsureInitialized"/> first.
 /// </summary>
 public static class TorchRuntime
 {
