@@ -34,8 +34,10 @@ public static class PatchedNatives
         cacheRoot ??= CacheRoot;
         var libTorchSharpPath = library.Path;
         var original = library.Bytes.ToArray();             // a copy: the weak flags below must not touch the caller's image
-        var key = Convert.ToHexString(SHA256.HashData(
-            original.Concat(System.Text.Encoding.UTF8.GetBytes("\0" + string.Join("\0", libTorch.Directories.Select(Path.GetFullPath)))).ToArray()))[..16].ToLowerInvariant();
+        var weaken = versionsToWeaken.Order(StringComparer.Ordinal).ToList();
+        // One folder per library, libtorch folder(s) and set of weakened versions.
+        var identity = "\0" + string.Join("\0", libTorch.Directories.Select(Path.GetFullPath)) + "\0weak:" + string.Join(",", weaken);
+        var key = Convert.ToHexString(SHA256.HashData(original.Concat(System.Text.Encoding.UTF8.GetBytes(identity)).ToArray()))[..16].ToLowerInvariant();
         var target = Path.Combine(cacheRoot, key);
         if (IsComplete(target, libTorch)) return target;
 
@@ -45,7 +47,7 @@ public static class PatchedNatives
         try
         {
             var image = ElfImage.FromBytes(libTorchSharpPath, original);
-            image.MarkVersionNeedsWeak(versionsToWeaken);
+            image.MarkVersionNeedsWeak(weaken);
             File.WriteAllBytes(Path.Combine(staging, NativeLocator.LibTorchSharpFile), image.Bytes.ToArray());
             foreach (var lib in libTorch.Directories.SelectMany(Directory.GetFiles).Where(IsSharedObject))
             {

@@ -76,9 +76,11 @@ public static class TorchRuntime
         }
         var library = ElfImage.Read(lib);
         var assessment = NativeCompatibility.Assess(library, ElfImage.Read(stdcxx));
+        // The user's own libtorch folder is honoured even where no fix is needed: TorchSharp would not look there.
+        bool userFolder = _libTorch?.Source == NativeLocator.LibTorchDirVariable;
         switch (assessment.Fix)
         {
-            case NativeFix.None:
+            case NativeFix.None when !userFolder:
                 NativeStatus = $"loaded by TorchSharp (system libstdc++ provides every needed version, up to {assessment.NewestSystemVersion})";
                 return;
             case NativeFix.Impossible:
@@ -99,8 +101,10 @@ public static class TorchRuntime
         {
             // TorchSharp (or the host) set its own resolver; the preloaded library is still found by its soname.
         }
-        NativeStatus = $"patched copy (weak {string.Join(", ", assessment.MissingVersions)}; system libstdc++ stops at " +
-                       $"{assessment.NewestSystemVersion}) in {folder}, linked to the {libtorch.Kind} ({libtorch.Source})";
+        NativeStatus = (assessment.MissingVersions.Count == 0
+                           ? "private copy (unchanged: system libstdc++ provides every needed version)"
+                           : $"patched copy (weak {string.Join(", ", assessment.MissingVersions)}; system libstdc++ stops at {assessment.NewestSystemVersion})") +
+                       $" in {folder}, linked to the {libtorch.Kind} ({libtorch.Source})";
     }
 
     /// <summary>

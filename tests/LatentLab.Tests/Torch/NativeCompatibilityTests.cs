@@ -111,4 +111,22 @@ public class NativeCompatibilityTests
         }
         finally { Directory.Delete(root, recursive: true); }
     }
+
+    [Fact]
+    public void PrivateCopyWithNothingToWeaken_IsTheLibraryUnchanged_InItsOwnFolder()
+    {
+        // What LATENTLAB_LIBTORCH_DIR gets on a system whose libstdc++ is new enough: the same library, linked to that folder.
+        var lib = NativeLocator.FindLibTorchSharp()!;
+        var libtorch = NativeLocator.FindLibTorch(lib)!;
+        var root = Path.Combine(Path.GetTempPath(), "latentlab-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var unchanged = PatchedNatives.Prepare(lib, libtorch, [], root);
+            var weakened = PatchedNatives.Prepare(lib, libtorch, ["GLIBCXX_3.4.32"], root);
+            Assert.NotEqual(unchanged, weakened);
+            Assert.Equal(File.ReadAllBytes(lib), File.ReadAllBytes(Path.Combine(unchanged, NativeLocator.LibTorchSharpFile)));
+            Assert.NotNull(new FileInfo(Path.Combine(unchanged, NativeLocator.LibTorchCpuFile)).LinkTarget);
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
 }
