@@ -249,7 +249,9 @@ public static class TorchRuntime
     /// the previous count. Every trainer, evaluator and sweep runs inside one. While it waits for another run's scope,
     /// cancelling <paramref name="cancellationToken"/> throws <see cref="OperationCanceledException"/>. The count changes floating-point results (reductions split differently), so
     /// "same seed, same numbers" holds for a given count; LatentLab's small models also run fastest on one thread here.
-    /// Use it around synchronous code and dispose it on the same thread.
+    /// Use it around synchronous code and dispose it on the same thread. 0 keeps this thread's count, which a thread
+    /// takes from the last count set anywhere when it first uses torch (libtorch's OpenMP build keeps one per thread):
+    /// pass a count when numbers must repeat, as every LatentLab options record does by default (1).
     /// </summary>
     public static ThreadScope UseThreads(int threads, CancellationToken cancellationToken = default)
     {

@@ -4,8 +4,8 @@ using TorchSharp;
 namespace LatentLab.Tests.Torch;
 
 /// <summary>
-/// torch's thread count is process state (new threads start from the last count set anywhere; MKL's is global), and
-/// test classes run in parallel: <see cref="TorchRuntime.UseThreads"/> holds it for one run at a time.
+/// torch's thread count is process state (a thread that first uses torch takes the last count set anywhere; MKL's count
+/// is global), and test classes run in parallel: <see cref="TorchRuntime.UseThreads"/> holds it for one run at a time.
 /// </summary>
 public class ThreadScopeTests
 {
@@ -39,33 +39,25 @@ public class ThreadScopeTests
     }
 
     [Fact]
-    public void AnotherRun_WaitsForTheScope_AndThenSeesTheRestoredCount()
+    public void AnotherRun_WaitsUntilTheScopeEnds_AndThenRunsAtItsOwnCount()
     {
         TorchRuntime.EnsureInitialized();
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        int before = -1, target = -1, holderSaw = -1, waiterSaw = -1;
-        bool waiterEnteredEarly = true;
+        using var waiterInside = new ManualResetEventSlim();
+        int target = torch.get_num_threads() == 1 ? 2 : 1, other = target == 1 ? 2 : 1;
+        int holderSaw = -1, waiterSaw = -1;
 
         var holder = new Thread(() =>
         {
-            using (var scope = TorchRuntime.UseThreads(0))
-            {
-                before = scope.Threads;
-                target = before == 1 ? 2 : 1;
-                using (TorchRuntime.UseThreads(target))
-                {
-                    entered.Set();
-                    release.Wait(Patience);
-                    holderSaw = torch.get_num_threads();
-                }
-            }
+            using var scope = TorchRuntime.UseThreads(target);
+            entered.Set();
+            release.Wait(Patience);
+            holderSaw = torch.get_num_threads();
         });
-        using var waiterInside = new ManualResetEventSlim();
         var waiter = new Thread(() =>
         {
-            // A fresh thread takes the process's last count: without the lock it would run at the holder's count.
-            using var scope = TorchRuntime.UseThreads(0);
+            using var scope = TorchRuntime.UseThreads(other);
             waiterInside.Set();
             waiterSaw = torch.get_num_threads();
         });
@@ -73,13 +65,13 @@ public class ThreadScopeTests
         holder.Start();
         Assert.True(entered.Wait(Patience));
         waiter.Start();
-        waiterEnteredEarly = waiterInside.Wait(TimeSpan.FromMilliseconds(300));
+        bool waiterEnteredEarly = waiterInside.Wait(TimeSpan.FromMilliseconds(300));
         release.Set();
         Assert.True(holder.Join(Patience) && waiter.Join(Patience));
 
         Assert.False(waiterEnteredEarly, "a second run entered while the first held torch's thread count");
         Assert.Equal(target, holderSaw);
-        Assert.Equal(before, waiterSaw);
+        Assert.Equal(other, waiterSaw);
     }
 
     [Fact]
