@@ -147,7 +147,8 @@ public static class BanditBenchmark
     {
         Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
         var o = ParseTraining(args);
-        bool tuned = !args.Contains("--default-malloc") && NativeAllocator.KeepPagesMapped();
+        using var pages = args.Contains("--default-malloc") ? null : NativeAllocator.KeepPagesMapped();
+        bool tuned = pages?.Active == true;
         Console.WriteLine($"glibc malloc thresholds raised (NativeAllocator): {tuned}");
         int reps = I(args, "--reps", 5), h = o.TrainHorizon;
         var spec = o.Spec;

@@ -27,12 +27,15 @@ public sealed class PackageLayoutTests
     }
 
     [Fact]
-    public async Task SciencePackage_DependsOnTorchSharpCpu_AndHasNoInteractiveTypes()
+    public async Task SciencePackage_DependsOnManagedTorchSharp_AndTheCpuBackendSeparately_AndHasNoInteractiveTypes()
     {
         var path = await PackagePathAsync("LatentLab");
         var dependencies = Dependencies(path).Select(d => d.Id).ToList();
 
-        Assert.Contains("TorchSharp-cpu", dependencies);
+        // The backend is its own dependency so that a GPU user can exclude it and reference a CUDA one (README, "GPU").
+        Assert.Contains("TorchSharp", dependencies);
+        Assert.Contains("libtorch-cpu-linux-x64", dependencies);
+        Assert.DoesNotContain("TorchSharp-cpu", dependencies);
         Assert.DoesNotContain(dependencies, d => d.StartsWith("Microsoft.DotNet.Interactive", StringComparison.Ordinal));
         Assert.Contains("lib/net10.0/LatentLab.dll", Entries(path));
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using LatentLab.Interactive.Formatting;
+using LatentLab.Torch;
 
 namespace LatentLab.Interactive.Help;
 
@@ -42,6 +43,8 @@ public static class HelpPage
             html.Append($"<tr><th style=\"text-align:left\">Devices</th><td>{E(rt.Devices)}; <code>--device auto</code> uses {E(env.AutoDevice)}</td></tr>");
             html.Append($"<tr><th style=\"text-align:left\">Torch threads</th><td>{rt.Threads}</td></tr>");
             html.Append($"<tr><th style=\"text-align:left\">Native libraries</th><td>{E(rt.NativeStatus)}</td></tr>");
+            html.Append($"<tr><th style=\"text-align:left\">Math kernels</th><td>{E(rt.Kernels)}</td></tr>");
+            if (!rt.CudaAvailable) html.Append($"<tr><th style=\"text-align:left\">GPU</th><td>{E(RuntimeInfo.GpuSetup)}</td></tr>");
         }
         html.Append("</tbody></table>");
         if (env.Error is { } error)
@@ -78,6 +81,8 @@ public static class HelpPage
         if (env.Runtime is { } rt)
         {
             text.AppendLine($"Native libraries: {rt.NativeStatus}");
+            text.AppendLine($"Math kernels: {rt.Kernels}");
+            if (!rt.CudaAvailable) text.AppendLine($"GPU: {RuntimeInfo.GpuSetup}");
         }
         foreach (var command in commands)
         {

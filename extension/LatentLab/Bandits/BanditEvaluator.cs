@@ -29,13 +29,14 @@ public static class BanditEvaluator
         options.Validate();
         candidates ??= Array.Empty<CandidatePolicy>();
         if (candidates.Any(c => c is null)) throw new ArgumentException("A candidate policy is null; pass only policies to evaluate.", nameof(candidates));
-        return TorchRuntime.WithThreads(options.Threads, () => EvaluateOnCurrentThreads(options, candidates, device, progress, cancellationToken));
+        using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
+        return EvaluateOnCurrentThreads(options, candidates, device, progress, cancellationToken);
     }
 
     static BanditEvaluation EvaluateOnCurrentThreads(BanditEvaluationOptions options, IReadOnlyList<CandidatePolicy> candidates, Device device,
         IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
     {
-        NativeAllocator.KeepPagesMapped();
+        using var pages = NativeAllocator.KeepPagesMapped();   // for this run only (see NativeAllocator)
         int arms = options.Arms ?? candidates.Select(c => c.Arms).FirstOrDefault(a => a is not null) ?? 5;
         int trainHorizon = options.TrainHorizon ?? candidates.Select(c => c.TrainHorizon).FirstOrDefault(h => h is not null) ?? 50;
         var spec = new BanditSpec(arms, options.Reward, options.Means, options.NoiseStd);

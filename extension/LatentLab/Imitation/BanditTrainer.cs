@@ -37,13 +37,14 @@ public static class BanditTrainer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(device);
         options.Validate();
-        return TorchRuntime.WithThreads(options.Threads, () => TrainOnCurrentThreads(options, device, progress, cancellationToken, snapshotEvery, snapshot));
+        using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
+        return TrainOnCurrentThreads(options, device, progress, cancellationToken, snapshotEvery, snapshot);
     }
 
     static TrainedStudent TrainOnCurrentThreads(BanditTrainingOptions options, Device device,
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, int snapshotEvery, Action<TrainedStudent>? snapshot)
     {
-        NativeAllocator.KeepPagesMapped();
+        using var pages = NativeAllocator.KeepPagesMapped();   // for this run only (see NativeAllocator)
 
         // Same seed -> same initial weights on every device: initialise on the CPU, then move.
         torch.manual_seed(options.Seed);

@@ -31,7 +31,8 @@ public static class CotSynthetic
         var o = options ?? new CotSyntheticOptions();
         o.Validate();
         device ??= CPU;
-        return TorchRuntime.WithThreads(o.Threads, () => Train(o, device, progress, cancellationToken));
+        using var threads = TorchRuntime.UseThreads(o.Threads, cancellationToken);
+        return Train(o, device, progress, cancellationToken);
     }
 
     static CotSyntheticResult Train(CotSyntheticOptions o, Device device, IProgress<CotSyntheticProgress>? progress, CancellationToken cancellationToken)

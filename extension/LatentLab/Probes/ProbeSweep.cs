@@ -26,7 +26,8 @@ public static class ProbeSweep
         var o = options ?? new ProbeSweepOptions();
         o.Validate();
         device ??= CPU;
-        return TorchRuntime.WithThreads(o.Threads, () => Sweep(set, o, device, progress, cancellationToken));
+        using var threads = TorchRuntime.UseThreads(o.Threads, cancellationToken);
+        return Sweep(set, o, device, progress, cancellationToken);
     }
 
     static ProbeSweepResult Sweep(ActivationSet set, ProbeSweepOptions o, Device device, IProgress<SweepProgress>? progress, CancellationToken cancellationToken)

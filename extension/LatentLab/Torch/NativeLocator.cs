@@ -1,4 +1,5 @@
 using System.Reflection;
+using Path = System.IO.Path;
 
 namespace LatentLab.Torch;
 
@@ -6,7 +7,14 @@ namespace LatentLab.Torch;
 public static class NativeLocator
 {
     public const string LibTorchSharpFile = "libLibTorchSharp.so";
-    const string LibTorchCpuFile = "libtorch_cpu.so";
+    /// <summary>In every libtorch build (the CUDA one too).</summary>
+    public const string LibTorchCpuFile = "libtorch_cpu.so";
+    /// <summary>Only in the CUDA build.</summary>
+    public const string LibTorchCudaFile = "libtorch_cuda.so";
+    /// <summary>A folder holding libtorch's shared libraries, to use instead of searching.</summary>
+    public const string LibTorchDirVariable = "LATENTLAB_LIBTORCH_DIR";
+    /// <summary><c>cpu</c> or <c>cuda</c>: which libtorch build to look for when both are on disk (unset: CUDA first).</summary>
+    public const string BackendVariable = "LATENTLAB_TORCH_BACKEND";
 
     /// <summary>Where TorchSharp.dll was loaded from (a bin folder, or the NuGet cache in a notebook host).</summary>
     public static string TorchSharpAssemblyDirectory =>
@@ -28,33 +36,81 @@ public static class NativeLocator
     }
 
     /// <summary>
-    /// The folder holding libtorch_cpu.so and friends: <c>LATENTLAB_LIBTORCH_DIR</c> if set; else beside the
-    /// native library or the application; else TorchSharp's consolidated folder; else the libtorch-cpu-linux-x64
-    /// package in the NuGet cache that TorchSharp.dll came from.
+    /// The libtorch that TorchSharp will use, for the library at <paramref name="libTorchSharpPath"/> (null when not
+    /// found), searched in this process's folders; see the overload for the order.
     /// </summary>
-    public static string? FindLibTorchDirectory(string libTorchSharpPath)
-    {
-        var overridden = Environment.GetEnvironmentVariable("LATENTLAB_LIBTORCH_DIR");
-        if (!string.IsNullOrEmpty(overridden)) return overridden;
-        var asmDir = TorchSharpAssemblyDirectory;
-        var direct = new[]
-        {
-            System.IO.Path.GetDirectoryName(libTorchSharpPath)!,
-            AppContext.BaseDirectory,
-            System.IO.Path.Combine(asmDir, "cpu"),
-        };
-        var found = direct.FirstOrDefault(d => File.Exists(System.IO.Path.Combine(d, LibTorchCpuFile)));
-        if (found is not null) return found;
+    public static LibTorchLocation? FindLibTorch(string? libTorchSharpPath) =>
+        FindLibTorch(TorchSharpAssemblyDirectory, AppContext.BaseDirectory, libTorchSharpPath,
+            Environment.GetEnvironmentVariable(LibTorchDirVariable), Environment.GetEnvironmentVariable(BackendVariable));
 
-        var packagesDir = System.IO.Path.GetFullPath(System.IO.Path.Combine(asmDir, "..", "..", "..", ".."));
-        var family = System.IO.Path.Combine(packagesDir, "libtorch-cpu-linux-x64");
+    /// <summary>
+    /// Finds one libtorch build, CPU or CUDA, without loading anything. Order: <paramref name="overrideDirectory"/>
+    /// (<c>LATENTLAB_LIBTORCH_DIR</c>); beside the native library or the application (a built app holds whichever backend
+    /// it referenced); TorchSharp's own consolidated folders beside TorchSharp.dll (<c>cuda-*</c>, then <c>cpu</c>); the
+    /// NuGet cache TorchSharp.dll came from: the <c>libtorch-cuda-*-linux-x64*</c> packages of one version (their parts
+    /// together), then <c>libtorch-cpu-linux-x64</c>. A CUDA build wins over a CPU one at the same step, because a user
+    /// who restored it asked for it; <paramref name="backend"/> (<c>LATENTLAB_TORCH_BACKEND</c>) <c>cpu</c> or
+    /// <c>cuda</c> keeps only that kind. Every libtorch build, CUDA included, has libtorch_cpu.so: that is the marker.
+    /// </summary>
+    public static LibTorchLocation? FindLibTorch(string torchSharpAssemblyDirectory, string applicationDirectory,
+        string? libTorchSharpPath, string? overrideDirectory, string? backend)
+    {
+        var want = (backend ?? "").Trim().ToLowerInvariant();
+        if (want is not ("" or "auto" or "cpu" or "cuda"))
+            throw new TorchSetupException($"{BackendVariable}={backend} is not known: use cpu, cuda or leave it unset (auto).");
+        bool Allowed(bool isCuda) => want is "" or "auto" || (want == "cuda") == isCuda;
+
+        if (!string.IsNullOrEmpty(overrideDirectory))
+        {
+            if (!File.Exists(Path.Combine(overrideDirectory, LibTorchCpuFile)))
+                throw new TorchSetupException(
+                    $"{LibTorchDirVariable}={overrideDirectory} holds no {LibTorchCpuFile}: point it at the folder with libtorch's " +
+                    "shared libraries (libtorch/lib of a PyTorch download, or a NuGet libtorch package's runtimes/linux-x64/native), or unset it.");
+            return new([overrideDirectory], IsCudaFolder(overrideDirectory), LibTorchDirVariable);
+        }
+
+        var besides = new[] { libTorchSharpPath is null ? null : Path.GetDirectoryName(libTorchSharpPath), applicationDirectory }
+            .OfType<string>().Where(d => File.Exists(Path.Combine(d, LibTorchCpuFile)));
+        foreach (var d in besides)
+            if (Allowed(IsCudaFolder(d))) return new([d], IsCudaFolder(d), "application folder");
+
+        // TorchSharp's notebook fallback copies a backend's libraries into one folder beside TorchSharp.dll.
+        var consolidated = (Directory.Exists(torchSharpAssemblyDirectory)
+                ? Directory.GetDirectories(torchSharpAssemblyDirectory, "cuda-*").OrderByDescending(d => d, StringComparer.Ordinal)
+                : Enumerable.Empty<string>())
+            .Append(Path.Combine(torchSharpAssemblyDirectory, "cpu"))
+            .Where(d => File.Exists(Path.Combine(d, LibTorchCpuFile)));
+        foreach (var d in consolidated)
+            if (Allowed(IsCudaFolder(d))) return new([d], IsCudaFolder(d), "TorchSharp's consolidated folder");
+
+        // NuGet layout: <packages>/torchsharp/<v>/lib/net8.0/TorchSharp.dll
+        var packages = Path.GetFullPath(Path.Combine(torchSharpAssemblyDirectory, "..", "..", "..", ".."));
+        if (!Directory.Exists(packages)) return null;
+        if (Allowed(true))
+        {
+            var cuda = Directory.GetDirectories(packages, "libtorch-cuda-*-linux-x64*")
+                .SelectMany(p => Directory.GetDirectories(p).Select(v => (Version: Path.GetFileName(v), Native: NativeFolder(v))))
+                .Where(x => Directory.Exists(x.Native))
+                .GroupBy(x => x.Version)
+                .Select(g => g.Select(x => x.Native).OrderBy(d => d, StringComparer.Ordinal).ToList())
+                .Where(dirs => dirs.Any(d => File.Exists(Path.Combine(d, LibTorchCpuFile))) && dirs.Any(IsCudaFolder))
+                .OrderByDescending(dirs => dirs[0], StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (cuda is not null) return new(cuda, true, "NuGet cache");
+        }
+        if (!Allowed(false)) return null;
+        var family = Path.Combine(packages, "libtorch-cpu-linux-x64");
         if (!Directory.Exists(family)) return null;
-        return Directory.GetDirectories(family)
-            .Select(v => System.IO.Path.Combine(v, "runtimes", "linux-x64", "native"))
-            .Where(d => File.Exists(System.IO.Path.Combine(d, LibTorchCpuFile)))
+        var cpu = Directory.GetDirectories(family).Select(NativeFolder)
+            .Where(d => File.Exists(Path.Combine(d, LibTorchCpuFile)))
             .OrderByDescending(d => d, StringComparer.Ordinal)
             .FirstOrDefault();
+        return cpu is null ? null : new([cpu], false, "NuGet cache");
     }
+
+    static string NativeFolder(string packageVersionFolder) => Path.Combine(packageVersionFolder, "runtimes", "linux-x64", "native");
+
+    static bool IsCudaFolder(string directory) => File.Exists(Path.Combine(directory, LibTorchCudaFile));
 
     /// <summary>The libstdc++.so.6 mapped into this process (the one every native library will bind to), else the system's.</summary>
     public static string? FindSystemLibStdCxx()

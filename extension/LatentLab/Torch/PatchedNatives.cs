@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 namespace LatentLab.Torch;
 
 /// <summary>
-/// Builds (once per machine and library) a private folder holding a copy of libLibTorchSharp.so whose missing
-/// libstdc++ version needs are flagged weak, plus links to the libtorch libraries it needs (found through its
-/// <c>$ORIGIN</c> run path). The NuGet cache is never modified.
+/// Builds (once per machine, library and libtorch) a private folder holding a copy of libLibTorchSharp.so whose missing
+/// libstdc++ version needs are flagged weak, plus links to every shared library of one libtorch build, CPU or CUDA
+/// (found through the copy's <c>$ORIGIN</c> run path). The NuGet cache is never modified.
 /// </summary>
 public static class PatchedNatives
 {
@@ -24,19 +24,22 @@ public static class PatchedNatives
     }
 
     /// <summary>Returns the folder with the patched library, creating it atomically if needed.</summary>
-    public static string Prepare(string libTorchSharpPath, string libTorchDirectory, IEnumerable<string> versionsToWeaken, string? cacheRoot = null) =>
-        Prepare(ElfImage.Read(libTorchSharpPath), libTorchDirectory, versionsToWeaken, cacheRoot);
+    public static string Prepare(string libTorchSharpPath, LibTorchLocation libTorch, IEnumerable<string> versionsToWeaken, string? cacheRoot = null) =>
+        Prepare(ElfImage.Read(libTorchSharpPath), libTorch, versionsToWeaken, cacheRoot);
 
     /// <summary>Same, from the library already read for the assessment (the 2.4 MB file is read once per process).</summary>
-    public static string Prepare(ElfImage library, string libTorchDirectory, IEnumerable<string> versionsToWeaken, string? cacheRoot = null)
+    public static string Prepare(ElfImage library, LibTorchLocation libTorch, IEnumerable<string> versionsToWeaken, string? cacheRoot = null)
     {
+        ArgumentNullException.ThrowIfNull(libTorch);
         cacheRoot ??= CacheRoot;
         var libTorchSharpPath = library.Path;
         var original = library.Bytes.ToArray();             // a copy: the weak flags below must not touch the caller's image
-        var key = Convert.ToHexString(SHA256.HashData(
-            original.Concat(System.Text.Encoding.UTF8.GetBytes("\0" + Path.GetFullPath(libTorchDirectory))).ToArray()))[..16].ToLowerInvariant();
+        var weaken = versionsToWeaken.Order(StringComparer.Ordinal).ToList();
+        // One folder per library, libtorch folder(s) and set of weakened versions.
+        var identity = "\0" + string.Join("\0", libTorch.Directories.Select(Path.GetFullPath)) + "\0weak:" + string.Join(",", weaken);
+        var key = Convert.ToHexString(SHA256.HashData(original.Concat(System.Text.Encoding.UTF8.GetBytes(identity)).ToArray()))[..16].ToLowerInvariant();
         var target = Path.Combine(cacheRoot, key);
-        if (IsComplete(target, libTorchDirectory)) return target;
+        if (IsComplete(target, libTorch)) return target;
 
         Directory.CreateDirectory(cacheRoot);
         var staging = Path.Combine(cacheRoot, $"{key}.tmp-{Guid.NewGuid():N}");
@@ -44,18 +47,18 @@ public static class PatchedNatives
         try
         {
             var image = ElfImage.FromBytes(libTorchSharpPath, original);
-            image.MarkVersionNeedsWeak(versionsToWeaken);
+            image.MarkVersionNeedsWeak(weaken);
             File.WriteAllBytes(Path.Combine(staging, NativeLocator.LibTorchSharpFile), image.Bytes.ToArray());
-            foreach (var lib in Directory.GetFiles(libTorchDirectory).Where(IsSharedObject))
+            foreach (var lib in libTorch.Directories.SelectMany(Directory.GetFiles).Where(IsSharedObject))
             {
-                var name = Path.GetFileName(lib);
-                if (name == NativeLocator.LibTorchSharpFile) continue;
-                File.CreateSymbolicLink(Path.Combine(staging, name), Path.GetFullPath(lib));
+                var link = Path.Combine(staging, Path.GetFileName(lib));
+                if (Path.GetFileName(lib) == NativeLocator.LibTorchSharpFile || File.Exists(link)) continue;   // first folder wins
+                File.CreateSymbolicLink(link, Path.GetFullPath(lib));
             }
             if (Directory.Exists(target)) Directory.Delete(target, recursive: true); // incomplete leftover
             Directory.Move(staging, target);
         }
-        catch (IOException) when (IsComplete(target, libTorchDirectory))
+        catch (IOException) when (IsComplete(target, libTorch))
         {
             // Another process finished the same folder first; use theirs.
         }
@@ -66,10 +69,10 @@ public static class PatchedNatives
         return target;
     }
 
-    static bool IsComplete(string folder, string libTorchDirectory) =>
+    static bool IsComplete(string folder, LibTorchLocation libTorch) =>
         File.Exists(Path.Combine(folder, NativeLocator.LibTorchSharpFile))
-        && File.Exists(Path.Combine(folder, "libtorch_cpu.so")) // follows the link: fails if the target moved
-        && File.Exists(Path.Combine(libTorchDirectory, "libtorch_cpu.so"));
+        && File.Exists(Path.Combine(folder, NativeLocator.LibTorchCpuFile)) // follows the link: fails if the target moved
+        && (!libTorch.IsCuda || File.Exists(Path.Combine(folder, NativeLocator.LibTorchCudaFile)));
 
     static bool IsSharedObject(string path)
     {

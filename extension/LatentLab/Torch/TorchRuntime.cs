@@ -5,14 +5,17 @@ using TorchSharp;
 namespace LatentLab.Torch;
 
 /// <summary>
-/// The one door to TorchSharp: makes its native libraries load on this system (see <see cref="NativeCompatibility"/>),
-/// chooses devices, seeds. Every LatentLab entry point that touches torch calls <see cref="EnsureInitialized"/> first.
+/// The one door to TorchSharp: makes its native libraries load on this system (see <see cref="NativeCompatibility"/>;
+/// CPU or CUDA libtorch, see <see cref="NativeLocator"/>), sets the math libraries' kernel choice before they load,
+/// chooses devices, seeds, and holds torch's thread count for one run at a time (<see cref="UseThreads"/>). Every
+/// LatentLab entry point that touches torch calls <see cref="EnsureInitialized"/> first.
 /// </summary>
 public static class TorchRuntime
 {
     static readonly object Gate = new();
     static bool _initialized;
     static TorchSetupException? _failure;
+    static LibTorchLocation? _libTorch;
 
     /// <summary>What was done to load the natives (for the help card), e.g. "patched copy in ~/.cache/latentlab/natives/…".</summary>
     public static string NativeStatus { get; private set; } = "not initialised";
@@ -30,7 +33,7 @@ public static class TorchRuntime
             try
             {
                 PrepareNatives();
-                InitializeCpuBackend();
+                InitializeBackend();
                 _initialized = true;
             }
             catch (TorchSetupException e)
@@ -41,10 +44,14 @@ public static class TorchRuntime
             catch (Exception e)
             {
                 var root = e is TypeInitializationException { InnerException: { } inner } ? inner : e;
+                var backend = _libTorch is { IsCuda: true }
+                    ? $"the CUDA libtorch LatentLab found ({string.Join(", ", _libTorch.Directories)}; {_libTorch.Source}) " +
+                      $"restored completely and matches TorchSharp's version, or set {NativeLocator.BackendVariable}=cpu to use the CPU build."
+                    : "the libtorch backend package (libtorch-cpu-linux-x64, or the CUDA one that replaces it) restored completely.";
                 _failure = new TorchSetupException(
                     "TorchSharp's native libraries failed to load: " + FirstLine(root.Message) +
                     " If a TorchSharp call ran before LatentLab was loaded, restart the kernel and load LatentLab first; " +
-                    "otherwise check that the TorchSharp-cpu package (libtorch-cpu-linux-x64) restored completely.", e);
+                    "otherwise check that " + backend, e);
                 throw _failure;
             }
         }
@@ -53,12 +60,14 @@ public static class TorchRuntime
     static void PrepareNatives()
     {
         DefaultOpenMpWaitPolicy();
+        DefaultReproducibleKernels();
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
             NativeStatus = "loaded by TorchSharp (no fix needed on this platform)";
             return;
         }
         var lib = NativeLocator.FindLibTorchSharp();
+        _libTorch = NativeLocator.FindLibTorch(lib);
         var stdcxx = NativeLocator.FindSystemLibStdCxx();
         if (lib is null || stdcxx is null)
         {
@@ -67,17 +76,20 @@ public static class TorchRuntime
         }
         var library = ElfImage.Read(lib);
         var assessment = NativeCompatibility.Assess(library, ElfImage.Read(stdcxx));
+        // The user's own libtorch folder is honoured even where no fix is needed: TorchSharp would not look there.
+        bool userFolder = _libTorch?.Source == NativeLocator.LibTorchDirVariable;
         switch (assessment.Fix)
         {
-            case NativeFix.None:
+            case NativeFix.None when !userFolder:
                 NativeStatus = $"loaded by TorchSharp (system libstdc++ provides every needed version, up to {assessment.NewestSystemVersion})";
                 return;
             case NativeFix.Impossible:
                 throw new TorchSetupException(assessment.Explain());
         }
-        var libtorch = NativeLocator.FindLibTorchDirectory(lib) ?? throw new TorchSetupException(
-            $"TorchSharp's native library '{lib}' was found but not the libtorch libraries (libtorch_cpu.so) it needs. " +
-            "Reference the TorchSharp-cpu package (it brings libtorch-cpu-linux-x64), or set LATENTLAB_LIBTORCH_DIR to a folder holding libtorch_cpu.so.");
+        var libtorch = _libTorch ?? throw new TorchSetupException(
+            $"TorchSharp's native library '{lib}' was found but no libtorch build ({NativeLocator.LibTorchCpuFile}) to go with it. " +
+            "Reference a libtorch backend package of the version this TorchSharp expects: libtorch-cpu-linux-x64 (LatentLab's default) " +
+            $"or, for a GPU, libtorch-cuda-12.8-linux-x64 / TorchSharp-cuda-linux; or set {NativeLocator.LibTorchDirVariable} to a folder holding libtorch_cpu.so.");
         var folder = PatchedNatives.Prepare(library, libtorch, assessment.MissingVersions);
         var handle = NativeLibrary.Load(Path.Combine(folder, NativeLocator.LibTorchSharpFile));
         try
@@ -89,9 +101,25 @@ public static class TorchRuntime
         {
             // TorchSharp (or the host) set its own resolver; the preloaded library is still found by its soname.
         }
-        NativeStatus = $"patched copy (weak {string.Join(", ", assessment.MissingVersions)}; system libstdc++ stops at " +
-                       $"{assessment.NewestSystemVersion}) in {folder}";
+        NativeStatus = (assessment.MissingVersions.Count == 0
+                           ? "private copy (unchanged: system libstdc++ provides every needed version)"
+                           : $"patched copy (weak {string.Join(", ", assessment.MissingVersions)}; system libstdc++ stops at {assessment.NewestSystemVersion})") +
+                       $" in {folder}, linked to the {libtorch.Kind} ({libtorch.Source})";
     }
+
+    /// <summary>
+    /// Loads the backend. When a CUDA libtorch is on disk, TorchSharp loads it first (torch_cuda before LibTorchSharp; in a
+    /// notebook it gathers the CUDA packages' libraries), as TorchSharp asks of scripts and notebooks: once the CPU build
+    /// is loaded, CUDA cannot come in any more. Without a GPU the CUDA build still runs on the CPU.
+    /// </summary>
+    static void InitializeBackend()
+    {
+        if (_libTorch is { IsCuda: true }) InitializeCudaBackend();
+        InitializeCpuBackend();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void InitializeCudaBackend() => torch.TryInitializeDeviceType(DeviceType.CUDA);
 
     /// <summary>
     /// Sets OMP_WAIT_POLICY=PASSIVE in the native environment before libtorch (and its libgomp) loads, unless the user set
@@ -100,17 +128,60 @@ public static class TorchRuntime
     /// an idle machine. libgomp reads the variable once, when it loads,
     /// so it has to be set through libc here; .NET's Environment.SetEnvironmentVariable does not reach native code.
     /// </summary>
-    static void DefaultOpenMpWaitPolicy()
+    static void DefaultOpenMpWaitPolicy() => DefaultNativeVariable("OMP_WAIT_POLICY", "PASSIVE");
+
+    /// <summary>
+    /// What <see cref="DefaultReproducibleKernels"/> did, for the help card: e.g. "AVX2 code paths (MKL_CBWR=AVX2, ...)".
+    /// </summary>
+    public static string KernelSettings { get; private set; } = "not initialised";
+
+    /// <summary>The variables that make the math libraries pick AVX2 code on any x86-64 CPU that has it.</summary>
+    static readonly (string Name, string Value)[] Avx2Kernels =
+    [
+        ("MKL_CBWR", "AVX2"),               // MKL's conditional numerical reproducibility: the AVX2 branch on every CPU
+        ("ONEDNN_MAX_CPU_ISA", "AVX2"),     // oneDNN (convolutions, some matmuls): no AVX-512 / AMX kernels
+        ("ATEN_CPU_CAPABILITY", "avx2"),    // libtorch's own vectorised kernels (elementwise, reductions, activations)
+    ];
+
+    /// <summary>
+    /// Makes the same seed and thread count give the same numbers on any x86-64 machine with AVX2, not only on one CPU
+    /// model: MKL, oneDNN and libtorch otherwise pick their kernels by CPU (AVX-512 where present), and different kernels
+    /// round differently. Sets each variable of <see cref="Avx2Kernels"/> before libtorch loads, only where the user has
+    /// not set it (set any of them yourself to choose otherwise, or LATENTLAB_REPRODUCIBLE_KERNELS=0 to leave all three
+    /// to the libraries). Linux x86-64 with AVX2 only (elsewhere the libraries choose).
+    /// </summary>
+    static void DefaultReproducibleKernels()
     {
-        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return;
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"))) return;
+        if (Environment.GetEnvironmentVariable("LATENTLAB_REPRODUCIBLE_KERNELS") == "0")
+        {
+            KernelSettings = "chosen by the libraries for this CPU (LATENTLAB_REPRODUCIBLE_KERNELS=0)";
+            return;
+        }
+        if (!OperatingSystem.IsLinux() || !System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            KernelSettings = "chosen by the libraries (LatentLab sets them on Linux x86-64 with AVX2 only)";
+            return;
+        }
+        var set = Avx2Kernels.Where(v => DefaultNativeVariable(v.Name, v.Value)).Select(v => $"{v.Name}={v.Value}").ToList();
+        var user = Avx2Kernels.Where(v => !set.Contains($"{v.Name}={v.Value}"))
+            .Select(v => $"{v.Name}={Environment.GetEnvironmentVariable(v.Name) ?? "?"} (yours)").ToList();
+        KernelSettings = "AVX2 code paths, the same on any x86-64 CPU with AVX2: " + string.Join(", ", set.Concat(user));
+    }
+
+    /// <summary>Sets <paramref name="name"/> in the native environment unless it is set; true when this call set it.</summary>
+    static bool DefaultNativeVariable(string name, string value)
+    {
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return false;
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name))) return false;
         try
         {
-            if (SetEnv("OMP_WAIT_POLICY", "PASSIVE", 0) == 0) Environment.SetEnvironmentVariable("OMP_WAIT_POLICY", "PASSIVE");
+            if (SetEnv(name, value, 0) != 0) return false;
+            Environment.SetEnvironmentVariable(name, value);
+            return true;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            // No libc setenv to call: keep libgomp's default.
+            return false;   // no libc setenv to call: keep the library's default
         }
     }
 
@@ -137,8 +208,14 @@ public static class TorchRuntime
                 throw new ArgumentException($"--device '{spec}' is not a valid CUDA device: use cuda or cuda:N with N = 0, 1, ...");
             if (!CudaAvailable())
                 throw new ArgumentException(
-                    $"--device {spec} was asked for, but no CUDA device is available here (this TorchSharp build or machine has no GPU support). " +
-                    "Use --device cpu (or auto, which picks CUDA when there is one); for a GPU, reference TorchSharp-cuda-linux on a machine with an NVIDIA driver.");
+                    $"--device {spec} was asked for, but no CUDA device is available here: " + (_libTorch switch
+                    {
+                        { IsCuda: true } => "the CUDA build of libtorch is loaded but finds no GPU (check the NVIDIA driver with nvidia-smi). ",
+                        { IsCuda: false } => "the libtorch in use is the CPU build (libtorch-cpu-linux-x64). ",
+                        null => "this TorchSharp build or machine has no GPU support. ",
+                    }) +
+                    "Use --device cpu (or auto, which picks CUDA when there is one); for a GPU, replace LatentLab's CPU backend " +
+                    "with libtorch-cuda-12.8-linux-x64 (or TorchSharp-cuda-linux) as the README's GPU section shows, on a machine with an NVIDIA driver.");
             int count = torch.cuda.device_count();
             if (index >= count)
                 throw new ArgumentException($"--device {spec}: there are only {count} CUDA device(s) (cuda:0 to cuda:{count - 1}).");
@@ -146,6 +223,9 @@ public static class TorchRuntime
         }
         throw new ArgumentException($"--device '{spec}' is not known: use auto, cpu, cuda or cuda:N.");
     }
+
+    /// <summary>True when LatentLab found the CUDA build of libtorch and had TorchSharp load it (Linux x64).</summary>
+    public static bool LoadedCudaBuild { get { EnsureInitialized(); return _libTorch is { IsCuda: true }; } }
 
     /// <summary>True when a CUDA device can be used.</summary>
     public static bool CudaAvailable()
@@ -163,19 +243,21 @@ public static class TorchRuntime
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/> with torch's intra-op thread count set to <paramref name="threads"/> (0 keeps the
-    /// current count) and restores the previous count afterwards. LatentLab's small models gain little from a second
-    /// thread, and the thread count changes floating-point results: fixing it keeps "same seed, same numbers" across machines.
+    /// Sets torch's intra-op thread count to <paramref name="threads"/> (0 keeps the current count) for one run and holds
+    /// it: the returned scope takes a process-wide lock, so no other LatentLab run (another notebook cell's thread, a test
+    /// class running in parallel) changes the count or runs at another count until the scope is disposed, which restores
+    /// the previous count. Every trainer, evaluator and sweep runs inside one. While it waits for another run's scope,
+    /// cancelling <paramref name="cancellationToken"/> throws <see cref="OperationCanceledException"/>. The count changes floating-point results (reductions split differently), so
+    /// "same seed, same numbers" holds for a given count; LatentLab's small models also run fastest on one thread here.
+    /// Use it around synchronous code and dispose it on the same thread. 0 keeps this thread's count, which a thread
+    /// takes from the last count set anywhere when it first uses torch (libtorch's OpenMP build keeps one per thread):
+    /// pass a count when numbers must repeat, as every LatentLab options record does by default (1).
     /// </summary>
-    public static T WithThreads<T>(int threads, Func<T> body)
+    public static ThreadScope UseThreads(int threads, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(body);
-        if (threads < 0) throw new ArgumentException($"--threads {threads}: use 0 (keep the current setting) or a positive count.");
+        if (threads < 0) throw new ArgumentException($"--threads {threads}: use 0 (keep the current setting) or a positive count.", nameof(threads));
         EnsureInitialized();
-        int before = torch.get_num_threads();
-        if (threads > 0) torch.set_num_threads(threads);
-        try { return body(); }
-        finally { if (threads > 0) torch.set_num_threads(before); }
+        return new ThreadScope(threads, cancellationToken);
     }
 
     /// <summary>Versions and compute resources, for help cards and checkpoint metadata.</summary>
@@ -191,7 +273,8 @@ public static class TorchRuntime
             CudaAvailable: cuda,
             CudaDeviceCount: cuda ? torch.cuda.device_count() : 0,
             Threads: torch.get_num_threads(),
-            NativeStatus: NativeStatus);
+            NativeStatus: NativeStatus,
+            Kernels: KernelSettings);
     }
 
     static string FirstLine(string s)

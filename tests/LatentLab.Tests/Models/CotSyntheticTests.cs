@@ -5,8 +5,6 @@ using TorchSharp;
 
 namespace LatentLab.Tests.Models;
 
-/// <summary>Runs alone (see <see cref="TorchThreadsCollection"/>): cot-synthetic sets torch's thread count for its runs.</summary>
-[Collection("torch threads")]
 public class CotSyntheticTests
 {
     static readonly CotSyntheticOptions Tiny = CotSyntheticOptions.Tiny with { Threads = 1 };

@@ -97,7 +97,8 @@ public class NativeCompatibilityTests
     public void PatchedFolder_HoldsWeakenedCopyAndLinksToLibTorch_AndIsReused()
     {
         var lib = NativeLocator.FindLibTorchSharp()!;
-        var libtorch = NativeLocator.FindLibTorchDirectory(lib)!;
+        var libtorch = NativeLocator.FindLibTorch(lib)!;
+        Assert.False(libtorch.IsCuda);   // this machine has only the CPU backend
         var root = Path.Combine(Path.GetTempPath(), "latentlab-test-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -107,6 +108,24 @@ public class NativeCompatibilityTests
             Assert.NotNull(new FileInfo(Path.Combine(folder, "libtorch_cpu.so")).LinkTarget);
             Assert.Equal(folder, PatchedNatives.Prepare(lib, libtorch, new[] { "GLIBCXX_3.4.32" }, root));
             Assert.Single(Directory.GetDirectories(root)); // no staging folders left behind
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
+    public void PrivateCopyWithNothingToWeaken_IsTheLibraryUnchanged_InItsOwnFolder()
+    {
+        // What LATENTLAB_LIBTORCH_DIR gets on a system whose libstdc++ is new enough: the same library, linked to that folder.
+        var lib = NativeLocator.FindLibTorchSharp()!;
+        var libtorch = NativeLocator.FindLibTorch(lib)!;
+        var root = Path.Combine(Path.GetTempPath(), "latentlab-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var unchanged = PatchedNatives.Prepare(lib, libtorch, [], root);
+            var weakened = PatchedNatives.Prepare(lib, libtorch, ["GLIBCXX_3.4.32"], root);
+            Assert.NotEqual(unchanged, weakened);
+            Assert.Equal(File.ReadAllBytes(lib), File.ReadAllBytes(Path.Combine(unchanged, NativeLocator.LibTorchSharpFile)));
+            Assert.NotNull(new FileInfo(Path.Combine(unchanged, NativeLocator.LibTorchCpuFile)).LinkTarget);
         }
         finally { Directory.Delete(root, recursive: true); }
     }

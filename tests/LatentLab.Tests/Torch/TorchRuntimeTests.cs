@@ -30,9 +30,16 @@ public class TorchRuntimeTests
     public void ResolveDevice_Cuda_WithoutGpu_FailsWithAClearMessage()
     {
         if (TorchRuntime.CudaAvailable()) return; // the message is only for machines without CUDA
-        var e = Assert.Throws<ArgumentException>(() => TorchRuntime.ResolveDevice("cuda"));
-        Assert.Contains("no CUDA device", e.Message);
-        Assert.Contains("--device cpu", e.Message);
+        foreach (var spec in new[] { "cuda", "cuda:0", " CUDA " })
+        {
+            var e = Assert.Throws<ArgumentException>(() => TorchRuntime.ResolveDevice(spec));
+            Assert.Contains("no CUDA device", e.Message);
+            Assert.Contains("--device cpu", e.Message);
+            Assert.Contains(TorchRuntime.LoadedCudaBuild ? "finds no GPU" : "CPU build (libtorch-cpu-linux-x64)", e.Message);
+            Assert.Contains("libtorch-cuda-12.8-linux-x64", e.Message);   // what to reference instead
+        }
+        Assert.Contains("cuda:N", Assert.Throws<ArgumentException>(() => TorchRuntime.ResolveDevice("cuda:x")).Message);
+        Assert.Equal(DeviceType.CPU, TorchRuntime.ResolveDevice("auto").type);
     }
 
     [Fact]
@@ -55,17 +62,20 @@ public class TorchRuntimeTests
     }
 
     [Fact]
-    public void WithThreads_SetsTheCountForTheRun_AndRestoresIt()
+    public void ReproducibleKernels_PickAvx2CodePaths_WhereTheUserSetNothing()
     {
         TorchRuntime.EnsureInitialized();
-        int before = torch.get_num_threads();
-        int target = before == 1 ? 2 : 1;
-
-        Assert.Equal(target, TorchRuntime.WithThreads(target, () => torch.get_num_threads()));
-        Assert.Equal(before, torch.get_num_threads());
-        Assert.Equal(before, TorchRuntime.WithThreads(0, () => torch.get_num_threads()));
-        Assert.Throws<InvalidOperationException>(() => TorchRuntime.WithThreads<int>(target, () => throw new InvalidOperationException("boom")));
-        Assert.Equal(before, torch.get_num_threads());
-        Assert.Contains("--threads -1", Assert.Throws<ArgumentException>(() => TorchRuntime.WithThreads(-1, () => 0)).Message);
+        if (!OperatingSystem.IsLinux() || !System.Runtime.Intrinsics.X86.Avx2.IsSupported || Environment.GetEnvironmentVariable("LATENTLAB_REPRODUCIBLE_KERNELS") == "0")
+        {
+            Assert.StartsWith("chosen by the libraries", TorchRuntime.KernelSettings);
+            return;
+        }
+        Assert.StartsWith("AVX2 code paths", TorchRuntime.KernelSettings);
+        foreach (var (name, ours) in new[] { ("MKL_CBWR", "AVX2"), ("ONEDNN_MAX_CPU_ISA", "AVX2"), ("ATEN_CPU_CAPABILITY", "avx2") })
+        {
+            var value = Environment.GetEnvironmentVariable(name);
+            Assert.False(string.IsNullOrEmpty(value), $"{name} is not set");
+            Assert.Contains(value == ours ? $"{name}={ours}" : $"{name}={value} (yours)", TorchRuntime.KernelSettings);
+        }
     }
 }

@@ -1,0 +1,74 @@
+using LatentLab.Torch;
+using TorchSharp;
+using Xunit.Abstractions;
+
+namespace LatentLab.Tests.Torch;
+
+/// <summary>
+/// The bandit runs' malloc settings last only for the run, so the multi-GB buffers that come later (language-model
+/// weights) go back to the OS when freed. Measured through the process's resident set (/proc/self/status).
+/// </summary>
+public class NativeAllocatorTests(ITestOutputHelper output)
+{
+    const long MiB = 1024 * 1024;
+    const long Big = 2048 * MiB;   // 2 GiB of float32
+
+    [Fact]
+    public void AfterABanditRun_AFreedMultiGigabyteTensor_GoesBackToTheOs()
+    {
+        if (!OperatingSystem.IsLinux()) return;   // the settings are glibc's; elsewhere KeepPagesMapped is a no-op
+        // Holding torch's thread scope keeps every other LatentLab run (and so every other allocator scope) out meanwhile.
+        using var threads = TorchRuntime.UseThreads(1);
+        using (var run = NativeAllocator.KeepPagesMapped())
+        {
+            Assert.Equal(Environment.GetEnvironmentVariable("LATENTLAB_DEFAULT_MALLOC") != "1", run.Active);
+            Assert.Equal(run.Active, NativeAllocator.IsKeepingPages);
+            using (NativeAllocator.KeepPagesMapped()) Assert.Equal(run.Active, NativeAllocator.IsKeepingPages);   // nested: still on
+            Assert.Equal(run.Active, NativeAllocator.IsKeepingPages);
+            for (int i = 0; i < 4; i++)
+            {
+                using var scope = torch.NewDisposeScope();
+                using var workspace = torch.ones(10 * MiB, dtype: torch.float32);   // 40 MB, like an LSTM workspace
+            }
+        }
+        Assert.False(NativeAllocator.IsKeepingPages);
+
+        var (before, held, after) = AllocateAndFree();
+        output.WriteLine($"RSS before {before / MiB} MiB, holding 2 GiB {held / MiB} MiB, after freeing {after / MiB} MiB");
+        Assert.True(held - before > Big * 9 / 10, $"the 2 GiB tensor did not show in the resident set ({before / MiB} -> {held / MiB} MiB)");
+        Assert.True(after - before < 256 * MiB, $"freeing 2 GiB left the resident set at {after / MiB} MiB (was {before / MiB} MiB before)");
+    }
+
+    [Fact]
+    public void InsideABanditRun_AMultiGigabyteTensor_StillAllocates_AndTheSettingsEndWithTheRun()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var threads = TorchRuntime.UseThreads(1);
+        using (var run = NativeAllocator.KeepPagesMapped())
+        {
+            var (before, held, after) = AllocateAndFree();
+            // Not asserted: whether these pages return depends on the thread's malloc arena (a thread arena mmaps such a
+            // block anyway; the main arena keeps it in the heap). That is why the settings end with the run.
+            output.WriteLine($"inside the run's settings (active {run.Active}): RSS before {before / MiB} MiB, holding {held / MiB} MiB, after freeing {after / MiB} MiB");
+            Assert.True(held - before > Big * 9 / 10);
+        }
+        Assert.False(NativeAllocator.IsKeepingPages);
+    }
+
+    /// <summary>Allocates and touches 2 GiB, then a small tensor above it that stays alive, then frees the big one.</summary>
+    static (long Before, long Held, long After) AllocateAndFree()
+    {
+        long before = ResidentBytes();
+        var big = torch.ones(Big / sizeof(float), dtype: torch.float32);   // (512 Mi,) float32, every page touched
+        using var pin = torch.ones(1024, dtype: torch.float32);            // allocated after it: the heap cannot shrink past it
+        long held = ResidentBytes();
+        big.Dispose();
+        return (before, held, ResidentBytes());
+    }
+
+    static long ResidentBytes()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;   // "VmRSS:  123456 kB"
+    }
+}
