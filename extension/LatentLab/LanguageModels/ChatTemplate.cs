@@ -12,11 +12,13 @@ public sealed class ChatTemplate
     /// <summary>"chatml" (Qwen2/Qwen3), "llama3" (Llama 3.0), "gemma" (Gemma 2/3).</summary>
     public string Family { get; }
     readonly string _bos;
+    readonly bool _alwaysPrompt; // Llama 3.0's template appends the assistant header whether asked or not
 
-    ChatTemplate(string family, string bos)
+    ChatTemplate(string family, string bos, bool alwaysPrompt = false)
     {
         Family = family;
         _bos = bos;
+        _alwaysPrompt = alwaysPrompt;
     }
 
     /// <summary>Recognises the family of a tokenizer_config.json chat_template; null when there is none.</summary>
@@ -29,7 +31,7 @@ public sealed class ChatTemplate
             if (template.Contains("Cutting Knowledge Date") || template.Contains("ipython"))
                 throw new NotSupportedException($"{source}: the Llama 3.1+ chat template (tools, knowledge-date system block) is not implemented; " +
                     "only the Llama 3.0 template. Render the prompt yourself and encode it with Encode(text).");
-            return new ChatTemplate("llama3", bosToken ?? "<|begin_of_text|>");
+            return new ChatTemplate("llama3", bosToken ?? "<|begin_of_text|>", alwaysPrompt: !template.Contains("add_generation_prompt"));
         }
         if (template.Contains("<start_of_turn>")) return new ChatTemplate("gemma", bosToken ?? "<bos>");
         throw new NotSupportedException($"{source}: this chat template is not one of the supported families (ChatML as in Qwen, Llama 3, Gemma). " +
@@ -93,7 +95,7 @@ public sealed class ChatTemplate
         var sb = new StringBuilder(_bos);
         foreach (var m in messages)
             sb.Append("<|start_header_id|>").Append(m.Role).Append("<|end_header_id|>\n\n").Append(m.Content.Trim()).Append("<|eot_id|>");
-        if (addGenerationPrompt) sb.Append("<|start_header_id|>assistant<|end_header_id|>\n\n");
+        if (addGenerationPrompt || _alwaysPrompt) sb.Append("<|start_header_id|>assistant<|end_header_id|>\n\n");
         return sb.ToString();
     }
 

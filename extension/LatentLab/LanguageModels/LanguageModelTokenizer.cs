@@ -9,14 +9,20 @@ namespace LatentLab.LanguageModels;
 /// A Hugging Face tokenizer read from <c>tokenizer.json</c> (+ <c>tokenizer_config.json</c> for the chat template and
 /// special tokens). Byte-level BPE (Qwen2/3, Llama 3) runs on Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>; this
 /// class adds what it lacks: reading tokenizer.json, the NFC normalizer, the added tokens matched literally, the
-/// bos prefix of the post-processor, and the chat template (<see cref="ChatTemplate"/>).
+/// bos prefix of the post-processor, transformers' clean-up of decoded spaces, the chat template
+/// (<see cref="ChatTemplate"/>), and Gemma's SentencePiece-style BPE with byte fallback (<see cref="SentencePieceBpe"/>),
+/// which Microsoft.ML.Tokenizers reads only from a .model file.
 /// </summary>
 public sealed class LanguageModelTokenizer
 {
-    readonly BpeTokenizer _bpe;
+    readonly BpeTokenizer? _byteLevel;                  // Qwen, Llama 3: Microsoft.ML.Tokenizers
+    readonly SentencePieceBpe? _sentencePiece;          // Gemma: byte-fallback BPE (written here)
+    readonly AddedTokenSplitter _splitter;
+    readonly string[] _tokens;                          // id -> token string
     readonly Dictionary<string, int> _added;           // added tokens (special or not), matched as whole tokens
     readonly HashSet<int> _special;                     // ids of added tokens flagged special
     readonly int[] _prefix;                             // ids the post-processor puts before the text (e.g. bos)
+    readonly bool _cleanUpSpaces;                       // tokenizer_config clean_up_tokenization_spaces (Llama 3: true)
 
     public ChatTemplate? Chat { get; }
     public string? BosToken { get; }
@@ -24,17 +30,21 @@ public sealed class LanguageModelTokenizer
     /// <summary>Largest token id + 1 (vocabulary plus added tokens).</summary>
     public int VocabSize { get; }
 
-    LanguageModelTokenizer(BpeTokenizer bpe, Dictionary<string, int> added, HashSet<int> special, int[] prefix, ChatTemplate? chat,
-        string? bos, string? eos, int vocabSize)
+    LanguageModelTokenizer(BpeTokenizer? byteLevel, SentencePieceBpe? sentencePiece, string[] tokens, Dictionary<string, int> added,
+        HashSet<int> special, int[] prefix, ChatTemplate? chat, string? bos, string? eos, bool cleanUpSpaces)
     {
-        _bpe = bpe;
+        _byteLevel = byteLevel;
+        _sentencePiece = sentencePiece;
+        _splitter = new AddedTokenSplitter(added.Keys);
+        _tokens = tokens;
+        _cleanUpSpaces = cleanUpSpaces;
         _added = added;
         _special = special;
         _prefix = prefix;
         Chat = chat;
         BosToken = bos;
         EosToken = eos;
-        VocabSize = vocabSize;
+        VocabSize = tokens.Length;
     }
 
     /// <summary>Reads tokenizer.json and (if present) tokenizer_config.json from <paramref name="folder"/>.</summary>
@@ -49,14 +59,13 @@ public sealed class LanguageModelTokenizer
         string type = model.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
         if (type != "BPE")
             throw new NotSupportedException($"{path}: tokenizer model '{type}' is not supported; expected BPE (Qwen, Llama 3).");
-        if (model.TryGetProperty("byte_fallback", out var bf) && bf.ValueKind == JsonValueKind.True)
-            throw new NotSupportedException($"{path}: BPE with byte_fallback (SentencePiece-style, as in Gemma) is not supported yet; " +
-                "only byte-level BPE (Qwen2/3, Llama 3).");
-        if (!IsByteLevel(root)) throw new NotSupportedException($"{path}: only byte-level BPE tokenizers (ByteLevel pre-tokenizer) are supported.");
+        bool byteFallback = model.TryGetProperty("byte_fallback", out var bf) && bf.ValueKind == JsonValueKind.True;
+        if (!byteFallback && !IsByteLevel(root))
+            throw new NotSupportedException($"{path}: this BPE tokenizer is neither byte-level (Qwen, Llama 3) nor SentencePiece-style with byte fallback (Gemma).");
 
         var vocab = Property(model, "vocab", path).EnumerateObject().Select(p => new KeyValuePair<string, int>(p.Name, p.Value.GetInt32())).ToList();
         var merges = Property(model, "merges", path).EnumerateArray().Select(m => m.ValueKind == JsonValueKind.Array
-            ? m[0].GetString() + " " + m[1].GetString() : m.GetString() ?? "").ToList();
+            ? (m[0].GetString()!, m[1].GetString()!) : SplitMerge(m.GetString() ?? "", path)).ToList();
         var added = new Dictionary<string, int>(StringComparer.Ordinal);
         var special = new HashSet<int>();
         if (root.TryGetProperty("added_tokens", out var addedTokens))
@@ -66,30 +75,47 @@ public sealed class LanguageModelTokenizer
                 added[a.GetProperty("content").GetString()!] = id;
                 if (a.TryGetProperty("special", out var sp) && sp.ValueKind == JsonValueKind.True) special.Add(id);
             }
+        int size = Math.Max(vocab.Max(v => v.Value), added.Count > 0 ? added.Values.Max() : 0) + 1;
+        var tokens = new string[size];
+        foreach (var (text, id) in vocab) tokens[id] = text;
+        foreach (var (text, id) in added) tokens[id] = text;
+        for (int i = 0; i < size; i++) tokens[i] ??= "";
 
-        var pattern = SplitPattern(root, path);
-        var bpe = BpeTokenizer.Create(new BpeOptions(vocab)
+        BpeTokenizer? byteLevel = null;
+        SentencePieceBpe? sentencePiece = null;
+        if (byteFallback)
         {
-            Merges = merges,
-            ByteLevel = true,
-            SpecialTokens = added,
-            PreTokenizer = new RegexPreTokenizer(new Regex(pattern, RegexOptions.Compiled), added),
-            Normalizer = NormalizerOf(root, path),
-        });
+            CheckGemmaPipeline(root, path);
+            string? unk = model.TryGetProperty("unk_token", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
+            sentencePiece = new SentencePieceBpe(vocab.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal), merges, unk);
+        }
+        else
+        {
+            var pattern = SplitPattern(root, path);
+            byteLevel = BpeTokenizer.Create(new BpeOptions(vocab)
+            {
+                Merges = merges.Select(m => m.Item1 + " " + m.Item2),
+                ByteLevel = true,
+                SpecialTokens = added,
+                PreTokenizer = new RegexPreTokenizer(new Regex(pattern, RegexOptions.Compiled), added),
+                Normalizer = NormalizerOf(root, path),
+            });
+        }
 
         string? bos = null, eos = null;
         ChatTemplate? chat = null;
+        bool cleanUp = false;
         var configPath = Path.Combine(folder, "tokenizer_config.json");
         if (File.Exists(configPath))
         {
             using var config = Parse(configPath);
             bos = TokenText(config.RootElement, "bos_token");
             eos = TokenText(config.RootElement, "eos_token");
+            cleanUp = config.RootElement.TryGetProperty("clean_up_tokenization_spaces", out var cu) && cu.ValueKind == JsonValueKind.True;
             string? template = config.RootElement.TryGetProperty("chat_template", out var ct) && ct.ValueKind == JsonValueKind.String ? ct.GetString() : null;
             chat = ChatTemplate.FromTemplateText(template, bos, configPath);
         }
-        int vocabSize = Math.Max(vocab.Max(v => v.Value), added.Count > 0 ? added.Values.Max() : 0) + 1;
-        return new LanguageModelTokenizer(bpe, added, special, PrefixIds(root, added), chat, bos, eos, vocabSize);
+        return new LanguageModelTokenizer(byteLevel, sentencePiece, tokens, added, special, PrefixIds(root, added), chat, bos, eos, cleanUp);
     }
 
     /// <summary>Token ids of <paramref name="text"/>; <paramref name="addSpecialTokens"/> adds what the tokenizer's
@@ -97,8 +123,19 @@ public sealed class LanguageModelTokenizer
     public int[] Encode(string text, bool addSpecialTokens = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = text.Length == 0 ? [] : _bpe.EncodeToIds(text);
-        return addSpecialTokens ? [.. _prefix, .. ids] : [.. ids];
+        var ids = new List<int>(_prefix.Length + text.Length / 3);
+        if (addSpecialTokens) ids.AddRange(_prefix);
+        if (_byteLevel is not null)
+        {
+            if (text.Length > 0) ids.AddRange(_byteLevel.EncodeToIds(text));
+            return [.. ids];
+        }
+        foreach (var (piece, isAdded) in _splitter.Split(text))
+        {
+            if (isAdded) ids.Add(_added[piece]);
+            else _sentencePiece!.Encode(piece, ids);
+        }
+        return [.. ids];
     }
 
     /// <summary>The text of <paramref name="ids"/>; special tokens are written out unless <paramref name="skipSpecialTokens"/>.</summary>
@@ -108,13 +145,18 @@ public sealed class LanguageModelTokenizer
         foreach (var id in list)
             if (id < 0 || id >= VocabSize)
                 throw new ArgumentException($"token id {id} is outside this tokenizer's vocabulary [0, {VocabSize}).", nameof(ids));
-        return _bpe.Decode(skipSpecialTokens ? list.Where(i => !_special.Contains(i)) : list, considerSpecialTokens: true);
+        var kept = skipSpecialTokens ? list.Where(i => !_special.Contains(i)) : list;
+        var text = _byteLevel is not null ? _byteLevel.Decode(kept, considerSpecialTokens: true) : SentencePieceBpe.Decode(kept.Select(i => _tokens[i]));
+        return _cleanUpSpaces ? CleanUpSpaces(text) : text;
     }
 
+    // transformers' clean_up_tokenization: drops the space before punctuation and English contractions.
+    static string CleanUpSpaces(string s) => s.Replace(" .", ".").Replace(" ?", "?").Replace(" !", "!").Replace(" ,", ",").Replace(" ' ", "'")
+        .Replace(" n't", "n't").Replace(" 'm", "'m").Replace(" 's", "'s").Replace(" 've", "'ve").Replace(" 're", "'re");
+
     /// <summary>The token string of one id as the vocabulary spells it (byte-level: 'Ġ' for a space).</summary>
-    public string TokenOf(int id) => _bpe.Vocabulary.FirstOrDefault(kv => kv.Value == id).Key
-        ?? _added.FirstOrDefault(kv => kv.Value == id).Key
-        ?? throw new ArgumentException($"token id {id} is not in the vocabulary.", nameof(id));
+    public string TokenOf(int id) => id >= 0 && id < _tokens.Length ? _tokens[id]
+        : throw new ArgumentException($"token id {id} is outside this tokenizer's vocabulary [0, {VocabSize}).", nameof(id));
 
     /// <summary>The id of an added/special token such as "&lt;|im_end|&gt;", or null.</summary>
     public int? SpecialTokenId(string token) => _added.TryGetValue(token, out var id) ? id : null;
@@ -128,6 +170,23 @@ public sealed class LanguageModelTokenizer
     /// <summary>The chat prompt as token ids (the rendered text encoded without adding special tokens, as transformers does).</summary>
     public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true, bool enableThinking = true) =>
         Encode(ApplyChatTemplate(messages, addGenerationPrompt, enableThinking), addSpecialTokens: false);
+
+    static (string, string) SplitMerge(string merge, string path)
+    {
+        int space = merge.IndexOf(' ', 1);
+        return space > 0 ? (merge[..space], merge[(space + 1)..]) : throw new InvalidDataException($"{path}: merge '{merge}' is not two tokens separated by a space.");
+    }
+
+    // Gemma: normalizer Replace(' ' -> '▁'), pre-tokenizer Split(' ') (a no-op after that replacement) or none.
+    static void CheckGemmaPipeline(JsonElement root, string path)
+    {
+        foreach (var n in Steps(root, "normalizer"))
+            if (!(TypeOf(n) == "Replace" && n.GetProperty("content").GetString() == "▁"))
+                throw new NotSupportedException($"{path}: normalizer '{TypeOf(n)}' is not supported with byte-fallback BPE (Gemma's Replace ' ' -> '▁' is).");
+        foreach (var p in Steps(root, "pre_tokenizer"))
+            if (TypeOf(p) != "Split")
+                throw new NotSupportedException($"{path}: pre-tokenizer '{TypeOf(p)}' is not supported with byte-fallback BPE.");
+    }
 
     static JsonDocument Parse(string path)
     {

@@ -13,6 +13,19 @@ public sealed class TokenizerReference
     public required Entry[] Strings { get; init; }
     public required Chat[] Chats { get; init; }
 
+    /// <summary>Where tests/install-llm-tokenizers.sh puts the npm tokenizers ($LATENTLAB_TOKENIZER_CACHE or ~/.cache/latentlab/tokenizers).</summary>
+    public static string CacheFolder => Environment.GetEnvironmentVariable("LATENTLAB_TOKENIZER_CACHE") is { Length: > 0 } env ? env
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "latentlab", "tokenizers");
+
+    /// <summary>The folder holding NAME's tokenizer.json: the shared fixtures for qwen3, the install cache for the others; null if absent.</summary>
+    public static string? FolderOf(string name)
+    {
+        var fixture = Path.Combine(LlmFixtures.Folder, "tokenizers", name);
+        if (File.Exists(Path.Combine(fixture, "tokenizer.json"))) return fixture;
+        var cached = Path.Combine(CacheFolder, name);
+        return File.Exists(Path.Combine(cached, "tokenizer.json")) ? cached : null;
+    }
+
     public static TokenizerReference Load(string name)
     {
         using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(LlmFixtures.Folder, "tokenizers", "encodings", $"{name}.encodings.json")));
