@@ -154,6 +154,17 @@ public sealed class LanguageModelTokenizer
     static string CleanUpSpaces(string s) => s.Replace(" .", ".").Replace(" ?", "?").Replace(" !", "!").Replace(" ,", ",").Replace(" ' ", "'")
         .Replace(" n't", "n't").Replace(" 'm", "'m").Replace(" 's", "'s").Replace(" 've", "'ve").Replace(" 're", "'re");
 
+    /// <summary>
+    /// Throws when this tokenizer cannot belong to the model of <paramref name="config"/>: it has token ids beyond the
+    /// model's embedding table (models may have more rows than the tokenizer has tokens, e.g. Qwen pads to 151936).
+    /// </summary>
+    public void CheckMatches(LanguageModelConfig config)
+    {
+        if (VocabSize > config.VocabSize)
+            throw new InvalidDataException($"The tokenizer has {VocabSize} tokens but the model's vocab_size is {config.VocabSize} " +
+                $"({config.ModelType}): tokenizer.json belongs to another model. Use the tokenizer files from the model's own folder.");
+    }
+
     /// <summary>The token string of one id as the vocabulary spells it (byte-level: 'Ġ' for a space).</summary>
     public string TokenOf(int id) => id >= 0 && id < _tokens.Length ? _tokens[id]
         : throw new ArgumentException($"token id {id} is outside this tokenizer's vocabulary [0, {VocabSize}).", nameof(id));

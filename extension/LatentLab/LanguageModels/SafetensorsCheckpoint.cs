@@ -8,14 +8,15 @@ namespace LatentLab.LanguageModels;
 
 /// <summary>
 /// The weights of a Hugging Face checkpoint folder: <c>model.safetensors</c>, or the shards listed in
-/// <c>model.safetensors.index.json</c>. Every file is memory-mapped; <see cref="Load"/> copies one tensor at a time
-/// straight from the mapping into a tensor of the compute dtype, so the peak memory stays about the model's size.
+/// <c>model.safetensors.index.json</c>. Every file is memory-mapped; <see cref="Load"/> maps one tensor at a time,
+/// copies it straight into a tensor and unmaps it, then converts it to the compute dtype, so the peak memory stays about
+/// the model's size (plus one tensor).
 /// </summary>
 public sealed class SafetensorsCheckpoint : IDisposable
 {
     readonly Dictionary<string, (int File, StoredTensor Tensor)> _tensors = new(StringComparer.Ordinal);
     readonly List<string> _paths = [];
-    readonly List<(MemoryMappedFile File, MemoryMappedViewAccessor View)?> _maps = [];
+    readonly List<MemoryMappedFile?> _maps = [];
 
     public SafetensorsCheckpoint(string folder)
     {
@@ -83,36 +84,29 @@ public sealed class SafetensorsCheckpoint : IDisposable
         if (!t.Shape.SequenceEqual(expectedShape))
             throw new InvalidDataException($"{_paths[f]}: tensor '{name}' has shape {t.ShapeText} but config.json implies ({string.Join(", ", expectedShape)}). " +
                 "Is config.json from the same model as the weights?");
-        var view = Map(f);
         var stored = t.DType switch { ArrayDType.Float16 => float16, ArrayDType.BFloat16 => bfloat16, _ => float32 };
         var raw = empty(t.Shape, stored, CPU);
-        byte* basePtr = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
-        try
+        if (t.Bytes > 0)
         {
-            byte* src = basePtr + view.PointerOffset + t.Offset;
-            Buffer.MemoryCopy(src, (void*)TensorMemory.Pointer(raw), t.Bytes, t.Bytes);
+            // A view of just this tensor, unmapped right after the copy: the file's pages never add up in memory.
+            using var view = Map(f).CreateViewAccessor(t.Offset, t.Bytes, MemoryMappedFileAccess.Read);
+            byte* basePtr = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
+            try { Buffer.MemoryCopy(basePtr + view.PointerOffset, (void*)TensorMemory.Pointer(raw), t.Bytes, t.Bytes); }
+            finally { view.SafeMemoryMappedViewHandle.ReleasePointer(); }
         }
-        finally { view.SafeMemoryMappedViewHandle.ReleasePointer(); }
         if (stored == dtype && device.type == DeviceType.CPU) return raw;
         var result = raw.to(dtype, device);
         raw.Dispose();
         return result;
     }
 
-    MemoryMappedViewAccessor Map(int f)
-    {
-        if (_maps[f] is { } m) return m.View;
-        var file = MemoryMappedFile.CreateFromFile(_paths[f], FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        var view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-        _maps[f] = (file, view);
-        return view;
-    }
+    MemoryMappedFile Map(int f) =>
+        _maps[f] ??= MemoryMappedFile.CreateFromFile(_paths[f], FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
 
     public void Dispose()
     {
-        foreach (var m in _maps)
-            if (m is { } x) { x.View.Dispose(); x.File.Dispose(); }
+        foreach (var m in _maps) m?.Dispose();
         _maps.Clear();
     }
 }

@@ -105,6 +105,15 @@ public class LanguageModelTokenizerTests
     }
 
     [Fact]
+    public void TokenizerOfAnotherModel_IsRefused_AndTheRightOneAccepted()
+    {
+        var tok = Tokenizer("qwen3");
+        var tiny = LatentLab.LanguageModels.LanguageModelConfig.Load(LlmFixtures.Model("qwen3"));     // vocab_size 512
+        Assert.Contains("belongs to another model", Assert.Throws<InvalidDataException>(() => tok.CheckMatches(tiny)).Message);
+        tok.CheckMatches(tiny with { VocabSize = 151936 });                                           // Qwen3-0.6B's padded table
+    }
+
+    [Fact]
     public void MissingOrUnsupportedTokenizer_IsNamed()
     {
         using var empty = new LatentLab.Tests.Probes.TempFolder();
