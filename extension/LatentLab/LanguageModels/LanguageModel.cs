@@ -154,9 +154,10 @@ public sealed class LanguageModel : IDisposable
         states?.Add(h);
         foreach (var layer in _layers)
         {
-            h = layer.Sliding
+            using var layerScope = NewDisposeScope();  // frees the layer's intermediates now, not at the end of the pass
+            h = (layer.Sliding
                 ? layer.Forward(h, localCos, localSin, allowedSliding, cache)
-                : layer.Forward(h, cos, sin, allowed, cache);
+                : layer.Forward(h, cos, sin, allowed, cache)).MoveToOuterDisposeScope();
             states?.Add(h);
         }
         if (lastOnly) h = h.narrow(1, t - 1, 1);                                                  // (B, 1, D)
