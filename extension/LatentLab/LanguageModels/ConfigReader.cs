@@ -3,9 +3,12 @@ using System.Text.Json;
 namespace LatentLab.LanguageModels;
 
 /// <summary>Typed reads of a config.json object; a wrong type gets a message naming the key and the file.</summary>
-internal sealed class ConfigReader(JsonElement root, string source)
+internal sealed class ConfigReader(JsonElement root, string source, Func<string, int?>? defaults = null)
 {
     public string Source { get; } = source;
+
+    /// <summary>The same object, with integer defaults for keys it leaves out (a family's config-class defaults).</summary>
+    public ConfigReader WithDefaults(Func<string, int?> intDefaults) => new(root, Source, intDefaults);
 
     public bool Has(string key) => root.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null;
 
@@ -27,9 +30,9 @@ internal sealed class ConfigReader(JsonElement root, string source)
         _ => throw Bad(key, "true or false"),
     } : null;
 
-    public double? Double(string key) => Get(key) is { } v ? (v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Bad(key, "a number")) : null;
+    public int? Int(string key) => Get(key) is { } v ? (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw Bad(key, "an integer")) : defaults?.Invoke(key);
 
-    public int? Int(string key) => Get(key) is { } v ? (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw Bad(key, "an integer")) : null;
+    public double? Double(string key) => Get(key) is { } v ? (v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Bad(key, "a number")) : defaults?.Invoke(key);
 
     public int RequiredInt(string key) => Int(key) ?? throw new InvalidDataException($"{Source} lacks \"{key}\", which every checkpoint of this family has. Is the file complete?");
 

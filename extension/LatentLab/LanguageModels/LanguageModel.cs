@@ -43,14 +43,14 @@ public sealed class LanguageModel : IDisposable
         Tensor Load(string name, long[] shape)
         {
             parameters += shape.Aggregate(1L, (a, b) => a * b);
-            return weights.Load(name, shape, dtype, device);
+            return weights.Load(config.WeightPrefix + name, shape, dtype, device);
         }
         long v = config.VocabSize, d = config.HiddenSize;
         _embed = Load("model.embed_tokens.weight", [v, d]);
         _layers = Enumerable.Range(0, config.Layers).Select(i => new DecoderLayer(config, i, Load)).ToArray();
         _norm = new RmsNorm(Load("model.norm.weight", [d]), config.RmsNormEps, config.GemmaNorm);
         if (config.TiedEmbeddings) _lmHead = _embed;
-        else if (weights.Contains("lm_head.weight")) _lmHead = Load("lm_head.weight", [v, d]);
+        else if (weights.Contains(config.WeightPrefix + "lm_head.weight")) _lmHead = Load("lm_head.weight", [v, d]);
         else throw new InvalidDataException("config.json says tie_word_embeddings is false but the checkpoint has no lm_head.weight. " +
             "Are all shards present, and is config.json from the same model?");
         _embedScale = tensor(config.GemmaBlock ? Math.Sqrt(d) : 1.0, dtype, device);

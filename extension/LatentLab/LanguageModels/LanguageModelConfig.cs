@@ -37,6 +37,8 @@ public sealed record LanguageModelConfig
     public int? BosTokenId { get; init; }
     public int[] EosTokenIds { get; init; } = [];
     public int? PadTokenId { get; init; }
+    /// <summary>Prefix of the language model's tensor names ("language_model." in multimodal Gemma 3 checkpoints).</summary>
+    public string WeightPrefix { get; init; } = "";
 
     /// <summary>Reads <c>config.json</c> in <paramref name="folder"/>.</summary>
     public static LanguageModelConfig Load(string folder)
@@ -65,18 +67,52 @@ public sealed record LanguageModelConfig
             return type switch
             {
                 "qwen2" or "qwen3" or "llama" or "gemma2" or "gemma3_text" => Build(type, reader),
-                "gemma3" => throw new NotSupportedException($"{source}: model_type 'gemma3' is the multimodal Gemma 3 (vision + text); " +
-                    "only the text model (model_type 'gemma3_text', e.g. gemma-3-1b) is supported."),
+                "gemma3" => Multimodal(reader),
                 _ => throw new NotSupportedException($"{source}: model_type '{type}' is not supported; expected one of {Supported}."),
             };
         }
     }
 
-    const string Supported = "qwen2, qwen3, llama (Llama 3.x), gemma2, gemma3_text";
+    const string Supported = "qwen2, qwen3, llama (Llama 3.x), gemma2, gemma3_text (and the text model inside gemma3)";
+
+    // Gemma 3 4B and larger: vision + text. The text model's config sits in text_config (written as differences from
+    // Gemma3TextConfig's defaults); its weights carry the prefix "language_model." in the checkpoint.
+    static LanguageModelConfig Multimodal(ConfigReader r)
+    {
+        var text = r.Object("text_config") ?? throw new InvalidDataException(
+            $"{r.Source}: model_type 'gemma3' (multimodal) needs a \"text_config\" object with the language model's settings.");
+        string type = text.String("model_type") ?? "gemma3_text";
+        if (type != "gemma3_text") throw new NotSupportedException($"{text.Source}: text model type '{type}' is not supported; expected gemma3_text.");
+        var config = Build(type, text);
+        return config with
+        {
+            WeightPrefix = "language_model.",
+            EosTokenIds = config.EosTokenIds.Length > 0 ? config.EosTokenIds : r.IntOrIntArray("eos_token_id"),
+            BosTokenId = config.BosTokenId ?? r.Int("bos_token_id"),
+            PadTokenId = config.PadTokenId ?? r.Int("pad_token_id"),
+        };
+    }
+
+    // Gemma3TextConfig's defaults (transformers 4.51), for keys a text_config leaves out.
+    static int? Gemma3Default(string key) => key switch
+    {
+        "vocab_size" => 262_208,
+        "hidden_size" => 2304,
+        "intermediate_size" => 9216,
+        "num_hidden_layers" => 26,
+        "num_attention_heads" => 8,
+        "num_key_value_heads" => 4,
+        "head_dim" => 256,
+        "query_pre_attn_scalar" => 256,
+        "sliding_window" => 4096,
+        "sliding_window_pattern" => 6,
+        _ => null,
+    };
 
     static LanguageModelConfig Build(string type, ConfigReader r)
     {
         bool gemma = type is "gemma2" or "gemma3_text";
+        if (type == "gemma3_text") r = r.WithDefaults(Gemma3Default);
         int hidden = r.RequiredInt("hidden_size");
         int heads = r.RequiredInt("num_attention_heads");
         int kvHeads = r.Int("num_key_value_heads") ?? heads;
@@ -119,7 +155,7 @@ public sealed record LanguageModelConfig
         if (sliding.Any(s => s) && window is null)
             throw new InvalidDataException($"{r.Source}: some layers use sliding-window attention but sliding_window is missing.");
 
-        double theta = r.Double("rope_theta") ?? 10000.0;
+        double theta = r.Double("rope_theta") ?? (type == "gemma3_text" ? 1_000_000.0 : 10000.0);
         var rope = RopeParameters.FromConfig(r, theta, headDim);
         var localRope = type == "gemma3_text" ? new RopeParameters { Theta = r.Double("rope_local_base_freq") ?? 10000.0, Dim = headDim } : rope;
 

@@ -59,6 +59,45 @@ public class CheckpointFolderTests
     }
 
     [Fact]
+    public void MultimodalGemma3Folder_RunsItsTextModel_ExactlyAsTheTextOnlyCheckpoint()
+    {
+        // Gemma 3 4B+ ship as model_type "gemma3": the text settings in text_config, the text weights under "language_model.".
+        using var scope = NewDisposeScope();
+        using var folder = new TempFolder();
+        var text = JsonNode.Parse(File.ReadAllText(Path.Combine(LlmFixtures.Model("gemma3"), "config.json")))!.AsObject();
+        text.Remove("eos_token_id");
+        var config = new JsonObject { ["model_type"] = "gemma3", ["architectures"] = new JsonArray("Gemma3ForConditionalGeneration"), ["eos_token_id"] = new JsonArray(1, 106), ["text_config"] = text };
+        File.WriteAllText(folder.File("config.json"), config.ToJsonString());
+        var tensors = Tensors("gemma3").Select(t => ("language_model." + t.Name, t.DType, t.Shape, t.Data)).ToList();
+        tensors.Add(("vision_tower.vision_model.embeddings.patch_embedding.bias", ArrayDType.Float32, [4], new byte[16]));
+        SafetensorsFile.Write(folder.File("model.safetensors"), tensors);
+
+        Assert.Equal(new[] { 1, 106 }, LanguageModelConfig.Load(folder.Path).EosTokenIds);
+        var multimodal = Logits(folder.Path, "gemma3");
+        var textOnly = Logits(LlmFixtures.Model("gemma3"), "gemma3");
+        Assert.True(multimodal.eq(textOnly).all().item<bool>(), "the text model inside a gemma3 folder gave other logits");
+    }
+
+    [Fact]
+    public void MultimodalGemma3Config_FillsGemma3TextDefaults_AsGemma3_4BNeedsThem()
+    {
+        // google/gemma-3-4b-it's config.json gives only these text_config keys; the rest are Gemma3TextConfig defaults
+        // (8 query heads, 4 KV heads, head_dim 256, query_pre_attn_scalar 256, vocab 262208, every 6th layer global).
+        var c = LanguageModelConfig.Parse("""
+            {"model_type": "gemma3", "eos_token_id": [1, 106],
+             "text_config": {"hidden_size": 2560, "intermediate_size": 10240, "model_type": "gemma3_text", "num_hidden_layers": 34,
+                             "rope_scaling": {"factor": 8.0, "rope_type": "linear"}, "sliding_window": 1024}}
+            """);
+        Assert.Equal((2560, 10240, 34, 8, 4, 256, 262208), (c.HiddenSize, c.IntermediateSize, c.Layers, c.Heads, c.KvHeads, c.HeadDim, c.VocabSize));
+        Assert.Equal(Math.Pow(256, -0.5), c.AttentionScale, 12);
+        Assert.Equal(1024, c.SlidingWindow);
+        Assert.Equal(Enumerable.Range(0, 34).Select(i => (i + 1) % 6 != 0), c.SlidingLayers);
+        Assert.Equal(("linear", 8.0, 1_000_000.0, 10_000.0), (c.Rope.Type, c.Rope.Factor, c.Rope.Theta, c.LocalRope.Theta));
+        Assert.True(c.TiedEmbeddings && c.QkNorm && c.GemmaNorm);
+        Assert.Equal("language_model.", c.WeightPrefix);
+    }
+
+    [Fact]
     public void Float16Weights_LoadAndAgreeWithFloat32ToHalfPrecision()
     {
         using var scope = NewDisposeScope();
@@ -90,7 +129,6 @@ public class CheckpointFolderTests
 
     [Theory]
     [InlineData("model_type", "mistral", "model_type 'mistral' is not supported")]
-    [InlineData("model_type", "gemma3", "multimodal")]
     [InlineData("hidden_act", "relu", "activation 'relu' is not supported")]
     public void UnsupportedArchitectureOrOption_IsNamed(string key, string value, string expected)
     {
