@@ -82,11 +82,18 @@ public sealed class LanguageModel : IDisposable
     /// One forward pass over <paramref name="inputIds"/> (B, T) int64, with <paramref name="attentionMask"/> (B, T)
     /// (1 = token, 0 = left padding; null = all ones). Returns logits, hidden states and layer outputs.
     /// </summary>
-    public LanguageModelOutput Forward(Tensor inputIds, Tensor? attentionMask = null)
+    public LanguageModelOutput Forward(Tensor inputIds, Tensor? attentionMask = null) => Forward(inputIds, attentionMask, null);
+
+    /// <summary>
+    /// A forward pass that continues from <paramref name="cache"/> (null: none): <paramref name="inputIds"/> (B, T) are the
+    /// new tokens, <paramref name="attentionMask"/> (B, cached + T) covers the cached tokens and these (null = all ones).
+    /// Their keys and values are appended to the cache; the outputs cover the new tokens only.
+    /// </summary>
+    public LanguageModelOutput Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
         var states = new List<Tensor>();
-        var logits = Run(inputIds, attentionMask, null, states, lastOnly: false);
+        var logits = Run(inputIds, attentionMask, cache, states, lastOnly: false);
         // states = [embedding, after layer 0, ..., after layer L-1, final norm]
         int layers = Config.Layers;
         var hidden = stack([.. states.Take(layers), states[^1]]);      // (L+1, B, T, D)

@@ -86,6 +86,36 @@ public class LanguageModelFixtureTests
 
     [Theory]
     [MemberData(nameof(ModelNames))]
+    public void Forward_TokenByTokenWithTheCache_MatchesOneForwardOverTheWholeSequence(string model)
+    {
+        // The 17-token generated sequence: a 7-token prefill, then one token at a time through the KV cache (past Gemma's
+        // window of 6), against one pass over all 17 and against transformers' own cached-step logits.
+        using var scope = NewDisposeScope();
+        using var lm = LanguageModel.Load(LlmFixtures.Model(model), CPU);
+        var sequence = LlmFixtures.Npy(model, "generate.sequences.npy");       // (1, 17)
+        using var whole = lm.Forward(sequence, null);
+        using var cache = new KvCache(lm.Config.Layers);
+        var logits = new List<Tensor>();
+        var hidden = new List<Tensor>();
+        for (long start = 0; start < 17; start += start == 0 ? 7 : 1)
+        {
+            long n = start == 0 ? 7 : 1;
+            var output = lm.Forward(sequence.narrow(1, start, n), ones(1, start + n, dtype: int64), cache);
+            logits.Add(output.Logits);
+            hidden.Add(output.HiddenStates);
+        }
+        Assert.Equal(17, cache.Length);
+        var stepped = (Logits: cat(logits, dim: 1), Hidden: cat(hidden, dim: 2));
+        var all = ones(1, 17);
+        var (excess, maxAbs) = LlmFixtures.Compare(stepped.Logits, whole.Logits, all);
+        var (excessH, maxAbsH) = LlmFixtures.Compare(stepped.Hidden, whole.HiddenStates, all);
+        var (excessHf, maxAbsHf) = LlmFixtures.Compare(stepped.Logits.narrow(1, 6, 10), LlmFixtures.Npy(model, "generate.logits.npy"), ones(1, 10));
+        _log.WriteLine($"{model} cached vs whole: logits {maxAbs:g3}, hidden states {maxAbsH:g3}; vs transformers' cached steps {maxAbsHf:g3}");
+        Assert.True(excess == 0 && excessH == 0 && excessHf == 0, $"{model}: cached steps differ: logits {maxAbs:g3}, hidden {maxAbsH:g3}, vs transformers {maxAbsHf:g3}");
+    }
+
+    [Theory]
+    [MemberData(nameof(ModelNames))]
     public void GenerateGreedy_LeftPaddedBatch_GivesEachRowItsOwnContinuation(string model)
     {
         using var scope = NewDisposeScope();
