@@ -12,13 +12,15 @@ public sealed class ChatTemplate
     /// <summary>"chatml" (Qwen2/Qwen3), "llama3" (Llama 3.0), "gemma" (Gemma 2/3).</summary>
     public string Family { get; }
     readonly string _bos;
-    readonly bool _alwaysPrompt; // Llama 3.0's template appends the assistant header whether asked or not
+    readonly bool _alwaysPrompt;   // Llama 3.0's template appends the assistant header whether asked or not
+    readonly bool _noSystemRole;   // Gemma 2's template refuses a system message
 
-    ChatTemplate(string family, string bos, bool alwaysPrompt = false)
+    ChatTemplate(string family, string bos, bool alwaysPrompt = false, bool noSystemRole = false)
     {
         Family = family;
         _bos = bos;
         _alwaysPrompt = alwaysPrompt;
+        _noSystemRole = noSystemRole;
     }
 
     /// <summary>Recognises the family of a tokenizer_config.json chat_template; null when there is none.</summary>
@@ -33,7 +35,7 @@ public sealed class ChatTemplate
                     "only the Llama 3.0 template. Render the prompt yourself and encode it with Encode(text).");
             return new ChatTemplate("llama3", bosToken ?? "<|begin_of_text|>", alwaysPrompt: !template.Contains("add_generation_prompt"));
         }
-        if (template.Contains("<start_of_turn>")) return new ChatTemplate("gemma", bosToken ?? "<bos>");
+        if (template.Contains("<start_of_turn>")) return new ChatTemplate("gemma", bosToken ?? "<bos>", noSystemRole: template.Contains("System role not supported"));
         throw new NotSupportedException($"{source}: this chat template is not one of the supported families (ChatML as in Qwen, Llama 3, Gemma). " +
             "Render the prompt yourself and encode it with Encode(text).");
     }
@@ -47,6 +49,8 @@ public sealed class ChatTemplate
         foreach (var m in messages)
             if (m.Role is not ("system" or "user" or "assistant"))
                 throw new ArgumentException($"Chat role '{m.Role}' is not supported; use system, user or assistant.", nameof(messages));
+        if (_noSystemRole && messages.Any(m => m.Role == "system"))
+            throw new ArgumentException("This model's chat template (Gemma 2) has no system role: put the instructions in the first user message.", nameof(messages));
         return Family switch
         {
             "chatml" => ChatMl(messages, addGenerationPrompt, enableThinking),
