@@ -123,7 +123,7 @@ public sealed class LanguageModel : IDisposable
         {
             using var stepScope = NewDisposeScope();
             var logits = Run(useCache ? step : ids, mask, cache, null, lastOnly: true);     // (B, 1, V)
-            var next = logits.select(1, -1).argmax(-1, keepdim: true);                            // (B, 1)
+            var next = logits.select(1, -1).argmax(-1, keepdim: true);                      // (B, 1)
             ids = cat([ids, next], dim: 1).MoveToOuterDisposeScope();
             mask = cat([mask, ones_like(next)], dim: 1).MoveToOuterDisposeScope();
             step = next.MoveToOuterDisposeScope();
