@@ -127,6 +127,9 @@ public sealed record LanguageModelConfig
 
         if (r.Bool("use_sliding_window") == true && type is "qwen2" or "qwen3")
             throw new NotSupportedException($"{r.Source}: use_sliding_window true is not supported for {type} (every released Qwen2/Qwen3 checkpoint has it false).");
+        if (r.Object("quantization_config") is { } q)
+            throw new NotSupportedException($"{r.Source}: quantized checkpoints ({q.String("quant_method") ?? "quantization_config"}) are not supported; " +
+                "use the unquantized (F32/F16/BF16) weights of the model.");
         if (r.Int("pretraining_tp") is > 1)
             throw new NotSupportedException($"{r.Source}: pretraining_tp > 1 is not supported; set it to 1 (it only changes how transformers splits the matrix products).");
 

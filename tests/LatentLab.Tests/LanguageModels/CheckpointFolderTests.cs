@@ -145,6 +145,13 @@ public class CheckpointFolderTests
     }
 
     [Fact]
+    public void QuantizedCheckpoint_IsNamed()
+    {
+        using var folder = ConfigOnly("qwen3", c => c["quantization_config"] = new JsonObject { ["quant_method"] = "awq", ["bits"] = 4 });
+        Assert.Contains("quantized checkpoints (awq)", Assert.Throws<NotSupportedException>(() => LanguageModel.Load(folder.Path, CPU)).Message);
+    }
+
+    [Fact]
     public void MissingShard_IsNamed()
     {
         using var folder = ConfigOnly("qwen2");
