@@ -1,0 +1,133 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace LatentLab.LanguageModels;
+
+/// <summary>
+/// One decoder layer: grouped-query self-attention with RoPE, then a gated MLP, each added to the residual stream.
+/// Llama/Qwen:  h = h + attn(norm1(h));            h = h + mlp(norm2(h))
+/// Gemma2/3:    h = h + norm2(attn(norm1(h)));     h = h + norm4(mlp(norm3(h)))
+/// Shapes: h (B, T, D); q (B, H, T, hd); k, v (B, KV, S, hd) with S = cached + new tokens.
+/// </summary>
+public sealed class DecoderLayer : IDisposable
+{
+    readonly LanguageModelConfig _c;
+    readonly int _index;
+    readonly Tensor _wq, _wk, _wv, _wo;           // (H*hd, D), (KV*hd, D), (KV*hd, D), (D, H*hd)
+    readonly Tensor? _bq, _bk, _bv, _bo;
+    readonly Tensor _wGate, _wUp, _wDown;         // (I, D), (I, D), (D, I)
+    readonly Tensor? _bGate, _bUp, _bDown;
+    readonly RmsNorm _inputNorm, _postAttentionNorm;
+    readonly RmsNorm? _preFeedforwardNorm, _postFeedforwardNorm;  // Gemma
+    readonly RmsNorm? _qNorm, _kNorm;                             // Qwen3, Gemma3: per head, over hd
+
+    public bool Sliding => _c.SlidingLayers[_index];
+
+    internal DecoderLayer(LanguageModelConfig c, int index, Func<string, long[], Tensor> load)
+    {
+        _c = c;
+        _index = index;
+        string p = $"model.layers.{index}.";
+        long d = c.HiddenSize, q = c.Heads * c.HeadDim, kv = c.KvHeads * c.HeadDim, inter = c.IntermediateSize;
+        _wq = load(p + "self_attn.q_proj.weight", [q, d]);
+        _wk = load(p + "self_attn.k_proj.weight", [kv, d]);
+        _wv = load(p + "self_attn.v_proj.weight", [kv, d]);
+        _wo = load(p + "self_attn.o_proj.weight", [d, q]);
+        if (c.AttentionBias)
+        {
+            _bq = load(p + "self_attn.q_proj.bias", [q]);
+            _bk = load(p + "self_attn.k_proj.bias", [kv]);
+            _bv = load(p + "self_attn.v_proj.bias", [kv]);
+        }
+        if (c.OutputBias) _bo = load(p + "self_attn.o_proj.bias", [d]);
+        _wGate = load(p + "mlp.gate_proj.weight", [inter, d]);
+        _wUp = load(p + "mlp.up_proj.weight", [inter, d]);
+        _wDown = load(p + "mlp.down_proj.weight", [d, inter]);
+        if (c.MlpBias)
+        {
+            _bGate = load(p + "mlp.gate_proj.bias", [inter]);
+            _bUp = load(p + "mlp.up_proj.bias", [inter]);
+            _bDown = load(p + "mlp.down_proj.bias", [d]);
+        }
+        RmsNorm Norm(string name, long size) => new(load(p + name, [size]), c.RmsNormEps, c.GemmaNorm);
+        _inputNorm = Norm("input_layernorm.weight", d);
+        _postAttentionNorm = Norm("post_attention_layernorm.weight", d);
+        if (c.GemmaBlock)
+        {
+            _preFeedforwardNorm = Norm("pre_feedforward_layernorm.weight", d);
+            _postFeedforwardNorm = Norm("post_feedforward_layernorm.weight", d);
+        }
+        if (c.QkNorm)
+        {
+            _qNorm = Norm("self_attn.q_norm.weight", c.HeadDim);
+            _kNorm = Norm("self_attn.k_norm.weight", c.HeadDim);
+        }
+    }
+
+    /// <param name="h">residual stream (B, T, D)</param>
+    /// <param name="cos">RoPE angles for these tokens (B, 1, T, hd), from this layer's RoPE (global or local)</param>
+    /// <param name="sin">as cos</param>
+    /// <param name="allowed">(B, 1, T, S) bool: may query t attend to key s (causal, padding, window)</param>
+    /// <param name="cache">null, or the cache this layer's k, v are appended to</param>
+    public Tensor Forward(Tensor h, Tensor cos, Tensor sin, Tensor allowed, KvCache? cache)
+    {
+        if (_c.GemmaBlock)
+        {
+            h = h + _postAttentionNorm.Forward(Attention(_inputNorm.Forward(h), cos, sin, allowed, cache));
+            return h + _postFeedforwardNorm!.Forward(Mlp(_preFeedforwardNorm!.Forward(h)));
+        }
+        h = h + Attention(_inputNorm.Forward(h), cos, sin, allowed, cache);
+        return h + Mlp(_postAttentionNorm.Forward(h));
+    }
+
+    Tensor Attention(Tensor x, Tensor cos, Tensor sin, Tensor allowed, KvCache? cache)
+    {
+        long b = x.shape[0], t = x.shape[1];
+        var q = F.linear(x, _wq, _bq).view(b, t, _c.Heads, _c.HeadDim);      // (B, T, H, hd)
+        var k = F.linear(x, _wk, _bk).view(b, t, _c.KvHeads, _c.HeadDim);    // (B, T, KV, hd)
+        var v = F.linear(x, _wv, _bv).view(b, t, _c.KvHeads, _c.HeadDim);    // (B, T, KV, hd)
+        if (_qNorm is not null)
+        {
+            q = _qNorm.Forward(q);
+            k = _kNorm!.Forward(k);
+        }
+        q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);              // (B, H, T, hd)
+        k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);              // (B, KV, T, hd)
+        v = v.transpose(1, 2);                                               // (B, KV, T, hd)
+        if (cache is not null) (k, v) = cache.Append(_index, k, v);          // (B, KV, S, hd)
+
+        int groups = _c.Heads / _c.KvHeads;                                  // each KV head serves `groups` query heads
+        k = k.repeat_interleave(groups, dim: 1);                             // (B, H, S, hd)
+        v = v.repeat_interleave(groups, dim: 1);                             // (B, H, S, hd)
+
+        var scores = q.matmul(k.transpose(2, 3)) * _c.AttentionScale;        // (B, H, T, S)
+        if (_c.AttentionSoftcap is { } cap) scores = (scores / cap).tanh() * cap;
+        scores = scores.masked_fill(allowed.logical_not(), MinValue(scores.dtype));
+        var probs = scores.softmax(-1, float32).to(q.dtype);                 // (B, H, T, S), softmax in float32
+        var y = probs.matmul(v).transpose(1, 2).reshape(b, t, _c.Heads * _c.HeadDim);  // (B, T, H*hd)
+        return F.linear(y, _wo, _bo);                                        // (B, T, D)
+    }
+
+    Tensor Mlp(Tensor x)
+    {
+        var gate = F.linear(x, _wGate, _bGate);                              // (B, T, I)
+        gate = _c.Activation == "silu" ? F.silu(gate) : F.gelu(gate, TorchSharp.Modules.GELU.Approximate.tanh);
+        return F.linear(gate * F.linear(x, _wUp, _bUp), _wDown, _bDown);    // (B, T, D)
+    }
+
+    // The additive mask value transformers uses (finfo(dtype).min); masked_fill with it avoids NaN on all-masked rows.
+    static double MinValue(ScalarType t) => t switch
+    {
+        ScalarType.Float16 => -65504.0,
+        ScalarType.BFloat16 => -3.3895313892515355e38,
+        ScalarType.Float64 => double.MinValue,
+        _ => float.MinValue,
+    };
+
+    public void Dispose()
+    {
+        foreach (var t in new[] { _wq, _wk, _wv, _wo, _bq, _bk, _bv, _bo, _wGate, _wUp, _wDown, _bGate, _bUp, _bDown }) t?.Dispose();
+        foreach (var n in new[] { _inputNorm, _postAttentionNorm, _preFeedforwardNorm, _postFeedforwardNorm, _qNorm, _kNorm }) n?.Dispose();
+    }
+}
