@@ -47,7 +47,8 @@ public static class Ppo
 
         var rows = new List<RlMetricRow>();
         var clock = Stopwatch.StartNew();
-        progress?.Report(new RlProgress(0, o.Iterations, RlEvaluation.Record(policy, reference, evaluation, 0, rows)));
+        var initial = RlEvaluation.Record(policy, reference, evaluation, 0, rows);
+        progress?.Report(new RlProgress(0, o.Iterations, initial));
         int step = 0;
         bool partial = false;
         for (step = 0; step < o.Iterations; )
@@ -124,7 +125,10 @@ public static class Ppo
             }
             step++;
             if (step % o.EvalEvery == 0 || step == o.Iterations)
-                progress?.Report(new RlProgress(step, o.Iterations, RlEvaluation.Record(policy, reference, evaluation, step, rows)));
+            {
+                var means = RlEvaluation.Record(policy, reference, evaluation, step, rows);
+                progress?.Report(new RlProgress(step, o.Iterations, means));
+            }
         }
         if (partial && (rows.Count == 0 || rows[^1].Step != step))
             RlEvaluation.Record(policy, reference, evaluation, step, rows);
