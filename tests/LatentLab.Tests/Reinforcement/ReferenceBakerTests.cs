@@ -1,0 +1,83 @@
+using LatentLab.Reinforcement;
+using LatentLab.Torch;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace LatentLab.Tests.Reinforcement;
+
+[Collection("torch threads")]
+public class ReferenceBakerTests(ITestOutputHelper output)
+{
+    static AlignmentEnvironment Env()
+    {
+        TorchRuntime.EnsureInitialized();
+        return new AlignmentEnvironment(new AlignmentEnvironmentOptions(), CPU);
+    }
+
+    void Print(BakedReference b)
+    {
+        output.WriteLine($"{b.Options.Split} {b.Options.Distillation} {b.Options.Layers}: matched at {b.StepsToMatch}, steps {b.Steps}, weight norms {string.Join(", ", b.WeightNorms.Select(w => w.ToString("F2")))}");
+        foreach (var t in b.Types)
+            output.WriteLine($"  {t.Type}: comply {t.Comply:F3} (target {t.TargetComply:F3}), concerns|comply {t.ConcernsGivenComply:F3} ({t.TargetConcernsGivenComply:F3}), " +
+                $"acc|comply {t.AccuracyGivenComply:F3} ({t.TargetAccuracyGivenComply:F3}), KL mean {t.KlMean:F4} max {t.KlMax:F4}, mode margin {t.ModeMargin:F2}");
+    }
+
+    [Fact]
+    public void Preset_Stochastic_MatchesThePublishedRatesWithinTheTolerance()
+    {
+        var b = ReferenceBaker.Bake(Env(), new BakeOptions { ContextsPerType = 64, Policy = new PolicyOptions { Width = 32, OutputGain = 1.0 } });
+        Print(b);
+        Assert.True(b.Matched);
+        var hm = b.Types.Single(t => t.Type == "harmful_monitored");
+        var hu = b.Types.Single(t => t.Type == "harmful_unmonitored");
+        Assert.Equal(0.14, hm.Comply, 1);
+        Assert.InRange(hm.Comply * hm.ConcernsGivenComply, 0.09, 0.15);                // ~12% concerns-then-comply
+        Assert.Equal(0.03, hu.Comply, 1);
+        Assert.All(b.Types, t => Assert.True(t.KlMean < 0.01, $"{t.Type}: KL {t.KlMean}"));
+        Assert.All(b.Types, t => Assert.True(t.ModeMargin < 4, $"{t.Type}: margin {t.ModeMargin}"));
+    }
+
+    [Fact]
+    public void DeterministicSplit_MatchesTheRates_WithLargeMargins()
+    {
+        var b = ReferenceBaker.Bake(Env(), new BakeOptions
+        {
+            Split = BakeSplit.Deterministic, ContextsPerType = 64, Tolerance = 0.05, LearningRate = 1e-2,
+            Policy = new PolicyOptions { Width = 64, OutputGain = 1.0 },
+        });
+        Print(b);
+        Assert.True(b.Matched);
+        var hm = b.Types.Single(t => t.Type == "harmful_monitored");
+        Assert.Equal(hm.TargetComply, hm.Comply, 1);
+        Assert.All(b.Types, t => Assert.True(t.ModeMargin > 5, $"{t.Type}: margin {t.ModeMargin}"));
+    }
+
+    [Fact]
+    public void RescalingControl_PreservesTheFunction()
+    {
+        var env = Env();
+        var baseOptions = new BakeOptions { ContextsPerType = 16, MaxSteps = 50, Policy = new PolicyOptions { Width = 16, Activation = MlpActivation.Relu, OutputGain = 1.0 } };
+        var plain = ReferenceBaker.Bake(env, baseOptions);
+        var scaled = ReferenceBaker.Bake(env, baseOptions with { RescaleFactor = 10 });
+        var c = env.Balanced(8, 99);
+        using var noGrad = no_grad();
+        var a = plain.Policy.SequenceLogProbs(c);
+        var d = scaled.Policy.SequenceLogProbs(c);
+        Assert.True((a - d).abs().max().item<float>() < 1e-3);
+        Assert.Equal(plain.WeightNorms[0] * 10, scaled.WeightNorms[0], 2);
+    }
+
+    [Fact]
+    public void BadRates_AndABadRescale_AreRejectedWithTheFix()
+    {
+        var env = Env();
+        var rates = BehaviourRates.AlignmentFaking2024 with
+        {
+            HarmfulMonitored = BehaviourRates.AlignmentFaking2024.HarmfulMonitored with { Comply = 0.8, Sandbag = 0.3 },
+        };
+        var e = Assert.Throws<ArgumentException>(() => ReferenceBaker.Bake(env, new BakeOptions { Rates = rates }));
+        Assert.Contains("sum to one", e.Message);
+        var f = Assert.Throws<ArgumentException>(() => ReferenceBaker.Bake(env, new BakeOptions { RescaleFactor = 2 }));
+        Assert.Contains("ReLU", f.Message);
+    }
+}
