@@ -1,6 +1,6 @@
 namespace LatentLab.Benchmarks;
 
-/// <summary>Dispatches to one benchmark: <c>dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes [args]</c>.</summary>
+/// <summary>Dispatches to one benchmark: <c>dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes|rl [args]</c>.</summary>
 public static class Program
 {
     public static int Main(string[] args)
@@ -13,8 +13,10 @@ public static class Program
                 return BanditBenchmark.Run(rest);
             case "probes":
                 return ProbeBenchmark.Run(rest);
+            case "rl":
+                return RlBenchmark.Run(rest);
             default:
-                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes [args]");
+                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes|rl [args]");
                 return 2;
         }
     }

@@ -43,6 +43,14 @@ public sealed class BatchedMlp : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>A network from given tensors: weights (S, in, out) and biases (S, 1, out) per layer (taken over, not copied).</summary>
+    public static BatchedMlp FromTensors(Tensor[] weights, Tensor[] biases, MlpActivation activation, string name = nameof(BatchedMlp))
+    {
+        if (weights.Length == 0 || weights.Length != biases.Length)
+            throw new ArgumentException($"{weights.Length} weight and {biases.Length} bias tensors: give one of each per layer, at least one layer.");
+        return new BatchedMlp(name, weights, biases, activation);
+    }
+
     /// <summary>
     /// A fresh network: orthogonal weights (gain sqrt(2) on hidden layers, <paramref name="outputGain"/> on the output layer,
     /// as CleanRL initialises PPO's networks) and zero biases, drawn from <paramref name="generator"/>.
