@@ -1,3 +1,5 @@
+using LatentLab.Bandits;
+using LatentLab.Probes;
 using Microsoft.Data.Analysis;
 
 namespace LatentLab.Reinforcement;
@@ -51,4 +53,52 @@ public sealed class RlRun
         new Int32DataFrameColumn("step", Rows.Select(r => r.Step)),
         new StringDataFrameColumn("metric", Rows.Select(r => r.Metric)),
         new DoubleDataFrameColumn("value", Rows.Select(r => r.Value)));
+
+    /// <summary>Per step and metric: the mean over seeds with its 95% CI (Student t): columns step, metric, mean, ci_low, ci_high, seeds.</summary>
+    public DataFrame SummaryDataFrame()
+    {
+        var groups = Rows.GroupBy(r => (r.Step, r.Metric)).OrderBy(g => g.Key.Step).ToList();
+        var cis = groups.Select(g =>
+        {
+            var v = g.Select(r => r.Value).ToArray();
+            double mean = v.Average();
+            double sd = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1)) : 0;
+            return MeanCi.FromMoments(mean, sd, v.Length);
+        }).ToList();
+        return new DataFrame(
+            new Int32DataFrameColumn("step", groups.Select(g => g.Key.Step)),
+            new StringDataFrameColumn("metric", groups.Select(g => g.Key.Metric)),
+            new DoubleDataFrameColumn("mean", cis.Select(c => c.Mean)),
+            new DoubleDataFrameColumn("ci_low", cis.Select(c => c.Low)),
+            new DoubleDataFrameColumn("ci_high", cis.Select(c => c.High)),
+            new Int32DataFrameColumn("seeds", cis.Select(c => (int)c.N)));
+    }
+
+    /// <summary>
+    /// The share of seeds whose final <paramref name="metric"/> is at least <paramref name="threshold"/> ("locked in"), with its
+    /// 95% Wilson interval: small-network RL is often bimodal across seeds, and a mean then misleads.
+    /// </summary>
+    public (double Share, double Low, double High, int Seeds) LockInShare(string metric, double threshold)
+    {
+        var final = Final(metric);
+        int k = final.Count(v => v >= threshold);
+        var (low, high) = WilsonInterval.Compute(k, final.Length);
+        return ((double)k / final.Length, low, high, final.Length);
+    }
+
+    /// <summary>
+    /// Per seed, the first recorded step at which <paramref name="metric"/> has moved at least halfway from its value at step 0
+    /// to <paramref name="target"/> (e.g. the closed-form optimum or 0); -1 where it never did.
+    /// </summary>
+    public int[] HalfwayStep(string metric, double target)
+    {
+        var bySeed = Rows.Where(r => r.Metric == metric).GroupBy(r => r.Seed).OrderBy(g => g.Key);
+        return bySeed.Select(g =>
+        {
+            var series = g.OrderBy(r => r.Step).ToList();
+            double start = series[0].Value, half = (start + target) / 2;
+            var hit = series.FirstOrDefault(r => target >= start ? r.Value >= half : r.Value <= half);
+            return hit?.Step ?? -1;
+        }).ToArray();
+    }
 }

@@ -21,6 +21,16 @@ public class RlDeterminismTests
         var df = a.ToDataFrame();
         Assert.Equal(["seed", "step", "metric", "value"], df.Columns.Select(col => col.Name));
         Assert.Equal(2 * 3 * AlignmentMetrics.Names.Count, df.Rows.Count);        // seeds x evaluations (0, 2, 4) x metrics
+        var summary = a.SummaryDataFrame();
+        Assert.Equal(3 * AlignmentMetrics.Names.Count, summary.Rows.Count);
+        var final = a.Final(AlignmentMetrics.ComplianceTrain);
+        int row = Enumerable.Range(0, (int)summary.Rows.Count)
+            .First(i => (int)summary["step"][i] == 4 && (string)summary["metric"][i] == AlignmentMetrics.ComplianceTrain);
+        Assert.Equal(final.Average(), (double)summary["mean"][row], 9);
+        Assert.InRange(final.Average(), (double)summary["ci_low"][row], (double)summary["ci_high"][row]);
+        var share = a.LockInShare(AlignmentMetrics.ComplianceTrain, -1);             // every seed is above -1
+        Assert.Equal((1.0, 2), (share.Share, share.Seeds));
+        Assert.True(share.Low < 1 && share.High == 1);
     }
 
     [Fact]
