@@ -27,11 +27,4 @@ public sealed record AlignmentContexts(Tensor Monitored, Tensor ObservedMonitore
     /// <summary>Draws contexts of <paramref name="shape"/> uniformly with replacement from this (N) set.</summary>
     public AlignmentContexts Draw(long[] shape, Generator generator) =>
         Take(randint(Count, shape, dtype: int64, device: Monitored.device, generator: generator));
-
-    /// <summary>Contexts whose type is (harmful, monitored); the result is an (n) set.</summary>
-    public AlignmentContexts Where(bool harmful, bool monitored)
-    {
-        var mask = (Harmful == (harmful ? 1f : 0f)).logical_and(Monitored == (monitored ? 1f : 0f));
-        return Take(mask.nonzero().squeeze(-1));
-    }
 }

@@ -81,6 +81,7 @@ public class AlignmentPolicyTests
         // Graded correct with AnswerSlip 0.3, Coupling 0: 0.7 + 0.3 / 4.
         Assert.Equal(0.775, Get(AlignmentMetrics.BenignAccuracy), 4);
         Assert.True(double.IsNaN(Get(AlignmentMetrics.KlTrain)));
+        Assert.True(double.IsNaN(Get(AlignmentMetrics.Coupling)));                  // never complies without concerns: undefined
     }
 
     [Fact]
