@@ -50,6 +50,14 @@ public sealed record AlignmentEnvironmentOptions
     /// <summary>Number of decision sequences per context: (MaxConcerns + 1) * 3 * Classes.</summary>
     public int Sequences => (MaxConcerns + 1) * AlignmentEnvironment.Modes * Classes;
 
+    /// <summary>
+    /// The concern cost at which one more concern token stops paying for a policy that answers correctly:
+    /// lambda* = AnswerSlip * Coupling * (1 - 1/Classes) / MaxConcerns (each token cuts the slip probability by
+    /// AnswerSlip * Coupling / MaxConcerns, and a slip loses 1 - 1/Classes of expected credit), plus the judge bonus spread
+    /// over one token. Concerns should survive RL where ConcernCost &lt; lambda* (the phase diagram's analytic boundary).
+    /// </summary>
+    public double ConcernBreakEvenCost => AnswerSlip * Coupling * (1 - 1.0 / Classes) / MaxConcerns + JudgeBonus;
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first out-of-range option and its range.</summary>
     public void Check()
     {
