@@ -68,6 +68,19 @@ public class ReferenceBakerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void SameSeed_SameReference()
+    {
+        var env = Env();
+        var o = new BakeOptions { ContextsPerType = 8, MaxSteps = 20, Distillation = Distillation.Hard, Seeds = 2, Policy = new PolicyOptions { Width = 8, OutputGain = 1.0 } };
+        var a = ReferenceBaker.Bake(env, o);
+        var b = ReferenceBaker.Bake(env, o);
+        Assert.Equal(a.Types, b.Types);
+        Assert.Equal(0.0, (a.Policy.Network.Weight(1) - b.Policy.Network.Weight(1)).abs().max().item<float>());
+        var c = ReferenceBaker.Bake(env, o with { Seed = 5 });
+        Assert.NotEqual(a.WeightNorms, c.WeightNorms);
+    }
+
+    [Fact]
     public void BadRates_AndABadRescale_AreRejectedWithTheFix()
     {
         var env = Env();
