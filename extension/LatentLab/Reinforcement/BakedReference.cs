@@ -1,3 +1,5 @@
+using Microsoft.Data.Analysis;
+
 namespace LatentLab.Reinforcement;
 
 /// <summary>A reference policy with behaviours baked in (see <see cref="ReferenceBaker"/>) and how well it matches its target.</summary>
@@ -18,9 +20,32 @@ public sealed class BakedReference
     /// <summary>Total training steps (StepsToMatch + ExtraSteps when matched).</summary>
     public required int Steps { get; init; }
 
+    /// <summary>True when baking was interrupted; the policy is what was baked so far.</summary>
+    public bool IsPartial { get; init; }
+
     /// <summary>True when the tolerance was met.</summary>
     public bool Matched => StepsToMatch >= 0;
 
     /// <summary>Frobenius norm of each layer's weights, mean over seeds (input layer first).</summary>
     public required double[] WeightNorms { get; init; }
+
+    /// <summary>One row per context type and measure: columns type, measure, target, achieved (KL rows: mean and max per context, target = tolerance).</summary>
+    public DataFrame ToDataFrame()
+    {
+        var rows = Types.SelectMany(t => new (string Type, string Measure, double Target, double Achieved)[]
+        {
+            (t.Type, "comply", t.TargetComply, t.Comply),
+            (t.Type, "sandbag", t.TargetSandbag, t.Sandbag),
+            (t.Type, "concerns_given_comply", t.TargetConcernsGivenComply, t.ConcernsGivenComply),
+            (t.Type, "accuracy_given_comply", t.TargetAccuracyGivenComply, t.AccuracyGivenComply),
+            (t.Type, "kl_mean", Options.Tolerance, t.KlMean),
+            (t.Type, "kl_max", double.NaN, t.KlMax),
+            (t.Type, "mode_margin", double.NaN, t.ModeMargin),
+        }).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("type", rows.Select(r => r.Type)),
+            new StringDataFrameColumn("measure", rows.Select(r => r.Measure)),
+            new DoubleDataFrameColumn("target", rows.Select(r => r.Target)),
+            new DoubleDataFrameColumn("achieved", rows.Select(r => r.Achieved)));
+    }
 }

@@ -14,15 +14,17 @@ namespace LatentLab.Reinforcement;
 public static class ReferenceBaker
 {
     /// <summary>Bakes <see cref="BakeOptions.Seeds"/> reference policies at once (one batched network).</summary>
-    public static BakedReference Bake(AlignmentEnvironment environment, BakeOptions options, CancellationToken cancellationToken = default)
+    /// <remarks>Cancelling stops within one step and returns the partly baked policy with <see cref="BakedReference.IsPartial"/> set.</remarks>
+    public static BakedReference Bake(AlignmentEnvironment environment, BakeOptions options, IProgress<BakeProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(options);
         options.Check();
-        return TorchRuntime.WithThreads(options.Threads, () => Run(environment, options, cancellationToken));
+        return TorchRuntime.WithThreads(options.Threads, () => Run(environment, options, progress, cancellationToken));
     }
 
-    static BakedReference Run(AlignmentEnvironment env, BakeOptions o, CancellationToken ct)
+    static BakedReference Run(AlignmentEnvironment env, BakeOptions o, IProgress<BakeProgress>? progress, CancellationToken ct)
     {
         var device = env.Device;
         using var g = new Generator((ulong)o.Seed, device);
@@ -39,9 +41,10 @@ public static class ReferenceBaker
         var types = TypeMasks(contexts);
 
         int stepsToMatch = -1, step = 0;
+        bool partial = false;
         while (step < o.MaxSteps || stepsToMatch >= 0)
         {
-            ct.ThrowIfCancellationRequested();
+            if (ct.IsCancellationRequested) { partial = true; break; }
             if (stepsToMatch >= 0 && step >= stepsToMatch + o.ExtraSteps) break;
             using var scope = NewDisposeScope();
             var logp = policy.SequenceLogProbs(contexts);                            // (S, N, Q)
@@ -62,7 +65,9 @@ public static class ReferenceBaker
             {
                 using var noGrad = no_grad();
                 var kl = Kl(targetLog, policy.SequenceLogProbs(contexts));           // (S, N)
-                bool all = types.All(t => (kl * t.Mask).sum(1).div(t.Mask.sum()).max().item<float>() < o.Tolerance);
+                var byType = types.ToDictionary(t => t.Name, t => (double)(kl * t.Mask).sum(1).div(t.Mask.sum()).max().item<float>());
+                bool all = byType.Values.All(v => v < o.Tolerance);
+                progress?.Report(new BakeProgress(step, o.MaxSteps, byType, all));
                 if (all) stepsToMatch = step;
                 else if (step >= o.MaxSteps) break;
             }
@@ -77,7 +82,7 @@ public static class ReferenceBaker
         }
         return new BakedReference
         {
-            Policy = policy, Options = o, StepsToMatch = stepsToMatch, Steps = step,
+            Policy = policy, Options = o, StepsToMatch = stepsToMatch, Steps = step, IsPartial = partial,
             Types = Report(env, policy, contexts, targetLog, types),
             WeightNorms = Enumerable.Range(0, net.LayerCount)
                 .Select(l => (double)net.Weight(l).detach().flatten(1).norm(1).mean().item<float>()).ToArray(),

@@ -35,6 +35,21 @@ public class ReferenceBakerTests(ITestOutputHelper output)
         Assert.Equal(0.03, hu.Comply, 1);
         Assert.All(b.Types, t => Assert.True(t.KlMean < 0.01, $"{t.Type}: KL {t.KlMean}"));
         Assert.All(b.Types, t => Assert.True(t.ModeMargin < 4, $"{t.Type}: margin {t.ModeMargin}"));
+        var df = b.ToDataFrame();
+        Assert.Equal(3 * 7, df.Rows.Count);
+        Assert.Equal(["type", "measure", "target", "achieved"], df.Columns.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void Interrupted_ReturnsThePartlyBakedPolicy_WithProgress()
+    {
+        using var cts = new CancellationTokenSource();
+        var progress = new LatentLab.Tests.Probes.SyncProgress<BakeProgress>(p => { if (p.Step >= 10) cts.Cancel(); });
+        var b = ReferenceBaker.Bake(Env(), new BakeOptions { ContextsPerType = 8, CheckEvery = 5, Policy = new PolicyOptions { Width = 8, OutputGain = 1.0 } }, progress, cts.Token);
+        Assert.True(b.IsPartial);
+        Assert.Equal(10, b.Steps);                                               // cancelled at the report of step 10: stops before step 11
+        Assert.Equal(["benign", "harmful_monitored", "harmful_unmonitored"], progress.Reports[0].KlByType.Keys.Order());
+        Assert.Equal(3, b.Types.Count);
     }
 
     [Fact]
