@@ -10,6 +10,8 @@ namespace LatentLab.Benchmarks;
 /// <summary>
 /// `rl cartpole [--seeds 1 --timesteps 500000 --threads 1]`: CleanRL ppo.py's defaults on CartPole-v1; prints the mean return
 /// of the last 20 episodes per seed and the wall time (CleanRL reports about 500).
+/// `rl bake [--split stochastic|deterministic --distillation soft|hard --lr 0.003 --contexts 256]`: bakes the preset; prints the
+/// report and wall time.
 /// `rl train [--algorithm ppo|grpo --seeds 16 --iterations 200 --threads 1]`: RL from the baked Greenblatt-preset reference with
 /// the defaults; prints env-steps/s per seed and for the batch, and the final metrics' means over seeds.
 /// </summary>
@@ -22,6 +24,7 @@ public static class RlBenchmark
         {
             "cartpole" => CartPoleRun(args),
             "train" => Train(args),
+            "bake" => Bake(args),
             _ => Usage(),
         };
     }
@@ -52,6 +55,24 @@ public static class RlBenchmark
         Console.WriteLine($"CartPole-v1 PPO (CleanRL defaults), {options.Seeds} seed(s), {run.StepsPerSeed} steps per seed: " +
             $"final return (last 20 episodes) {string.Join(", ", final.Select(v => v.ToString("F1", CultureInfo.InvariantCulture)))}; " +
             $"mean {final.Average():F1}; wall {run.Seconds:F1} s; {run.StepsPerSeed * options.Seeds / run.Seconds:F0} env-steps/s for the batch");
+        return 0;
+    }
+
+    static int Bake(string[] args)
+    {
+        var env = new AlignmentEnvironment(new AlignmentEnvironmentOptions(), CPU);
+        var options = new BakeOptions
+        {
+            Split = Get(args, "--split", "stochastic") == "deterministic" ? BakeSplit.Deterministic : BakeSplit.Stochastic,
+            Distillation = Get(args, "--distillation", "soft") == "hard" ? Distillation.Hard : Distillation.Soft,
+            LearningRate = double.Parse(Get(args, "--lr", "0.003"), CultureInfo.InvariantCulture),
+            ContextsPerType = Int(args, "--contexts", 256), Threads = Int(args, "--threads", 1),
+        };
+        var clock = Stopwatch.StartNew();
+        var baked = ReferenceBaker.Bake(env, options);
+        Console.WriteLine($"bake {options.Split} {options.Distillation} lr {options.LearningRate}: matched at step {baked.StepsToMatch} of {baked.Steps} in {clock.Elapsed.TotalSeconds:F1} s");
+        foreach (var t in baked.Types)
+            Console.WriteLine($"  {t.Type}: comply {t.Comply:F3} (target {t.TargetComply:F3}), concerns|comply {t.ConcernsGivenComply:F3} ({t.TargetConcernsGivenComply:F3}), KL {t.KlMean:F4} (max {t.KlMax:F4}), margin {t.ModeMargin:F2}");
         return 0;
     }
 

@@ -18,6 +18,9 @@ public sealed class RlGrid
     /// <summary>Name of the second setting.</summary>
     public required string SettingB { get; init; }
 
+    /// <summary>True when interrupted: <see cref="Points"/> holds the points finished (the last one possibly partial).</summary>
+    public bool IsPartial { get; init; }
+
     /// <summary>Every point, A-major.</summary>
     public required IReadOnlyList<RlGridPoint> Points { get; init; }
 
@@ -48,12 +51,13 @@ public sealed class RlGrid
         var points = new List<RlGridPoint>();
         foreach (var (a, b, o) in envs)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested) break;
             var env = new AlignmentEnvironment(o, reference.Environment.Device);
             var run = Ppo.Train(new AlignmentPolicy(reference.Network, env, reference.Options), options, null, progress, cancellationToken);
             points.Add(new RlGridPoint(a, b, run, o.ConcernBreakEvenCost));
+            if (run.IsPartial) break;
         }
-        return new RlGrid { SettingA = settingA, SettingB = settingB, Points = points };
+        return new RlGrid { SettingA = settingA, SettingB = settingB, Points = points, IsPartial = points.Count < envs.Count || points[^1].Run.IsPartial };
     }
 
     /// <summary>Final values per point and metric: columns a, b, metric, mean, ci_low, ci_high, seeds, break_even_cost.</summary>
