@@ -101,4 +101,18 @@ public sealed class RlRun
             return hit?.Step ?? -1;
         }).ToArray();
     }
+
+    /// <summary>
+    /// Per seed, the transfer ratio across the monitored flag: (change of compliance in deployment) / (change of compliance in
+    /// training), from step 0 to the last step; NaN where training compliance did not change.
+    /// </summary>
+    public double[] TransferRatio()
+    {
+        double[] Start(string m) => Rows.Where(r => r.Step == 0 && r.Metric == m).OrderBy(r => r.Seed).Select(r => r.Value).ToArray();
+        var train0 = Start(AlignmentMetrics.ComplianceTrain);
+        var dep0 = Start(AlignmentMetrics.ComplianceDeploy);
+        var train1 = Final(AlignmentMetrics.ComplianceTrain);
+        var dep1 = Final(AlignmentMetrics.ComplianceDeploy);
+        return train0.Select((t, s) => Math.Abs(train1[s] - t) < 1e-9 ? double.NaN : (dep1[s] - dep0[s]) / (train1[s] - t)).ToArray();
+    }
 }

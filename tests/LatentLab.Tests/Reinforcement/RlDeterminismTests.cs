@@ -31,6 +31,11 @@ public class RlDeterminismTests
         var share = a.LockInShare(AlignmentMetrics.ComplianceTrain, -1);             // every seed is above -1
         Assert.Equal((1.0, 2), (share.Share, share.Seeds));
         Assert.True(share.Low < 1 && share.High == 1);
+        var transfer = a.TransferRatio();
+        double Row(int seed, int step, string m) => a.Rows.Single(r => r.Seed == seed && r.Step == step && r.Metric == m).Value;
+        double expected = (Row(1, 4, AlignmentMetrics.ComplianceDeploy) - Row(1, 0, AlignmentMetrics.ComplianceDeploy)) /
+                          (Row(1, 4, AlignmentMetrics.ComplianceTrain) - Row(1, 0, AlignmentMetrics.ComplianceTrain));
+        Assert.Equal(expected, transfer[1], 9);
     }
 
     [Fact]
