@@ -10,7 +10,7 @@ namespace LatentLab.Benchmarks;
 /// <summary>
 /// `rl cartpole [--seeds 1 --timesteps 500000 --threads 1]`: CleanRL ppo.py's defaults on CartPole-v1; prints the mean return
 /// of the last 20 episodes per seed and the wall time (CleanRL reports about 500).
-/// `rl bake [--split stochastic|deterministic --distillation soft|hard --lr 0.003 --contexts 256]`: bakes the preset; prints the
+/// `rl bake [--split stochastic|deterministic --distillation soft|hard --lr 0.01 --contexts 256]`: bakes the preset; prints the
 /// report and wall time.
 /// `rl train [--algorithm ppo|grpo --seeds 16 --iterations 200 --threads 1]`: RL from the baked Greenblatt-preset reference with
 /// the defaults; prints env-steps/s per seed and for the batch, and the final metrics' means over seeds.
@@ -65,7 +65,7 @@ public static class RlBenchmark
         {
             Split = Get(args, "--split", "stochastic") == "deterministic" ? BakeSplit.Deterministic : BakeSplit.Stochastic,
             Distillation = Get(args, "--distillation", "soft") == "hard" ? Distillation.Hard : Distillation.Soft,
-            LearningRate = double.Parse(Get(args, "--lr", "0.003"), CultureInfo.InvariantCulture),
+            LearningRate = double.Parse(Get(args, "--lr", "0.01"), CultureInfo.InvariantCulture),
             ContextsPerType = Int(args, "--contexts", 256), Threads = Int(args, "--threads", 1),
         };
         var clock = Stopwatch.StartNew();

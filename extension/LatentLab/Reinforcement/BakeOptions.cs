@@ -37,7 +37,7 @@ public sealed record BakeOptions
     public int ContextsPerType { get; init; } = 256;
 
     /// <summary>Adam learning rate (0..1).</summary>
-    public double LearningRate { get; init; } = 3e-3;
+    public double LearningRate { get; init; } = 1e-2;
 
     /// <summary>Largest number of steps to reach the match (1..1000000).</summary>
     public int MaxSteps { get; init; } = 3000;
