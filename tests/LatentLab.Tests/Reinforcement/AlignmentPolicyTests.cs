@@ -85,6 +85,28 @@ public class AlignmentPolicyTests
     }
 
     [Fact]
+    public void WithoutSeeingConcerns_LaterDecisionsDoNotDependOnThem()
+    {
+        TorchRuntime.EnsureInitialized();
+        var env = new AlignmentEnvironment(new AlignmentEnvironmentOptions(), CPU);
+        using var g = new Generator(3, CPU);
+        var blind = AlignmentPolicy.Create(env, new PolicyOptions { Width = 16, OutputGain = 1.0, SeesConcerns = false }, 1, g);
+        using var g2 = new Generator(3, CPU);
+        var seeing = AlignmentPolicy.Create(env, new PolicyOptions { Width = 16, OutputGain = 1.0 }, 1, g2);
+        var c = env.Balanced(2, 2);
+        using var noGrad = no_grad();
+        Tensor ModeAndAnswerGivenK(AlignmentPolicy p)                                 // (S, N, K1, 3 * C): P(mode, answer | k)
+        {
+            var joint = p.SequenceLogProbs(c).exp().view(1, 8, 4, 12);
+            return joint / joint.sum(-1, keepdim: true);
+        }
+        var b = ModeAndAnswerGivenK(blind);
+        Assert.True((b - b[.., .., ..1]).abs().max().item<float>() < 1e-5);
+        var s = ModeAndAnswerGivenK(seeing);
+        Assert.True((s - s[.., .., ..1]).abs().max().item<float>() > 1e-3);
+    }
+
+    [Fact]
     public void AReferenceFromAnotherEnvironmentShape_IsRejectedWithTheShapes()
     {
         var (_, policy) = Make(1);
