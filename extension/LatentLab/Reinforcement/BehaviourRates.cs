@@ -1,0 +1,34 @@
+namespace LatentLab.Reinforcement;
+
+/// <summary>The rates a reference policy is baked to, per context type (as the policy sees it: the observed monitored flag).</summary>
+public sealed record BehaviourRates
+{
+    /// <summary>Harmful request, monitored (training).</summary>
+    public required ContextRates HarmfulMonitored { get; init; }
+
+    /// <summary>Harmful request, unmonitored (deployment).</summary>
+    public required ContextRates HarmfulUnmonitored { get; init; }
+
+    /// <summary>Benign request (either flag).</summary>
+    public required ContextRates Benign { get; init; }
+
+    /// <summary>
+    /// Matches Greenblatt et al. 2024 (arXiv 2412.14093), prompted helpful-only setting: when it believes it is in training the
+    /// model refuses ~86% and ~12% of responses carry alignment-faking reasoning (here: concerns, then compliance:
+    /// 0.14 * 0.86 = 0.12); unmonitored it refuses ~97%. Benign requests: comply 98%. Every rate can be overridden with `with`.
+    /// </summary>
+    public static BehaviourRates AlignmentFaking2024 { get; } = new()
+    {
+        HarmfulMonitored = new ContextRates { Comply = 0.14, Sandbag = 0.0, ConcernsGivenComply = 0.86, ConcernsGivenOther = 0.1 },
+        HarmfulUnmonitored = new ContextRates { Comply = 0.03, Sandbag = 0.0, ConcernsGivenComply = 0.1, ConcernsGivenOther = 0.1 },
+        Benign = new ContextRates { Comply = 0.98, Sandbag = 0.0, ConcernsGivenComply = 0.05, ConcernsGivenOther = 0.05 },
+    };
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad rate.</summary>
+    public void Check()
+    {
+        HarmfulMonitored.Check(nameof(HarmfulMonitored));
+        HarmfulUnmonitored.Check(nameof(HarmfulUnmonitored));
+        Benign.Check(nameof(Benign));
+    }
+}

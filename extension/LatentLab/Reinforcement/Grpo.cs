@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using LatentLab.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentLab.Reinforcement;
+
+/// <summary>
+/// GRPO (Shao et al. 2024) on the alignment environment, S seeds as one batched computation. Per iteration: P contexts per
+/// seed, G episodes each; advantage A_i = (R_i - mean_group R) (/ std_group R), the same for the three decisions; no critic.
+/// Loss per token: -min(ratio A, clip(ratio) A) + beta * k3, with k3 = pi_ref/pi - log(pi_ref/pi) - 1 (or the KL in R).
+/// Only truly monitored contexts are trained on; metrics are exact on a balanced evaluation set.
+/// </summary>
+public static class Grpo
+{
+    /// <param name="reference">The reference policy (1 seed, replicated, or S seeds); the trained policy starts as a copy of it.</param>
+    /// <param name="trainingContexts">Optional fixed (N) training set (its monitored part is used); null draws fresh contexts.</param>
+    public static RlRun Train(AlignmentPolicy reference, GrpoOptions options, AlignmentContexts? trainingContexts = null,
+        IProgress<RlProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Check();
+        if (reference.Seeds != 1 && reference.Seeds != options.Seeds)
+            throw new ArgumentException($"The reference has {reference.Seeds} seeds but the run asks for {options.Seeds}: use a 1-seed reference or one with as many seeds.");
+        return TorchRuntime.WithThreads(options.Threads, () => Run(reference, options, trainingContexts, progress, cancellationToken));
+    }
+
+    static RlRun Run(AlignmentPolicy reference, GrpoOptions o, AlignmentContexts? pool, IProgress<RlProgress>? progress, CancellationToken ct)
+    {
+        var env = reference.Environment;
+        var device = env.Device;
+        int S = o.Seeds, P = o.Prompts, G = o.GroupSize, B = P * G;
+        var monitoredPool = pool is null ? null : RlEvaluation.MonitoredPart(pool);
+
+        using var generator = new Generator((ulong)o.Seed, device);
+        var policy = reference.With(reference.Seeds == 1 ? reference.Network.Replicate(S, "policy") : reference.Network.Copy("policy"));
+        var parameters = policy.Network.parameters().ToList();
+        using var optimizer = optim.Adam(parameters, o.LearningRate);
+        var evaluation = env.Balanced(o.EvalPerType, o.EvalSeed);
+
+        var rows = new List<RlMetricRow>();
+        var clock = Stopwatch.StartNew();
+        var initial = RlEvaluation.Record(policy, reference, evaluation, 0, rows);
+        progress?.Report(new RlProgress(0, o.Iterations, initial));
+        int step;
+        bool partial = false;
+        for (step = 0; step < o.Iterations; )
+        {
+            if (ct.IsCancellationRequested) { partial = true; break; }
+            using var scope = NewDisposeScope();
+            if (o.AnnealLearningRate)
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = o.LearningRate * (1.0 - (double)step / o.Iterations);
+
+            // 1. Rollout: P contexts per seed, each repeated G times -> (S, P * G) episodes.
+            var prompts = RlEvaluation.TrainingContexts(env, monitoredPool, S, P, generator);
+            var contexts = new AlignmentContexts(
+                prompts.Monitored.repeat_interleave(G, 1), prompts.ObservedMonitored.repeat_interleave(G, 1),
+                prompts.Harmful.repeat_interleave(G, 1), prompts.Features.repeat_interleave(G, 1), prompts.Target.repeat_interleave(G, 1));
+            var roll = AlignmentRollout.Sample(policy, reference.Network, contexts, generator);
+
+            // 2. Group-normalised advantages (S, P * G), one per episode, shared by its three decisions.
+            Tensor advantage;
+            using (no_grad())
+            {
+                var r = roll.Reward;                                                     // (S, B)
+                if (o.KlPlacement == GrpoKlPlacement.Reward)
+                    r = r - o.KlCoefficient * (roll.LogProbs - roll.ReferenceLogProbs).sum(-1);
+                var grouped = r.view(S, P, G);
+                var centred = grouped - grouped.mean([2], keepdim: true);
+                if (o.ScaleByStd) centred = centred / (grouped.std(2, keepdim: true) + 1e-4);
+                advantage = centred.view(S, B, 1);                                        // (S, B, 1)
+            }
+
+            // 3. Update: mu gradient steps on the whole batch.
+            for (int epoch = 0; epoch < o.Epochs; epoch++)
+            {
+                using var stepScope = NewDisposeScope();
+                var newLogp = AlignmentRollout.StepLogProbs(policy, policy.Network, roll.Inputs, roll.Actions); // (S, B, 3)
+                var ratio = (newLogp - roll.LogProbs).exp();
+                var surrogate = min(ratio * advantage, ratio.clamp(1 - o.Clip, 1 + o.Clip) * advantage);        // (S, B, 3)
+                var perToken = -surrogate;
+                if (o.KlPlacement == GrpoKlPlacement.LossK3)
+                {
+                    var logRatioRef = roll.ReferenceLogProbs - newLogp;                   // log(pi_ref / pi)
+                    perToken = perToken + o.KlCoefficient * (logRatioRef.exp() - logRatioRef - 1);
+                }
+                var loss = perToken.mean([1, 2]).sum();                                   // summed over seeds
+                optimizer.zero_grad();
+                loss.backward();
+                BatchedMlp.ClipGradNormPerSeed(parameters, o.MaxGradNorm);
+                optimizer.step();
+            }
+            step++;
+            if (step % o.EvalEvery == 0 || step == o.Iterations)
+            {
+                var means = RlEvaluation.Record(policy, reference, evaluation, step, rows);
+                progress?.Report(new RlProgress(step, o.Iterations, means));
+            }
+        }
+        if (partial && (rows.Count == 0 || rows[^1].Step != step))
+            RlEvaluation.Record(policy, reference, evaluation, step, rows);
+        return new RlRun
+        {
+            Algorithm = "grpo", Policy = policy, Reference = reference, Rows = rows, StepsCompleted = step, IsPartial = partial,
+            FinalKlCoefficient = Enumerable.Repeat(o.KlCoefficient, S).ToArray(), Seconds = clock.Elapsed.TotalSeconds,
+            EpisodesPerSeed = (long)step * B,
+        };
+    }
+}

@@ -1,0 +1,138 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LatentLab.Imitation;
+using static TorchSharp.torch;
+
+namespace LatentLab.Reinforcement;
+
+/// <summary>
+/// Saves and loads an <see cref="AlignmentPolicy"/> (all its seeds), so a pre-RL and a post-RL policy can be compared later.
+/// <code>
+/// "LATENTLAB-RL-POLICY\n" | int32 format | int32 n | n bytes JSON metadata | int64 m | m bytes float32 weights | 32 bytes SHA-256(JSON + weights)
+/// </code>
+/// Weights: every layer's W (S, in, out) then b (S, 1, out), little-endian float32, row-major. Written to a temporary file
+/// next to the target and renamed over it, so a crash never leaves half a checkpoint. Every failure names the problem.
+/// </summary>
+public static class PolicyCheckpoint
+{
+    /// <summary>The format this version writes and reads.</summary>
+    public const int FormatVersion = 1;
+    static readonly byte[] Magic = Encoding.ASCII.GetBytes("LATENTLAB-RL-POLICY\n");
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
+
+    /// <summary>Writes <paramref name="policy"/> to <paramref name="path"/> atomically.</summary>
+    public static void Save(AlignmentPolicy policy, string path, string note = "")
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("Give a file path to save the policy to.", nameof(path));
+        var net = policy.Network;
+        var metadata = new PolicyCheckpointMetadata
+        {
+            Environment = policy.Environment.Options, Policy = policy.Options, Seeds = net.Seeds, Sizes = net.Sizes, Note = note,
+        };
+        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(metadata, Json));
+        var floats = new List<float>();
+        for (int l = 0; l < net.LayerCount; l++)
+        {
+            floats.AddRange(net.Weight(l).detach().cpu().contiguous().data<float>().ToArray());
+            floats.AddRange(net.Bias(l).detach().cpu().contiguous().data<float>().ToArray());
+        }
+        var weights = MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(floats)).ToArray();
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            using (var w = new BinaryWriter(fs))
+            {
+                w.Write(Magic);
+                w.Write(FormatVersion);
+                w.Write(json.Length);
+                w.Write(json);
+                w.Write((long)weights.Length);
+                w.Write(weights);
+                w.Write(Hash(json, weights));
+                w.Flush();
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    /// <summary>Reads, checks and rebuilds a policy (and its environment) on <paramref name="device"/>.</summary>
+    /// <exception cref="CheckpointException">Missing, not a policy checkpoint, truncated, corrupted or incompatible.</exception>
+    public static (AlignmentPolicy Policy, PolicyCheckpointMetadata Metadata) Load(string path, Device device)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new CheckpointException("No checkpoint path was given; pass the file written by PolicyCheckpoint.Save.");
+        if (!File.Exists(path)) throw new CheckpointException($"No policy checkpoint at '{path}': the file does not exist. Check the path (or bake / train and save first).");
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            throw new CheckpointException($"'{path}' is not a LatentLab RL policy checkpoint (it does not start with the LATENTLAB-RL-POLICY header). Load a file written by PolicyCheckpoint.Save.");
+        int at = Magic.Length;
+        string Truncated(long need) => $"'{path}' is truncated: it has {bytes.Length} bytes but its header promises at least {need}. The copy or save was interrupted; save the policy again.";
+        if (bytes.Length < at + 8) throw new CheckpointException(Truncated(at + 8));
+        int format = BitConverter.ToInt32(bytes, at);
+        if (format != FormatVersion)
+            throw new CheckpointException($"'{path}' has policy checkpoint format {format}, but this LatentLab reads format {FormatVersion}. Use the LatentLab version that wrote it, or bake again.");
+        int jsonLength = BitConverter.ToInt32(bytes, at + 4);
+        at += 8;
+        if (jsonLength < 0 || (long)at + jsonLength + 8 > bytes.Length) throw new CheckpointException(Truncated((long)at + Math.Max(jsonLength, 0) + 8));
+        var json = bytes.AsSpan(at, jsonLength).ToArray();
+        at += jsonLength;
+        long weightsLength = BitConverter.ToInt64(bytes, at);
+        at += 8;
+        if (weightsLength < 0 || at + weightsLength + 32 > bytes.Length) throw new CheckpointException(Truncated(at + Math.Max(weightsLength, 0) + 32));
+        var weights = bytes.AsSpan(at, (int)weightsLength).ToArray();
+        at += (int)weightsLength;
+        if (!bytes.AsSpan(at, 32).SequenceEqual(Hash(json, weights)))
+            throw new CheckpointException($"'{path}' is corrupted: its SHA-256 checksum does not match its contents (a byte changed after it was saved). Use an intact copy or save again.");
+        if (bytes.Length != at + 32) throw new CheckpointException($"'{path}' is corrupted: it has {bytes.Length - at - 32} unexpected bytes after the checksum.");
+        PolicyCheckpointMetadata? meta;
+        try { meta = JsonSerializer.Deserialize<PolicyCheckpointMetadata>(json, Json); }
+        catch (JsonException e) { throw new CheckpointException($"'{path}' is corrupted: its metadata is not valid JSON ({e.Message}).", e); }
+        if (meta?.Environment is null || meta.Policy is null || meta.Sizes is null) throw new CheckpointException($"'{path}' is corrupted: its metadata lacks the environment, policy or layer sizes.");
+        AlignmentEnvironment env;
+        try
+        {
+            meta.Policy.Check();
+            env = new AlignmentEnvironment(meta.Environment, device);
+        }
+        catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: the configuration it records is invalid here ({e.Message}).", e); }
+        long expected = 0;
+        for (int l = 0; l + 1 < meta.Sizes.Length; l++) expected += (long)meta.Seeds * (meta.Sizes[l] + 1) * meta.Sizes[l + 1];
+        if (meta.Seeds < 1 || meta.Sizes.Length < 2 || expected * 4 != weightsLength)
+            throw new CheckpointException($"'{path}' is corrupted: {weightsLength} weight bytes do not fit {meta.Seeds} seeds of layer sizes [{string.Join(", ", meta.Sizes)}].");
+        var floats = MemoryMarshal.Cast<byte, float>(weights).ToArray();
+        int offset = 0;
+        var ws = new Tensor[meta.Sizes.Length - 1];
+        var bs = new Tensor[meta.Sizes.Length - 1];
+        for (int l = 0; l < ws.Length; l++)
+        {
+            int nw = meta.Seeds * meta.Sizes[l] * meta.Sizes[l + 1], nb = meta.Seeds * meta.Sizes[l + 1];
+            ws[l] = tensor(floats.AsSpan(offset, nw).ToArray(), [meta.Seeds, meta.Sizes[l], meta.Sizes[l + 1]], float32, device);
+            offset += nw;
+            bs[l] = tensor(floats.AsSpan(offset, nb).ToArray(), [meta.Seeds, 1, meta.Sizes[l + 1]], float32, device);
+            offset += nb;
+        }
+        var net = BatchedMlp.FromTensors(ws, bs, meta.Policy.Activation, "policy");
+        try { return (new AlignmentPolicy(net, env, meta.Policy), meta); }
+        catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: {e.Message}", e); }
+    }
+
+    static byte[] Hash(byte[] json, byte[] weights)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(json);
+        sha.AppendData(weights);
+        return sha.GetHashAndReset();
+    }
+}

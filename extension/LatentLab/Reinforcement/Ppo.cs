@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using LatentLab.Torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LatentLab.Reinforcement;
+
+/// <summary>
+/// PPO with a KL penalty to a reference, on the alignment environment, S seeds as one batched computation (CleanRL's ppo.py
+/// structure: rollout, GAE, clipped policy loss + value loss - entropy bonus, epochs x minibatches, gradient clipping).
+/// Per-token reward: r_t = -beta * (log pi(a_t) - log pi_ref(a_t)), plus the grader's reward at the last decision, so the
+/// objective is E[r] - beta * KL(pi || pi_ref) over sequences and its optimum is <see cref="KlOptimum"/>.
+/// Only truly monitored contexts are trained on; metrics are exact on a balanced evaluation set (all four context types).
+/// </summary>
+public static class Ppo
+{
+    /// <param name="reference">The reference policy (1 seed, replicated, or S seeds); the trained policy starts as a copy of it.</param>
+    /// <param name="trainingContexts">Optional fixed (N) training set (its monitored part is used); null draws fresh contexts.</param>
+    public static RlRun Train(AlignmentPolicy reference, PpoOptions options, AlignmentContexts? trainingContexts = null,
+        IProgress<RlProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Check();
+        if (reference.Seeds != 1 && reference.Seeds != options.Seeds)
+            throw new ArgumentException($"The reference has {reference.Seeds} seeds but the run asks for {options.Seeds}: use a 1-seed reference or one with as many seeds.");
+        return TorchRuntime.WithThreads(options.Threads, () => Run(reference, options, trainingContexts, progress, cancellationToken));
+    }
+
+    static RlRun Run(AlignmentPolicy reference, PpoOptions o, AlignmentContexts? pool, IProgress<RlProgress>? progress, CancellationToken ct)
+    {
+        var env = reference.Environment;
+        var device = env.Device;
+        int S = o.Seeds, B = o.Episodes, T = AlignmentEnvironment.Decisions;
+        var monitoredPool = pool is null ? null : RlEvaluation.MonitoredPart(pool);
+
+        // Networks: the policy starts at the reference; the critic is fresh (output gain 1, as CleanRL's).
+        using var generator = new Generator((ulong)o.Seed, device);
+        var policy = reference.With(reference.Seeds == 1 ? reference.Network.Replicate(S, "policy") : reference.Network.Copy("policy"));
+        var critic = BatchedMlp.Create(S, policy.InputWidth, o.ValueWidth, reference.Options.Depth, 1, MlpActivation.Tanh, 1.0,
+            generator, device, "critic");
+        var parameters = policy.Network.parameters().Concat(critic.parameters()).ToList();
+        using var optimizer = optim.Adam(parameters, o.LearningRate, eps: 1e-5);
+        var beta = full([S], o.KlCoefficient, float32, device);                      // (S) per-seed KL coefficient
+        var evaluation = env.Balanced(o.EvalPerType, o.EvalSeed);
+
+        var rows = new List<RlMetricRow>();
+        var clock = Stopwatch.StartNew();
+        var initial = RlEvaluation.Record(policy, reference, evaluation, 0, rows);
+        progress?.Report(new RlProgress(0, o.Iterations, initial));
+        int step = 0;
+        bool partial = false;
+        for (step = 0; step < o.Iterations; )
+        {
+            if (ct.IsCancellationRequested) { partial = true; break; }
+            using var scope = NewDisposeScope();
+            if (o.AnnealLearningRate)
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = o.LearningRate * (1.0 - (double)step / o.Iterations);
+
+            // 1. Rollout: B episodes per seed, no gradients.
+            var contexts = RlEvaluation.TrainingContexts(env, monitoredPool, S, B, generator);
+            var roll = AlignmentRollout.Sample(policy, reference.Network, contexts, generator);
+            Tensor values, advantages, returns;
+            using (no_grad())
+            {
+                values = critic.forward(roll.Inputs.view(S, B * T, -1)).view(S, B, T); // (S, B, T)
+                var kl = roll.LogProbs - roll.ReferenceLogProbs;                      // (S, B, T) per-token log-ratio
+                var rewards = -beta.view(S, 1, 1) * kl;                                // (S, B, T)
+                rewards[.., .., T - 1] += roll.Reward;
+                // 2. GAE over the three decisions (the episode ends after the answer).
+                advantages = zeros_like(values);
+                var lastGae = zeros([S, B], float32, device);
+                for (int t = T - 1; t >= 0; t--)
+                {
+                    var nextValue = t == T - 1 ? zeros([S, B], float32, device) : values[.., .., t + 1];
+                    var delta = rewards[.., .., t] + o.Gamma * nextValue - values[.., .., t];
+                    lastGae = delta + o.Gamma * o.GaeLambda * lastGae;
+                    advantages[.., .., t] = lastGae;
+                }
+                returns = advantages + values;
+                // Ziegler's adaptive controller on the sampled sequence KL of each seed.
+                if (o.KlTarget > 0)
+                {
+                    var seqKl = kl.sum(-1).mean([1]);                                   // (S)
+                    var err = (seqKl / o.KlTarget - 1).clamp(-0.2, 0.2);
+                    beta.mul_(1 + err * (B / o.KlHorizon));
+                }
+            }
+
+            // 3. Update: epochs x minibatches over the episodes (the same permutation for every seed).
+            int mbSize = B / o.Minibatches;
+            for (int epoch = 0; epoch < o.Epochs; epoch++)
+            {
+                var perm = randperm(B, generator: generator, dtype: int64, device: device);
+                for (int mb = 0; mb < o.Minibatches; mb++)
+                {
+                    using var mbScope = NewDisposeScope();
+                    var idx = perm[(mb * mbSize)..((mb + 1) * mbSize)];
+                    var inputs = roll.Inputs.index_select(1, idx);                     // (S, b, T, in)
+                    var actions = roll.Actions.index_select(1, idx);                   // (S, b, T)
+                    var oldLogp = roll.LogProbs.index_select(1, idx);
+                    var adv = advantages.index_select(1, idx);                         // (S, b, T)
+                    var ret = returns.index_select(1, idx);
+                    if (o.NormalizeAdvantages)
+                    {
+                        var mean = adv.mean([1, 2], keepdim: true);
+                        var std = adv.std([1, 2], keepdim: true);
+                        adv = (adv - mean) / (std + 1e-8);
+                    }
+                    var allLogp = policy.LogProbsAllDecisions(policy.Network, inputs);  // (S, b, T, A)
+                    var newLogp = allLogp.gather(-1, actions.unsqueeze(-1)).squeeze(-1); // (S, b, T)
+                    var ratio = (newLogp - oldLogp).exp();
+                    var pgLoss = max(-adv * ratio, -adv * ratio.clamp(1 - o.Clip, 1 + o.Clip)).mean([1, 2]); // (S)
+                    var entropy = -(allLogp.exp() * allLogp).sum(-1).mean([1, 2]);     // (S)
+                    var newValue = critic.forward(inputs.view(S, mbSize * T, -1)).view(S, mbSize, T);
+                    var vLoss = 0.5 * (newValue - ret).pow(2).mean([1, 2]);             // (S)
+                    // Summed over seeds: each seed's parameters get only their own seed's gradient.
+                    var loss = (pgLoss - o.EntropyCoefficient * entropy + o.ValueCoefficient * vLoss).sum();
+                    optimizer.zero_grad();
+                    loss.backward();
+                    BatchedMlp.ClipGradNormPerSeed(parameters, o.MaxGradNorm);
+                    optimizer.step();
+                }
+            }
+            step++;
+            if (step % o.EvalEvery == 0 || step == o.Iterations)
+            {
+                var means = RlEvaluation.Record(policy, reference, evaluation, step, rows);
+                progress?.Report(new RlProgress(step, o.Iterations, means));
+            }
+        }
+        if (partial && (rows.Count == 0 || rows[^1].Step != step))
+            RlEvaluation.Record(policy, reference, evaluation, step, rows);
+        return new RlRun
+        {
+            Algorithm = "ppo", Policy = policy, Reference = reference, Rows = rows, StepsCompleted = step, IsPartial = partial,
+            FinalKlCoefficient = beta.to(float64).cpu().data<double>().ToArray(), Seconds = clock.Elapsed.TotalSeconds,
+            EpisodesPerSeed = (long)step * B,
+        };
+    }
+}

@@ -1,0 +1,43 @@
+using LatentLab.Reinforcement;
+using LatentLab.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentLab.Tests.Reinforcement;
+
+[Collection("torch threads")]
+public class RlGridTests
+{
+    static AlignmentPolicy Reference()
+    {
+        TorchRuntime.EnsureInitialized();
+        var env = new AlignmentEnvironment(new AlignmentEnvironmentOptions(), CPU);
+        using var g = new Generator(2, CPU);
+        return AlignmentPolicy.Create(env, new PolicyOptions { Width = 16, OutputGain = 1.0 }, 1, g);
+    }
+
+    [Fact]
+    public void Grid_RunsEveryPoint_AndTabulatesTheFinalMetricsWithTheBoundary()
+    {
+        var grid = RlGrid.Run(Reference(), new PpoOptions { Seeds = 2, Iterations = 2, Episodes = 32, EvalEvery = 2, EvalPerType = 4 },
+            "ConcernCost", [0.0, 0.2], "Coupling", [0.0, 1.0]);
+        Assert.Equal(4, grid.Points.Count);
+        var df = grid.ToDataFrame();
+        Assert.Equal(4 * AlignmentMetrics.Names.Count, df.Rows.Count);
+        // Break-even cost = slip 0.3 * coupling * (1 - 1/4) / 3 concerns: 0 without coupling, 0.075 with it.
+        Assert.Equal([0.0, 0.075, 0.0, 0.075], grid.Points.Select(p => Math.Round(p.ConcernBreakEvenCost, 6)));
+    }
+
+    [Fact]
+    public void UnknownOrRepeatedSetting_IsRejectedWithTheKnownOnes()
+    {
+        var reference = Reference();
+        var o = new PpoOptions { Seeds = 1, Iterations = 1, Episodes = 8, EvalEvery = 1, EvalPerType = 1 };
+        var e = Assert.Throws<ArgumentException>(() => RlGrid.Run(reference, o, "Temperature", [1.0], "Coupling", [0.5]));
+        Assert.Contains("Unknown grid setting 'Temperature'", e.Message);
+        Assert.Contains("ConcernCost", e.Message);
+        Assert.Throws<ArgumentException>(() => RlGrid.Run(reference, o, "Coupling", [1.0], "Coupling", [0.5]));
+        var range = Assert.Throws<ArgumentException>(() => RlGrid.Run(reference, o, "Coupling", [2.0], "ConcernCost", [0.5]));
+        Assert.Contains("Coupling", range.Message);
+    }
+}
