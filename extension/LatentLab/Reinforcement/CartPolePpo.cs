@@ -18,7 +18,8 @@ public static class CartPolePpo
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Check();
-        return TorchRuntime.WithThreads(options.Threads, () => Run(options, device, progress, cancellationToken));
+        using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
+        return Run(options, device, progress, cancellationToken);
     }
 
     static CartPoleRun Run(CartPolePpoOptions o, Device device, IProgress<(long, double)>? progress, CancellationToken ct)

@@ -23,7 +23,8 @@ public static class Grpo
         options.Check();
         if (reference.Seeds != 1 && reference.Seeds != options.Seeds)
             throw new ArgumentException($"The reference has {reference.Seeds} seeds but the run asks for {options.Seeds}: use a 1-seed reference or one with as many seeds.");
-        return TorchRuntime.WithThreads(options.Threads, () => Run(reference, options, trainingContexts, progress, cancellationToken));
+        using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
+        return Run(reference, options, trainingContexts, progress, cancellationToken);
     }
 
     static RlRun Run(AlignmentPolicy reference, GrpoOptions o, AlignmentContexts? pool, IProgress<RlProgress>? progress, CancellationToken ct)

@@ -21,7 +21,8 @@ public static class ReferenceBaker
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(options);
         options.Check();
-        return TorchRuntime.WithThreads(options.Threads, () => Run(environment, options, progress, cancellationToken));
+        using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
+        return Run(environment, options, progress, cancellationToken);
     }
 
     static BakedReference Run(AlignmentEnvironment env, BakeOptions o, IProgress<BakeProgress>? progress, CancellationToken ct)

@@ -1,5 +1,5 @@
 using LatentLab.Bandits;
-using LatentLab.Probes;
+using LatentLab.Statistics;
 using Microsoft.Data.Analysis;
 
 namespace LatentLab.Reinforcement;

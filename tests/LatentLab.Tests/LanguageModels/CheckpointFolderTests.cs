@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using LatentLab.LanguageModels;
-using LatentLab.Probes;
+using LatentLab.Formats;
 using LatentLab.Tests.Probes;
 using LatentLab.Torch;
 using TorchSharp;

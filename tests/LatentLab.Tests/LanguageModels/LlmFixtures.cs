@@ -1,4 +1,4 @@
-using LatentLab.Probes;
+using LatentLab.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
 
