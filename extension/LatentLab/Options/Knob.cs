@@ -255,36 +255,26 @@ public sealed class Knob
             : $"{Name}: '{string.Join("', '", unknown)}' not known; use a comma-separated list of {string.Join(", ", choices)}.";
     }
 
-    /// <summary>"from 2 to 64", "above 0", "at least 1", ... or null when unbounded.</summary>
-    string? RangePhrase()
+    /// <summary>The range in words for messages: "from 2 to 64", "above 0 and at most 1", "at least 1"; null when unbounded.</summary>
+    string? RangePhrase() => Range(("above ", "at least "), ("below ", "at most "), "from {0} to {1}", " and ");
+
+    /// <summary>The range as help shows it: "2 to 64", "> 0, <= 1", ">= 1"; null when unbounded.</summary>
+    string? RangeText() => Range(("> ", ">= "), ("< ", "<= "), "{0} to {1}", ", ");
+
+    /// <summary>One range rendering: the words for an exclusive / inclusive bound on each side, the closed form, the joiner.</summary>
+    string? Range((string Exclusive, string Inclusive) low, (string Exclusive, string Inclusive) high, string closed, string joiner)
     {
         var a = Attribute;
         bool lo = !double.IsNaN(a.Min), hi = !double.IsNaN(a.Max);
-        string Low() => a.ExclusiveMin ? $"above {OptionText.Number(a.Min)}" : $"at least {OptionText.Number(a.Min)}";
-        string High() => a.ExclusiveMax ? $"below {OptionText.Number(a.Max)}" : $"at most {OptionText.Number(a.Max)}";
+        string min = OptionText.Number(a.Min), max = OptionText.Number(a.Max);
+        string Low() => (a.ExclusiveMin ? low.Exclusive : low.Inclusive) + min;
+        string High() => (a.ExclusiveMax ? high.Exclusive : high.Inclusive) + max;
         return (lo, hi) switch
         {
-            (true, true) when !a.ExclusiveMin && !a.ExclusiveMax => $"from {OptionText.Number(a.Min)} to {OptionText.Number(a.Max)}",
-            (true, true) => $"{Low()} and {High()}",
+            (true, true) when !a.ExclusiveMin && !a.ExclusiveMax => string.Format(CultureInfo.InvariantCulture, closed, min, max),
+            (true, true) => Low() + joiner + High(),
             (true, false) => Low(),
             (false, true) => High(),
-            _ => null,
-        };
-    }
-
-    /// <summary>Range as help shows it: "2 to 64", "> 0", ">= 1".</summary>
-    string? RangeText()
-    {
-        var a = Attribute;
-        bool lo = !double.IsNaN(a.Min), hi = !double.IsNaN(a.Max);
-        string L() => (a.ExclusiveMin ? "> " : ">= ") + OptionText.Number(a.Min);
-        string H() => (a.ExclusiveMax ? "< " : "<= ") + OptionText.Number(a.Max);
-        return (lo, hi) switch
-        {
-            (true, true) when !a.ExclusiveMin && !a.ExclusiveMax => $"{OptionText.Number(a.Min)} to {OptionText.Number(a.Max)}",
-            (true, true) => $"{L()}, {H()}",
-            (true, false) => L(),
-            (false, true) => H(),
             _ => null,
         };
     }
