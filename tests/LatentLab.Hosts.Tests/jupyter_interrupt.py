@@ -132,11 +132,13 @@ def plain_text(data):
 
 
 def after_progress(delay):
-    """Interrupt `delay` seconds after the cell's live progress first shows a finished step ("step N/M", N > 0)."""
+    """Interrupt `delay` seconds after the cell's live progress first shows a finished step ("N/M steps", N > 0)."""
     seen = {}
 
     def decide(elapsed, outputs):
-        if "at" not in seen and any(int(n) > 0 for o in outputs for n in re.findall(r"step (\d+)/\d+", o)):
+        # the live panel reads "Training: 12/3000 steps ..." (older builds: "step 12/3000")
+        done = [int(a or b) for o in outputs for a, b in re.findall(r"(\d+)/\d+ steps|step (\d+)/\d+", o)]
+        if "at" not in seen and any(n > 0 for n in done):
             seen["at"] = elapsed
         return "at" in seen and elapsed - seen["at"] >= delay
     return decide
