@@ -57,7 +57,7 @@ public sealed class BanditEvalCommand : LatentLabCommand
         }
 
         var live = LivePanel.Start(ctx, cmd, new RunPanel("Evaluating…", chart: false), TimeSpan.FromSeconds(0.5),
-            interrupted: "Interrupted: the evaluation stopped; nothing was bound (an evaluation has no partial result). Run the cell again.");
+            interrupted: $"Interrupted: {cmd.OutName} will hold the policies evaluated so far (marked PARTIAL); the one running is left out.");
         var evaluation = await Task.Run(() => StudentEvaluator.Evaluate(options, student, device, live.For<EvaluationProgress>(p => p.ToRunProgress()), ctx.CancellationToken));
         live.Show(live.Panel.Finished($"Evaluated {evaluation.Curves.Count} policies on {evaluation.Episodes} episodes in {ReportFormat.Duration(evaluation.Elapsed)}."));
 

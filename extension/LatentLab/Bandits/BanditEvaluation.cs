@@ -20,6 +20,9 @@ public sealed record BanditEvaluation(
     string? StudentDescription,
     TimeSpan Elapsed)
 {
+    /// <summary>True when the evaluation was interrupted: <see cref="Curves"/> holds the policies finished before it stopped.</summary>
+    public bool IsPartial { get; init; }
+
     public PolicyCurve Curve(string policy) =>
         Curves.FirstOrDefault(c => c.Policy == policy)
         ?? throw new ArgumentException($"No policy '{policy}' in this evaluation; it has {string.Join(", ", Curves.Select(c => c.Policy))}.", nameof(policy));

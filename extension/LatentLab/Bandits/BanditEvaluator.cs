@@ -17,6 +17,8 @@ public static class BanditEvaluator
     const long EvaluationSeedOffset = 1_000_003;
 
     /// <summary>
+    /// An interrupt (<paramref name="cancellationToken"/>) after the first policy returns the policies finished so far,
+    /// marked <see cref="BanditEvaluation.IsPartial"/>; before that it throws <see cref="OperationCanceledException"/>.
     /// Evaluates <paramref name="candidates"/> (run first, in order; null or empty: the baselines alone) and
     /// <see cref="BanditEvaluationOptions.Baselines"/>. K defaults to the first candidate's <see cref="CandidatePolicy.Arms"/>
     /// (else 5), the before/after split to its <see cref="CandidatePolicy.TrainHorizon"/> (else 50).
@@ -57,14 +59,25 @@ public static class BanditEvaluator
             var summaries = new List<PolicySummary>();
             int horizon = options.Horizon;
             using var env = BanditEnvironment.Create(spec, options.Episodes, horizon, options.Seed + EvaluationSeedOffset, device);
+            bool partial = false;
             for (int i = 0; i < policies.Count; i++)
             {
                 var policy = policies[i];
                 int index = i;
                 using var scope = NewDisposeScope();
-                using var trace = BanditRollout.Run(env, policy, horizon, options.Seed * 31 + 1000 + i, options.Agreement,
-                    t => { if (t % 10 == 0 || t == horizon) progress?.Report(new EvaluationProgress(policy.Name, index, policies.Count, t, horizon, clock.Elapsed)); },
-                    cancellationToken);
+                RolloutTrace trace;
+                try
+                {
+                    trace = BanditRollout.Run(env, policy, horizon, options.Seed * 31 + 1000 + i, options.Agreement,
+                        t => { if (t % 10 == 0 || t == horizon) progress?.Report(new EvaluationProgress(policy.Name, index, policies.Count, t, horizon, clock.Elapsed)); },
+                        cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && curves.Count > 0)
+                {
+                    partial = true;     // keep the policies finished so far; the interrupted one is left out
+                    break;
+                }
+                using var traceScope = trace;
                 var cum = trace.Regret.cumsum(0);                                                     // (T, B)
                 curves.Add(CurveOf(policy.Name, cum));
                 summaries.Add(Summarise(policy.Name, trace, cum, trainHorizon));
@@ -79,7 +92,7 @@ public static class BanditEvaluator
                 paired = new PairedDifference(policies[0].Name, PolicyNames.Ucb1, c.Regret, c.Low, c.High);
             }
             return new BanditEvaluation(options, arms, horizon, trainHorizon, options.Episodes, curves, summaries, paired,
-                candidates.Count > 0 ? candidates[0].Description : null, clock.Elapsed);
+                candidates.Count > 0 ? candidates[0].Description : null, clock.Elapsed) { IsPartial = partial };
         }
         finally
         {

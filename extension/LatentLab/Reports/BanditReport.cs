@@ -48,7 +48,7 @@ public static class BanditReport
     {
         ArgumentNullException.ThrowIfNull(evaluation);
         int h = evaluation.TrainHorizon, t = evaluation.Horizon;
-        var intro = $"K={evaluation.Arms}, {evaluation.Episodes} fresh episodes (same bandits and reward draws for every policy), " +
+        string intro = $"K={evaluation.Arms}, {evaluation.Episodes} fresh episodes (same bandits and reward draws for every policy), " +
                     $"horizon {t}, training horizon {h}. Mean over episodes with 95% CI.";
         var shorter = t < h ? $"Note: the horizon {t} is shorter than the training horizon {h}, so nothing after it is shown." : null;
         var table = new Table("policy", $"regret at {h}", $"regret at {t}", $"regret in {h + 1}–{t}",
@@ -71,6 +71,8 @@ public static class BanditReport
         const string note = "UCB1 over-explores at these horizons: Thompson and greedy show what lower regret looks like. " +
                             "Agreement: the policy acts, UCB1 labels the state it reached (ties count as agreement).";
 
+        if (evaluation.IsPartial)
+            intro = $"PARTIAL: interrupted after {evaluation.Curves.Count} policies ({string.Join(", ", evaluation.Curves.Select(c => c.Policy))}). " + intro;
         var html = new StringBuilder($"<div style=\"font-family:sans-serif;font-size:13px\"><b>Bandit evaluation</b>: {Escape(intro)}");
         if (shorter is not null) html.Append($" <span style=\"color:{Palette.Caution}\">{Escape(shorter)}</span>");
         html.Append(rendered.Html);
