@@ -96,7 +96,7 @@ public class StudentTrainingTests
     public void BadOptions_AreRejectedNamingTheOption(int value, string option)
     {
         var o = option == "arms" ? Tiny() with { Arms = value } : Tiny() with { TrainHorizon = value };
-        var e = Assert.Throws<ArgumentException>(() => BanditTrainer.Train(o, Cpu));
+        var e = Assert.ThrowsAny<ArgumentException>(() => BanditTrainer.Train(o, Cpu));
         Assert.Contains("--" + option, e.Message);
     }
 
@@ -127,7 +127,7 @@ public class StudentTrainingTests
         using var t1 = BanditTrainer.Train(thompson, Cpu);
         using var t0 = BanditTrainer.Train(thompson with { IndexLossWeight = 0 }, Cpu);
         Assert.Equal(t1.History.Select(h => h.Loss), t0.History.Select(h => h.Loss));
-        var e = Assert.Throws<ArgumentException>(() => BanditTrainer.Train(Tiny() with { IndexLossWeight = -1 }, Cpu));
+        var e = Assert.ThrowsAny<ArgumentException>(() => BanditTrainer.Train(Tiny() with { IndexLossWeight = -1 }, Cpu));
         Assert.Contains("--index-loss", e.Message);
     }
 
@@ -147,14 +147,14 @@ public class StudentTrainingTests
         for (int i = 0; i < avg.Length; i++)
             Assert.Equal(0.25f * w0[i] + 0.75f * w1[i], avg[i], 5);        // avg = decay x initial + (1 - decay) x trained
         Assert.Equal(plain.History.Select(h => h.Loss), averaged.History.Select(h => h.Loss));   // the raw weights train alike
-        var e = Assert.Throws<ArgumentException>(() => BanditTrainer.Train(o with { AverageDecay = 1 }, Cpu));
+        var e = Assert.ThrowsAny<ArgumentException>(() => BanditTrainer.Train(o with { AverageDecay = 1 }, Cpu));
         Assert.Contains("--average", e.Message);
     }
 
     [Fact]
     public void UnknownTeacher_IsRejectedWithTheValidNames()
     {
-        var e = Assert.Throws<ArgumentException>(() => BanditTrainingOptions.ParseTeacher("exp3"));
+        var e = Assert.ThrowsAny<ArgumentException>(() => BanditTrainingOptions.ParseTeacher("exp3"));
         Assert.Contains("ucb1, thompson", e.Message);
         Assert.Equal(TeacherKind.Thompson, BanditTrainingOptions.ParseTeacher("Thompson"));
     }
@@ -173,7 +173,7 @@ public class StudentTrainingTests
     public void JointStudent_OnAnotherNumberOfArms_SaysWhichToUse()
     {
         using var s = BanditTrainer.Train(Tiny(steps: 1) with { Architecture = StudentArchitecture.Joint }, Cpu);
-        var e = Assert.Throws<ArgumentException>(() => StudentEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 5, Episodes = 8 }, s, Cpu));
+        var e = Assert.ThrowsAny<ArgumentException>(() => StudentEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 5, Episodes = 8 }, s, Cpu));
         Assert.Contains("--arms 3", e.Message);
     }
 

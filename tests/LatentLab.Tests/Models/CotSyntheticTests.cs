@@ -87,7 +87,7 @@ public class CotSyntheticTests
         using var cts = new CancellationTokenSource();
         var progress = new LatentLab.Tests.Probes.SyncProgress<CotSyntheticProgress>(_ => cts.Cancel());
         // Stopped at the first report (step 25) this model still answers everything alike: nothing to record, and the message says why.
-        var e = Assert.Throws<ArgumentException>(() => CotSynthetic.Run(Tiny, torch.CPU, progress, cts.Token));
+        var e = Assert.ThrowsAny<ArgumentException>(() => CotSynthetic.Run(Tiny, torch.CPU, progress, cts.Token));
         Assert.Contains("partly trained (25 of 250 steps, interrupted)", e.Message);
         Assert.Equal(2, progress.Reports.Count);          // the training report that cancelled, then "record"
     }
@@ -95,8 +95,8 @@ public class CotSyntheticTests
     [Fact]
     public void BadOptions_NameTheOption()
     {
-        Assert.Contains("--choices 1", Assert.Throws<ArgumentException>(() => (Tiny with { Choices = 1 }).Validate()).Message);
-        Assert.Contains("--width 30", Assert.Throws<ArgumentException>(() => (Tiny with { Width = 30, Heads = 4 }).Validate()).Message);
-        Assert.Contains("decision window", Assert.Throws<ArgumentException>(() => (Tiny with { DecisionStart = 0.8, DecisionEnd = 0.2 }).Validate()).Message);
+        Assert.Contains("--choices must be from 2 to 8 (got 1)", Assert.ThrowsAny<ArgumentException>(() => (Tiny with { Choices = 1 }).Validate()).Message);
+        Assert.Contains("--width 30", Assert.ThrowsAny<ArgumentException>(() => (Tiny with { Width = 30, Heads = 4 }).Validate()).Message);
+        Assert.Contains("decision window", Assert.ThrowsAny<ArgumentException>(() => (Tiny with { DecisionStart = 0.8, DecisionEnd = 0.2 }).Validate()).Message);
     }
 }

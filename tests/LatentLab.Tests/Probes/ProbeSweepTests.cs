@@ -263,9 +263,9 @@ public class ProbeSweepTests
     public void BadOptions_FailWithTheOptionName()
     {
         using var set = Planted((l, p) => true, n: 20, l: 1, p: 2, d: 2);
-        Assert.Contains("--folds 1", Assert.Throws<ArgumentException>(() => ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 1 }, Cpu)).Message);
-        Assert.Contains("--layers 7", Assert.Throws<ArgumentException>(() => ProbeSweep.Run(set, new ProbeSweepOptions { Layers = [7] }, Cpu)).Message);
-        Assert.Contains("--positions 9", Assert.Throws<ArgumentException>(() => ProbeSweep.Run(set, new ProbeSweepOptions { Positions = [9] }, Cpu)).Message);
-        Assert.Contains("--bins", Assert.Throws<ArgumentException>(() => ProbeSweep.Run(set, new ProbeSweepOptions { Bins = 2, Align = PositionAlignment.End }, Cpu)).Message);
+        Assert.Contains("--folds must be from 2 to 1000 (got 1)", Assert.ThrowsAny<ArgumentException>(() => ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 1 }, Cpu)).Message);
+        Assert.Contains("--layers 7", Assert.ThrowsAny<ArgumentException>(() => ProbeSweep.Run(set, new ProbeSweepOptions { Layers = [7] }, Cpu)).Message);
+        Assert.Contains("--positions 9", Assert.ThrowsAny<ArgumentException>(() => ProbeSweep.Run(set, new ProbeSweepOptions { Positions = [9] }, Cpu)).Message);
+        Assert.Contains("--bins", Assert.ThrowsAny<ArgumentException>(() => ProbeSweep.Run(set, new ProbeSweepOptions { Bins = 2, Align = PositionAlignment.End }, Cpu)).Message);
     }
 }
