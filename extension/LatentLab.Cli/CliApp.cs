@@ -11,13 +11,13 @@ namespace LatentLab.Cli;
 /// </summary>
 public static class CliApp
 {
-    /// <summary>Runs <c>latentlab</c> with <paramref name="args"/>; never throws.</summary>
+    /// <summary>Runs <c>latentlab</c> with <paramref name="args"/> (over <paramref name="commands"/>, default <see cref="CliCommands.All"/>); never throws.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken,
-        bool errorIsTerminal = false)
+        bool errorIsTerminal = false, IReadOnlyList<CliCommand>? commands = null)
     {
         var root = new RootCommand("latentlab: LatentLab's experiments from a terminal, with the options of the notebook's magic commands. " +
                                    "Results are written as files into --out-dir; exit codes: 0 ok, 2 bad input, 130 interrupted, 1 a bug.");
-        foreach (var command in CliCommands.All)
+        foreach (var command in commands ?? CliCommands.All)
         {
             var symbol = command.ToCommand();
             symbol.SetAction((parse, _) => RunCommandAsync(command, parse, output, error, errorIsTerminal, cancellationToken));

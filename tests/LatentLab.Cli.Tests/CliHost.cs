@@ -9,11 +9,15 @@ public static class CliHost
     public static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => await RunAsync(CancellationToken.None, args);
 
     /// <summary>As <see cref="RunAsync(string[])"/>, with an interrupt token.</summary>
-    public static async Task<(int Code, string Out, string Err)> RunAsync(CancellationToken token, params string[] args)
+    public static async Task<(int Code, string Out, string Err)> RunAsync(CancellationToken token, params string[] args) =>
+        await RunAsync(token, null, args);
+
+    /// <summary>As <see cref="RunAsync(string[])"/>, over other commands (e.g. one that fails like a bug would).</summary>
+    public static async Task<(int Code, string Out, string Err)> RunAsync(CancellationToken token, IReadOnlyList<CliCommand>? commands, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await CliApp.RunAsync(args, output, error, token);
+        var code = await CliApp.RunAsync(args, output, error, token, commands: commands);
         return (code, output.ToString(), error.ToString());
     }
 
