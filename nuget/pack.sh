@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Packs extension/LatentLab and extension/LatentLab.Interactive into nuget/feed/ with a fresh version.
+# Packs extension/LatentLab and extension/LatentLab.Interactive into nuget/feed/ with a fresh version, and the console
+# tool extension/LatentLab.Cli (`latentlab`, ~130 MB: libtorch is inside; LATENTLAB_PACK_CLI=0 skips it).
 #
 #   nuget/pack.sh            -> version 0.1.0-dev.<UTC yyyyMMddHHmmss>
 #   nuget/pack.sh 0.2.0      -> that version (must not be in the NuGet cache yet, or hosts load the old copy)
@@ -20,7 +21,9 @@ version="${1:-0.1.0-dev.$(date -u +%Y%m%d%H%M%S)}"
 mkdir -p "$feed"
 # Packs older than a day are of no use (hosts hold them in their caches); keep the feed small.
 find "$feed" -maxdepth 1 -name 'LatentLab*.nupkg' -mmin +1440 -delete
-for project in LatentLab LatentLab.Interactive; do
+projects="LatentLab LatentLab.Interactive"
+if [ "${LATENTLAB_PACK_CLI:-1}" != "0" ]; then projects="$projects LatentLab.Cli"; fi
+for project in $projects; do
   echo "Packing $project $version into $feed" >&2
   dotnet pack "$root/extension/$project/$project.csproj" \
     --configuration Release \
@@ -30,7 +33,7 @@ for project in LatentLab LatentLab.Interactive; do
     -p:ContinuousIntegrationBuild=true >&2
 done
 
-for id in LatentLab LatentLab.Interactive; do
+for id in $projects; do
   if [ ! -f "$feed/$id.$version.nupkg" ]; then
     echo "pack.sh: $feed/$id.$version.nupkg was not produced" >&2
     exit 1
@@ -46,4 +49,8 @@ echo "Feed: $feed" >&2
 echo "Load it in a notebook with:" >&2
 echo "  #i \"nuget: $feed\"" >&2
 echo "  #r \"nuget: LatentLab.Interactive, $version\"" >&2
+case " $projects " in *" LatentLab.Cli "*)
+  echo "Install the console tool with:" >&2
+  echo "  dotnet tool install --global LatentLab.Cli --version $version --add-source $feed" >&2;;
+esac
 echo "$version"

@@ -1,0 +1,7 @@
+namespace LatentLab.Cli;
+
+/// <summary>What a command wrote: its files, one summary line, and whether the run was cut short (the files then hold the partial result).</summary>
+/// <param name="Files">Every file written, in order.</param>
+/// <param name="Summary">One line for stdout, e.g. "Trained 300 steps in 41.2 s: loss 0.412, agreement 0.871."</param>
+/// <param name="Partial">True when an interrupt stopped the run and the files hold what was done so far.</param>
+public sealed record CliResult(IReadOnlyList<string> Files, string Summary, bool Partial = false);

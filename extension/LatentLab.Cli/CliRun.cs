@@ -1,0 +1,84 @@
+using System.CommandLine;
+using LatentLab.Cli.Progress;
+using LatentLab.Options;
+using LatentLab.Torch;
+using TorchSharp;
+
+namespace LatentLab.Cli;
+
+/// <summary>
+/// One invocation of a command: the records read from the line (and <c>--options FILE</c>), each checked by its schema,
+/// the output folder, the device, the progress display, the writers and the interrupt token.
+/// </summary>
+public sealed class CliRun
+{
+    readonly CliCommand _command;
+    readonly ParseResult _parse;
+    readonly Dictionary<Type, object> _records = [];
+
+    internal CliRun(CliCommand command, ParseResult parse, TextWriter output, TextWriter error, bool errorIsTerminal, CancellationToken cancellationToken)
+    {
+        _command = command;
+        _parse = parse;
+        Output = output;
+        Error = error;
+        CancellationToken = cancellationToken;
+        Knobs = Get<CliKnobs>();
+        Progress = ProgressDisplay.Create(Knobs.Progress, error, errorIsTerminal);
+    }
+
+    /// <summary>The shared knobs (out-dir, device, options file, progress).</summary>
+    public CliKnobs Knobs { get; }
+
+    /// <summary>Where results go (stdout): the summary and the files written.</summary>
+    public TextWriter Output { get; }
+
+    /// <summary>Where messages and progress go (stderr).</summary>
+    public TextWriter Error { get; }
+
+    /// <summary>Fires on Ctrl-C / SIGINT / SIGTERM.</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>The progress display chosen by <c>--progress</c>.</summary>
+    public ProgressDisplay Progress { get; }
+
+    /// <summary>The device of <c>--device</c>.</summary>
+    public torch.Device Device => TorchRuntime.ResolveDevice(Knobs.Device);
+
+    /// <summary>
+    /// The record <typeparamref name="T"/>: defaults, then (for the science record) the <c>--options</c> file, then the flags
+    /// on the line; checked with its schema (an <see cref="OptionsException"/> lists every problem).
+    /// </summary>
+    public T Get<T>() where T : class
+    {
+        if (_records.TryGetValue(typeof(T), out var cached)) return (T)cached;
+        var schema = _command.Schemas.FirstOrDefault(s => s.RecordType == typeof(T))
+            ?? throw new InvalidOperationException($"latentlab {_command.Name} has no options of type {typeof(T).Name}.");
+        var record = (T)schema.Defaults;
+        if (typeof(T) == _command.OptionsType && _records.GetValueOrDefault(typeof(CliKnobs)) is CliKnobs { OptionsFile: { } file })
+        {
+            try
+            {
+                record = schema.With(record, OptionsFile.Read(file));
+            }
+            catch (ArgumentException e) when (e is not OptionsException)
+            {
+                throw new ArgumentException($"--options {file}: {e.Message}", e);
+            }
+        }
+        var line = _command.Options.Where(o => o.Schema == schema)
+            .Select(o => o.TryGetText(_parse, out var text) ? new KeyValuePair<string, string?>(o.Flag, text) : (KeyValuePair<string, string?>?)null)
+            .OfType<KeyValuePair<string, string?>>();
+        record = OptionSchema.Check(schema.With(record, line));
+        _records[typeof(T)] = record;
+        return record;
+    }
+
+    /// <summary>The full path of <paramref name="fileName"/> in <c>--out-dir</c> (the folder is created).</summary>
+    public string OutPath(string fileName)
+    {
+        var folder = Path.GetFullPath(Knobs.OutDir);
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, fileName);
+    }
+}

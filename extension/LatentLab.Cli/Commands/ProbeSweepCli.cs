@@ -1,0 +1,35 @@
+using LatentLab.Activations;
+using LatentLab.Cli.Output;
+using LatentLab.Probes;
+using LatentLab.Reports;
+
+namespace LatentLab.Cli.Commands;
+
+/// <summary>
+/// <c>latentlab probe-sweep</c>: <see cref="ProbeSweep.Run"/> over an activation file with the knobs of
+/// <see cref="ProbeSweepOptions"/>; writes the result's DataFrame as CSV. An interrupt keeps the layers finished so far.
+/// </summary>
+public static class ProbeSweepCli
+{
+    /// <summary>The command.</summary>
+    public static CliCommand Command { get; } = new(
+        name: "probe-sweep",
+        description: "Trains a linear probe at every layer x position of an activation file with k-fold cross-validation: accuracy with 95% CI, " +
+                     "control task and selectivity, and the answer-letter baseline. Writes probe-sweep.csv (one row per layer and position).",
+        example: "latentlab probe-sweep --activations runs/cot/acts.safetensors --baseline runs/cot/baseline.npy --folds 5 --out-dir runs/cot",
+        options: typeof(ProbeSweepOptions),
+        inputs: [typeof(ProbeSweepFiles)],
+        run: RunAsync);
+
+    static async Task<CliResult> RunAsync(CliRun run)
+    {
+        var options = run.Get<ProbeSweepOptions>();
+        var files = run.Get<ProbeSweepFiles>();
+        var device = run.Device;
+        using var set = ActivationSet.Load(files.Activations!, files.Labels, files.Groups, files.Baseline);
+        var result = await run.Progress.RunAsync(() =>
+            ProbeSweep.Run(set, options, device, run.Progress.For<SweepProgress>(p => p.ToRunProgress()), run.CancellationToken));
+        var csv = ResultFiles.WriteCsv(result.ToDataFrame(), run.OutPath("probe-sweep.csv"));
+        return new CliResult([csv], result.ToString(), result.IsPartial);
+    }
+}
