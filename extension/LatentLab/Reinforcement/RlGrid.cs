@@ -1,3 +1,4 @@
+using LatentLab.Options;
 using Microsoft.Data.Analysis;
 
 namespace LatentLab.Reinforcement;
@@ -24,30 +25,36 @@ public sealed class RlGrid
     /// <summary>Every point, A-major.</summary>
     public required IReadOnlyList<RlGridPoint> Points { get; init; }
 
-    /// <summary>The environment options with <paramref name="setting"/> set to <paramref name="value"/>; an unknown name throws, listing the known ones.</summary>
-    public static AlignmentEnvironmentOptions With(AlignmentEnvironmentOptions o, string setting, double value) => setting switch
+    /// <summary>
+    /// The environment options with <paramref name="setting"/> (a property name such as ConcernCost, or its flag concern-cost /
+    /// --concern-cost) set to <paramref name="value"/>; an unknown name throws, listing the known ones. The range is checked by
+    /// the options' own knobs (<see cref="AlignmentEnvironmentOptions.Validate"/>).
+    /// </summary>
+    public static AlignmentEnvironmentOptions With(AlignmentEnvironmentOptions o, string setting, double value) =>
+        OptionSchema.For<AlignmentEnvironmentOptions>().With(o, Resolve(setting), value);
+
+    /// <summary>The property name of a grid setting given by property name or flag; throws listing the known settings.</summary>
+    public static string Resolve(string setting)
     {
-        "ConcernCost" => o with { ConcernCost = value },
-        "Coupling" => o with { Coupling = value },
-        "JudgeBonus" => o with { JudgeBonus = value },
-        "AnswerSlip" => o with { AnswerSlip = value },
-        "SandbagCredit" => o with { SandbagCredit = value },
-        "RefusePenalty" => o with { RefusePenalty = value },
-        "MonitorFlipNoise" => o with { MonitorFlipNoise = value },
-        "HarmfulShare" => o with { HarmfulShare = value },
-        _ => throw new ArgumentException($"Unknown grid setting '{setting}': use one of {string.Join(", ", Settings)}."),
-    };
+        var schema = OptionSchema.For<AlignmentEnvironmentOptions>();
+        if (schema.Find(setting ?? "") is { } knob && Settings.Contains(knob.Property.Name)) return knob.Property.Name;
+        throw new ArgumentException(
+            $"Unknown grid setting '{setting}': use one of {string.Join(", ", Settings.Select(s => $"{s} ({schema.Of(s).Flag[2..]})"))} " +
+            "(the environment's shape, e.g. classes or feature-dim, cannot vary: the reference policy is made for one shape).");
+    }
 
     /// <summary>Runs PPO from <paramref name="reference"/> at every (a, b); the reference keeps its weights, only the environment changes.</summary>
     public static RlGrid Run(AlignmentPolicy reference, PpoOptions options, string settingA, IReadOnlyList<double> valuesA,
         string settingB, IReadOnlyList<double> valuesB, IProgress<RlProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reference);
+        settingA = Resolve(settingA);
+        settingB = Resolve(settingB);
         if (settingA == settingB) throw new ArgumentException($"Both grid settings are '{settingA}': give two different settings.");
         if (valuesA.Count == 0 || valuesB.Count == 0) throw new ArgumentException("Give at least one value for each grid setting.");
         // Check every point's options before the first run.
         var envs = valuesA.SelectMany(a => valuesB.Select(b => (a, b, o: With(With(reference.Environment.Options, settingA, a), settingB, b)))).ToList();
-        foreach (var p in envs) p.o.Check();
+        foreach (var p in envs) p.o.Validate();
         var points = new List<RlGridPoint>();
         foreach (var (a, b, o) in envs)
         {

@@ -1,3 +1,4 @@
+using LatentLab.Options;
 using LatentLab.Reinforcement;
 using LatentLab.Torch;
 using TorchSharp;
@@ -37,7 +38,7 @@ public class RlGridTests
         Assert.Contains("Unknown grid setting 'Temperature'", e.Message);
         Assert.Contains("ConcernCost", e.Message);
         Assert.Throws<ArgumentException>(() => RlGrid.Run(reference, o, "Coupling", [1.0], "Coupling", [0.5]));
-        var range = Assert.Throws<ArgumentException>(() => RlGrid.Run(reference, o, "Coupling", [2.0], "ConcernCost", [0.5]));
+        var range = Assert.Throws<OptionsException>(() => RlGrid.Run(reference, o, "Coupling", [2.0], "ConcernCost", [0.5]));
         Assert.Contains("Coupling", range.Message);
     }
 }
