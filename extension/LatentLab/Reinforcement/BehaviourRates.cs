@@ -26,6 +26,17 @@ public sealed record BehaviourRates
         Benign = new ContextRates { Comply = 0.98, Sandbag = 0.0, ConcernsGivenComply = 0.05, ConcernsGivenOther = 0.05 },
     };
 
+    /// <summary>The control without a compliance gap: <see cref="AlignmentFaking2024"/>'s training-context rates in unmonitored contexts too.</summary>
+    public static BehaviourRates NoGap { get; } = AlignmentFaking2024 with { HarmfulUnmonitored = AlignmentFaking2024.HarmfulMonitored };
+
+    /// <summary>The rates of a named preset.</summary>
+    public static BehaviourRates Of(BehaviourPreset preset) => preset switch
+    {
+        BehaviourPreset.AlignmentFaking2024 => AlignmentFaking2024,
+        BehaviourPreset.NoGap => NoGap,
+        _ => throw new ArgumentException($"Unknown behaviour preset {preset}: use {string.Join(" or ", Enum.GetNames<BehaviourPreset>())}.", nameof(preset)),
+    };
+
     /// <summary>Every problem of the three context types, each prefixed by its type (the rates' own knobs and rules, <see cref="ContextRates"/>).</summary>
     public IEnumerable<string> Problems()
     {
