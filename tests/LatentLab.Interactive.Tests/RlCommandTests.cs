@@ -78,6 +78,9 @@ public class RlCommandTests
     [InlineData("#!rl-train --reference reference --group-size 8", "--group-size is a GRPO knob, but --algorithm is ppo")]
     [InlineData("#!rl-train --reference reference --algorithm grpo --group-size 1", "--group-size must be from 2 to 1024 (got 1)")]
     [InlineData("#!rl-train --reference reference --algorithm grpo --minibatches 2", "--minibatches is a PPO knob; GRPO has none")]
+    [InlineData("#!rl-train --reference reference --grid \"temperature=1,2; kl=0\"", "Unknown grid setting 'temperature'")]
+    [InlineData("#!rl-train --reference reference --grid \"kl=0,0.1\"", "--grid 'kl=0,0.1' has 1 setting(s)")]
+    [InlineData("#!rl-train --reference reference --grid \"kl=0,x; coupling=0\"", "'x' in 'kl=0,x' is not a number")]
     [InlineData("#!rl-train --reference nowhere", "there is no C# variable or file named 'nowhere'")]
     [InlineData("#!rl-train --reference reference --classes 6 --iterations 1 --eval-every 1", "use a policy made for the same environment shape")]
     [InlineData("#!rl-train --reference reference --episodes 16 --minibatches 32", "--minibatches 32 is more than --episodes 16")]
@@ -90,6 +93,30 @@ public class RlCommandTests
 
         Assert.Contains(expected, result.Failure()?.Message ?? "(no failure)");
         Assert.Equal("2", (await kernel.SubmitAsync("$\"{1 + 1}\"")).ReturnedText());
+    }
+
+    [Fact]
+    public async Task RlTrain_Grid_RunsEveryPoint_OverAnAlgorithmKnobAndAReward_AndBindsTheGrid()
+    {
+        using var kernel = await WithReferenceAsync();
+
+        var result = await kernel.SubmitAsync($"#!rl-train --reference reference {TinyPpo} --grid \"kl=0,0.1; concern-cost=0,0.2\" --out grid");
+
+        result.AssertSucceeded();
+        var grid = kernel.Bound<RlGrid>("grid");
+        Assert.Equal(("KlCoefficient", "ConcernCost", 4, false), (grid.SettingA, grid.SettingB, grid.Points.Count, grid.IsPartial));
+        Assert.All(grid.Points, p =>
+        {
+            Assert.Equal(p.A, p.Run.FinalKlCoefficient[0], 6);
+            Assert.Equal(p.B, p.Run.Policy.Environment.Options.ConcernCost);
+            Assert.Equal(3, p.Run.StepsCompleted);
+        });
+        Assert.Equal([0.0, 0.0, 0.1, 0.1], grid.Points.Select(p => p.A));
+        var html = string.Join("\n", result.Html());
+        Assert.Contains("RL grid: KlCoefficient x ConcernCost", html);
+        Assert.Contains("Final faking_share across the grid", html);
+        var live = result.Events.OfType<DisplayedValueUpdated>().Select(e => e.Formatted("text/plain")).ToList();
+        Assert.Contains(live, p => p.Contains("/12 iterations"));   // 4 points x 3 iterations on one bar
     }
 
     [Fact]

@@ -42,24 +42,36 @@ public sealed class RlTrainCommand : LatentLabCommand
         var clock = Stopwatch.StartNew();
         string algorithm = inputs.Algorithm == RlAlgorithm.Ppo ? "ppo" : "grpo";
         int iterations;
-        Func<IProgress<RlProgress>, RlRun> train;
+        Func<IProgress<RlProgress>, object> train;
+        var grid = inputs.Grid is { } text ? RlGrid.Parse(text) : default;
+        int points = inputs.Grid is null ? 1 : grid.ValuesA.Length * grid.ValuesB.Length;
         if (inputs.Algorithm == RlAlgorithm.Ppo)
         {
             var options = cmd.Options<PpoOptions>(ctx);
             iterations = options.Iterations;
-            train = progress => Ppo.Train(reference, options, null, progress, ctx.CancellationToken);
+            train = inputs.Grid is null
+                ? progress => Ppo.Train(reference, options, null, progress, ctx.CancellationToken)
+                : progress => RlGrid.Run(reference, options, grid.SettingA, grid.ValuesA, grid.SettingB, grid.ValuesB, progress, ctx.CancellationToken);
         }
         else
         {
             var options = GrpoOptionsOf(cmd, ctx, inputs);
             iterations = options.Iterations;
-            train = progress => Grpo.Train(reference, options, null, progress, ctx.CancellationToken);
+            train = inputs.Grid is null
+                ? progress => Grpo.Train(reference, options, null, progress, ctx.CancellationToken)
+                : progress => RlGrid.Run(reference, options, grid.SettingA, grid.ValuesA, grid.SettingB, grid.ValuesB, progress, ctx.CancellationToken);
         }
-        var live = LivePanel.Start(ctx, cmd, new RunPanel($"{algorithm.ToUpperInvariant()}, {iterations} iterations", chartTitle: "Behaviour rates and KL so far (mean over seeds)"),
+        var live = LivePanel.Start(ctx, cmd, new RunPanel($"{algorithm.ToUpperInvariant()}, {iterations} iterations" + (points > 1 ? $" at each of {points} grid points" : ""), chartTitle: "Behaviour rates and KL so far (mean over seeds)"),
             TimeSpan.FromSeconds(1), interrupted: $"Interrupted: {cmd.OutName} will hold the partial run (the policy and metrics so far, marked partial).");
-        var run = await Task.Run(() => train(live.For<RlProgress>(p => p.ToRunProgress(algorithm, clock.Elapsed))));
+        var result = await Task.Run(() => train(live.For<RlProgress>(p => p.ToRunProgress(algorithm, clock.Elapsed))));
         live.Complete();
-        ctx.Display(run, "text/html", "text/plain");
+        ctx.Display(result, "text/html", "text/plain");
+        if (result is RlGrid gridResult)
+        {
+            await ResultBinding.BindAsync(ctx, cmd.OutName, gridResult);
+            return;
+        }
+        var run = (RlRun)result;
         if (inputs.Save is { } path && !run.IsPartial) PolicyCheckpoint.Save(run.Policy, path, $"#!rl-train --algorithm {algorithm}, {run.StepsCompleted} iterations");
         await ResultBinding.BindAsync(ctx, cmd.OutName, run);
     }

@@ -29,6 +29,10 @@ public sealed record RlTrainInputs : IKnobRules
     [Knob("--no-std-scaling", "GRPO: do not divide the group-centred rewards by the group's std (DeepSeekMath divides).")]
     public bool NoStdScaling { get; init; }
 
+    [Knob("--grid", "Runs every combination of two settings instead of one run, e.g. \"kl=0,0.04; concern-cost=0,0.1\" (environment rewards or numeric knobs of the algorithm).",
+        TypeHint = "text")]
+    public string? Grid { get; init; }
+
     [Knob("--save", "Also save the trained policy (all seeds, with its environment) to this file.", TypeHint = "path")]
     public string? Save { get; init; }
 
@@ -45,6 +49,22 @@ public sealed record RlTrainInputs : IKnobRules
     /// <inheritdoc />
     public IEnumerable<string> BrokenRules()
     {
+        if (Grid is { } grid)
+        {
+            string? problem = null;
+            try
+            {
+                var (a, _, b, _) = RlGrid.Parse(grid);
+                var options = Algorithm == RlAlgorithm.Ppo ? typeof(PpoOptions) : typeof(GrpoOptions);
+                if (RlGrid.Resolve(a, options) == RlGrid.Resolve(b, options)) problem = $"{{Grid}}: both settings are '{a}'; give two different settings.";
+            }
+            catch (ArgumentException e)
+            {
+                problem = e.Message;
+            }
+            if (problem is not null) yield return problem;
+            if (Save is not null) yield return "{Save} saves one policy, but {Grid} trains one per point: drop one of them (each point's policy: grid.Points[i].Run.Policy).";
+        }
         if (Algorithm == RlAlgorithm.Ppo)
         {
             foreach (var (set, name) in new[] { (Prompts is not null, nameof(Prompts)), (GroupSize is not null, nameof(GroupSize)),

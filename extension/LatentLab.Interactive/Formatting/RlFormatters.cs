@@ -12,13 +12,16 @@ namespace LatentLab.Interactive.Formatting;
 /// </summary>
 public static class RlFormatters
 {
-    /// <summary>Registers the HTML and plain-text formatters of <see cref="BakedReference"/> and <see cref="RlRun"/>.</summary>
+    /// <summary>Registers the HTML and plain-text formatters of <see cref="BakedReference"/>, <see cref="RlRun"/> and <see cref="RlGrid"/>.</summary>
     public static void Register()
     {
         Formatter.Register<BakedReference>((r, writer) => writer.Write(RlReport.Bake(r).Html), HtmlFormatter.MimeType);
         Formatter.Register<BakedReference>((r, writer) => writer.Write(RlReport.Bake(r).Text), PlainTextFormatter.MimeType);
         Formatter.Register<RlRun>((run, writer) => writer.Write(RunHtml(run)), HtmlFormatter.MimeType);
         Formatter.Register<RlRun>((run, writer) => writer.Write(RlReport.Run(run).Text), PlainTextFormatter.MimeType);
+        Formatter.Register<RlGrid>((grid, writer) => writer.Write(RlReport.Grid(grid).Html +
+            (grid.Points.Count == 0 ? "" : ChartSession.ToHtml(RlCharts.Grid(grid)) + ChartSession.ToHtml(RlCharts.Grid(grid, AlignmentMetrics.Evil)))), HtmlFormatter.MimeType);
+        Formatter.Register<RlGrid>((grid, writer) => writer.Write(RlReport.Grid(grid).Text), PlainTextFormatter.MimeType);
     }
 
     /// <summary>The run's card, then the rates chart and the KL chart (when at least one evaluation was recorded).</summary>

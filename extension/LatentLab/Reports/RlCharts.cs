@@ -1,3 +1,4 @@
+using LatentLab.Options;
 using LatentLab.Reinforcement;
 using LatentLab.Statistics;
 using XPlot.Plotly;
@@ -76,6 +77,38 @@ public static class RlCharts
             yaxis = new Yaxis { title = "KL (nats)" },
         };
         return Chart.Plot(traces, layout);
+    }
+
+    /// <summary>
+    /// A grid's final <paramref name="metric"/> (mean over seeds, 95% CI) against the first setting, one line per value of the
+    /// second: the phase diagram read as curves.
+    /// </summary>
+    public static PlotlyChart Grid(RlGrid grid, string metric = AlignmentMetrics.FakingShare)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        var traces = new List<Trace>();
+        var bs = grid.Points.Select(p => p.B).Distinct().ToList();
+        for (int i = 0; i < bs.Count; i++)
+        {
+            var line = grid.Points.Where(p => p.B == bs[i]).Select(p => (p.A, Final: Final(p.Run, metric))).Where(p => p.Final is not null).ToList();
+            if (line.Count == 0) continue;
+            traces.AddRange(ChartParts.CiBand($"{grid.SettingB} = {OptionText.Number(bs[i])}", line.Select(p => p.A).ToArray(),
+                line.Select(p => p.Final!.Value.Mean).ToArray(), line.Select(p => p.Final!.Value.Low).ToArray(), line.Select(p => p.Final!.Value.High).ToArray(),
+                Palette.SeriesColor(i), markers: true));
+        }
+        var layout = new Layout.Layout
+        {
+            title = $"Final {metric} across the grid (mean over seeds, 95% CI)" + (grid.IsPartial ? " (interrupted)" : ""),
+            xaxis = new Xaxis { title = grid.SettingA },
+            yaxis = new Yaxis { title = metric },
+        };
+        return Chart.Plot(traces, layout);
+    }
+
+    static (double Mean, double Low, double High)? Final(RlRun run, string metric)
+    {
+        var (steps, mean, low, high) = Series(run, metric);
+        return steps.Length == 0 ? null : (mean[^1], low[^1], high[^1]);
     }
 
     static int Seeds(RlRun run) => run.Rows.Select(r => r.Seed).Distinct().Count();

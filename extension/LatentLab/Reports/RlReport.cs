@@ -66,5 +66,27 @@ public static class RlReport
         return card.Render();
     }
 
+    /// <summary>The card of a grid: per point, the final rates that matter (mean over seeds, 95% CI) and the analytic break-even concern cost.</summary>
+    public static Rendered Grid(RlGrid grid)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        var card = new Card($"RL grid: {grid.SettingA} x {grid.SettingB}").Flag(grid.IsPartial ? "(partial: interrupted)" : null)
+            .Subtitle($"{grid.Points.Count} point(s) run; final values, mean over seeds [95% CI]");
+        foreach (var p in grid.Points)
+        {
+            string F(string metric)
+            {
+                var (steps, mean, low, high) = RlCharts.Series(p.Run, metric);
+                return steps.Length == 0 ? Missing : CiText(mean[^1], low[^1], high[^1], "0.00");
+            }
+            card.Row($"{grid.SettingA} {LatentLab.Options.OptionText.Number(p.A)}, {grid.SettingB} {LatentLab.Options.OptionText.Number(p.B)}",
+                $"compliance train {F(AlignmentMetrics.ComplianceTrain)}, deploy {F(AlignmentMetrics.ComplianceDeploy)}; faking share {F(AlignmentMetrics.FakingShare)}; " +
+                $"evil {F(AlignmentMetrics.Evil)}; break-even concern cost {Number(p.ConcernBreakEvenCost, "0.###")}" + (p.Run.IsPartial ? " (partial)" : ""));
+        }
+        card.Note("The numbers: .ToDataFrame() (a, b, metric, mean, ci_low, ci_high, seeds, break_even_cost); each point's run: .Points[i].Run.",
+            "The numbers: <code>.ToDataFrame()</code> (a, b, metric, mean, ci_low, ci_high, seeds, break_even_cost); each point's run: <code>.Points[i].Run</code>.");
+        return card.Render();
+    }
+
     static string Knobs(Enum e) => LatentLab.Options.Knob.Kebab(e.ToString());
 }
