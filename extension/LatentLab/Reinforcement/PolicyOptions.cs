@@ -22,7 +22,8 @@ public sealed record PolicyOptions
     public bool SeesConcerns { get; init; } = true;
 
     /// <summary>Gain of the output layer's orthogonal initialisation (CleanRL's actor: 0.01, near-uniform start), (0..10).</summary>
-    [Knob("--output-gain", "Gain of the output layer's orthogonal initialisation (CleanRL's actor: 0.01).", Min = 0, ExclusiveMin = true, Max = 10)]
+    [Knob("--output-gain", "Gain of the output layer's orthogonal initialisation (CleanRL's actor: 0.01).", Min = 0, ExclusiveMin = true, Max = 10,
+        DefaultText = "0.01; 1 when baking (BakeOptions.Policy)")]
     public double OutputGain { get; init; } = 0.01;
 
     /// <summary>Throws <see cref="OptionsException"/> naming every bad knob (flag and property) and what is allowed.</summary>
