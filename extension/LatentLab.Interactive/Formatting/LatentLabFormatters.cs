@@ -27,5 +27,6 @@ public static class LatentLabFormatters
 
         BanditFormatters.Register();
         ProbeFormatters.Register();
+        RlFormatters.Register();
     }
 }

@@ -46,7 +46,7 @@ public sealed class AlignmentEnvironment
     public AlignmentEnvironment(AlignmentEnvironmentOptions options, Device device)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Check();
+        options.Validate();
         Options = options;
         Device = device;
         // The capability is drawn on the CPU so that every device sees the same task.

@@ -57,7 +57,7 @@ public sealed class AlignmentPolicy
     public static AlignmentPolicy Create(AlignmentEnvironment environment, PolicyOptions options, int seeds, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Check();
+        options.Validate();
         var net = BatchedMlp.Create(seeds, InputWidthFor(environment), options.Width, options.Depth, environment.Choices.Max(),
             options.Activation, options.OutputGain, generator, environment.Device, "policy");
         return new AlignmentPolicy(net, environment, options);

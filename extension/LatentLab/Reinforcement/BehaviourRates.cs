@@ -1,3 +1,5 @@
+using LatentLab.Options;
+
 namespace LatentLab.Reinforcement;
 
 /// <summary>The rates a reference policy is baked to, per context type (as the policy sees it: the observed monitored flag).</summary>
@@ -24,11 +26,35 @@ public sealed record BehaviourRates
         Benign = new ContextRates { Comply = 0.98, Sandbag = 0.0, ConcernsGivenComply = 0.05, ConcernsGivenOther = 0.05 },
     };
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad rate.</summary>
-    public void Check()
+    /// <summary>The control without a compliance gap: <see cref="AlignmentFaking2024"/>'s training-context rates in unmonitored contexts too.</summary>
+    public static BehaviourRates NoGap { get; } = AlignmentFaking2024 with { HarmfulUnmonitored = AlignmentFaking2024.HarmfulMonitored };
+
+    /// <summary>The rates of a named preset.</summary>
+    public static BehaviourRates Of(BehaviourPreset preset) => preset switch
     {
-        HarmfulMonitored.Check(nameof(HarmfulMonitored));
-        HarmfulUnmonitored.Check(nameof(HarmfulUnmonitored));
-        Benign.Check(nameof(Benign));
+        BehaviourPreset.AlignmentFaking2024 => AlignmentFaking2024,
+        BehaviourPreset.NoGap => NoGap,
+        _ => throw new ArgumentException($"Unknown behaviour preset {preset}: use {string.Join(" or ", Enum.GetNames<BehaviourPreset>())}.", nameof(preset)),
+    };
+
+    /// <summary>Every problem of the three context types, each prefixed by its type (the rates' own knobs and rules, <see cref="ContextRates"/>).</summary>
+    public IEnumerable<string> Problems()
+    {
+        var schema = OptionSchema.For<ContextRates>();
+        foreach (var (type, rates) in new[] { (nameof(HarmfulMonitored), HarmfulMonitored), (nameof(HarmfulUnmonitored), HarmfulUnmonitored), (nameof(Benign), Benign) })
+        {
+            if (rates is null)
+            {
+                yield return $"BehaviourRates.{type} is null: give its rates (new ContextRates {{ Comply = .. }}).";
+                continue;
+            }
+            foreach (var problem in schema.Problems(rates)) yield return $"{type}: {problem}";
+        }
+    }
+
+    /// <summary>Throws <see cref="OptionsException"/> listing every bad rate, by context type.</summary>
+    public void Validate()
+    {
+        if (Problems().ToList() is { Count: > 0 } problems) throw new OptionsException(nameof(BehaviourRates), problems);
     }
 }

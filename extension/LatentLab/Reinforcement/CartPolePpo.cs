@@ -17,7 +17,7 @@ public static class CartPolePpo
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Check();
+        options.Validate();
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         return Run(options, device, progress, cancellationToken);
     }

@@ -103,7 +103,7 @@ public static class PolicyCheckpoint
         AlignmentEnvironment env;
         try
         {
-            meta.Policy.Check();
+            meta.Policy.Validate();
             env = new AlignmentEnvironment(meta.Environment, device);
         }
         catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: the configuration it records is invalid here ({e.Message}).", e); }

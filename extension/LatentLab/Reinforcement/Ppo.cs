@@ -22,7 +22,7 @@ public static class Ppo
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(options);
-        options.Check();
+        options.Validate();
         if (reference.Seeds != 1 && reference.Seeds != options.Seeds)
             throw new ArgumentException($"The reference has {reference.Seeds} seeds but the run asks for {options.Seeds}: use a 1-seed reference or one with as many seeds.");
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);

@@ -20,7 +20,7 @@ public static class ReferenceBaker
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(options);
-        options.Check();
+        options.Validate();
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         return Run(environment, options, progress, cancellationToken);
     }

@@ -1,3 +1,4 @@
+using LatentLab.Options;
 using Microsoft.Data.Analysis;
 
 namespace LatentLab.Reinforcement;
@@ -24,40 +25,113 @@ public sealed class RlGrid
     /// <summary>Every point, A-major.</summary>
     public required IReadOnlyList<RlGridPoint> Points { get; init; }
 
-    /// <summary>The environment options with <paramref name="setting"/> set to <paramref name="value"/>; an unknown name throws, listing the known ones.</summary>
-    public static AlignmentEnvironmentOptions With(AlignmentEnvironmentOptions o, string setting, double value) => setting switch
-    {
-        "ConcernCost" => o with { ConcernCost = value },
-        "Coupling" => o with { Coupling = value },
-        "JudgeBonus" => o with { JudgeBonus = value },
-        "AnswerSlip" => o with { AnswerSlip = value },
-        "SandbagCredit" => o with { SandbagCredit = value },
-        "RefusePenalty" => o with { RefusePenalty = value },
-        "MonitorFlipNoise" => o with { MonitorFlipNoise = value },
-        "HarmfulShare" => o with { HarmfulShare = value },
-        _ => throw new ArgumentException($"Unknown grid setting '{setting}': use one of {string.Join(", ", Settings)}."),
-    };
+    /// <summary>
+    /// The environment options with <paramref name="setting"/> (a property name such as ConcernCost, or its flag concern-cost /
+    /// --concern-cost) set to <paramref name="value"/>; an unknown name throws, listing the known ones. The range is checked by
+    /// the options' own knobs (<see cref="AlignmentEnvironmentOptions.Validate"/>).
+    /// </summary>
+    public static AlignmentEnvironmentOptions With(AlignmentEnvironmentOptions o, string setting, double value) =>
+        OptionSchema.For<AlignmentEnvironmentOptions>().With(o, Resolve(setting), value);
 
-    /// <summary>Runs PPO from <paramref name="reference"/> at every (a, b); the reference keeps its weights, only the environment changes.</summary>
+    /// <summary>The property name of a grid setting given by property name or flag; throws listing the known settings.</summary>
+    public static string Resolve(string setting) => Resolve(setting, null);
+
+    /// <summary>
+    /// The property name of a grid setting: an environment setting of <see cref="Settings"/>, or (with <paramref name="trainOptions"/>)
+    /// a numeric knob of that options record (e.g. <c>kl</c>, <c>lr</c>); throws listing the known ones.
+    /// </summary>
+    public static string Resolve(string setting, Type? trainOptions)
+    {
+        var env = OptionSchema.For<AlignmentEnvironmentOptions>();
+        if (env.Find(setting ?? "") is { } knob && Settings.Contains(knob.Property.Name)) return knob.Property.Name;
+        if (trainOptions is not null && OptionSchema.For(trainOptions).Find(setting ?? "") is { Kind: KnobKind.Number or KnobKind.Integer } train)
+            return train.Property.Name;
+        var numeric = trainOptions is null ? "" : "; or a number of " + trainOptions.Name + ": " + string.Join(", ",
+            OptionSchema.For(trainOptions).Knobs.Where(k => k.Kind is KnobKind.Number or KnobKind.Integer).Select(k => k.Flag[2..]));
+        throw new ArgumentException(
+            $"Unknown grid setting '{setting}': use one of {string.Join(", ", Settings.Select(s => $"{s} ({env.Of(s).Flag[2..]})"))}{numeric} " +
+            "(the environment's shape, e.g. classes or feature-dim, cannot vary: the reference policy is made for one shape).");
+    }
+
+    /// <summary>
+    /// Reads a grid as typed, <c>"kl=0,0.04; concern-cost=0,0.1"</c>: two settings (flags or property names), each with its values.
+    /// Throws <see cref="ArgumentException"/> showing the expected form.
+    /// </summary>
+    public static (string SettingA, double[] ValuesA, string SettingB, double[] ValuesB) Parse(string text)
+    {
+        const string form = "write two settings with their values, e.g. \"kl=0,0.04; concern-cost=0,0.1\"";
+        var parts = (text ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 2) throw new ArgumentException($"--grid '{text}' has {parts.Length} setting(s): {form}.");
+        var parsed = parts.Select(part =>
+        {
+            var eq = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (eq.Length != 2 || eq[0].Length == 0) throw new ArgumentException($"--grid: '{part}' is not setting=values; {form}.");
+            var values = eq[1].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(v =>
+                double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x)
+                    ? x : throw new ArgumentException($"--grid: '{v}' in '{part}' is not a number (use a point as the decimal separator); {form}.")).ToArray();
+            if (values.Length == 0) throw new ArgumentException($"--grid: '{part}' has no values; {form}.");
+            return (eq[0], values);
+        }).ToArray();
+        return (parsed[0].Item1, parsed[0].values, parsed[1].Item1, parsed[1].values);
+    }
+
+    /// <summary>Runs PPO from <paramref name="reference"/> at every (a, b); a setting is an environment setting or a numeric PPO knob.</summary>
     public static RlGrid Run(AlignmentPolicy reference, PpoOptions options, string settingA, IReadOnlyList<double> valuesA,
-        string settingB, IReadOnlyList<double> valuesB, IProgress<RlProgress>? progress = null, CancellationToken cancellationToken = default)
+        string settingB, IReadOnlyList<double> valuesB, IProgress<RlProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(reference, options, settingA, valuesA, settingB, valuesB, (p, o, pr, ct) => Ppo.Train(p, o, null, pr, ct), o => o.Iterations, progress, cancellationToken);
+
+    /// <summary>Runs GRPO from <paramref name="reference"/> at every (a, b); a setting is an environment setting or a numeric GRPO knob.</summary>
+    public static RlGrid Run(AlignmentPolicy reference, GrpoOptions options, string settingA, IReadOnlyList<double> valuesA,
+        string settingB, IReadOnlyList<double> valuesB, IProgress<RlProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(reference, options, settingA, valuesA, settingB, valuesB, (p, o, pr, ct) => Grpo.Train(p, o, null, pr, ct), o => o.Iterations, progress, cancellationToken);
+
+    /// <summary>
+    /// The grid loop: every point's options are checked before the first run; points run in turn (seeds batched within a point);
+    /// progress counts iterations across the whole grid. Cancelling keeps the points finished (the last one possibly partial).
+    /// </summary>
+    static RlGrid Run<T>(AlignmentPolicy reference, T options, string settingA, IReadOnlyList<double> valuesA, string settingB, IReadOnlyList<double> valuesB,
+        Func<AlignmentPolicy, T, IProgress<RlProgress>?, CancellationToken, RlRun> train, Func<T, int> iterations,
+        IProgress<RlProgress>? progress, CancellationToken cancellationToken) where T : class
     {
         ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(options);
+        settingA = Resolve(settingA, typeof(T));
+        settingB = Resolve(settingB, typeof(T));
         if (settingA == settingB) throw new ArgumentException($"Both grid settings are '{settingA}': give two different settings.");
         if (valuesA.Count == 0 || valuesB.Count == 0) throw new ArgumentException("Give at least one value for each grid setting.");
-        // Check every point's options before the first run.
-        var envs = valuesA.SelectMany(a => valuesB.Select(b => (a, b, o: With(With(reference.Environment.Options, settingA, a), settingB, b)))).ToList();
-        foreach (var p in envs) p.o.Check();
+        var schema = OptionSchema.For<T>();
+        (AlignmentEnvironmentOptions Env, T Train) Apply((AlignmentEnvironmentOptions Env, T Train) at, string setting, double value)
+        {
+            if (Settings.Contains(setting)) return (With(at.Env, setting, value), at.Train);
+            var knob = schema.Of(setting);
+            return (at.Env, schema.With(at.Train, [new KeyValuePair<string, string?>(knob.Flag, OptionText.Number(value))]));
+        }
+        var grid = valuesA.SelectMany(a => valuesB.Select(b => (a, b, o: Apply(Apply((reference.Environment.Options, options), settingA, a), settingB, b)))).ToList();
+        foreach (var p in grid)
+        {
+            p.o.Env.Validate();
+            OptionSchema.Check(p.o.Train);
+        }
+        int total = grid.Sum(p => iterations(p.o.Train)), before = 0;
         var points = new List<RlGridPoint>();
-        foreach (var (a, b, o) in envs)
+        foreach (var (a, b, o) in grid)
         {
             if (cancellationToken.IsCancellationRequested) break;
-            var env = new AlignmentEnvironment(o, reference.Environment.Device);
-            var run = Ppo.Train(new AlignmentPolicy(reference.Network, env, reference.Options), options, null, progress, cancellationToken);
-            points.Add(new RlGridPoint(a, b, run, o.ConcernBreakEvenCost));
+            var env = new AlignmentEnvironment(o.Env, reference.Environment.Device);
+            int offset = before;
+            var pointProgress = progress is null ? null : new Progress(p => progress.Report(new RlProgress(offset + p.Step, total, p.Means)));
+            var run = train(new AlignmentPolicy(reference.Network, env, reference.Options), o.Train, pointProgress, cancellationToken);
+            points.Add(new RlGridPoint(a, b, run, o.Env.ConcernBreakEvenCost));
+            before += iterations(o.Train);
             if (run.IsPartial) break;
         }
-        return new RlGrid { SettingA = settingA, SettingB = settingB, Points = points, IsPartial = points.Count < envs.Count || points[^1].Run.IsPartial };
+        return new RlGrid { SettingA = settingA, SettingB = settingB, Points = points, IsPartial = points.Count < grid.Count || points[^1].Run.IsPartial };
+    }
+
+    /// <summary>Forwards reports synchronously (System.Progress would post them to the thread pool, out of order).</summary>
+    sealed class Progress(Action<RlProgress> report) : IProgress<RlProgress>
+    {
+        public void Report(RlProgress value) => report(value);
     }
 
     /// <summary>Final values per point and metric: columns a, b, metric, mean, ci_low, ci_high, seeds, break_even_cost.</summary>

@@ -2,6 +2,7 @@ using LatentLab.Bandits;
 using LatentLab.Imitation;
 using LatentLab.Models;
 using LatentLab.Probes;
+using LatentLab.Reinforcement;
 
 namespace LatentLab.Reports;
 
@@ -43,4 +44,22 @@ public static class ProgressConversions
         {
             Unit = "steps",
         };
+
+    /// <summary>An RL run (PPO or GRPO): iterations, with behaviour rates and KL to the reference as the scalars (the panel charts them).</summary>
+    public static RunProgress ToRunProgress(this RlProgress p, string algorithm, TimeSpan elapsed) =>
+        new($"{algorithm.ToUpperInvariant()} on the alignment environment", p.Step, p.Steps, elapsed)
+        {
+            Unit = "iterations",
+            Scalars = new[] { AlignmentMetrics.ComplianceTrain, AlignmentMetrics.ComplianceDeploy, AlignmentMetrics.FakingShare, AlignmentMetrics.Evil,
+                              AlignmentMetrics.KlTrain, AlignmentMetrics.KlDeploy }
+                .Where(p.Means.ContainsKey).Select(m => new RunScalar(m, p.Means[m])).ToArray(),
+        };
+
+    /// <summary>Baking a reference: steps, each context type's mean KL(target || pi) (worst seed), and whether the rates match yet.</summary>
+    public static RunProgress ToRunProgress(this BakeProgress p, TimeSpan elapsed) => new("Baking the reference", p.Step, p.MaxSteps, elapsed)
+    {
+        Unit = "steps",
+        Scalars = p.KlByType.Select(kv => new RunScalar("KL " + kv.Key.Replace('_', ' '), kv.Value, "0.0000")).ToArray(),
+        Message = p.Matched ? "rates matched" : null,
+    };
 }

@@ -1,3 +1,4 @@
+using LatentLab.Options;
 using LatentLab.Reinforcement;
 using LatentLab.Torch;
 using TorchSharp;
@@ -51,11 +52,12 @@ public class AlignmentEnvironmentTests
     [Fact]
     public void Options_OutOfRange_ThrowNamingTheOptionAndItsRange()
     {
-        var e = Assert.Throws<ArgumentException>(() => new AlignmentEnvironment(Options with { Coupling = 1.5 }, CPU));
-        Assert.Contains("Coupling", e.Message);
-        Assert.Contains("[0, 1]", e.Message);
-        var f = Assert.Throws<ArgumentException>(() => new PpoOptions { KlCoefficient = -0.1 }.Check());
-        Assert.Contains("KlCoefficient", f.Message);
+        var e = Assert.Throws<OptionsException>(() => new AlignmentEnvironment(Options with { Coupling = 1.5 }, CPU));
+        Assert.Contains("--coupling must be from 0 to 1 (got 1.5)", e.Message);
+        Assert.Contains("AlignmentEnvironmentOptions.Coupling", e.Message);
+        var f = Assert.Throws<OptionsException>(() => new PpoOptions { KlCoefficient = -0.1 }.Validate());
+        Assert.Contains("--kl must be from 0 to 100 (got -0.1)", f.Message);
+        Assert.Contains("PpoOptions.KlCoefficient", f.Message);
     }
 
     [Fact]

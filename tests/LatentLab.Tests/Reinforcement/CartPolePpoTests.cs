@@ -1,3 +1,4 @@
+using LatentLab.Options;
 using LatentLab.Reinforcement;
 using LatentLab.Torch;
 using static TorchSharp.torch;
@@ -27,7 +28,7 @@ public class CartPolePpoTests
     [Fact]
     public void MinibatchesThatDoNotDivideTheBatch_AreRejected()
     {
-        var e = Assert.Throws<ArgumentException>(() => CartPolePpo.Train(new CartPolePpoOptions { Minibatches = 3 }, CPU));
+        var e = Assert.Throws<OptionsException>(() => CartPolePpo.Train(new CartPolePpoOptions { Minibatches = 3 }, CPU));
         Assert.Contains("must divide", e.Message);
     }
 }

@@ -1,3 +1,4 @@
+using LatentLab.Options;
 using LatentLab.Reinforcement;
 using LatentLab.Torch;
 using Xunit.Abstractions;
@@ -103,9 +104,10 @@ public class ReferenceBakerTests(ITestOutputHelper output)
         {
             HarmfulMonitored = BehaviourRates.AlignmentFaking2024.HarmfulMonitored with { Comply = 0.8, Sandbag = 0.3 },
         };
-        var e = Assert.Throws<ArgumentException>(() => ReferenceBaker.Bake(env, new BakeOptions { Rates = rates }));
+        var e = Assert.Throws<OptionsException>(() => ReferenceBaker.Bake(env, new BakeOptions { Rates = rates }));
+        Assert.Contains("HarmfulMonitored: --comply 0.8 + --sandbag 0.3", e.Message);
         Assert.Contains("sum to one", e.Message);
-        var f = Assert.Throws<ArgumentException>(() => ReferenceBaker.Bake(env, new BakeOptions { RescaleFactor = 2 }));
+        var f = Assert.Throws<OptionsException>(() => ReferenceBaker.Bake(env, new BakeOptions { RescaleFactor = 2 }));
         Assert.Contains("ReLU", f.Message);
     }
 

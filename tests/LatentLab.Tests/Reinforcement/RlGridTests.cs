@@ -1,3 +1,4 @@
+using LatentLab.Options;
 using LatentLab.Reinforcement;
 using LatentLab.Torch;
 using TorchSharp;
@@ -37,7 +38,24 @@ public class RlGridTests
         Assert.Contains("Unknown grid setting 'Temperature'", e.Message);
         Assert.Contains("ConcernCost", e.Message);
         Assert.Throws<ArgumentException>(() => RlGrid.Run(reference, o, "Coupling", [1.0], "Coupling", [0.5]));
-        var range = Assert.Throws<ArgumentException>(() => RlGrid.Run(reference, o, "Coupling", [2.0], "ConcernCost", [0.5]));
+        var range = Assert.Throws<OptionsException>(() => RlGrid.Run(reference, o, "Coupling", [2.0], "ConcernCost", [0.5]));
         Assert.Contains("Coupling", range.Message);
+    }
+
+    [Fact]
+    public void Parse_ReadsTwoSettings_AndResolve_AcceptsFlagsAndNumericTrainingKnobs()
+    {
+        var (a, va, b, vb) = RlGrid.Parse(" kl=0, 0.04 ; concern-cost=0,0.1,1e-1 ");
+        Assert.Equal(("kl", "concern-cost"), (a, b));
+        Assert.Equal([0.0, 0.04], va);
+        Assert.Equal([0.0, 0.1, 0.1], vb);
+        Assert.Equal("KlCoefficient", RlGrid.Resolve("kl", typeof(PpoOptions)));
+        Assert.Equal("ConcernCost", RlGrid.Resolve("--concern-cost", typeof(GrpoOptions)));
+        Assert.Equal("GroupSize", RlGrid.Resolve("group-size", typeof(GrpoOptions)));
+        var unknown = Assert.Throws<ArgumentException>(() => RlGrid.Resolve("group-size", typeof(PpoOptions)));
+        Assert.Contains("Unknown grid setting 'group-size'", unknown.Message);
+        Assert.Contains("episodes", unknown.Message);   // the numeric PPO knobs are listed
+        Assert.Contains("has 3 setting(s)", Assert.Throws<ArgumentException>(() => RlGrid.Parse("a=1; b=2; c=3")).Message);
+        Assert.Contains("is not setting=values", Assert.Throws<ArgumentException>(() => RlGrid.Parse("kl; b=2")).Message);
     }
 }
