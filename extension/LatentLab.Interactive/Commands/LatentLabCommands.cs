@@ -37,6 +37,9 @@ public static class LatentLabCommands
         BanditEvalCommand.Definition,
         CotSyntheticCommand.Definition,
         ProbeSweepCommand.Definition,
+        LlmLoadCommand.Definition,
+        LlmGenerateCommand.Definition,
+        LlmCotCommand.Definition,
     ];
 
     /// <summary>Registers every command in <see cref="All"/> on <paramref name="kernel"/> (the root kernel in a notebook).</summary>

@@ -12,9 +12,10 @@ namespace LatentLab.LanguageModels;
 /// <param name="Length">Generated tokens (positions recorded).</param>
 /// <param name="Stop">Why generation stopped.</param>
 /// <param name="Text">The generated chain.</param>
+/// <param name="TokenTexts">The chain's tokens, each decoded on its own (special tokens written out).</param>
 /// <param name="LetterLogProbs">Per position, the log-probability of each answer letter as the next token (Length x options).</param>
 public sealed record CotRecord(int Index, int Line, string Question, string? Group, int Gold, int? Stated, int? Label, int? Row, int Length,
-    string Stop, string Text, float[][] LetterLogProbs)
+    string Stop, string Text, string[] TokenTexts, float[][] LetterLogProbs)
 {
     /// <summary>Did the labelled answer match the gold one (false when there is no label).</summary>
     public bool Correct => Label == Gold;

@@ -106,6 +106,7 @@ public static class CotRecorder
                     written++;
                 }
                 var record = new CotRecord(index, q.Line, q.Question, q.Group, q.Gold, stated, label, row, length, Kebab(result.StopReason), result.Text,
+                    [.. result.Tokens.Select(t => tokenizer.Decode([t]))],
                     [.. logProbs.Select(p => p.Take(q.Options.Count).ToArray())]);
                 log.WriteLine(JsonSerializer.Serialize(record, Json));
                 log.Flush();
