@@ -36,7 +36,7 @@ public sealed class LlmCotCommand : LatentLabCommand
                                        "{\"question\": \"...\", \"options\": [\"...\", \"...\"], \"answer\": \"A\"}.");
         var model = LlmModelVariable.Resolve(ctx, inputs.Model);
         var questions = CotQuestionFile.Read(inputs.Questions);
-        var folder = inputs.Save ?? Path.Combine(Directory.GetCurrentDirectory(), $"cot-{cmd.OutName}");
+        var folder = inputs.Save ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(inputs.Questions))!, $"cot-{cmd.OutName}");
         int total = options.Limit > 0 ? Math.Min(options.Limit, questions.Count) : questions.Count;
         var panel = new RunPanel($"Recording chains of thought: {total} questions, at most {generation.MaxNewTokens} tokens each, into {folder}", chart: false);
         var progress = LivePanel.Start(ctx, cmd, panel, TimeSpan.FromSeconds(1),

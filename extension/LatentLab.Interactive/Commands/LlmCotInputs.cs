@@ -11,6 +11,6 @@ public sealed record LlmCotInputs
     [Knob("--questions", "A .jsonl file, one question a line: {\"question\": ..., \"options\": [...], \"answer\": \"A\", \"group\": ...}.", TypeHint = "path")]
     public string? Questions { get; init; }
 
-    [Knob("--save", "The recording folder (default: cot-<out> in the working folder). A re-run with the same folder resumes.", TypeHint = "path")]
+    [Knob("--save", "The recording folder (default: cot-<out> beside the question file). A re-run with the same folder resumes.", TypeHint = "path")]
     public string? Save { get; init; }
 }
