@@ -83,7 +83,9 @@ public class LlmCommandTests
         var started = new TaskCompletionSource();
         using var subscription = kernel.KernelEvents.Subscribe(e =>
         {
-            if (e is DisplayedValueUpdated d && d.Formatted("text/plain").Contains("questions (0 resumed)")) started.TrySetResult();
+            // Wait for 20 questions: fewer might all carry one label, too few classes for an activation set (then nothing is bound).
+            if (e is DisplayedValueUpdated d && System.Text.RegularExpressions.Regex.Match(d.Formatted("text/plain"), @"(\d+)/400 questions \(0 resumed\)") is { Success: true } m
+                && int.Parse(m.Groups[1].Value) >= 20) started.TrySetResult();
         });
 
         var running = kernel.SubmitAsync(line);
@@ -94,7 +96,7 @@ public class LlmCommandTests
         Assert.NotNull(interrupted.Failure());
         var partial = await kernel.EventuallyBoundAsync<ActivationSet>("acts");
         int done = File.ReadAllLines(Path.Combine(folder, "records.jsonl")).Length;
-        Assert.InRange(done, 1, 399);
+        Assert.InRange(done, 20, 399);
         Assert.Equal(done, partial.Count);
         Assert.Equal(2, partial.Layers);
         Assert.Equal("2", (await kernel.SubmitAsync("$\"{1 + 1}\"")).ReturnedText());
