@@ -65,6 +65,7 @@ public static class CotRecorder
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         using var noGrad = no_grad();
         using var layerIndex = tensor(layers.Select(l => (long)l).ToArray(), device: model.Device);
+        using var letterIndex = tensor(letterIds.SelectMany(ids => ids).ToArray(), device: model.Device);   // every spelling of every letter
         var part = Path.Combine(folder, "activations.part.npy");
         var writer = ActivationWriter.CreateNpy(part, layers.Count, positions, dim, null, dtype);
         var watch = Stopwatch.StartNew();
@@ -90,8 +91,8 @@ public static class CotRecorder
                     var all = cat([output.HiddenStates.narrow(0, 0, 1), output.LayerOutputs], 0);  // (L+1, 1, 1, D)
                     states.select(1, generated - 1).copy_(all.index_select(0, layerIndex)[.., 0, -1].to(float32, CPU));  // (Lsel, D)
                     var lp = output.Logits[0, -1].to(float32).log_softmax(-1);                    // (V,)
-                    logProbs.Add(letterIds.Select(ids => ids.Length == 1 ? lp[ids[0]].item<float>()
-                        : lp.index_select(0, tensor(ids, device: lp.device)).logsumexp(0).item<float>()).ToArray());
+                    var spelled = lp.index_select(0, letterIndex).to(CPU).data<float>().ToArray(); // (spellings,) in one copy
+                    logProbs.Add(LetterLogProbs(spelled, letterIds));
                 }, feedLastToken: true, cancellationToken);
                 if (result.StopReason == GenerationStopReason.Cancelled) { interrupted = true; break; }   // a half-done question is dropped
 
@@ -144,6 +145,22 @@ public static class CotRecorder
             return ids.Length > 0 ? ids : throw new InvalidDataException($"The tokenizer has no single token for the answer letter '{letter}' (nor ' {letter}'); " +
                 "the recorder reads the letters' probabilities from single tokens.");
         }).ToArray();
+
+    /// <summary>log sum_s p(s) over each letter's spellings, from the flat log-probs of all spellings (letter by letter).</summary>
+    static float[] LetterLogProbs(float[] spelled, long[][] letterIds)
+    {
+        var result = new float[letterIds.Length];
+        int at = 0;
+        for (int c = 0; c < letterIds.Length; c++)
+        {
+            double max = double.NegativeInfinity, sum = 0;
+            for (int k = 0; k < letterIds[c].Length; k++) max = Math.Max(max, spelled[at + k]);
+            for (int k = 0; k < letterIds[c].Length; k++) sum += Math.Exp(spelled[at + k] - max);
+            result[c] = (float)(max + Math.Log(sum));
+            at += letterIds[c].Length;
+        }
+        return result;
+    }
 
     static int ArgMax(float[] values, int count)
     {
