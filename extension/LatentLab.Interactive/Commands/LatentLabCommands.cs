@@ -39,6 +39,9 @@ public static class LatentLabCommands
         ProbeSweepCommand.Definition,
         RlBakeCommand.Definition,
         RlTrainCommand.Definition,
+        LlmLoadCommand.Definition,
+        LlmGenerateCommand.Definition,
+        LlmCotCommand.Definition,
     ];
 
     /// <summary>Registers every command in <see cref="All"/> on <paramref name="kernel"/> (the root kernel in a notebook).</summary>

@@ -26,6 +26,10 @@ public sealed class LanguageModel : IDisposable
     public long ParameterCount { get; }
     /// <summary>Bytes of the weights as they sit in memory in <see cref="DType"/>.</summary>
     public long WeightBytes { get; }
+    /// <summary>The checkpoint folder it was loaded from.</summary>
+    public string Folder { get; private init; } = "";
+    /// <summary>The tokenizer of the checkpoint folder (null when it has no tokenizer.json; see <see cref="UseTokenizer"/>).</summary>
+    public LanguageModelTokenizer? Tokenizer { get; private set; }
 
     readonly Tensor _embed;                   // (V, D)
     readonly Tensor _lmHead;                  // (V, D); the same tensor as _embed when tied
@@ -75,7 +79,17 @@ public sealed class LanguageModel : IDisposable
         TorchRuntime.EnsureInitialized();
         using var weights = new SafetensorsCheckpoint(folder);
         using var noGrad = no_grad();
-        return new LanguageModel(config, weights, device ?? CPU, computeType);
+        var model = new LanguageModel(config, weights, device ?? CPU, computeType) { Folder = Path.GetFullPath(folder) };
+        if (File.Exists(Path.Combine(folder, "tokenizer.json"))) model.UseTokenizer(LanguageModelTokenizer.Load(folder));
+        return model;
+    }
+
+    /// <summary>Sets <see cref="Tokenizer"/> (e.g. from another folder); throws when it cannot belong to this model.</summary>
+    public void UseTokenizer(LanguageModelTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        tokenizer.CheckMatches(Config);
+        Tokenizer = tokenizer;
     }
 
     /// <summary>
