@@ -37,6 +37,7 @@ public static class LatentLabCommands
         BanditEvalCommand.Definition,
         CotSyntheticCommand.Definition,
         ProbeSweepCommand.Definition,
+        PerturbCommand.Definition,
     ];
 
     /// <summary>Registers every command in <see cref="All"/> on <paramref name="kernel"/> (the root kernel in a notebook).</summary>
