@@ -97,6 +97,7 @@ public sealed class PerturbationCurve
     {
         int j = MetricIndex(metric);
         double clean = Clean[j], chance = Chance[j];
+        if (Grid.Count == 0) return new HalfwayEstimate(metric, double.NaN, double.NaN, double.NaN, clean, chance, HalfwayStatus.NotReached, Seeds);
         var (value, status) = HalfwayPoint.Find(Grid, MeanOver(j, AllSeeds()), clean, chance);
         if (status is HalfwayStatus.NotReached or HalfwayStatus.AtChance || Seeds < 2)
             return new HalfwayEstimate(metric, value, double.NaN, double.NaN, clean, chance, status, Seeds);
@@ -146,7 +147,8 @@ public sealed class PerturbationCurve
     /// <summary>
     /// Every number: columns model, metric, stat, scale, mean, ci_low, ci_high. stat "clean" (scale 0), "chance", "mean"
     /// (one row per grid point: mean over seeds and its 95% CI), "s50" (mean = s50, its bootstrap CI; scale NaN) and
-    /// "specificity" (s50(metric) / s50(capability) with its CI).
+    /// "specificity" (s50(metric) / s50(capability) with its CI), "improvement_max" and "improvement_mean" (Tice's ratio, no CI);
+    /// seeds is the number of noise seeds (demonstration sets) behind every row.
     /// </summary>
     public DataFrame ToDataFrame() => ToDataFrame([this]);
 
@@ -155,13 +157,16 @@ public sealed class PerturbationCurve
     {
         var model = new List<string>(); var metric = new List<string>(); var stat = new List<string>();
         var scale = new List<double>(); var mean = new List<double>(); var low = new List<double>(); var high = new List<double>();
+        var seeds = new List<int>();
+        int n = 0;
         void Add(string m, string me, string st, double sc, double mu, double lo, double hi)
         {
-            model.Add(m); metric.Add(me); stat.Add(st); scale.Add(sc); mean.Add(mu); low.Add(lo); high.Add(hi);
+            model.Add(m); metric.Add(me); stat.Add(st); scale.Add(sc); mean.Add(mu); low.Add(lo); high.Add(hi); seeds.Add(n);
         }
         foreach (var c in curves)
             for (int j = 0; j < c.Metrics.Count; j++)
             {
+                n = c.Seeds;
                 var name = c.Metrics[j];
                 Add(c.Model, name, "clean", 0, c.Clean[j], c.Clean[j], c.Clean[j]);
                 Add(c.Model, name, "chance", double.NaN, c.Chance[j], c.Chance[j], c.Chance[j]);
@@ -171,11 +176,14 @@ public sealed class PerturbationCurve
                 Add(c.Model, name, "s50", double.NaN, h.Value, h.Low, h.High);
                 var r = c.SpecificityRatio(name);
                 Add(c.Model, name, "specificity", double.NaN, r.Ratio, r.Low, r.High);
+                var imp = c.ImprovementRatio(name);
+                Add(c.Model, name, "improvement_max", double.NaN, imp.Max, double.NaN, double.NaN);
+                Add(c.Model, name, "improvement_mean", double.NaN, imp.Mean, double.NaN, double.NaN);
             }
         return new DataFrame(
             new StringDataFrameColumn("model", model), new StringDataFrameColumn("metric", metric), new StringDataFrameColumn("stat", stat),
             new DoubleDataFrameColumn("scale", scale), new DoubleDataFrameColumn("mean", mean),
-            new DoubleDataFrameColumn("ci_low", low), new DoubleDataFrameColumn("ci_high", high));
+            new DoubleDataFrameColumn("ci_low", low), new DoubleDataFrameColumn("ci_high", high), new Int32DataFrameColumn("seeds", seeds));
     }
 
     public override string ToString() =>

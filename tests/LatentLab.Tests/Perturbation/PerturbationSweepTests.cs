@@ -125,14 +125,37 @@ public class PerturbationSweepTests
     }
 
     [Fact]
+    public void Run_Interrupted_ReturnsThePointsDone_MarkedPartial()
+    {
+        using var subject = PerturbationFixtures.Subject("p", 13);
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress(p => { if (p.Point == 2) cts.Cancel(); });
+        var curve = PerturbationSweep.Run(subject, PerturbationFixtures.Quick, progress, cts.Token);
+        Assert.True(curve.IsPartial);
+        Assert.Equal(2, curve.Grid.Count);
+        Assert.Equal(curve.Metrics.Count * (2 + 6), curve.ToDataFrame().Rows.Count);
+        using var never = new CancellationTokenSource();
+        never.Cancel();
+        var empty = PerturbationSweep.Run(subject, PerturbationFixtures.Quick, null, never.Token);
+        Assert.Empty(empty.Grid);
+        Assert.Equal(HalfwayStatus.NotReached, empty.Halfway(AlignmentMetrics.BenignAccuracy).Status);
+    }
+
+    sealed class SyncProgress(Action<PerturbationProgress> report) : IProgress<PerturbationProgress>
+    {
+        public void Report(PerturbationProgress value) => report(value);
+    }
+
+    [Fact]
     public void ToDataFrame_HoldsEveryPointAndTheS50Rows()
     {
         using var subject = PerturbationFixtures.Subject("p", 12);
         var curve = PerturbationSweep.Run(subject, PerturbationFixtures.Quick);
         var df = curve.ToDataFrame();
-        Assert.Equal(["model", "metric", "stat", "scale", "mean", "ci_low", "ci_high"], df.Columns.Select(c => c.Name).ToArray());
+        Assert.Equal(["model", "metric", "stat", "scale", "mean", "ci_low", "ci_high", "seeds"], df.Columns.Select(c => c.Name).ToArray());
         int m = subject.Metrics.Count;
-        Assert.Equal(m * (curve.Grid.Count + 4), df.Rows.Count);
+        Assert.Equal(m * (curve.Grid.Count + 6), df.Rows.Count);
+        Assert.All(df.Rows, r => Assert.Equal(curve.Seeds, (int)r[7]));
         var s50Rows = df.Rows.Where(r => (string)r[2] == "s50").ToList();
         Assert.Equal(m, s50Rows.Count);
         var h = curve.Halfway(AlignmentMetrics.BenignAccuracy);

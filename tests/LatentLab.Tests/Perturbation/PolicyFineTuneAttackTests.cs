@@ -26,7 +26,7 @@ public class PolicyFineTuneAttackTests
         Assert.Equal(a.Control.Value(5, 2, metric), b.Control.Value(5, 2, metric));
         // The control demonstrates compliance on benign requests only: it moves deployment compliance less than the attack.
         Assert.True(a.Control.MeanCurve(metric)[^1].Mean < last, "benign fine-tuning should move compliance_deploy less than the attack");
-        Assert.Equal(2 * subject.Metrics.Count * (a.Attack.Grid.Count + 4), a.ToDataFrame().Rows.Count);
+        Assert.Equal(2 * subject.Metrics.Count * (a.Attack.Grid.Count + 6), a.ToDataFrame().Rows.Count);
     }
 
     [Fact]
