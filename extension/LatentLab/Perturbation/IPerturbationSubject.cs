@@ -14,6 +14,9 @@ public interface IPerturbationSubject
     /// <summary>Every parameter tensor, in a fixed order (noise is drawn in this order, so two subjects of the same shape get the same draws).</summary>
     IReadOnlyList<SubjectParameter> Parameters { get; }
 
+    /// <summary>Names of the network's input features, in the order a parameter's <see cref="SubjectParameter.InputAxis"/> indexes them (scope <c>input:NAME</c>).</summary>
+    IReadOnlyList<string> InputNames { get; }
+
     /// <summary>The metrics, in the column order of every evaluation.</summary>
     IReadOnlyList<string> Metrics { get; }
 

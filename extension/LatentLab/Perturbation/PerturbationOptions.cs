@@ -24,8 +24,8 @@ public sealed record PerturbationOptions : IKnobRules
     [Knob("--seeds", "Noise seeds (independent draws of eps), evaluated as one batch per grid point; CIs are over them.", Min = 2, Max = 4096)]
     public int Seeds { get; init; } = 64;
 
-    /// <summary>What is perturbed: all, head, biases, layer:N or filter:TEXT.</summary>
-    [Knob("--scope", "What is perturbed: all, head, biases, layer:N or filter:TEXT (parameter names containing TEXT).", TypeHint = "scope")]
+    /// <summary>What is perturbed: all, head, biases, layer:N, input:NAME or filter:TEXT.</summary>
+    [Knob("--scope", "What is perturbed: all, head, biases, layer:N, input:NAME (weights reading one input) or filter:TEXT (names containing TEXT).", TypeHint = "scope")]
     public string Scope { get; init; } = "all";
 
     /// <summary>Weights (each parameter tensor) or activations (each layer's output).</summary>
@@ -69,7 +69,7 @@ public sealed record PerturbationOptions : IKnobRules
         if (PerturbationScope.Problem(Scope) is { } problem)
             yield return "{Scope}: " + problem;
         if (Kind == PerturbationKind.Activations && PerturbationScope.Problem(Scope) is null
-            && PerturbationScope.Parse(Scope).Kind is "biases" or "filter")
+            && PerturbationScope.Parse(Scope).Kind is "biases" or "filter" or "input")
             yield return "{Scope} " + Scope + " names parameters; with {Kind} activations use all, head or layer:N.";
         if (Grid is { } g)
         {

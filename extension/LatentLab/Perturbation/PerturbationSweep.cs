@@ -27,6 +27,7 @@ public static class PerturbationSweep
         if (options.Kind == PerturbationKind.Weights)
         {
             var touched = Touched(subject, scope);
+            var masks = InputMasks(subject, scope);
             var eps = WeightNoise.Draw(subject.Parameters.Select(p => p.Shape).ToArray(), options.Seeds, options.Seed, subject.Device);
             try
             {
@@ -34,7 +35,7 @@ public static class PerturbationSweep
                 for (int i = 0; i < grid.Length && !cancellationToken.IsCancellationRequested; i++)
                 {
                     using var d = NewDisposeScope();
-                    values.Add(subject.Evaluate(WeightNoise.Apply(cleanTensors, eps, touched, grid[i])));
+                    values.Add(subject.Evaluate(WeightNoise.Apply(cleanTensors, eps, touched, grid[i], masks)));
                     progress?.Report(new PerturbationProgress(subject.Name, i + 1, grid.Length, grid[i], watch.Elapsed));
                 }
             }
@@ -108,6 +109,22 @@ public static class PerturbationSweep
                 string.Join(", ", subject.Parameters.Select(p => $"{p.Name} (layer {p.Layer}{(p.IsBias ? ", bias" : "")}{(p.IsHead ? ", head" : "")})")) +
                 $". Use {PerturbationScope.Forms} that names one of them.");
         return touched;
+    }
+
+    /// <summary>For <c>input:NAME</c>: per parameter, a 0/1 mask selecting that input's slice along its input axis (null elsewhere); null for other scopes.</summary>
+    public static Tensor?[]? InputMasks(IPerturbationSubject subject, PerturbationScope scope)
+    {
+        int index = scope.InputIndex(subject.InputNames);
+        if (index < 0) return null;
+        return subject.Parameters.Select(p =>
+        {
+            if (p.InputAxis < 0) return null;
+            var shape = Enumerable.Repeat(1L, p.Shape.Length).ToArray();
+            shape[p.InputAxis] = p.Shape[p.InputAxis];
+            var mask = zeros(shape, float32, subject.Device);
+            mask.view(-1)[index] = 1f;
+            return (Tensor?)mask;
+        }).ToArray();
     }
 
     static void CheckLayers(IPerturbationSubject subject, PerturbationScope scope)

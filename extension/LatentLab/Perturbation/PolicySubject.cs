@@ -45,10 +45,15 @@ public sealed class PolicySubject : IPerturbationSubject, IDisposable
         for (int l = 0; l < net.LayerCount; l++)
         {
             bool head = l == net.LayerCount - 1;
-            ps.Add(new SubjectParameter($"w{l}", net.Weight(l).detach()[0], l, false, head));   // (in, out)
+            ps.Add(new SubjectParameter($"w{l}", net.Weight(l).detach()[0], l, false, head, l == 0 ? 0 : -1)); // (in, out)
             ps.Add(new SubjectParameter($"b{l}", net.Bias(l).detach()[0], l, true, head));     // (1, out)
         }
         Parameters = ps;
+        var o = policy.Environment.Options;
+        InputNames = [
+            "observed_monitored", "harmful", .. Enumerable.Range(0, o.FeatureDim).Select(i => $"x{i}"),
+            .. Enumerable.Range(0, o.MaxConcerns + 1).Select(k => $"concerns_{k}"), "mode_comply", "mode_sandbag", "mode_refuse",
+            "decision_0", "decision_1", "decision_2"];
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
@@ -64,6 +69,9 @@ public sealed class PolicySubject : IPerturbationSubject, IDisposable
 
     /// <inheritdoc />
     public IReadOnlyList<SubjectParameter> Parameters { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> InputNames { get; }
 
     /// <inheritdoc />
     public IReadOnlyList<string> Metrics => MetricNames;

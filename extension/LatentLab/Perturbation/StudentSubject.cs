@@ -50,7 +50,11 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
         var clean = _clean.named_parameters().ToArray();
         int lstmLayers = student.Options.Layers;
         Parameters = clean.Select(p => new SubjectParameter(p.name, p.parameter.detach(), LayerOf(p.name, lstmLayers), p.name.Contains("bias"),
-            p.name.StartsWith("head", StringComparison.Ordinal))).ToArray();
+            p.name.StartsWith("head", StringComparison.Ordinal), p.name == "lstm.weight_ih_l0" ? 1 : -1)).ToArray();   // weight_ih_l0 (4H, F)
+        var n = student.Network;
+        InputNames = n.Architecture == StudentArchitecture.PerArm
+            ? ["pulled", "reward", .. n.InverseTimeInput ? new[] { "inverse_time" } : []]
+            : [.. Enumerable.Range(0, n.Arms).Select(a => $"arm_{a}"), "reward", .. n.TimeInput ? new[] { "t_over_h" } : []];
         _env = BanditEnvironment.Create(new BanditSpec(student.Arms), episodes, horizon, seed, Device);
         using var ucb = new Ucb1Policy();
         _ucbRegret = Roll(ucb).Regret;
@@ -72,6 +76,8 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
     public string Name { get; }
     /// <inheritdoc />
     public IReadOnlyList<SubjectParameter> Parameters { get; }
+    /// <inheritdoc />
+    public IReadOnlyList<string> InputNames { get; }
     /// <inheritdoc />
     public IReadOnlyList<string> Metrics { get; } = [AgreementBefore, AgreementAfter, RegretRatio];
     /// <inheritdoc />

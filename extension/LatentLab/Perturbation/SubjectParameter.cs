@@ -10,7 +10,9 @@ namespace LatentLab.Perturbation;
 /// <param name="Layer">Layer index (0 = the layer that reads the input).</param>
 /// <param name="IsBias">A bias vector.</param>
 /// <param name="IsHead">Belongs to the output head (the layer that emits the logits).</param>
-public sealed record SubjectParameter(string Name, Tensor Value, int Layer, bool IsBias, bool IsHead)
+/// <param name="InputAxis">For a weight that reads the network's input: the axis indexed by input feature
+/// (<see cref="IPerturbationSubject.InputNames"/>); -1 otherwise.</param>
+public sealed record SubjectParameter(string Name, Tensor Value, int Layer, bool IsBias, bool IsHead, int InputAxis = -1)
 {
     /// <summary>The tensor's shape.</summary>
     public long[] Shape => Value.shape;

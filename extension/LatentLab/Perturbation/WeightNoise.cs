@@ -30,7 +30,10 @@ public static class WeightNoise
     /// </summary>
     /// <param name="clean">Clean tensors, [i] of shape (...shape_i).</param>
     /// <param name="eps">From <see cref="Draw"/>: [i] (R, ...shape_i).</param>
-    public static Tensor[] Apply(IReadOnlyList<Tensor> clean, IReadOnlyList<Tensor> eps, IReadOnlyList<bool> touched, double scale)
+    /// <param name="masks">Optional 0/1 masks broadcastable to shape_i (null entries: the whole tensor), e.g. one input's row;
+    /// RMS stays that of the whole tensor.</param>
+    public static Tensor[] Apply(IReadOnlyList<Tensor> clean, IReadOnlyList<Tensor> eps, IReadOnlyList<bool> touched, double scale,
+        IReadOnlyList<Tensor?>? masks = null)
     {
         if (clean.Count != eps.Count || clean.Count != touched.Count)
             throw new ArgumentException($"{clean.Count} tensors, {eps.Count} noise draws and {touched.Count} scope flags: give one of each per parameter.");
@@ -39,9 +42,9 @@ public static class WeightNoise
         {
             var w = clean[i].detach().unsqueeze(0);                                  // (1, ...shape)
             long r = eps[i].shape[0];
-            result[i] = touched[i]
-                ? w + eps[i] * (Rms(clean[i]) * scale)                                // (R, ...shape)
-                : w.expand([r, .. clean[i].shape]).contiguous();
+            var noise = eps[i] * (Rms(clean[i]) * scale);                           // (R, ...shape)
+            if (masks?[i] is { } mask) noise = noise * mask;
+            result[i] = touched[i] ? w + noise : w.expand([r, .. clean[i].shape]).contiguous();
         }
         return result;
     }

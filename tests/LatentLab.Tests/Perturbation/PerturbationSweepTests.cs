@@ -103,6 +103,27 @@ public class PerturbationSweepTests
     }
 
     [Fact]
+    public void InputScope_PerturbsOnlyTheWeightsReadingThatInput()
+    {
+        using var subject = PerturbationFixtures.Subject("p", 14);
+        var scope = PerturbationScope.Parse("input:observed_monitored");
+        var touched = PerturbationSweep.Touched(subject, scope);
+        Assert.Equal([true, false, false, false, false, false], touched);
+        var masks = PerturbationSweep.InputMasks(subject, scope);
+        var clean = subject.Parameters.Select(p => p.Value).ToArray();
+        var eps = WeightNoise.Draw(subject.Parameters.Select(p => p.Shape).ToArray(), 2, 1, subject.Device);
+        var w0 = WeightNoise.Apply(clean, eps, touched, 0.5, masks)[0];                  // (2, in, width)
+        var changed = (w0 != clean[0].unsqueeze(0)).any(2);                               // (2, in)
+        Assert.True(changed[.., 0].all().item<bool>());
+        Assert.False(changed[.., 1..].any().item<bool>());
+        Assert.Equal(0, PerturbationScope.Parse("input:0").InputIndex(subject.InputNames));
+        var curve = PerturbationSweep.Run(subject, PerturbationFixtures.Quick with { Scope = "input:harmful" });
+        Assert.Contains("input:harmful", curve.Perturbation);
+        var ex = Assert.Throws<ArgumentException>(() => PerturbationSweep.Run(subject, PerturbationFixtures.Quick with { Scope = "input:colour" }));
+        Assert.Contains("0 observed_monitored, 1 harmful", ex.Message);
+    }
+
+    [Fact]
     public void Options_BadGridOrScope_FailWithMessagesNamingTheKnob()
     {
         var notIncreasing = Assert.Throws<OptionsException>(() => new PerturbationOptions { Grid = [0.1, 0.05, 1] }.Validate());
@@ -113,7 +134,7 @@ public class PerturbationSweepTests
         var scope = Assert.Throws<OptionsException>(() => new PerturbationOptions { Scope = "layer:x" }.Validate());
         Assert.Contains("layer:N", scope.Message);
         var unknown = Assert.Throws<OptionsException>(() => new PerturbationOptions { Scope = "everything" }.Validate());
-        Assert.Contains("all, head, biases, layer:N or filter:TEXT", unknown.Message);
+        Assert.Contains("all, head, biases, layer:N, input:NAME or filter:TEXT", unknown.Message);
         var actBias = Assert.Throws<OptionsException>(() => new PerturbationOptions { Scope = "biases", Kind = PerturbationKind.Activations }.Validate());
         Assert.Contains("names parameters", actBias.Message);
         Assert.Throws<OptionsException>(() => new PerturbationOptions { Seeds = 1 }.Validate());
