@@ -30,9 +30,24 @@ public sealed class PerturbCommand : LatentLabCommand
     {
         var options = cmd.Options<PerturbationOptions>(ctx);
         var inputs = cmd.Get<PerturbInputs>();
-        var first = Subject(ctx, "--model", inputs.Model!);
-        var second = inputs.Compare is { Length: > 0 } c ? Subject(ctx, "--compare", c) : null;
-        if (second is not null) PerturbationSweep.CheckSameShape(first, second);
+        var (first, ownFirst) = Subject(ctx, "--model", inputs.Model!);
+        (IPerturbationSubject? second, bool ownSecond) = (null, false);
+        try
+        {
+            if (inputs.Compare is { Length: > 0 } c) (second, ownSecond) = Subject(ctx, "--compare", c);
+            if (second is not null) PerturbationSweep.CheckSameShape(first, second);
+            await RunAsync(cmd, ctx, options, first, second);
+        }
+        finally
+        {
+            // Subjects made here hold their own copy of the network (a policy's seed, a student's working LSTM).
+            if (ownFirst && first is IDisposable d1) d1.Dispose();
+            if (ownSecond && second is IDisposable d2) d2.Dispose();
+        }
+    }
+
+    static async Task RunAsync(PerturbCommand cmd, KernelInvocationContext ctx, PerturbationOptions options, IPerturbationSubject first, IPerturbationSubject? second)
+    {
         var live = LivePanel.Start(ctx, cmd, new RunPanel("Perturbation sweep", chart: false), TimeSpan.FromSeconds(1),
             interrupted: $"Interrupted: {cmd.OutName} will hold the noise scales done so far (marked partial).");
         var progress = live.For<PerturbationProgress>(p => p.ToRunProgress());
@@ -46,16 +61,17 @@ public sealed class PerturbCommand : LatentLabCommand
         await ResultBinding.BindAsync(ctx, cmd.OutName, curves);
     }
 
-    static IPerturbationSubject Subject(KernelInvocationContext ctx, string option, string name)
+    /// <summary>The subject a variable names, and whether it was made here (then the command disposes it).</summary>
+    static (IPerturbationSubject Subject, bool Owned) Subject(KernelInvocationContext ctx, string option, string name)
     {
         var value = ResultBinding.GetVariable<object>(ctx, option, name);
         return value switch
         {
-            IPerturbationSubject s => s,
-            AlignmentPolicy p => new PolicySubject(name, p),
-            RlRun r => new PolicySubject(name, r.Policy),
-            BakedReference b => new PolicySubject(name, b.Policy),
-            TrainedStudent t => new StudentSubject(name, t),
+            IPerturbationSubject s => (s, false),
+            AlignmentPolicy p => (new PolicySubject(name, p), true),
+            RlRun r => (new PolicySubject(name, r.Policy), true),
+            BakedReference b => (new PolicySubject(name, b.Policy), true),
+            TrainedStudent t => (new StudentSubject(name, t), true),
             _ => throw new CommandException(
                 $"{option} {name}: '{name}' is a {value.GetType().Name}, a kind of model with no perturbation metrics; give an AlignmentPolicy, RlRun, " +
                 "BakedReference, TrainedStudent or an IPerturbationSubject."),

@@ -102,8 +102,9 @@ public sealed class PolicySubject : IPerturbationSubject, IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         int layers = Parameters.Count / 2;
-        var w = Enumerable.Range(0, layers).Select(l => parameters[2 * l].contiguous()).ToArray();      // (K, in, out)
-        var b = Enumerable.Range(0, layers).Select(l => parameters[2 * l + 1].contiguous()).ToArray();  // (K, 1, out)
+        // detach(): a new handle on the same storage, so the network takes over that handle and the caller's tensors stay valid.
+        var w = Enumerable.Range(0, layers).Select(l => parameters[2 * l].contiguous().detach()).ToArray();      // (K, in, out)
+        var b = Enumerable.Range(0, layers).Select(l => parameters[2 * l + 1].contiguous().detach()).ToArray();  // (K, 1, out)
         using var net = BatchedMlp.FromTensors(w, b, _policy.Network.Activation, "perturbed");
         return Score(net);
     }
