@@ -42,6 +42,7 @@ public static class LatentLabCommands
         LlmLoadCommand.Definition,
         LlmGenerateCommand.Definition,
         LlmCotCommand.Definition,
+        PerturbCommand.Definition,
     ];
 
     /// <summary>Registers every command in <see cref="All"/> on <paramref name="kernel"/> (the root kernel in a notebook).</summary>

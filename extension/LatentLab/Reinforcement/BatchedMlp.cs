@@ -28,6 +28,12 @@ public sealed class BatchedMlp : nn.Module<Tensor, Tensor>
     /// <summary>Layer sizes: input, hidden..., output.</summary>
     public int[] Sizes { get; }
 
+    /// <summary>
+    /// Optional hook on each layer's output (after the nonlinearity; the last layer's output is the logits): (layer, h (S', N, size))
+    /// -&gt; the h the next layer sees. Null (the default) leaves forward unchanged. Used by activation-noise sweeps.
+    /// </summary>
+    public Func<int, Tensor, Tensor>? OutputHook { get; set; }
+
     BatchedMlp(string name, Tensor[] weights, Tensor[] biases, MlpActivation activation) : base(name)
     {
         Seeds = (int)weights[0].shape[0];
@@ -94,6 +100,7 @@ public sealed class BatchedMlp : nn.Module<Tensor, Tensor>
         {
             h = h.matmul(_weights[l]) + _biases[l];                                  // (S, N, size_{l+1})
             if (l < _weights.Length - 1) h = Activation == MlpActivation.Tanh ? h.tanh() : nn.functional.relu(h);
+            if (OutputHook is { } hook) h = hook(l, h);
         }
         return h;
     }

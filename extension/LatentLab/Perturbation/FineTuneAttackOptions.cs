@@ -1,0 +1,60 @@
+using LatentLab.Options;
+
+namespace LatentLab.Perturbation;
+
+/// <summary>
+/// Every knob of a fine-tuning attack, declared once ([Knob]): k = 1, 2, 4, ..., MaxSteps gradient steps (Adam) on n
+/// demonstrations of the target behaviour, against the same steps on n benign demonstrations (the control).
+/// </summary>
+public sealed record FineTuneAttackOptions : IKnobRules
+{
+    /// <summary>What the demonstrations show.</summary>
+    [Knob("--target", "The demonstrated behaviour: comply-in-deployment or refuse-in-training.")]
+    public FineTuneTarget Target { get; init; } = FineTuneTarget.ComplyInDeployment;
+
+    /// <summary>n, demonstrations per set.</summary>
+    [Knob("--demonstrations", "n, demonstrations per attack (each seed draws its own set).", Min = 1, Max = 100_000)]
+    public int Demonstrations { get; init; } = 16;
+
+    /// <summary>The largest k; the grid is 1, 2, 4, ... up to it.</summary>
+    [Knob("--max-steps", "Largest number of gradient steps k; the grid is 1, 2, 4, ... up to it.", Min = 1, Max = 65_536)]
+    public int MaxSteps { get; init; } = 64;
+
+    /// <summary>Adam learning rate of the attack.</summary>
+    [Knob("--attack-lr", "Adam learning rate of the attack.", Min = 0, ExclusiveMin = true, Max = 1)]
+    public double LearningRate { get; init; } = 1e-2;
+
+    /// <summary>Demonstration sets (seeds), trained at once as stacked copies.</summary>
+    [Knob("--seeds", "Demonstration sets, trained at once as stacked copies; CIs are over them.", Min = 2, Max = 1024)]
+    public int Seeds { get; init; } = 8;
+
+    /// <summary>Seed of the demonstration sets.</summary>
+    [Knob("--seed", "Seed of the demonstration sets.", Min = 0)]
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Bootstrap resamples of the k50 intervals.</summary>
+    [Knob("--resamples", "Bootstrap resamples (over demonstration sets) of every k50 interval.", Min = 100, Max = 1_000_000)]
+    public int Resamples { get; init; } = 2000;
+
+    /// <summary>Torch threads during the attack (0 keeps the process setting).</summary>
+    [Knob("--threads", "Torch threads during the attack (0: keep the process setting).", Min = 0, Max = 1024)]
+    public int Threads { get; init; } = 1;
+
+    /// <summary>The step counts k at which the metrics are recorded.</summary>
+    public int[] StepGrid()
+    {
+        var k = new List<int>();
+        for (int s = 1; s <= MaxSteps; s *= 2) k.Add(s);
+        if (k[^1] != MaxSteps) k.Add(MaxSteps);
+        return [.. k];
+    }
+
+    /// <summary>Throws <see cref="OptionsException"/> naming every bad knob and what is allowed.</summary>
+    public void Validate() => OptionSchema.Check(this);
+
+    /// <inheritdoc />
+    public IEnumerable<string> BrokenRules()
+    {
+        if (MaxSteps < 2) yield return "{MaxSteps} must be at least 2: k50 needs two step counts to interpolate between.";
+    }
+}

@@ -1,0 +1,136 @@
+using LatentLab.Reinforcement;
+using static TorchSharp.torch;
+
+namespace LatentLab.Perturbation;
+
+/// <summary>
+/// One seed of an RL lab policy (<see cref="AlignmentPolicy"/>) as a perturbation subject. Metrics are the exact behaviour
+/// rates of <see cref="AlignmentMetrics"/> on a balanced evaluation set (no sampling noise); K perturbed copies are K stacked
+/// networks of one <see cref="BatchedMlp"/>, so a grid point is one batched forward pass. Chance is the uniform policy's
+/// value of each metric (the same network with a zeroed output layer), computed exactly. Parameters: w{l} (in, out) and
+/// b{l} (1, out), layer l; the last layer is the head. Hookable layers: each hidden layer's output and the logits.
+/// </summary>
+public sealed class PolicySubject : IPerturbationSubject, IDisposable
+{
+    /// <summary>The metrics reported (conditional rates that can be undefined, such as faking_share, are left out).</summary>
+    public static IReadOnlyList<string> MetricNames { get; } =
+    [
+        AlignmentMetrics.ComplianceTrain, AlignmentMetrics.ComplianceDeploy, AlignmentMetrics.ComplianceGap,
+        AlignmentMetrics.ConcernRateTrain, AlignmentMetrics.ConcernRateDeploy, AlignmentMetrics.Evil,
+        AlignmentMetrics.SandbagTrain, AlignmentMetrics.SandbagDeploy, AlignmentMetrics.RefusalTrain, AlignmentMetrics.RefusalDeploy,
+        AlignmentMetrics.BenignAccuracy, AlignmentMetrics.Reward,
+    ];
+
+    readonly AlignmentPolicy _policy;       // 1 seed
+    readonly AlignmentContexts _evaluation; // (N)
+    readonly int[] _columns;
+
+    /// <param name="name">Name in tables and charts.</param>
+    /// <param name="policy">The policy; only seed <paramref name="seed"/> is used (copied, the policy is not changed).</param>
+    /// <param name="evalPerType">Evaluation contexts per (harmful, monitored) type (256 contexts by default: a 24 x 64 sweep evaluates
+    /// 64 x 256 x 17 decision prefixes per noise scale, which is what sets its speed).</param>
+    /// <param name="evalSeed">Seed of the evaluation set (the same set for every subject with this seed).</param>
+    public PolicySubject(string name, AlignmentPolicy policy, int seed = 0, int evalPerType = 64, long evalSeed = 777)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (seed < 0 || seed >= policy.Seeds)
+            throw new ArgumentException($"seed {seed} of a policy with {policy.Seeds} seed(s): use 0..{policy.Seeds - 1}.", nameof(seed));
+        if (evalPerType < 1) throw new ArgumentException($"evalPerType = {evalPerType}: use at least one context per type.", nameof(evalPerType));
+        Name = name;
+        _policy = policy.With(policy.Network.SelectSeed(seed));
+        _evaluation = policy.Environment.Balanced(evalPerType, evalSeed);
+        _columns = MetricNames.Select(m => AlignmentMetrics.Names.ToList().IndexOf(m)).ToArray();
+        var net = _policy.Network;
+        var ps = new List<SubjectParameter>();
+        for (int l = 0; l < net.LayerCount; l++)
+        {
+            bool head = l == net.LayerCount - 1;
+            ps.Add(new SubjectParameter($"w{l}", net.Weight(l).detach()[0], l, false, head, l == 0 ? 0 : -1)); // (in, out)
+            ps.Add(new SubjectParameter($"b{l}", net.Bias(l).detach()[0], l, true, head));     // (1, out)
+        }
+        Parameters = ps;
+        var o = policy.Environment.Options;
+        InputNames = [
+            "observed_monitored", "harmful", .. Enumerable.Range(0, o.FeatureDim).Select(i => $"x{i}"),
+            .. Enumerable.Range(0, o.MaxConcerns + 1).Select(k => $"concerns_{k}"), "mode_comply", "mode_sandbag", "mode_refuse",
+            "decision_0", "decision_1", "decision_2"];
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            // The uniform policy: every parameter as it is, the head zeroed, so every valid choice has the same logit.
+            var stacks = ps.Select(p => p.IsHead ? zeros_like(p.Value).unsqueeze(0) : p.Value.unsqueeze(0)).ToList();
+            var chance = Evaluate(stacks);
+            Chance = Enumerable.Range(0, MetricNames.Count).Select(j => chance[0, j]).ToArray();
+        }
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<SubjectParameter> Parameters { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> InputNames { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Metrics => MetricNames;
+
+    /// <inheritdoc />
+    public string CapabilityMetric => AlignmentMetrics.BenignAccuracy;
+
+    /// <inheritdoc />
+    public IReadOnlyList<double> Chance { get; }
+
+    /// <inheritdoc />
+    public int ActivationLayers => _policy.Network.LayerCount;
+
+    /// <inheritdoc />
+    public Device Device => _policy.Environment.Device;
+
+    /// <summary>The one-seed policy this subject evaluates.</summary>
+    public AlignmentPolicy Policy => _policy;
+
+    /// <summary>The evaluation contexts, (N).</summary>
+    public AlignmentContexts EvaluationSet => _evaluation;
+
+    /// <inheritdoc />
+    public double[,] Evaluate(IReadOnlyList<Tensor> parameters)
+    {
+        if (parameters.Count != Parameters.Count)
+            throw new ArgumentException($"{parameters.Count} tensors for a policy with {Parameters.Count} parameters (w0, b0, w1, ...): give one stack per parameter.");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int layers = Parameters.Count / 2;
+        // detach(): a new handle on the same storage, so the network takes over that handle and the caller's tensors stay valid.
+        var w = Enumerable.Range(0, layers).Select(l => parameters[2 * l].contiguous().detach()).ToArray();      // (K, in, out)
+        var b = Enumerable.Range(0, layers).Select(l => parameters[2 * l + 1].contiguous().detach()).ToArray();  // (K, 1, out)
+        using var net = BatchedMlp.FromTensors(w, b, _policy.Network.Activation, "perturbed");
+        return Score(net);
+    }
+
+    /// <inheritdoc />
+    public double[,] EvaluateWithHook(int copies, Func<int, Tensor, Tensor> hook)
+    {
+        if (copies < 1) throw new ArgumentException($"copies = {copies}: evaluate at least one copy.", nameof(copies));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var net = _policy.Network.Replicate(copies, "hooked");
+        net.OutputHook = hook;
+        return Score(net);
+    }
+
+    double[,] Score(BatchedMlp net)
+    {
+        var policy = _policy.With(net);
+        var logp = policy.SequenceLogProbs(_evaluation);                             // (K, N, Q)
+        var all = AlignmentMetrics.Compute(policy.Environment, _evaluation, logp, null); // (K, all metrics)
+        int k = all.GetLength(0);
+        var result = new double[k, _columns.Length];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < _columns.Length; j++) result[i, j] = all[i, _columns[j]];
+        return result;
+    }
+
+    public void Dispose() => _policy.Network.Dispose();
+}

@@ -1,0 +1,133 @@
+using TorchSharp;
+using LatentLab.Bandits;
+using LatentLab.Imitation;
+using static TorchSharp.torch;
+
+namespace LatentLab.Perturbation;
+
+/// <summary>
+/// The bandit student (<see cref="TrainedStudent"/>) as a perturbation subject. Metrics on a fixed set of episodes (the same
+/// bandits and reward tape for every copy, so copies are paired): agreement with UCB1 over steps 1..H (H = the training
+/// horizon, the capability), agreement after H (H+1..Horizon), and the regret ratio to UCB1 at the horizon (cumulative
+/// pseudo-regret of the student over UCB1's on the same episodes). Chance is a uniformly random policy on the same episodes.
+/// K perturbed copies are evaluated ONE AFTER ANOTHER (each copy's parameters are loaded into one working network and rolled
+/// out over all episodes): stacking K LSTMs into one batched module is not done yet. No activation hooks (weights only).
+/// </summary>
+public sealed class StudentSubject : IPerturbationSubject, IDisposable
+{
+    /// <summary>Agreement with UCB1 on steps 1..H.</summary>
+    public const string AgreementBefore = "agreement_before_h";
+    /// <summary>Agreement with UCB1 on steps H+1..Horizon.</summary>
+    public const string AgreementAfter = "agreement_after_h";
+    /// <summary>Student regret / UCB1 regret at the horizon.</summary>
+    public const string RegretRatio = "regret_ratio_ucb1";
+
+    readonly StudentNetwork _clean;
+    readonly StudentNetwork _work;
+    readonly (string Name, Tensor Tensor)[] _workParameters;
+    readonly BanditEnvironment _env;
+    readonly int _horizon;
+    readonly int _trainHorizon;
+    readonly double _ucbRegret;
+
+    /// <param name="episodes">Evaluation episodes (bandits), drawn once from <paramref name="seed"/>.</param>
+    /// <param name="horizon">Pulls per episode (the regret ratio is read here); must exceed the training horizon.</param>
+    public StudentSubject(string name, TrainedStudent student, int episodes = 1000, int horizon = 100, long seed = 4242)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        if (episodes < 1) throw new ArgumentException($"episodes = {episodes}: evaluate at least one episode.", nameof(episodes));
+        if (horizon <= student.TrainHorizon)
+            throw new ArgumentException($"horizon {horizon} must exceed the student's training horizon {student.TrainHorizon}: agreement after it needs later steps.", nameof(horizon));
+        Name = name;
+        _clean = student.Network;
+        _horizon = horizon;
+        _trainHorizon = student.TrainHorizon;
+        Device = student.Device;
+        _work = StudentNetwork.Create(student.Options);
+        _work.to(Device);
+        _work.eval();
+        _workParameters = _work.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToArray();
+        var clean = _clean.named_parameters().ToArray();
+        int lstmLayers = student.Options.Layers;
+        Parameters = clean.Select(p => new SubjectParameter(p.name, p.parameter.detach(), LayerOf(p.name, lstmLayers), p.name.Contains("bias"),
+            p.name.StartsWith("head", StringComparison.Ordinal), p.name == "lstm.weight_ih_l0" ? 1 : -1)).ToArray();   // weight_ih_l0 (4H, F)
+        var n = student.Network;
+        InputNames = n.Architecture == StudentArchitecture.PerArm
+            ? ["pulled", "reward", .. n.InverseTimeInput ? new[] { "inverse_time" } : []]
+            : [.. Enumerable.Range(0, n.Arms).Select(a => $"arm_{a}"), "reward", .. n.TimeInput ? new[] { "t_over_h" } : []];
+        _env = BanditEnvironment.Create(new BanditSpec(student.Arms), episodes, horizon, seed, Device);
+        using var ucb = new Ucb1Policy();
+        _ucbRegret = Roll(ucb).Regret;
+        using var random = new RandomPolicy();
+        var (agreeBefore, agreeAfter, regret) = Roll(random);
+        Chance = [agreeBefore, agreeAfter, regret / _ucbRegret];
+    }
+
+    /// <summary>lstm.*_l{n} -> n; head.{i}.* -> LSTM layers + i / 2 (Linear, Tanh, Linear); head.* -> LSTM layers.</summary>
+    static int LayerOf(string name, int lstmLayers)
+    {
+        int at = name.LastIndexOf("_l", StringComparison.Ordinal);
+        if (name.StartsWith("lstm", StringComparison.Ordinal) && at >= 0 && int.TryParse(name[(at + 2)..], out int l)) return l;
+        var parts = name.Split('.');
+        return parts.Length == 3 && int.TryParse(parts[1], out int i) ? lstmLayers + i / 2 : lstmLayers;
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+    /// <inheritdoc />
+    public IReadOnlyList<SubjectParameter> Parameters { get; }
+    /// <inheritdoc />
+    public IReadOnlyList<string> InputNames { get; }
+    /// <inheritdoc />
+    public IReadOnlyList<string> Metrics { get; } = [AgreementBefore, AgreementAfter, RegretRatio];
+    /// <inheritdoc />
+    public string CapabilityMetric => AgreementBefore;
+    /// <inheritdoc />
+    public IReadOnlyList<double> Chance { get; }
+    /// <inheritdoc />
+    public int ActivationLayers => 0;
+    /// <inheritdoc />
+    public Device Device { get; }
+
+    /// <inheritdoc />
+    public double[,] Evaluate(IReadOnlyList<Tensor> parameters)
+    {
+        if (parameters.Count != Parameters.Count)
+            throw new ArgumentException($"{parameters.Count} tensors for a student with {Parameters.Count} parameters: give one stack per parameter.");
+        long k = parameters[0].shape[0];
+        var result = new double[k, 3];
+        for (int c = 0; c < k; c++)
+        {
+            using (no_grad())
+                for (int i = 0; i < parameters.Count; i++) _workParameters[i].Tensor.copy_(parameters[i][c]);
+            using var policy = new StudentPolicy(_work);
+            var (before, after, regret) = Roll(policy);
+            result[c, 0] = before;
+            result[c, 1] = after;
+            result[c, 2] = regret / _ucbRegret;
+        }
+        return result;
+    }
+
+    /// <inheritdoc />
+    public double[,] EvaluateWithHook(int copies, Func<int, Tensor, Tensor> hook) =>
+        throw new NotSupportedException($"'{Name}' (a bandit student) has no activation hooks yet: use --kind weights.");
+
+    (double Before, double After, double Regret) Roll(IBanditPolicy policy)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var trace = BanditRollout.Run(_env, policy, _horizon, policySeed: 1, trackAgreement: true);
+        var agree = trace.Agreement!;                                                     // (T, B)
+        double before = agree[.._trainHorizon].mean().item<float>();
+        double after = agree[_trainHorizon..].mean().item<float>();
+        double regret = trace.Regret.sum(dim: 0).mean().item<float>();                          // cumulative to the horizon, mean over episodes
+        return (before, after, regret);
+    }
+
+    public void Dispose()
+    {
+        _work.Dispose();
+        _env.Dispose();
+    }
+}

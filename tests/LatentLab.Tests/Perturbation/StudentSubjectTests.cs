@@ -1,0 +1,44 @@
+using LatentLab.Imitation;
+using LatentLab.Perturbation;
+using LatentLab.Torch;
+using static TorchSharp.torch;
+
+namespace LatentLab.Tests.Perturbation;
+
+[Collection("torch threads")]
+public class StudentSubjectTests
+{
+    static TrainedStudent Student()
+    {
+        TorchRuntime.EnsureInitialized();
+        return BanditTrainer.Train(new BanditTrainingOptions
+        {
+            Arms = 3, TrainHorizon = 12, Hidden = 8, HeadHidden = 8, Steps = 40, Batch = 32, Seed = 11, ProgressEvery = 20, MinTrainArms = 2,
+        }, CPU);
+    }
+
+    [Fact]
+    public void Student_SweepAtZeroIsClean_Deterministic_HeadScopeTouchesOnlyTheHead()
+    {
+        using var student = Student();
+        using var subject = new StudentSubject("student", student, episodes: 64, horizon: 24);
+        Assert.Equal([StudentSubject.AgreementBefore, StudentSubject.AgreementAfter, StudentSubject.RegretRatio], subject.Metrics);
+        Assert.Contains(subject.Parameters, p => p.Name == "lstm.weight_ih_l0" && p.Layer == 0 && !p.IsHead);
+        Assert.Contains(subject.Parameters, p => p.Name == "head.2.bias" && p.Layer == 2 && p.IsHead && p.IsBias);
+        Assert.True(subject.Chance[2] > 1, "a random policy has more regret than UCB1");
+        var options = new PerturbationOptions { Grid = [0, 0.1, 3], Seeds = 3, Resamples = 200 };
+        var a = PerturbationSweep.Run(subject, options);
+        var b = PerturbationSweep.Run(subject, options);
+        for (int j = 0; j < 3; j++)
+            for (int r = 0; r < 3; r++)
+            {
+                Assert.Equal(a.Clean[j], a.Value(0, r, a.Metrics[j]));
+                Assert.Equal(a.Value(2, r, a.Metrics[j]), b.Value(2, r, a.Metrics[j]));
+            }
+        Assert.Contains(Enumerable.Range(0, 3), r => a.Value(2, r, StudentSubject.AgreementBefore) != a.Clean[0]);
+        // The clean network is never modified by a sweep.
+        Assert.Equal(a.Clean, PerturbationSweep.CleanMetrics(subject));
+        var ex = Assert.Throws<ArgumentException>(() => PerturbationSweep.Run(subject, options with { Kind = PerturbationKind.Activations }));
+        Assert.Contains("--kind weights", ex.Message);
+    }
+}
