@@ -18,13 +18,13 @@ public static class ProbeSweepCli
                      "control task and selectivity, and the answer-letter baseline. Writes probe-sweep.csv (one row per layer and position).",
         example: "latentlab probe-sweep --activations runs/cot/acts.safetensors --baseline runs/cot/baseline.npy --folds 5 --out-dir runs/cot",
         options: typeof(ProbeSweepOptions),
-        inputs: [typeof(ProbeSweepFiles)],
+        inputs: [typeof(ProbeSweepInputs)],
         run: RunAsync);
 
     static async Task<CliResult> RunAsync(CliRun run)
     {
         var options = run.Get<ProbeSweepOptions>();
-        var files = run.Get<ProbeSweepFiles>();
+        var files = run.Get<ProbeSweepInputs>();
         var device = run.Device;
         using var set = ActivationSet.Load(files.Activations!, files.Labels, files.Groups, files.Baseline);
         var result = await run.Progress.RunAsync(() =>

@@ -15,7 +15,7 @@ namespace LatentLab.Interactive.Commands;
 /// <item>Here, <c>Commands/&lt;Name&gt;Command.cs</c>: a <c>public sealed class &lt;Name&gt;Command : LatentLabCommand</c> with no
 /// properties (the class name must be unique in the process) and a static <c>Definition</c> made with
 /// <see cref="CommandDefinition.Create{TCommand}"/>: name, description, one example, the handler, <c>options: typeof(TheRecord)</c>,
-/// <c>inputs:</c> records of files and variables the command reads (knobs too, e.g. <see cref="ProbeSweepInputs"/>), and
+/// <c>inputs:</c> records of files and variables the command reads (knobs too, e.g. <see cref="LatentLab.Probes.ProbeSweepInputs"/>), and
 /// <c>defaultOut</c>. <c>--device</c>, <c>--out</c> and <c>--options</c> come from <see cref="NotebookKnobs"/>.</item>
 /// <item>A handler of a few lines: <c>var options = cmd.Options&lt;TheRecord&gt;(ctx)</c> (the <c>--options</c> record or the defaults,
 /// with the line applied, checked), <c>cmd.Get&lt;TheInputs&gt;()</c>, <c>TorchRuntime.ResolveDevice(cmd.DeviceName)</c>; start a <see cref="LivePanel"/> (bar, rate, ETA and a growing chart of

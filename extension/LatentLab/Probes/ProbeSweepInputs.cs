@@ -1,13 +1,16 @@
 using LatentLab.Options;
 
-namespace LatentLab.Interactive.Commands;
+namespace LatentLab.Probes;
 
-/// <summary>What <c>#!probe-sweep</c> reads: the activations and, where they are not inside the activation file, labels, groups and baseline.</summary>
+/// <summary>
+/// What a probe sweep reads, for every front end (<c>#!probe-sweep</c>, <c>latentlab probe-sweep</c>): the activations and,
+/// where they are not inside the activation file, labels, groups and the answer-letter baseline.
+/// </summary>
 public sealed record ProbeSweepInputs
 {
-    /// <summary>Activation file or C# variable.</summary>
-    [Knob("--activations", "Activations (N, L, P, D): a .npy / .npz / .safetensors file, or a C# variable holding an ActivationSet (e.g. from #!cot-synthetic).",
-        TypeHint = "path|variable")]
+    /// <summary>Activation file (or, in a notebook, a C# variable holding an ActivationSet).</summary>
+    [Knob("--activations", "Activations (N, L, P, D): a .npy / .npz / .safetensors file (e.g. written by latentlab cot-synthetic), or in a " +
+                           "notebook a C# variable holding an ActivationSet (e.g. from #!cot-synthetic).", TypeHint = "path|variable", Required = true)]
     public string? Activations { get; init; }
 
     /// <summary>Labels file.</summary>
