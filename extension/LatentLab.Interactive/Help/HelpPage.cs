@@ -56,8 +56,11 @@ public static class HelpPage
         foreach (var command in commands)
         {
             html.Append($"<h4><code>{E(command.Name)}</code></h4><p>{E(command.Description)}</p>");
+            html.Append($"<p>Example:</p><pre>{E(command.Example)}</pre>");
             if (command.Options.Count > 0)
             {
+                // Folded: with a dozen commands of ~25 options each the page would run to hundreds of rows.
+                html.Append($"<details><summary>{command.Options.Count} options of <code>{E(command.Name)}</code>: defaults and allowed values</summary>");
                 html.Append("<table><thead><tr><th style=\"text-align:left\">option</th><th style=\"text-align:left\">description</th>" +
                             "<th style=\"text-align:left\">default</th><th style=\"text-align:left\">allowed</th></tr></thead><tbody>");
                 foreach (var o in command.Options)
@@ -65,9 +68,8 @@ public static class HelpPage
                     html.Append($"<tr><td style=\"white-space:nowrap\"><code>{E(o.Name)}</code>{(o.Required ? " (required)" : "")}</td><td style=\"text-align:left\">{E(o.Description)}</td>" +
                                 $"<td><code>{E(o.Default ?? "")}</code></td><td>{E(o.Allowed ?? o.TypeHint)}</td></tr>");
                 }
-                html.Append("</tbody></table>");
+                html.Append("</tbody></table></details>");
             }
-            html.Append($"<p>Example:</p><pre>{E(command.Example)}</pre>");
         }
         html.Append("</div>");
         return html.ToString();
