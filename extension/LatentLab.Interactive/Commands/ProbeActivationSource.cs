@@ -30,6 +30,11 @@ public sealed record ProbeActivationSource(ActivationSet Set, bool Owned, string
             {
                 set = ResultBinding.GetVariable<ActivationSet>(context, "--activations", name);
             }
+            catch (CommandException e) when (Directory.Exists(name))
+            {
+                throw new CommandException($"--activations {name}: '{name}' is a directory, give a file: the .npy / .npz / .safetensors file inside it " +
+                                           $"(e.g. --activations {name}/acts.npy). There is no usable C# variable of that name either ({e.Message})", e);
+            }
             catch (CommandException e)
             {
                 throw new CommandException($"{e.Message} No file named '{name}' exists either. {HowToCreate}", e);
