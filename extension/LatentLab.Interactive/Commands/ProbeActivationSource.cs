@@ -28,7 +28,8 @@ public sealed record ProbeActivationSource(ActivationSet Set, bool Owned, string
             ActivationSet set;
             try
             {
-                set = ResultBinding.GetVariable<ActivationSet>(context, "--activations", name);
+                set = ResultBinding.GetVariable<ActivationSet>(context, "--activations", name,
+                    recreate: $"run #!cot-synthetic --out {name} again (or the cell that made it), or load it with ActivationSet.Load(path)");
             }
             catch (CommandException e) when (Directory.Exists(name))
             {

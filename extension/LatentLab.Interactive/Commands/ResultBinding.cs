@@ -29,9 +29,11 @@ public static class ResultBinding
     /// Reads the C# variable <paramref name="name"/> that option <paramref name="option"/> names (e.g. <c>--model model</c>).
     /// Throws <see cref="CommandException"/> naming the option when there is no such variable or it is not a <typeparamref name="T"/>;
     /// <paramref name="missing"/> and <paramref name="wrongType"/> (given the type found) replace the generic messages
-    /// where a command can say more precisely how to make the variable.
+    /// where a command can say more precisely how to make the variable; <paramref name="recreate"/> says how to make it again when it
+    /// holds an object that was disposed.
     /// </summary>
-    public static T GetVariable<T>(KernelInvocationContext context, string option, string name, string? missing = null, Func<string, string>? wrongType = null)
+    public static T GetVariable<T>(KernelInvocationContext context, string option, string name, string? missing = null, Func<string, string>? wrongType = null,
+        string? recreate = null)
     {
         var csharp = FindCSharpKernel(context, $"{option} {name}");
         if (!csharp.TryGetValue<object>(name, out var value))
@@ -46,8 +48,9 @@ public static class ResultBinding
         if (IsDisposed(value))
         {
             throw new CommandException($"{option} {name}: '{name}' holds a {FriendlyName(value.GetType())} that has been disposed ({name}.Dispose() or the end of a " +
-                                       $"using block freed its tensors), so it cannot be used any more. Recreate it: run the cell that created it again " +
-                                       $"(with --out {name}) or load it from its file, and dispose it only when you are done with it.");
+                                       $"using block freed its tensors), so it cannot be used any more. Recreate it: " +
+                                       (recreate ?? $"run the cell that created it again (with --out {name}) or load it from its file") +
+                                       ", and dispose it only when you are done with it.");
         }
         if (value is T typed) return typed;
         var found = FriendlyName(value.GetType());

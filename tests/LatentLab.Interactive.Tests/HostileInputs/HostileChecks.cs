@@ -30,6 +30,13 @@ internal static class HostileChecks
         return failed.Message;
     }
 
+    /// <summary>As <see cref="AssertCleanFailure"/>, naming the case <paramref name="line"/> when it does not hold.</summary>
+    public static void AssertCase(this KernelCommandResult result, string line, params string[] fragments)
+    {
+        try { result.AssertCleanFailure(fragments); }
+        catch (Exception e) when (e is Xunit.Sdk.XunitException) { throw new Xunit.Sdk.XunitException($"case '{line}': {e.Message}"); }
+    }
+
     /// <summary>No stack trace and no bug label in <paramref name="message"/>.</summary>
     public static void AssertClean(string message)
     {
