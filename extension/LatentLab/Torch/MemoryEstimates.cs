@@ -95,14 +95,15 @@ public static class MemoryEstimates
     /// <c>#!probe-sweep</c> on a set of N questions and width D: one layer's slice (columns, N, D+1) at a time (several when
     /// small layers are batched), standardised and with its gradient products, the fold masks (columns, N, folds x tasks),
     /// L-BFGS state (columns x problems x (D+1) x classes, 10 pairs) and with <c>--preconditioner</c> one (D+1)^2 matrix and its
-    /// Cholesky factor per column. <paramref name="columns"/> is the number of position columns probed (positions or bins).
+    /// Cholesky factor per column. <paramref name="columns"/> is the number of position columns probed (positions or bins),
+    /// <paramref name="layers"/> the number of layers probed (at most that many are batched together).
     /// </summary>
-    public static MemoryEstimate ProbeSweep(ProbeSweepOptions o, long questions, int dim, int columns, int classes)
+    public static MemoryEstimate ProbeSweep(ProbeSweepOptions o, long questions, int dim, int columns, int classes, int layers = 1)
     {
         ArgumentNullException.ThrowIfNull(o);
         double n = questions, d = dim + 1.0, pc = Math.Max(1, columns), q = o.Folds * (o.Control ? 2.0 : 1.0), c = Math.Max(2, classes);
         double slice = pc * n * d * F32;
-        double perGroup = Math.Max(1, Math.Floor(o.MaxBatchBytes / Math.Max(1, slice)));
+        double perGroup = Math.Clamp(Math.Floor(o.MaxBatchBytes / Math.Max(1, slice)), 1, Math.Max(1, layers));
         double group = Math.Max(slice, Math.Min(perGroup * slice, o.MaxBatchBytes + slice));
         double features = group * 3;                                                       // raw, standardised, X'(...) products
         double masks = pc * n * q * F32 * 3 * (group / slice);

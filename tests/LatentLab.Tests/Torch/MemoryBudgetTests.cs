@@ -42,7 +42,7 @@ public class MemoryBudgetTests
         Assert.InRange(MemoryEstimates.CotSynthetic(new CotSyntheticOptions()).Bytes, 1e6, 0.5 * GB);
         Assert.InRange(MemoryEstimates.BanditTraining(new BanditTrainingOptions()).Bytes, 1e6, 0.5 * GB);
         Assert.InRange(MemoryEstimates.BanditEvaluation(new BanditEvaluationOptions(), 5, 8 * 64).Bytes, 1e5, 0.5 * GB);
-        Assert.InRange(MemoryEstimates.ProbeSweep(new ProbeSweepOptions(), 500, 64, 26, 2).Bytes, 1e5, 0.5 * GB);
+        Assert.InRange(MemoryEstimates.ProbeSweep(new ProbeSweepOptions(), 500, 64, 26, 2, layers: 4).Bytes, 1e5, 0.5 * GB);
     }
 
     [Fact]
