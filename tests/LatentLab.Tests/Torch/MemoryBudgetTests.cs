@@ -68,6 +68,7 @@ public class MemoryBudgetTests
     [Fact]
     public void EntryPoints_RefuseHugeOptionsAtOnce_BeforeAllocating()
     {
+        TorchRuntime.EnsureInitialized();                                          // before the first torch.CPU (the native libraries)
         var clock = Stopwatch.StartNew();
         Assert.Throws<MemoryBudgetException>(() => CotSynthetic.RunDetailed(new CotSyntheticOptions { Steps = 1, Questions = 1_000_000, Layers = 24, Width = 1024, Heads = 8 }, TorchSharp.torch.CPU));
         Assert.Throws<MemoryBudgetException>(() => BanditTrainer.Train(new BanditTrainingOptions { Steps = 1, Batch = 65_536, TrainHorizon = 10_000, Arms = 64 }, TorchSharp.torch.CPU));
