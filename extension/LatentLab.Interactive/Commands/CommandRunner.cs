@@ -31,8 +31,12 @@ public static class CommandRunner
         catch (Exception e)
         {
             // A user's mistake gets its message alone; only a LatentLab bug carries the exception (and its stack trace).
-            var expected = IsUserError(Unwrap(e)) || Unwrap(e) is OperationCanceledException || context.CancellationToken.IsCancellationRequested;
-            context.Fail(command, expected ? null : e, Describe(definition.Name, e, context.CancellationToken));
+            var expected = IsUserError(Unwrap(e)) || Unwrap(e) is OperationCanceledException or ObjectDisposedException
+                           || context.CancellationToken.IsCancellationRequested;
+            var message = Unwrap(e) is ObjectDisposedException disposed && !IsUserError(disposed)
+                ? DescribeDisposed(definition, command, disposed)
+                : Describe(definition.Name, e, context.CancellationToken);
+            context.Fail(command, expected ? null : e, message);
         }
     }
 
@@ -47,6 +51,21 @@ public static class CommandRunner
         return IsUserError(e)
             ? $"{commandName}: {e.Message}"
             : $"{commandName} failed: {e.GetType().Name}: {e.Message} (this is a LatentLab bug; please report it with the cell that caused it).";
+    }
+
+    /// <summary>
+    /// A TorchSharp object (a tensor, a module) that a variable holds was used after it was disposed: name the variables the
+    /// command read and how to get them back, instead of TorchSharp's "Cannot access a disposed object".
+    /// </summary>
+    static string DescribeDisposed<TCommand>(CommandDefinition definition, TCommand command, ObjectDisposedException e) where TCommand : LatentLabCommand
+    {
+        var variables = definition.LineValues(command)
+            .Where(v => v.Text is not null && (v.Option.Knob.Attribute.Identifier || v.Option.TypeHint.Contains("variable", StringComparison.Ordinal)))
+            .Select(v => $"{v.Option.Name} {v.Text}").ToList();
+        var which = variables.Count == 0 ? "an object it was given" : $"the variable given with {string.Join(" or ", variables)}";
+        var what = string.IsNullOrEmpty(e.ObjectName) ? "" : $" (a {e.ObjectName} inside it)";
+        return $"{definition.Name}: {which} has been disposed{what}: Dispose() or the end of a using block freed its tensors, so it cannot be used any more. " +
+               "Recreate it (run the cell that created it again, or load it from its file) and dispose it only when you are done with it.";
     }
 
     /// <summary>

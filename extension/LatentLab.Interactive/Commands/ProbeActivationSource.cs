@@ -28,7 +28,13 @@ public sealed record ProbeActivationSource(ActivationSet Set, bool Owned, string
             ActivationSet set;
             try
             {
-                set = ResultBinding.GetVariable<ActivationSet>(context, "--activations", name);
+                set = ResultBinding.GetVariable<ActivationSet>(context, "--activations", name,
+                    recreate: $"run #!cot-synthetic --out {name} again (or the cell that made it), or load it with ActivationSet.Load(path)");
+            }
+            catch (CommandException e) when (Directory.Exists(name))
+            {
+                throw new CommandException($"--activations {name}: '{name}' is a directory, give a file: the .npy / .npz / .safetensors file inside it " +
+                                           $"(e.g. --activations {name}/acts.npy). There is no usable C# variable of that name either ({e.Message})", e);
             }
             catch (CommandException e)
             {

@@ -29,19 +29,38 @@ public static class ResultBinding
     /// Reads the C# variable <paramref name="name"/> that option <paramref name="option"/> names (e.g. <c>--model model</c>).
     /// Throws <see cref="CommandException"/> naming the option when there is no such variable or it is not a <typeparamref name="T"/>;
     /// <paramref name="missing"/> and <paramref name="wrongType"/> (given the type found) replace the generic messages
-    /// where a command can say more precisely how to make the variable.
+    /// where a command can say more precisely how to make the variable; <paramref name="recreate"/> says how to make it again when it
+    /// holds an object that was disposed.
     /// </summary>
-    public static T GetVariable<T>(KernelInvocationContext context, string option, string name, string? missing = null, Func<string, string>? wrongType = null)
+    public static T GetVariable<T>(KernelInvocationContext context, string option, string name, string? missing = null, Func<string, string>? wrongType = null,
+        string? recreate = null)
     {
         var csharp = FindCSharpKernel(context, $"{option} {name}");
-        if (!csharp.TryGetValue<object>(name, out var value) || (value is null && missing is not null))
+        if (!csharp.TryGetValue<object>(name, out var value))
         {
             throw new CommandException(missing ?? $"{option} {name}: there is no C# variable named '{name}' yet. Run the command that creates it first (with --out {name}).");
         }
+        if (value is null)
+        {
+            throw new CommandException($"{option} {name}: the variable '{name}' exists but holds null, not a {FriendlyName(typeof(T))}. " +
+                                       $"Assign it first (run the command that creates it with --out {name}, or set {name} in C#), or name another variable.");
+        }
+        if (IsDisposed(value))
+        {
+            throw new CommandException($"{option} {name}: '{name}' holds a {FriendlyName(value.GetType())} that has been disposed ({name}.Dispose() or the end of a " +
+                                       $"using block freed its tensors), so it cannot be used any more. Recreate it: " +
+                                       (recreate ?? $"run the cell that created it again (with --out {name}) or load it from its file") +
+                                       ", and dispose it only when you are done with it.");
+        }
         if (value is T typed) return typed;
-        var found = value is null ? "null" : FriendlyName(value.GetType());
+        var found = FriendlyName(value.GetType());
         throw new CommandException(wrongType?.Invoke(found) ?? $"{option} {name}: '{name}' has type {found}; {option} needs type {FriendlyName(typeof(T))}.");
     }
+
+    /// <summary>True for an object that says it was disposed (a public bool IsDisposed, as LatentLab's results and models have).</summary>
+    internal static bool IsDisposed(object value) =>
+        value.GetType().GetProperty("IsDisposed", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public) is { PropertyType: var t } property
+        && t == typeof(bool) && property.GetIndexParameters().Length == 0 && (bool)property.GetValue(value)!;
 
     static CSharpKernel FindCSharpKernel(KernelInvocationContext context, string what)
     {

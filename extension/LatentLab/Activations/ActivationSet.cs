@@ -257,7 +257,7 @@ public sealed class ActivationSet : IDisposable
     /// <summary>True once <see cref="Dispose"/> ran: the numbers can no longer be read.</summary>
     public bool IsDisposed { get; private set; }
 
-    void ThrowIfDisposed()
+    internal void ThrowIfDisposed()
     {
         if (IsDisposed)
             throw new ActivationFileException(Source, "this activation set has been disposed (a using block or Dispose() ended it), so its layers cannot be read. " +

@@ -60,9 +60,10 @@ public static partial class NpyFile
     internal static FileStream OpenRead(string path)
     {
         if (Directory.Exists(path))
-            throw new ArrayFileException(path, "is a folder, not a file; give the path of the file inside it (e.g. folder/acts.npy).");
+            throw new ArrayFileException(path, "is a folder, not a file (a directory: give a file, the path of the file inside it, e.g. folder/acts.npy).");
         if (!File.Exists(path))
             throw new ArrayFileException(path, "file not found. Check the path (relative paths are resolved from the current directory: " + Environment.CurrentDirectory + ").");
+        StaleTempFiles.Remove(path);                      // a killed write of this file leaves path.partial behind
         try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read); }
         catch (UnauthorizedAccessException e) { throw new ArrayFileException(path, "cannot be read: permission denied. Make the file readable (chmod +r) or copy it somewhere readable.", e); }
     }

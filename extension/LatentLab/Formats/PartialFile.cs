@@ -13,7 +13,8 @@ internal static class PartialFile
     public static FileStream Create(string path, FileAccess access = FileAccess.Write)
     {
         if (Directory.Exists(path))
-            throw new ArgumentException($"'{path}' is a folder; give the path of the file to write inside it.", nameof(path));
+            throw new ArgumentException($"'{path}' is a folder (a directory, give a file): give the path of the file to write inside it.", nameof(path));
+        StaleTempFiles.Remove(path);                      // e.g. checkpoint-style temps beside it; its own .partial is replaced below
         return new FileStream(PathOf(path), FileMode.Create, access, FileShare.None, 1 << 20);
     }
 

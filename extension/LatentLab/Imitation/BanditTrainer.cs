@@ -37,6 +37,7 @@ public static class BanditTrainer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(device);
         options.Validate();
+        MemoryBudget.Ensure(MemoryEstimates.BanditTraining(options));   // refuse before allocating what the machine cannot hold
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         return TrainOnCurrentThreads(options, device, progress, cancellationToken, snapshotEvery, snapshot);
     }

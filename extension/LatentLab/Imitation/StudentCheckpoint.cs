@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LatentLab.Formats;
 
 namespace LatentLab.Imitation;
 
@@ -33,11 +34,17 @@ public static class StudentCheckpoint
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("Give a file path to save the checkpoint to.", nameof(path));
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
+        if (Directory.Exists(full))
+            throw new CheckpointException($"'{path}' is a directory, give a file: the checkpoint path inside it (e.g. {Path.Combine(path, "model.ckpt")}).");
+        if (File.Exists(dir))
+            throw new CheckpointException($"cannot save to '{path}': '{dir}' is a file, not a folder. Give a path in an existing or new folder.");
         Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        StaleTempFiles.Remove(full);                             // left by a save that was killed half-way
+        var tmp = StaleTempFiles.NewTempPath(full);
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            // FileShare.None: the open file is locked, so another process's clean-up never takes a temp file still being written.
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             using (var w = new BinaryWriter(fs))
             {
                 w.Write(Magic);
@@ -62,7 +69,10 @@ public static class StudentCheckpoint
     public static (CheckpointMetadata Metadata, byte[] Weights) Read(string path)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new CheckpointException("No checkpoint path was given; pass the file written by Save(path).");
+        if (Directory.Exists(path))
+            throw new CheckpointException($"'{path}' is a directory, give a file: the checkpoint file inside it (e.g. {Path.Combine(path, "model.ckpt")}).");
         if (!File.Exists(path)) throw new CheckpointException($"No checkpoint at '{path}': the file does not exist. Check the path (or train and Save first).");
+        StaleTempFiles.Remove(path);
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new CheckpointException($"'{path}' is not a LatentLab bandit-student checkpoint (it does not start with the LATENTLAB-BANDIT-STUDENT header). " +

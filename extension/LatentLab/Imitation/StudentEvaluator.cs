@@ -1,4 +1,5 @@
 using LatentLab.Bandits;
+using LatentLab.Torch;
 using static TorchSharp.torch;
 
 namespace LatentLab.Imitation;
@@ -13,6 +14,7 @@ public static class StudentEvaluator
     public static CandidatePolicy Candidate(TrainedStudent student)
     {
         ArgumentNullException.ThrowIfNull(student);
+        student.ThrowIfDisposed();
         return new CandidatePolicy(student.CreatePolicy, student.ToString(), student.Arms, student.TrainHorizon);
     }
 
@@ -25,6 +27,10 @@ public static class StudentEvaluator
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(student);
+        student.ThrowIfDisposed();
+        options.Validate();
+        // The student's LSTM state (h and c per layer, and its gates) for every episode x arm, beside the evaluator's own tensors.
+        MemoryBudget.Ensure(MemoryEstimates.BanditEvaluation(options, options.Arms ?? student.Arms, student.Options.Layers * 8.0 * student.Options.Hidden));
         if (options.Arms is { } arms && arms != student.Arms && student.Options.Architecture != StudentArchitecture.PerArm)
             throw new ArgumentException($"The student was trained on {student.Arms} arms but the evaluation asks for {arms}; use --arms {student.Arms}.", nameof(options));
         return BanditEvaluator.Evaluate(options, new[] { Candidate(student) }, device, progress, cancellationToken);

@@ -41,11 +41,16 @@ public sealed class TrainedStudent : IDisposable
     public TrainingProgress? Final => History.Count > 0 ? History[^1] : null;
 
     /// <summary>A fresh policy object (own hidden state) for rollouts.</summary>
-    public StudentPolicy CreatePolicy() => new(Network);
+    public StudentPolicy CreatePolicy()
+    {
+        ThrowIfDisposed();
+        return new(Network);
+    }
 
     /// <summary>Saves atomically (temp file then rename) with the config, training summary and versions.</summary>
     public void Save(string path)
     {
+        ThrowIfDisposed();
         var info = TorchRuntime.Describe();
         using var ms = new MemoryStream();
         Network.save(ms);
@@ -89,6 +94,7 @@ public sealed class TrainedStudent : IDisposable
     /// </summary>
     public void ExportPyTorch(string path)
     {
+        ThrowIfDisposed();
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("Give a file path for the PyTorch state dict.", nameof(path));
         Network.save_py(path);
     }
@@ -100,6 +106,7 @@ public sealed class TrainedStudent : IDisposable
         ArgumentNullException.ThrowIfNull(device);
         options.Validate();
         TorchRuntime.EnsureInitialized();
+        if (Directory.Exists(path)) throw new CheckpointException($"'{path}' is a directory, give a file: the PyTorch state dict inside it.");
         if (!File.Exists(path)) throw new CheckpointException($"No PyTorch state dict at '{path}': the file does not exist.");
         var network = StudentNetwork.Create(options);
         try { network.load_py(path, strict: true); }
@@ -119,5 +126,21 @@ public sealed class TrainedStudent : IDisposable
         $"{StepsCompleted}/{Options.Steps} steps{(IsPartial ? " (PARTIAL: training was interrupted)" : "")}, " +
         $"loss {Final?.Loss:0.###}, agreement {Final?.Agreement:0.###}";
 
-    public void Dispose() => Network.Dispose();
+    /// <summary>True once <see cref="Dispose"/> ran: the weights are gone.</summary>
+    public bool IsDisposed { get; private set; }
+
+    /// <summary>Throws <see cref="DisposedObjectException"/> (saying how to get the student back) once it is disposed.</summary>
+    public void ThrowIfDisposed()
+    {
+        if (IsDisposed)
+            throw new DisposedObjectException("this trained student",
+                "Train it again (#!bandit-train --out model, or BanditTrainer.Train) or load its checkpoint (#!bandit-eval --load PATH, or TrainedStudent.Load(path, device)).");
+    }
+
+    public void Dispose()
+    {
+        if (IsDisposed) return;
+        IsDisposed = true;
+        Network.Dispose();
+    }
 }

@@ -25,6 +25,10 @@ public static class ProbeSweep
         ArgumentNullException.ThrowIfNull(set);
         var o = options ?? new ProbeSweepOptions();
         o.Validate();
+        set.ThrowIfDisposed();
+        // Refuse before allocating what the machine cannot hold: columns are the bins, the positions asked for, or all.
+        int columns = o.Bins > 0 ? o.Bins : o.Positions?.Count ?? set.Positions;
+        MemoryBudget.Ensure(MemoryEstimates.ProbeSweep(o, set.Count, set.Dim, columns, set.ClassCount, o.Layers?.Distinct().Count() ?? set.Layers));
         device ??= CPU;
         using var threads = TorchRuntime.UseThreads(o.Threads, cancellationToken);
         return Sweep(set, o, device, progress, cancellationToken);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LatentLab.Formats;
 using LatentLab.Imitation;
 using static TorchSharp.torch;
 
@@ -43,11 +44,13 @@ public static class PolicyCheckpoint
         var weights = MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(floats)).ToArray();
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
+        if (Directory.Exists(full)) throw new CheckpointException($"'{path}' is a directory, give a file: the checkpoint path inside it.");
         Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        StaleTempFiles.Remove(full);                             // left by a save that was killed half-way
+        var tmp = StaleTempFiles.NewTempPath(full);
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             using (var w = new BinaryWriter(fs))
             {
                 w.Write(Magic);
@@ -73,7 +76,9 @@ public static class PolicyCheckpoint
     public static (AlignmentPolicy Policy, PolicyCheckpointMetadata Metadata) Load(string path, Device device)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new CheckpointException("No checkpoint path was given; pass the file written by PolicyCheckpoint.Save.");
+        if (Directory.Exists(path)) throw new CheckpointException($"'{path}' is a directory, give a file: the policy checkpoint inside it.");
         if (!File.Exists(path)) throw new CheckpointException($"No policy checkpoint at '{path}': the file does not exist. Check the path (or bake / train and save first).");
+        StaleTempFiles.Remove(path);
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new CheckpointException($"'{path}' is not a LatentLab RL policy checkpoint (it does not start with the LATENTLAB-RL-POLICY header). Load a file written by PolicyCheckpoint.Save.");
