@@ -6,31 +6,11 @@ namespace LatentLab.Reinforcement;
 /// Hyper-parameters of <see cref="Ppo"/> on the alignment environment (CleanRL's ppo.py names; its defaults where they fit an
 /// episodic three-decision task). The KL to the reference enters the reward per token (Ziegler et al. 2019).
 /// </summary>
-public sealed record PpoOptions : IKnobRules
+public sealed record PpoOptions : RlRunOptions, IKnobRules
 {
-    /// <summary>Seeds trained at once as one batched network (1..1024).</summary>
-    [Knob("--seeds", "Seeds trained at once as one batched network.", Min = 1, Max = 1024)]
-    public int Seeds { get; init; } = 16;
-
-    /// <summary>Base seed: seed s's network and samples follow from it (any integer).</summary>
-    [Knob("--seed", "Base seed: each seed's network and samples follow from it.")]
-    public int Seed { get; init; } = 1;
-
-    /// <summary>PPO iterations (rollout + update), (1..100000).</summary>
-    [Knob("--iterations", "RL iterations (rollout + update).", Min = 1, Max = 100000)]
-    public int Iterations { get; init; } = 200;
-
     /// <summary>Episodes per seed per iteration (8..65536).</summary>
     [Knob("--episodes", "Episodes per seed per iteration.", Min = 8, Max = 65536)]
     public int Episodes { get; init; } = 256;
-
-    /// <summary>Adam learning rate (0..1).</summary>
-    [Knob("--lr", "Adam learning rate.", Min = 0, ExclusiveMin = true, Max = 1)]
-    public double LearningRate { get; init; } = 1e-3;
-
-    /// <summary>Anneal the learning rate linearly to zero over the run (CleanRL's anneal_lr); it also settles the policy at the optimum.</summary>
-    [Knob("--anneal-lr", "Anneal the learning rate linearly to zero over the run (--no-anneal-lr: constant).")]
-    public bool AnnealLearningRate { get; init; } = true;
 
     /// <summary>Update epochs per iteration (1..64).</summary>
     [Knob("--epochs", "Update epochs per iteration.", Min = 1, Max = 64)]
@@ -47,10 +27,6 @@ public sealed record PpoOptions : IKnobRules
     /// <summary>GAE lambda (0..1).</summary>
     [Knob("--gae-lambda", "GAE lambda.", Min = 0, Max = 1)]
     public double GaeLambda { get; init; } = 0.95;
-
-    /// <summary>Clipping range of the probability ratio (0..1).</summary>
-    [Knob("--clip", "Clipping range of the probability ratio.", Min = 0, Max = 1)]
-    public double Clip { get; init; } = 0.2;
 
     /// <summary>Entropy bonus (0..1). 0 by default: a bonus pulls towards uniform and moves the optimum off pi_ref exp(r / beta); CleanRL uses 0.01.</summary>
     [Knob("--entropy", "Entropy bonus (0: the KL-regularised optimum stays pi_ref exp(r / beta); CleanRL uses 0.01).", Min = 0, Max = 1)]
@@ -84,22 +60,6 @@ public sealed record PpoOptions : IKnobRules
     [Knob("--value-width", "Width of the value network's hidden layers (its depth is the policy's).", Min = 1, Max = 1024)]
     public int ValueWidth { get; init; } = 64;
 
-    /// <summary>Evaluate every this many iterations (1..Iterations); the metrics are exact on the evaluation set.</summary>
-    [Knob("--eval-every", "Evaluate every this many iterations (at most --iterations); metrics are exact on the evaluation set.", Min = 1, Max = 100000)]
-    public int EvalEvery { get; init; } = 10;
-
-    /// <summary>Evaluation contexts per (harmful, monitored) type (1..100000).</summary>
-    [Knob("--eval-per-type", "Evaluation contexts per (harmful, monitored) type.", Min = 1, Max = 100000)]
-    public int EvalPerType { get; init; } = 128;
-
-    /// <summary>Seed of the evaluation set (the same set for every run with this seed).</summary>
-    [Knob("--eval-seed", "Seed of the evaluation set.")]
-    public int EvalSeed { get; init; } = 777;
-
-    /// <summary>Torch threads during the run (0 keeps the current setting); results depend on it.</summary>
-    [Knob("--threads", "Torch threads during the run (0: keep the process setting); results depend on it.", Min = 0, Max = 256)]
-    public int Threads { get; init; } = 1;
-
     /// <summary>Throws <see cref="OptionsException"/> naming every bad knob (flag and property) and what is allowed.</summary>
     public void Validate() => OptionSchema.Check(this);
 
@@ -108,7 +68,6 @@ public sealed record PpoOptions : IKnobRules
     {
         if (Minibatches > Episodes)
             yield return $"{{Minibatches}} {Minibatches} is more than {{Episodes}} {Episodes}: a minibatch needs at least one episode; use fewer minibatches or more episodes.";
-        if (EvalEvery > Iterations)
-            yield return $"{{EvalEvery}} {EvalEvery} is more than {{Iterations}} {Iterations}: the run would be evaluated only at the start; use at most {Iterations}.";
+        foreach (var rule in SharedRules()) yield return rule;
     }
 }
