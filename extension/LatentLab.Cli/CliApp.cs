@@ -1,3 +1,4 @@
+using LatentLab.Options;
 using System.CommandLine;
 using System.Reflection;
 using LatentLab.Torch;
@@ -81,16 +82,7 @@ public static class CliApp
     }
 
     /// <summary>Problems the user can fix, whose message is written for them (the notebook's rule, CommandRunner.IsUserError).</summary>
-    public static bool IsUserError(Exception e) =>
-        e is ArgumentException or IOException or InvalidDataException or FormatException or UnauthorizedAccessException
-            or NotSupportedException or TorchSetupException
-        || (e.GetType().Namespace?.StartsWith("LatentLab", StringComparison.Ordinal) ?? false);
+    public static bool IsUserError(Exception e) => UserErrors.IsUserError(e);
 
-    static Exception Unwrap(Exception e) => e switch
-    {
-        AggregateException { InnerExceptions.Count: 1 } a => Unwrap(a.InnerExceptions[0]),
-        TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
-        TypeInitializationException { InnerException: { } inner } => Unwrap(inner),
-        _ => e,
-    };
+    static Exception Unwrap(Exception e) => UserErrors.Unwrap(e);
 }
