@@ -32,37 +32,7 @@ public static class StudentCheckpoint
     public static void WriteRaw(string path, byte[] json, byte[] weights, int format)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("Give a file path to save the checkpoint to.", nameof(path));
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        if (Directory.Exists(full))
-            throw new CheckpointException($"'{path}' is a directory, give a file: the checkpoint path inside it (e.g. {Path.Combine(path, "model.ckpt")}).");
-        if (File.Exists(dir))
-            throw new CheckpointException($"cannot save to '{path}': '{dir}' is a file, not a folder. Give a path in an existing or new folder.");
-        Directory.CreateDirectory(dir);
-        StaleTempFiles.Remove(full);                             // left by a save that was killed half-way
-        var tmp = StaleTempFiles.NewTempPath(full);
-        try
-        {
-            // FileShare.None: the open file is locked, so another process's clean-up never takes a temp file still being written.
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            using (var w = new BinaryWriter(fs))
-            {
-                w.Write(Magic);
-                w.Write(format);
-                w.Write(json.Length);
-                w.Write(json);
-                w.Write((long)weights.Length);
-                w.Write(weights);
-                w.Write(Hash(json, weights));
-                w.Flush();
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        CheckpointContainer.Write(path, Magic, format, json, weights);
     }
 
     /// <summary>Reads and checks a checkpoint; throws <see cref="CheckpointException"/> naming what is wrong.</summary>
@@ -97,7 +67,7 @@ public static class StudentCheckpoint
         if (at + weightsLength + 32 > bytes.Length) throw new CheckpointException(Truncated(at + weightsLength + 32));
         var weights = bytes.AsSpan(at, (int)weightsLength).ToArray();
         at += (int)weightsLength;
-        if (!bytes.AsSpan(at, 32).SequenceEqual(Hash(json, weights)))
+        if (!bytes.AsSpan(at, 32).SequenceEqual(CheckpointContainer.Hash(json, weights)))
             throw new CheckpointException($"'{path}' is corrupted: its SHA-256 checksum does not match its contents (a byte changed after it was saved). " +
                                           "Use an intact copy or retrain.");
         if (bytes.Length != at + 32)
@@ -111,11 +81,4 @@ public static class StudentCheckpoint
         return (metadata, weights);
     }
 
-    static byte[] Hash(byte[] json, byte[] weights)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(json);
-        sha.AppendData(weights);
-        return sha.GetHashAndReset();
-    }
 }

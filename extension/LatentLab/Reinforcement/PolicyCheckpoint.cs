@@ -42,33 +42,7 @@ public static class PolicyCheckpoint
             floats.AddRange(net.Bias(l).detach().cpu().contiguous().data<float>().ToArray());
         }
         var weights = MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(floats)).ToArray();
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        if (Directory.Exists(full)) throw new CheckpointException($"'{path}' is a directory, give a file: the checkpoint path inside it.");
-        Directory.CreateDirectory(dir);
-        StaleTempFiles.Remove(full);                             // left by a save that was killed half-way
-        var tmp = StaleTempFiles.NewTempPath(full);
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            using (var w = new BinaryWriter(fs))
-            {
-                w.Write(Magic);
-                w.Write(FormatVersion);
-                w.Write(json.Length);
-                w.Write(json);
-                w.Write((long)weights.Length);
-                w.Write(weights);
-                w.Write(Hash(json, weights));
-                w.Flush();
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        CheckpointContainer.Write(path, Magic, FormatVersion, json, weights);
     }
 
     /// <summary>Reads, checks and rebuilds a policy (and its environment) on <paramref name="device"/>.</summary>
@@ -98,7 +72,7 @@ public static class PolicyCheckpoint
         if (weightsLength < 0 || at + weightsLength + 32 > bytes.Length) throw new CheckpointException(Truncated(at + Math.Max(weightsLength, 0) + 32));
         var weights = bytes.AsSpan(at, (int)weightsLength).ToArray();
         at += (int)weightsLength;
-        if (!bytes.AsSpan(at, 32).SequenceEqual(Hash(json, weights)))
+        if (!bytes.AsSpan(at, 32).SequenceEqual(CheckpointContainer.Hash(json, weights)))
             throw new CheckpointException($"'{path}' is corrupted: its SHA-256 checksum does not match its contents (a byte changed after it was saved). Use an intact copy or save again.");
         if (bytes.Length != at + 32) throw new CheckpointException($"'{path}' is corrupted: it has {bytes.Length - at - 32} unexpected bytes after the checksum.");
         PolicyCheckpointMetadata? meta;
@@ -133,11 +107,4 @@ public static class PolicyCheckpoint
         catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: {e.Message}", e); }
     }
 
-    static byte[] Hash(byte[] json, byte[] weights)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(json);
-        sha.AppendData(weights);
-        return sha.GetHashAndReset();
-    }
 }
