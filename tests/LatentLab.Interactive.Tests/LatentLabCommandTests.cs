@@ -69,12 +69,15 @@ public class LatentLabCommandTests
     }
 
     [Fact]
-    public void EveryRegisteredCommand_ItsDefaultsPassItsOwnValidation()
+    public void EveryRegisteredCommand_ItsDefaultsPassItsOwnValidation_ButForTheRequiredOptions()
     {
         foreach (var definition in LatentLabCommands.All.Append(TestCommands.EchoTestCommand.Definition))
         {
             var command = (LatentLabCommand)Activator.CreateInstance(definition.CommandType)!;
-            Assert.Empty(command.Validate());
+            var required = definition.Options.Where(o => o.Required).Select(o => $"{o.Name} is required").ToArray();
+            var problems = command.Validate();
+            Assert.Equal(required.Length, problems.Count);
+            Assert.All(problems, p => Assert.Contains(required, r => p.StartsWith(r, StringComparison.Ordinal)));
         }
     }
 }
