@@ -18,6 +18,8 @@ public static class PerturbationSweep
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        // Interrupted before the first point: nothing to keep, whether or not another run holds the thread count.
+        cancellationToken.ThrowIfCancellationRequested();
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         var scope = options.ParsedScope();
         var grid = options.NoiseGrid();
