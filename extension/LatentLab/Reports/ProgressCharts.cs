@@ -29,7 +29,6 @@ public static class ProgressCharts
                 y = points.Select(p => p.Value!.Value).ToArray(),
                 mode = "lines",
                 name = names[i],
-                yaxis = i == 0 ? "y" : "y2",
                 line = new Line { color = Palette.SeriesColor(i) },
             });
         }
@@ -38,10 +37,9 @@ public static class ProgressCharts
         {
             title = title,
             xaxis = new Xaxis { title = xTitle ?? history[^1].Unit },
-            yaxis = new Yaxis { title = names[0] },
+            // One axis for every scalar: a second, overlaid axis with its own ticks was unreadable beside the legend.
+            yaxis = new Yaxis { title = names.Count == 1 ? names[0] : "value" },
         };
-        if (names.Count > 1)
-            layout.yaxis2 = new Yaxis { title = string.Join(", ", names.Skip(1)), overlaying = "y", side = "right" };
         return Chart.Plot(traces, layout);
     }
 

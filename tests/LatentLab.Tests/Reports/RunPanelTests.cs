@@ -43,7 +43,7 @@ public class RunPanelTests
         var (data, _) = ChartHtml.ToJson(ProgressCharts.Scalars(panel.History, "t")!);
         Assert.Contains("\"x\":[10,20,30],\"y\":[0.9,0.7,0.5]", data.Replace(" ", ""));
         Assert.Contains("\"name\":\"reward\"", data);
-        Assert.Contains("\"yaxis\":\"y2\"", data);                                     // scalars after the first on the right axis
+        Assert.DoesNotContain("\"yaxis\":\"y2\"", data);                              // one axis for every scalar (no overlaid second axis)
         Assert.DoesNotContain("plotly.js 4", three.Html);                              // live renders never carry plotly.js
 
         var done = panel.Finished("Interrupted after 30 steps.", stopped: true);
