@@ -18,11 +18,8 @@ public static class Grpo
     public static RlRun Train(AlignmentPolicy reference, GrpoOptions options, AlignmentContexts? trainingContexts = null,
         IProgress<RlProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        if (reference.Seeds != 1 && reference.Seeds != options.Seeds)
-            throw new ArgumentException($"The reference has {reference.Seeds} seeds but the run asks for {options.Seeds}: use a 1-seed reference or one with as many seeds.");
+        options.CheckReference(reference);
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         return Run(reference, options, trainingContexts, progress, cancellationToken);
     }
@@ -35,7 +32,7 @@ public static class Grpo
         var monitoredPool = pool is null ? null : RlEvaluation.MonitoredPart(pool);
 
         using var generator = new Generator((ulong)o.Seed, device);
-        var policy = reference.With(reference.Seeds == 1 ? reference.Network.Replicate(S, "policy") : reference.Network.Copy("policy"));
+        var policy = o.StartingPolicy(reference);
         var parameters = policy.Network.parameters().ToList();
         using var optimizer = optim.Adam(parameters, o.LearningRate);
         var evaluation = env.Balanced(o.EvalPerType, o.EvalSeed);

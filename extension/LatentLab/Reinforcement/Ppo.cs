@@ -20,11 +20,8 @@ public static class Ppo
     public static RlRun Train(AlignmentPolicy reference, PpoOptions options, AlignmentContexts? trainingContexts = null,
         IProgress<RlProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        if (reference.Seeds != 1 && reference.Seeds != options.Seeds)
-            throw new ArgumentException($"The reference has {reference.Seeds} seeds but the run asks for {options.Seeds}: use a 1-seed reference or one with as many seeds.");
+        options.CheckReference(reference);
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         return Run(reference, options, trainingContexts, progress, cancellationToken);
     }
@@ -38,7 +35,7 @@ public static class Ppo
 
         // Networks: the policy starts at the reference; the critic is fresh (output gain 1, as CleanRL's).
         using var generator = new Generator((ulong)o.Seed, device);
-        var policy = reference.With(reference.Seeds == 1 ? reference.Network.Replicate(S, "policy") : reference.Network.Copy("policy"));
+        var policy = o.StartingPolicy(reference);
         var critic = BatchedMlp.Create(S, policy.InputWidth, o.ValueWidth, reference.Options.Depth, 1, MlpActivation.Tanh, 1.0,
             generator, device, "critic");
         var parameters = policy.Network.parameters().Concat(critic.parameters()).ToList();

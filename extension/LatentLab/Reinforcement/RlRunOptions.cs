@@ -48,6 +48,22 @@ public abstract record RlRunOptions
     [Knob("--threads", "Torch threads during the run (0: keep the process setting); results depend on it.", Min = 0, Max = 256)]
     public int Threads { get; init; } = 1;
 
+    /// <summary>
+    /// Checks these options (<see cref="OptionSchema.Check{T}"/>) and that <paramref name="reference"/> can start this run: one
+    /// seed (replicated to <see cref="Seeds"/>) or as many seeds as the run trains.
+    /// </summary>
+    internal void CheckReference(AlignmentPolicy reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        OptionSchema.Check(this);
+        if (reference.Seeds != 1 && reference.Seeds != Seeds)
+            throw new ArgumentException($"The reference has {reference.Seeds} seeds but the run asks for {Seeds}: use a 1-seed reference or one with as many seeds.");
+    }
+
+    /// <summary>The policy a run starts from: a copy of <paramref name="reference"/>, its single seed replicated to <see cref="Seeds"/>.</summary>
+    internal AlignmentPolicy StartingPolicy(AlignmentPolicy reference) =>
+        reference.With(reference.Seeds == 1 ? reference.Network.Replicate(Seeds, "policy") : reference.Network.Copy("policy"));
+
     /// <summary>Rules of the shared knobs, for the derived records' <see cref="IKnobRules.BrokenRules"/>.</summary>
     protected IEnumerable<string> SharedRules()
     {
