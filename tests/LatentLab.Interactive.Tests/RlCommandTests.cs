@@ -19,6 +19,30 @@ public class RlCommandTests
     }
 
     [Fact]
+    public async Task RlBakeAndRlTrain_AFailedSave_KeepsTheResultBound_AndSaysHowToSaveAgain()
+    {
+        using var kernel = await KernelTestHost.CreateAsync();
+        var dir = Directory.CreateTempSubdirectory("latentlab-rl-save-");
+        try
+        {
+            var baked = await kernel.SubmitAsync($"#!rl-bake {TinyBake} --save {dir.FullName} --out reference");
+            baked.AssertSucceeded();
+            var text = string.Join("\n", baked.Events.OfType<DisplayEvent>().SelectMany(e => e.FormattedValues).Where(v => v.MimeType == "text/plain").Select(v => v.Value));
+            Assert.Contains("is a directory, give a file", text);
+            Assert.Contains("PolicyCheckpoint.Save(reference.Policy", text);
+            Assert.NotNull(kernel.Bound<BakedReference>("reference"));
+
+            var trained = await kernel.SubmitAsync($"#!rl-train --reference reference {TinyPpo} --save {dir.FullName} --out run");
+            trained.AssertSucceeded();
+            Assert.NotNull(kernel.Bound<RlRun>("run"));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task RlBake_ThenPpoAndGrpo_BindTheirResults_WithCardsChartsAndLiveRates()
     {
         using var kernel = await KernelTestHost.CreateAsync();

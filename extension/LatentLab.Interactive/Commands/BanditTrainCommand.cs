@@ -48,31 +48,11 @@ public sealed class BanditTrainCommand : LatentLabCommand
         live.Show(panel.Finished(student));
         ctx.Display(student, "text/html", "text/plain");
         // Bind first: a finished training is never lost to a failed save.
-        await ResultBinding.BindAsync(ctx, cmd.OutName, student);
-        if (save is { } path)
-        {
-            SaveOrWarn(ctx, student, path, cmd.OutName);
-        }
+        await ResultBinding.BindThenSaveAsync(ctx, cmd.OutName, student, save, student.Save, $"{cmd.OutName}.Save(\"another/path.ckpt\")");
         if (student.IsPartial)
         {
             ctx.Display(new HtmlFragment($"<div style=\"color:#b00\">Interrupted: <code>{WebUtility.HtmlEncode(cmd.OutName)}</code> holds the partial student.</div>",
                 $"Interrupted: {cmd.OutName} holds the partial student."), "text/html", "text/plain");
-        }
-    }
-
-    /// <summary>Saves the student; a failure is a warning that says how to save again (the student stays bound).</summary>
-    static void SaveOrWarn(KernelInvocationContext ctx, TrainedStudent student, string path, string variable)
-    {
-        try
-        {
-            student.Save(path);
-            ctx.Display(new HtmlFragment($"<div>Saved to <code>{WebUtility.HtmlEncode(path)}</code>.</div>", $"Saved to {path}."), "text/html", "text/plain");
-        }
-        catch (Exception e) when (CommandRunner.IsUserError(e))
-        {
-            var text = $"Warning: the student was trained and is bound to {variable}, but saving it to {path} failed: {e.Message} " +
-                       $"Save it again with {variable}.Save(\"another/path.ckpt\").";
-            ctx.Display(new HtmlFragment($"<div style=\"color:#b60\">{WebUtility.HtmlEncode(text)}</div>", text), "text/html", "text/plain");
         }
     }
 

@@ -26,6 +26,27 @@ public static class ResultBinding
     }
 
     /// <summary>
+    /// Binds <paramref name="value"/> to <paramref name="name"/> first, then (when <paramref name="path"/> is given) saves it with
+    /// <paramref name="save"/>: a failed save is a warning saying how to save again (<paramref name="saveAgain"/>, C# the user can
+    /// type), never the loss of a finished result.
+    /// </summary>
+    public static async Task BindThenSaveAsync<T>(KernelInvocationContext context, string name, T value, string? path, Action<string> save, string saveAgain)
+    {
+        await BindAsync(context, name, value);
+        if (path is null) return;
+        try
+        {
+            save(path);
+            context.Display(new HtmlFragment($"<div>Saved to <code>{ReportFormat.Escape(path)}</code>.</div>", $"Saved to {path}."), "text/html", "text/plain");
+        }
+        catch (Exception e) when (CommandRunner.IsUserError(e))
+        {
+            var text = $"Warning: {name} holds the result, but saving it to {path} failed: {e.Message} Save it again with {saveAgain}.";
+            context.Display(new HtmlFragment($"<div style=\"color:{Palette.Caution}\">{ReportFormat.Escape(text)}</div>", text), "text/html", "text/plain");
+        }
+    }
+
+    /// <summary>
     /// Reads the C# variable <paramref name="name"/> that option <paramref name="option"/> names (e.g. <c>--model model</c>).
     /// Throws <see cref="CommandException"/> naming the option when there is no such variable or it is not a <typeparamref name="T"/>;
     /// <paramref name="missing"/> and <paramref name="wrongType"/> (given the type found) replace the generic messages

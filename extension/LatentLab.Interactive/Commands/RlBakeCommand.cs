@@ -39,7 +39,8 @@ public sealed class RlBakeCommand : LatentLabCommand
         var baked = await Task.Run(() => ReferenceBaker.Bake(environment, options, live.For<BakeProgress>(p => p.ToRunProgress(clock.Elapsed)), ctx.CancellationToken));
         live.Complete();
         ctx.Display(baked, "text/html", "text/plain");
-        if (inputs.Save is { } path && !baked.IsPartial) PolicyCheckpoint.Save(baked.Policy, path, $"#!rl-bake, {baked.Steps} steps");
-        await ResultBinding.BindAsync(ctx, cmd.OutName, baked);
+        await ResultBinding.BindThenSaveAsync(ctx, cmd.OutName, baked, baked.IsPartial ? null : inputs.Save,
+            path => PolicyCheckpoint.Save(baked.Policy, path, $"#!rl-bake, {baked.Steps} steps"),
+            $"PolicyCheckpoint.Save({cmd.OutName}.Policy, \"another/path.policy\")");
     }
 }

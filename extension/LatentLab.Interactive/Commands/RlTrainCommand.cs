@@ -72,8 +72,9 @@ public sealed class RlTrainCommand : LatentLabCommand
             return;
         }
         var run = (RlRun)result;
-        if (inputs.Save is { } path && !run.IsPartial) PolicyCheckpoint.Save(run.Policy, path, $"#!rl-train --algorithm {algorithm}, {run.StepsCompleted} iterations");
-        await ResultBinding.BindAsync(ctx, cmd.OutName, run);
+        await ResultBinding.BindThenSaveAsync(ctx, cmd.OutName, run, run.IsPartial ? null : inputs.Save,
+            path => PolicyCheckpoint.Save(run.Policy, path, $"#!rl-train --algorithm {algorithm}, {run.StepsCompleted} iterations"),
+            $"PolicyCheckpoint.Save({cmd.OutName}.Policy, \"another/path.policy\")");
     }
 
     /// <summary>GRPO's options: its defaults (or the --options GrpoOptions record), the shared flags typed on the line, then its own knobs.</summary>
