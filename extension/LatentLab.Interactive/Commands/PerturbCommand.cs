@@ -1,4 +1,3 @@
-using System.Net;
 using LatentLab.Imitation;
 using LatentLab.Interactive.Formatting;
 using LatentLab.Perturbation;
@@ -55,7 +54,8 @@ public sealed class PerturbCommand : LatentLabCommand
             ? [PerturbationSweep.Run(first, options, progress, ctx.CancellationToken)]
             : PerturbationSweep.Compare(first, second, options, progress, ctx.CancellationToken));
         live.Complete();
-        ctx.Display(Summary(curves), "text/html", "text/plain");
+        var summary = PerturbationReport.Summary(curves);
+        ctx.Display(new HtmlFragment(summary.Html, summary.Text), "text/html", "text/plain");
         foreach (var metric in new[] { first.Metrics[0], first.CapabilityMetric }.Distinct())
             ctx.Display(new HtmlFragment(ChartSession.ToHtml(PerturbationCharts.MetricCurves(curves, metric)), metric), "text/html", "text/plain");
         await ResultBinding.BindAsync(ctx, cmd.OutName, curves);
@@ -76,27 +76,5 @@ public sealed class PerturbCommand : LatentLabCommand
                 $"{option} {name}: '{name}' is a {value.GetType().Name}, a kind of model with no perturbation metrics; give an AlignmentPolicy, RlRun, " +
                 "BakedReference, TrainedStudent or an IPerturbationSubject."),
         };
-    }
-
-    static HtmlFragment Summary(IReadOnlyList<PerturbationCurve> curves)
-    {
-        var rows = new System.Text.StringBuilder();
-        var text = new System.Text.StringBuilder();
-        foreach (var c in curves)
-            foreach (var m in c.Metrics)
-            {
-                var h = c.Halfway(m);
-                var r = c.SpecificityRatio(m);
-                string s50 = double.IsNaN(h.Value) ? h.Status.ToString() : $"{h.Value:0.####} [{h.Low:0.####}, {h.High:0.####}]";
-                string spec = double.IsNaN(r.Ratio) ? "" : $"{r.Ratio:0.###} [{r.Low:0.###}, {r.High:0.###}]";
-                rows.Append($"<tr><td>{WebUtility.HtmlEncode(c.Model)}</td><td>{m}</td><td>{h.Clean:0.###}</td><td>{h.Chance:0.###}</td><td>{s50}</td><td>{spec}</td></tr>");
-                text.AppendLine($"{c.Model} {m}: clean {h.Clean:0.###}, chance {h.Chance:0.###}, s50 {s50}, specificity {spec}");
-            }
-        var head = curves[0];
-        var caption = $"{WebUtility.HtmlEncode(head.Perturbation)}: {head.Grid.Count} noise scales x {head.Seeds} seeds" + (curves.Any(c => c.IsPartial) ? " (PARTIAL)" : "") +
-                      $"; s50 = noise at which a metric is halfway from clean to chance (95% bootstrap CI over noise seeds); specificity = s50 / s50({head.CapabilityMetric}).";
-        return new HtmlFragment(
-            $"<table><caption>{caption}</caption><tr><th>model</th><th>metric</th><th>clean</th><th>chance</th><th>s50</th><th>specificity</th></tr>{rows}</table>",
-            caption + "\n" + text);
     }
 }

@@ -1,0 +1,36 @@
+using System.Globalization;
+using LatentLab.Perturbation;
+
+namespace LatentLab.Reports;
+
+/// <summary>The s50 table of one or more perturbation curves (compared on the same draws): HTML and text from one <see cref="Table"/>.</summary>
+public static class PerturbationReport
+{
+    /// <summary>Per model and metric: clean value, chance floor, s50 with its 95% bootstrap CI, and the specificity ratio.</summary>
+    public static Rendered Summary(IReadOnlyList<PerturbationCurve> curves)
+    {
+        ArgumentNullException.ThrowIfNull(curves);
+        if (curves.Count == 0) throw new ArgumentException("No perturbation curve to summarise.", nameof(curves));
+        var table = new Table("model", "metric", "clean", "chance", "s50 [95% CI]", "specificity [95% CI]");
+        foreach (var c in curves)
+        {
+            foreach (var m in c.Metrics)
+            {
+                var h = c.Halfway(m);
+                var r = c.SpecificityRatio(m);
+                string s50 = double.IsNaN(h.Value) ? h.Status.ToString() : $"{N(h.Value, "0.####")} [{N(h.Low, "0.####")}, {N(h.High, "0.####")}]";
+                string spec = double.IsNaN(r.Ratio) ? "" : $"{N(r.Ratio, "0.###")} [{N(r.Low, "0.###")}, {N(r.High, "0.###")}]";
+                table.AddRow(c.Model, m, N(h.Clean, "0.###"), N(h.Chance, "0.###"), s50, spec);
+            }
+        }
+        var head = curves[0];
+        var caption = $"{head.Perturbation}: {head.Grid.Count} noise scales x {head.Seeds} seeds" + (curves.Any(c => c.IsPartial) ? " (PARTIAL)" : "") +
+                      $"; s50 = noise at which a metric is halfway from clean to chance (95% bootstrap CI over noise seeds); " +
+                      $"specificity = s50 / s50({head.CapabilityMetric}).";
+        var rendered = table.Render();
+        return new Rendered($"<div style=\"font-family:sans-serif;font-size:13px\">{ReportFormat.Escape(caption)}{rendered.Html}</div>",
+            caption + "\n" + rendered.Text);
+    }
+
+    static string N(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+}
