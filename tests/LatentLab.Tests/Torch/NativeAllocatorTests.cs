@@ -8,6 +8,7 @@ namespace LatentLab.Tests.Torch;
 /// The bandit runs' malloc settings last only for the run, so the multi-GB buffers that come later (language-model
 /// weights) go back to the OS when freed. Measured through the process's resident set (/proc/self/status).
 /// </summary>
+[Collection(ProcessMemoryCollection.Name)]
 public class NativeAllocatorTests(ITestOutputHelper output)
 {
     const long MiB = 1024 * 1024;
