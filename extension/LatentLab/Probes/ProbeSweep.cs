@@ -30,8 +30,21 @@ public static class ProbeSweep
         int columns = o.Bins > 0 ? o.Bins : o.Positions?.Count ?? set.Positions;
         MemoryBudget.Ensure(MemoryEstimates.ProbeSweep(o, set.Count, set.Dim, columns, set.ClassCount, o.Layers?.Distinct().Count() ?? set.Layers));
         device ??= CPU;
-        using var threads = TorchRuntime.UseThreads(o.Threads, cancellationToken);
-        return Sweep(set, o, device, progress, cancellationToken);
+        ThreadScope threads;
+        try
+        {
+            threads = TorchRuntime.UseThreads(o.Threads, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Interrupted while another run held the thread count: the sweep stops at its first check and returns its
+            // (empty) partial result, as an interrupt at any later point does.
+            return Sweep(set, o, device, progress, cancellationToken);
+        }
+        using (threads)
+        {
+            return Sweep(set, o, device, progress, cancellationToken);
+        }
     }
 
     static ProbeSweepResult Sweep(ActivationSet set, ProbeSweepOptions o, Device device, IProgress<SweepProgress>? progress, CancellationToken cancellationToken)
