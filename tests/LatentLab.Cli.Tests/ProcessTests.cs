@@ -30,7 +30,7 @@ public sealed partial class ProcessTests
         using var process = Start("bandit-train", "--steps", "1000000", "--batch", "16", "--hidden", "8", "--device", "cpu", "--progress", "plain",
             "--out-dir", folder);
         var errors = new List<string>();
-        var firstProgress = new TaskCompletionSource();
+        var firstProgress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is null) return;

@@ -72,7 +72,7 @@ public class BanditCommandTests
     public async Task Train_ShowsTheChartGrowing_AndAnInterruptStopsIt_KeepingThePartialStudentBound()
     {
         using var kernel = await KernelTestHost.CreateAsync();
-        var chartShown = new TaskCompletionSource();
+        var chartShown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = kernel.KernelEvents.Subscribe(e =>
         {
             if (e is DisplayedValueUpdated u && u.FormattedValues.Any(v => v.Value.Contains("latentlab-chart"))) chartShown.TrySetResult();

@@ -45,7 +45,7 @@ public class CotSyntheticCommandTests
     public async Task CotSynthetic_Interrupted_BindsThePartlyTrainedModelsActivations_MarkedPartial()
     {
         using var kernel = await KernelTestHost.CreateAsync();
-        var training = new TaskCompletionSource();
+        var training = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = kernel.KernelEvents.Subscribe(e =>
         {
             if (e is DisplayedValueUpdated d && d.Formatted("text/plain").Contains("/1000000 steps")) training.TrySetResult();

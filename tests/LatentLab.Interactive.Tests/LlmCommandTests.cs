@@ -80,7 +80,7 @@ public class LlmCommandTests
         (await kernel.SubmitAsync(LlmTestFixture.LoadLine())).AssertSucceeded();
         var folder = LlmTestFixture.NewFolder();
         var line = $"#!llm-cot --questions \"{LlmTestFixture.Questions(400)}\" --max-new-tokens 4 --no-eos --layers 0,3 --unanswered last-letter --threads 1 --out acts --save \"{folder}\"";
-        var started = new TaskCompletionSource();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = kernel.KernelEvents.Subscribe(e =>
         {
             // Wait for 20 questions: fewer might all carry one label, too few classes for an activation set (then nothing is bound).

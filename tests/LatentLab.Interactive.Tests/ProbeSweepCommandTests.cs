@@ -103,7 +103,7 @@ public class ProbeSweepCommandTests
             for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() - 0.5);
             var big = ActivationSet.FromArray(x, n, l, p, d, Enumerable.Range(0, n).Select(i => i % 2).ToArray());
             """)).AssertSucceeded();
-        var started = new TaskCompletionSource();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = kernel.KernelEvents.Subscribe(e =>
         {
             if (e is DisplayedValueProduced d && d.FormattedValues.Any(v => v.Value.Contains("Probe sweep: reading"))) started.TrySetResult();

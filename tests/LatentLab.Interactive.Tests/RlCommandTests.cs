@@ -147,7 +147,7 @@ public class RlCommandTests
     public async Task RlTrain_Interrupted_BindsThePartialRun()
     {
         using var kernel = await WithReferenceAsync();
-        var training = new TaskCompletionSource();
+        var training = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = kernel.KernelEvents.Subscribe(e =>
         {
             if (e is DisplayedValueUpdated d && d.Formatted("text/plain").Contains("/100000 iterations")) training.TrySetResult();

@@ -13,14 +13,11 @@ namespace LatentLab.Interactive.Commands;
 /// </summary>
 public sealed class LivePanel : IProgress<RunProgress>
 {
-    readonly LiveDisplay<RunProgress> _display;
+    readonly object _gate = new();
+    LiveDisplay<RunProgress> _display = null!;
     CancellationTokenRegistration _onInterrupt;
 
-    LivePanel(RunPanel panel, LiveDisplay<RunProgress> display)
-    {
-        Panel = panel;
-        _display = display;
-    }
+    LivePanel(RunPanel panel) => Panel = panel;
 
     /// <summary>The panel being shown (its history, its closing render).</summary>
     public RunPanel Panel { get; }
@@ -30,17 +27,29 @@ public sealed class LivePanel : IProgress<RunProgress>
     /// <paramref name="interval"/> (default 0.25 s). A panel with a chart first makes sure plotly.js is in the notebook.
     /// With <paramref name="interrupted"/>, an interrupt at once turns the panel red with that message (what is kept and
     /// where), before .NET Interactive closes the cell; <see cref="Show"/> or <see cref="Complete"/> ends that watch.
+    /// The watch starts before the first display, so an interrupt that arrives as soon as the panel is on screen still
+    /// turns it red (after the cell is closed, .NET Interactive drops every update).
     /// </summary>
     public static LivePanel Start(KernelInvocationContext context, KernelCommand command, RunPanel panel, TimeSpan? interval = null,
         string? interrupted = null)
     {
         if (panel.Charts) PlotlyCarrier.EnsureLoaded(context);
-        var display = LiveDisplay<RunProgress>.Start(context, command, HtmlFragment.From(panel.Starting()), _ => HtmlFragment.From(panel.Render()), interval);
-        var live = new LivePanel(panel, display);
-        if (interrupted is not null)
+        var live = new LivePanel(panel);
+        lock (live._gate)
         {
-            live._onInterrupt = context.CancellationToken.Register(
-                () => display.Show(HtmlFragment.From(panel.Finished(interrupted, stopped: true, withChart: true))));
+            if (interrupted is not null)
+            {
+                // Runs on the thread that cancels, or at once if the cell is already cancelled (then the display does not exist yet
+                // and nothing can be shown any more). The gate makes it wait until the first display has been published.
+                live._onInterrupt = context.CancellationToken.Register(() =>
+                {
+                    lock (live._gate)
+                    {
+                        live._display?.Show(HtmlFragment.From(panel.Finished(interrupted, stopped: true, withChart: true)));
+                    }
+                });
+            }
+            live._display = LiveDisplay<RunProgress>.Start(context, command, HtmlFragment.From(panel.Starting()), _ => HtmlFragment.From(panel.Render()), interval);
         }
         return live;
     }
