@@ -98,6 +98,24 @@ public sealed class LlmCliTests
         Assert.Contains("4/4 questions", output);
     }
 
+    [Fact]
+    public async Task LlmGenerate_Interrupted_Exits130_AndWritesTheTokensSoFar()
+    {
+        var folder = CliHost.TempFolder();
+        using var interrupt = new CancellationTokenSource();
+        interrupt.Cancel();
+
+        var (code, output, error) = await CliHost.RunAsync(interrupt.Token, ["llm-generate", .. Model, "--prompt", "Hello", "--raw", "--max-new-tokens", "8",
+            "--no-eos", "--out-dir", folder]);
+
+        Assert.Equal(ExitCodes.Interrupted, code);
+        Assert.Contains("stopped by Cancelled", output);
+        Assert.Contains("partial result", error);
+        var rows = File.ReadAllLines(Path.Combine(folder, "reply.csv"));
+        Assert.InRange(rows.Length - 1, 0, 7);                     // fewer than the 8 asked for
+        Assert.All(rows.Skip(1), r => Assert.EndsWith(",Cancelled", r));
+    }
+
     [Theory]
     [InlineData("llm-generate --model NOWHERE --prompt hi", "--model NOWHERE: no such folder")]
     [InlineData("llm-generate --model MODEL --prompt hi", "the checkpoint folder has no tokenizer.json; add --tokenizer")]

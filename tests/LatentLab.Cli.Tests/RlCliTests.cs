@@ -150,6 +150,22 @@ public sealed class RlCliTests
         Assert.True(File.Exists(Path.Combine(partial, "rl-train.csv")));
     }
 
+    [Fact]
+    public async Task Perturb_InterruptedBeforeItsFirstPoint_Exits130_AndWritesNothing()
+    {
+        var folder = CliHost.TempFolder();
+        var reference = await BakeAsync(folder);
+        using var interrupt = new CancellationTokenSource();
+        interrupt.Cancel();
+
+        var (code, _, error) = await CliHost.RunAsync(interrupt.Token, "perturb", "--model", reference, "--points", "3", "--seeds", "2", "--resamples", "100",
+            "--device", "cpu", "--progress", "none", "--out-dir", folder);
+
+        Assert.Equal(ExitCodes.Interrupted, code);
+        Assert.Contains("interrupted before there was a result to keep; nothing was written", error);
+        Assert.False(File.Exists(Path.Combine(folder, "perturb.csv")));
+    }
+
     [Theory]
     [InlineData("rl-train --progress none", "--reference is required")]
     [InlineData("rl-train --reference REF --group-size 8 --progress none", "--group-size is a GRPO knob, but --algorithm is ppo")]
