@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packs extension/LatentLab and extension/LatentLab.Interactive into nuget/feed/ with a fresh version, and the console
-# tool extension/LatentLab.Cli (`latentlab`, ~130 MB: libtorch is inside; LATENTLAB_PACK_CLI=0 skips it).
+# tool extension/LatentLab.Cli (`latentlab`, ~130 MB: libtorch is inside; LATENTLAB_PACK_CLI=0 skips it) with the fresh
+# version and with the version pinned in .config/dotnet-tools.json, which it then restores (nuget/restore-tools.sh).
 #
 #   nuget/pack.sh            -> version 0.1.0-dev.<UTC yyyyMMddHHmmss>
 #   nuget/pack.sh 0.2.0      -> that version (must not be in the NuGet cache yet, or hosts load the old copy)
@@ -39,6 +40,16 @@ for id in $projects; do
     exit 1
   fi
 done
+case " $projects " in *" LatentLab.Cli "*)
+  # The tool again at the version pinned in .config/dotnet-tools.json (the repository's development version), then
+  # restored, so `dotnet latentlab` runs this pack (nuget/restore-tools.sh; a fresh clone runs that script alone).
+  pin="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tools"]["latentlab.cli"]["version"])' "$root/.config/dotnet-tools.json")"
+  echo "Packing LatentLab.Cli $pin (the pinned tool version) into $feed" >&2
+  dotnet pack "$root/extension/LatentLab.Cli/LatentLab.Cli.csproj" --configuration Release --output "$feed" --nologo --no-build \
+    -p:Version="$pin" -p:ContinuousIntegrationBuild=true >&2
+  bash "$here/restore-tools.sh";;
+esac
+
 cat > "$feed/use-latentlab.dib" <<DIB
 #!csharp
 

@@ -36,7 +36,7 @@ python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet tool restore >&2
+bash nuget/restore-tools.sh   # dotnet tool restore, with the pinned latentlab tool packed into nuget/feed when missing
 
 # A fresh pack, unless the caller (tests/run-all.sh) already made one.
 version="${LATENTLAB_PACKAGE_VERSION:-}"

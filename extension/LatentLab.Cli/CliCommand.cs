@@ -10,8 +10,12 @@ namespace LatentLab.Cli;
 /// </summary>
 public sealed class CliCommand
 {
-    /// <summary>Defines a command; fails at once when two records declare the same flag or the example uses an unknown one.</summary>
-    public CliCommand(string name, string description, string example, Type? options, IReadOnlyList<Type> inputs, Func<CliRun, Task<CliResult>> run)
+    /// <summary>
+    /// Defines a command; fails at once when two records declare the same flag or the example uses an unknown one.
+    /// <paramref name="views"/> adds part of a record (<see cref="OptionSchema.Except"/>), e.g. GRPO's own knobs beside PPO's.
+    /// </summary>
+    public CliCommand(string name, string description, string example, Type? options, IReadOnlyList<Type> inputs, Func<CliRun, Task<CliResult>> run,
+        IReadOnlyList<OptionSchema>? views = null)
     {
         Name = name;
         Description = description;
@@ -21,6 +25,7 @@ public sealed class CliCommand
         var schemas = new List<OptionSchema>();
         if (options is not null) schemas.Add(OptionSchema.For(options));
         schemas.AddRange(inputs.Select(OptionSchema.For));
+        schemas.AddRange(views ?? []);
         schemas.Add(OptionSchema.For<CliKnobs>());
         Schemas = schemas;
         var all = schemas.SelectMany(KnobOption.Of).ToList();

@@ -12,5 +12,11 @@ public static class CliCommands
         BanditEvalCli.Command,
         CotSyntheticCli.Command,
         ProbeSweepCli.Command,
+        RlBakeCli.Command,
+        RlTrainCli.Command,
+        PerturbCli.Command,
+        LlmInfoCli.Command,
+        LlmGenerateCli.Command,
+        LlmCotCli.Command,
     ];
 }

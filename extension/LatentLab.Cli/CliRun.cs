@@ -74,6 +74,25 @@ public sealed class CliRun
         return record;
     }
 
+    /// <summary>
+    /// The flags of <paramref name="schema"/> given on the line, as (flag, text; null for a switch), for a record the command
+    /// builds itself (e.g. GRPO's options from the PPO flags it shares).
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string?>> Line(OptionSchema schema) => _command.Options.Where(o => o.Schema == schema)
+        .Select(o => o.TryGetText(_parse, out var text) ? new KeyValuePair<string, string?>(o.Flag, text) : (KeyValuePair<string, string?>?)null)
+        .OfType<KeyValuePair<string, string?>>().ToList();
+
+    /// <summary>
+    /// The flags of record <typeparamref name="T"/> given on the line applied over <paramref name="start"/> (not its defaults),
+    /// checked: e.g. the environment knobs over a loaded reference's own environment.
+    /// </summary>
+    public T Read<T>(T start) where T : class
+    {
+        var schema = _command.Schemas.FirstOrDefault(s => s.RecordType == typeof(T))
+            ?? throw new InvalidOperationException($"latentlab {_command.Name} has no options of type {typeof(T).Name}.");
+        return OptionSchema.Check(schema.With(start, Line(schema)));
+    }
+
     /// <summary>The full path of <paramref name="fileName"/> in <c>--out-dir</c> (the folder is created).</summary>
     public string OutPath(string fileName)
     {

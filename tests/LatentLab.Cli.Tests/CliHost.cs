@@ -29,6 +29,17 @@ public static class CliHost
         return path;
     }
 
+    /// <summary>
+    /// <paramref name="frame"/> (the direct science call's result) as the tool writes CSV, beside <paramref name="file"/>'s text:
+    /// equal text means every number is equal as written.
+    /// </summary>
+    public static (string Expected, string Actual) SameCsv(Microsoft.Data.Analysis.DataFrame frame, string file)
+    {
+        var path = Path.Combine(TempFolder(), "expected.csv");
+        LatentLab.Cli.Output.ResultFiles.WriteCsv(frame, path);
+        return (File.ReadAllText(path), File.ReadAllText(file));
+    }
+
     /// <summary>All whitespace runs as one space (help wraps long lines).</summary>
     public static string Flat(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }

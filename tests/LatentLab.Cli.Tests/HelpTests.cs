@@ -16,12 +16,12 @@ public sealed class HelpTests
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal("", error);
         var help = CliHost.Flat(output);
-        Assert.NotNull(command.OptionsType);
-        var records = new[] { command.OptionsType!, typeof(CliKnobs) }.Concat(command.Schemas.Select(s => s.RecordType)).Distinct();
+        // Every record's knobs (a view, such as GRPO's own knobs beside PPO's, holds only its part of its record).
+        var schemas = new[] { OptionSchema.For<CliKnobs>() }.Concat(command.Schemas).Distinct();
         int knobs = 0;
-        foreach (var record in records)
+        foreach (var schema in schemas)
         {
-            foreach (var knob in OptionSchema.For(record).Knobs.Where(k => !k.IsHidden))
+            foreach (var knob in schema.Knobs.Where(k => !k.IsHidden))
             {
                 knobs++;
                 Assert.Contains(knob.Flag + " ", help);
@@ -31,12 +31,12 @@ public sealed class HelpTests
                 if (knob.Attribute.DefaultText is { } text) expected = "default: " + text + "]";
                 Assert.Contains(CliHost.Flat($"{knob.Help} ["), help);
                 var at = help.IndexOf(CliHost.Flat(knob.Help) + " [", StringComparison.Ordinal);
-                var end = help.IndexOf(']', at);
+                var end = help.IndexOf(']', at + CliHost.Flat(knob.Help).Length);   // the help itself may hold brackets
                 Assert.EndsWith(expected, help[at..(end + 1)]);
                 if (knob.OffFlag is { } off) Assert.Contains(off + " ", help);
             }
         }
-        Assert.True(knobs >= 8, $"{name}: only {knobs} knobs found");
+        Assert.True(knobs >= 7, $"{name}: only {knobs} knobs found");
         Assert.Contains("Example: latentlab " + name, help);
     }
 

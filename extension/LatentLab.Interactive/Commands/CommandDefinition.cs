@@ -88,7 +88,8 @@ public sealed class CommandDefinition
     /// Defines a command whose flags are the knobs of <paramref name="options"/> (the science record), of each record in
     /// <paramref name="inputs"/> (files and variables the command reads), and <c>--device</c>, <c>--out</c> (when
     /// <paramref name="defaultOut"/> is given) and <c>--options</c> (when <paramref name="options"/> is given). Fails at once
-    /// if two records declare the same flag or the example uses a flag that does not exist.
+    /// if two records declare the same flag or the example uses a flag that does not exist. <paramref name="views"/> adds part of a
+    /// record (<see cref="OptionSchema.Except"/>), e.g. GRPO's own knobs beside PPO's.
     /// </summary>
     public static CommandDefinition Create<TCommand>(
         string name,
@@ -98,7 +99,8 @@ public sealed class CommandDefinition
         Type? options = null,
         IReadOnlyList<Type>? inputs = null,
         string? defaultOut = null,
-        bool device = true)
+        bool device = true,
+        IReadOnlyList<OptionSchema>? views = null)
         where TCommand : LatentLabCommand
     {
         if (!name.StartsWith("#!", StringComparison.Ordinal) || name.Length < 3)
@@ -108,6 +110,7 @@ public sealed class CommandDefinition
         var schemas = new List<OptionSchema>();
         if (options is not null) schemas.Add(OptionSchema.For(options));
         schemas.AddRange((inputs ?? []).Select(OptionSchema.For));
+        schemas.AddRange(views ?? []);
 
         var definition = new CommandDefinition(name, description, example, options, schemas, defaultOut, device, typeof(TCommand),
             self => (kernel, directive) => kernel.AddDirective<TCommand>(directive,

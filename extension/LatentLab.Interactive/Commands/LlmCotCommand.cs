@@ -23,7 +23,7 @@ public sealed class LlmCotCommand : LatentLabCommand
         example: "#!llm-cot --model llm --questions questions.jsonl --max-new-tokens 256 --layers all --out acts --save cot-run",
         handleAsync: HandleAsync,
         options: typeof(CotRecorderOptions),
-        inputs: [typeof(LlmCotInputs), typeof(GenerationOptions)],
+        inputs: [typeof(LlmCotInputs), typeof(CotQuestionSource), typeof(GenerationOptions)],
         defaultOut: "acts");
 
     static async Task HandleAsync(LlmCotCommand cmd, KernelInvocationContext ctx)
@@ -31,12 +31,13 @@ public sealed class LlmCotCommand : LatentLabCommand
         var options = cmd.Options<CotRecorderOptions>(ctx);
         var generation = cmd.Get<GenerationOptions>();
         var inputs = cmd.Get<LlmCotInputs>();
-        if (string.IsNullOrWhiteSpace(inputs.Questions))
+        var source = cmd.Get<CotQuestionSource>();
+        if (string.IsNullOrWhiteSpace(source.Questions))
             throw new CommandException("--questions is required: a .jsonl file with one question a line, " +
                                        "{\"question\": \"...\", \"options\": [\"...\", \"...\"], \"answer\": \"A\"}.");
         var model = LlmModelVariable.Resolve(ctx, inputs.Model);
-        var questions = CotQuestionFile.Read(inputs.Questions);
-        var folder = inputs.Save ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(inputs.Questions))!, $"cot-{cmd.OutName}");
+        var questions = source.Read();
+        var folder = inputs.Save ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(source.Questions))!, $"cot-{cmd.OutName}");
         int total = options.Limit > 0 ? Math.Min(options.Limit, questions.Count) : questions.Count;
         var panel = new RunPanel($"Recording chains of thought: {total} questions, at most {generation.MaxNewTokens} tokens each, into {folder}", chart: false);
         var progress = LivePanel.Start(ctx, cmd, panel, TimeSpan.FromSeconds(1),

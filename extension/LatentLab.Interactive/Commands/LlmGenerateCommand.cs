@@ -14,19 +14,18 @@ public sealed class LlmGenerateCommand : LatentLabCommand
         example: "#!llm-generate --model llm --prompt \"What is 2 + 2?\" --max-new-tokens 64 --out reply",
         handleAsync: HandleAsync,
         options: typeof(GenerationOptions),
-        inputs: [typeof(LlmGenerateInputs)],
+        inputs: [typeof(LlmGenerateInputs), typeof(GenerationPrompt)],
         defaultOut: "reply");
 
     static async Task HandleAsync(LlmGenerateCommand cmd, KernelInvocationContext ctx)
     {
         var options = cmd.Options<GenerationOptions>(ctx);
         var inputs = cmd.Get<LlmGenerateInputs>();
-        if (string.IsNullOrEmpty(inputs.Prompt)) throw new CommandException("--prompt is required: the text the model answers, e.g. --prompt \"What is 2 + 2?\".");
+        var prompt = cmd.Get<GenerationPrompt>();
+        if (string.IsNullOrEmpty(prompt.Prompt)) throw new CommandException("--prompt is required: the text the model answers, e.g. --prompt \"What is 2 + 2?\".");
         var model = LlmModelVariable.Resolve(ctx, inputs.Model);
         var tokenizer = model.Tokenizer!;
-        var ids = inputs.Raw || tokenizer.Chat is null
-            ? tokenizer.Encode(inputs.Prompt, addSpecialTokens: true)
-            : tokenizer.EncodeChat([ChatMessage.User(inputs.Prompt)], addGenerationPrompt: true, enableThinking: false);
+        var ids = prompt.Encode(tokenizer);
         var result = await Task.Run(() => TextGenerator.Generate(model, tokenizer, ids, options, null, false, ctx.CancellationToken));
         ctx.Display(LlmView.Reply(result), "text/html", "text/plain");
         await ResultBinding.BindAsync(ctx, cmd.OutName, result);

@@ -2,7 +2,6 @@ using LatentLab.Interactive.Formatting;
 using LatentLab.LanguageModels;
 using LatentLab.Torch;
 using Microsoft.DotNet.Interactive;
-using TorchSharp;
 
 namespace LatentLab.Interactive.Commands;
 
@@ -15,28 +14,18 @@ public sealed class LlmLoadCommand : LatentLabCommand
                      "memory-mapped safetensors, with its tokenizer and chat template. Shows architecture, parameters, layers, dtype and memory.",
         example: "#!llm-load --model /models/Qwen3-0.6B --dtype float32 --device auto --out llm",
         handleAsync: HandleAsync,
-        inputs: [typeof(LlmLoadInputs)],
+        inputs: [typeof(LanguageModelSource)],
         defaultOut: "llm");
 
     static async Task HandleAsync(LlmLoadCommand cmd, KernelInvocationContext ctx)
     {
-        var inputs = cmd.Get<LlmLoadInputs>();
+        var source = cmd.Get<LanguageModelSource>();
         var device = TorchRuntime.ResolveDevice(cmd.DeviceName);
-        var folder = inputs.Model ?? throw new CommandException("--model is required: the checkpoint folder (config.json, model.safetensors, tokenizer.json), " +
-                                                                "e.g. #!llm-load --model /models/Qwen3-0.6B --out llm.");
-        if (!Directory.Exists(folder)) throw new CommandException($"--model {folder}: no such folder. Give the checkpoint folder (config.json, model.safetensors, tokenizer.json).");
-        var dtype = inputs.DType == ComputeDType.BFloat16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32;
+        if (source.Model is null)
+            throw new CommandException("--model is required: the checkpoint folder (config.json, model.safetensors, tokenizer.json), " +
+                                       "e.g. #!llm-load --model /models/Qwen3-0.6B --out llm.");
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var model = await Task.Run(() => LanguageModel.Load(folder, device, dtype));
-        try
-        {
-            if (inputs.Tokenizer is { } tok) model.UseTokenizer(LanguageModelTokenizer.Load(tok));
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        var model = await Task.Run(() => source.Load(device));
         ctx.Display(LlmView.Card(model, watch.Elapsed), "text/html", "text/plain");
         await ResultBinding.BindAsync(ctx, cmd.OutName, model);
     }

@@ -9,8 +9,8 @@ namespace LatentLab.Interactive.Commands;
 /// <summary>
 /// <c>#!rl-bake</c>: bakes behaviour rates into a reference policy for the alignment RL lab, to a chosen depth (split, margin,
 /// targets, layers, over-training, rescaling), and binds the <see cref="BakedReference"/> to <c>--out</c> (also when
-/// interrupted: then it is marked partial). Flags: <see cref="BakeOptions"/>, <see cref="RlBakeInputs"/> (preset, rates,
-/// save), <see cref="AlignmentEnvironmentOptions"/> and <see cref="PolicyOptions"/>.
+/// interrupted: then it is marked partial). Flags: <see cref="BakeOptions"/>, <see cref="BehaviourRateKnobs"/> (preset, rates),
+/// <see cref="RlBakeInputs"/> (save), <see cref="AlignmentEnvironmentOptions"/> and <see cref="PolicyOptions"/>.
 /// </summary>
 public sealed class RlBakeCommand : LatentLabCommand
 {
@@ -22,7 +22,7 @@ public sealed class RlBakeCommand : LatentLabCommand
         example: "#!rl-bake --preset alignment-faking-2024 --split stochastic --width 64 --seeds 1 --out reference",
         handleAsync: HandleAsync,
         options: typeof(BakeOptions),
-        inputs: [typeof(RlBakeInputs), typeof(AlignmentEnvironmentOptions), typeof(PolicyOptions)],
+        inputs: [typeof(BehaviourRateKnobs), typeof(RlBakeInputs), typeof(AlignmentEnvironmentOptions), typeof(PolicyOptions)],
         defaultOut: "reference");
 
     static async Task HandleAsync(RlBakeCommand cmd, KernelInvocationContext ctx)
@@ -30,7 +30,7 @@ public sealed class RlBakeCommand : LatentLabCommand
         var options = cmd.Options<BakeOptions>(ctx);
         var inputs = cmd.Get<RlBakeInputs>();
         // The line's policy knobs apply over the record's policy (baking starts with output gain 1, not the RL default).
-        options = options with { Policy = cmd.Defined.Read(cmd, options.Policy), Rates = inputs.Rates(cmd.Get<NotebookKnobs>().Options is null ? null : options.Rates) };
+        options = options with { Policy = cmd.Defined.Read(cmd, options.Policy), Rates = cmd.Get<BehaviourRateKnobs>().Rates(cmd.Get<NotebookKnobs>().Options is null ? null : options.Rates) };
         options.Validate();
         var environment = new AlignmentEnvironment(cmd.Get<AlignmentEnvironmentOptions>(), TorchRuntime.ResolveDevice(cmd.DeviceName));
         var clock = Stopwatch.StartNew();

@@ -10,8 +10,9 @@ namespace LatentLab.Interactive.Commands;
 /// <summary>
 /// <c>#!rl-train</c>: PPO or GRPO from a reference policy on the alignment environment, all seeds batched as one network; live
 /// rates and KL; binds the <see cref="RlRun"/> to <c>--out</c> (also when interrupted: then it is marked partial). Flags:
-/// <see cref="PpoOptions"/> (GRPO reads the flags it shares, with its own defaults), <see cref="RlTrainInputs"/> and the reward
-/// knobs of <see cref="AlignmentEnvironmentOptions"/>, applied over the reference's environment.
+/// <see cref="PpoOptions"/> (GRPO reads the flags it shares, with its own defaults), GRPO's own knobs
+/// (<see cref="RlTrainChoices.GrpoOnly"/>), <see cref="RlTrainChoices"/>, <see cref="RlTrainInputs"/> and the reward knobs of
+/// <see cref="AlignmentEnvironmentOptions"/>, applied over the reference's environment.
 /// </summary>
 public sealed class RlTrainCommand : LatentLabCommand
 {
@@ -24,12 +25,19 @@ public sealed class RlTrainCommand : LatentLabCommand
         example: "#!rl-train --reference reference --algorithm ppo --kl 0.04 --seeds 16 --iterations 100 --out run",
         handleAsync: HandleAsync,
         options: typeof(PpoOptions),
-        inputs: [typeof(RlTrainInputs), typeof(AlignmentEnvironmentOptions)],
-        defaultOut: "run");
+        inputs: [typeof(RlTrainInputs), typeof(RlTrainChoices), typeof(AlignmentEnvironmentOptions)],
+        defaultOut: "run",
+        views: [RlTrainChoices.GrpoOnly]);
 
     static async Task HandleAsync(RlTrainCommand cmd, KernelInvocationContext ctx)
     {
         var inputs = cmd.Get<RlTrainInputs>();
+        var choices = cmd.Get<RlTrainChoices>();
+        if (choices.Grid is not null && inputs.Save is not null)
+            throw new CommandException("--save saves one policy, but --grid trains one per point: drop one of them (each point's policy: grid.Points[i].Run.Policy).");
+        var grpoOnly = cmd.Defined.LineValues(cmd).Where(v => v.Option.Schema == RlTrainChoices.GrpoOnly).ToList();
+        if (choices.Algorithm == RlAlgorithm.Ppo && grpoOnly.Count > 0)
+            throw new CommandException(RlTrainChoices.GrpoKnobWithPpo(grpoOnly[0].Option.Knob));
         var device = TorchRuntime.ResolveDevice(cmd.DeviceName);
         var reference = Reference(ctx, inputs.Reference ?? throw new CommandException(
             "--reference is required: name the policy to start from, e.g. #!rl-bake --out reference, then #!rl-train --reference reference."), device);
@@ -40,24 +48,24 @@ public sealed class RlTrainCommand : LatentLabCommand
             reference = new AlignmentPolicy(reference.Network, new AlignmentEnvironment(environment, reference.Environment.Device), reference.Options);
 
         var clock = Stopwatch.StartNew();
-        string algorithm = inputs.Algorithm == RlAlgorithm.Ppo ? "ppo" : "grpo";
+        string algorithm = choices.Algorithm == RlAlgorithm.Ppo ? "ppo" : "grpo";
         int iterations;
         Func<IProgress<RlProgress>, object> train;
-        var grid = inputs.Grid is { } text ? RlGrid.Parse(text) : default;
-        int points = inputs.Grid is null ? 1 : grid.ValuesA.Length * grid.ValuesB.Length;
-        if (inputs.Algorithm == RlAlgorithm.Ppo)
+        var grid = choices.Grid is { } text ? RlGrid.Parse(text) : default;
+        int points = choices.Grid is null ? 1 : grid.ValuesA.Length * grid.ValuesB.Length;
+        if (choices.Algorithm == RlAlgorithm.Ppo)
         {
             var options = cmd.Options<PpoOptions>(ctx);
             iterations = options.Iterations;
-            train = inputs.Grid is null
+            train = choices.Grid is null
                 ? progress => Ppo.Train(reference, options, null, progress, ctx.CancellationToken)
                 : progress => RlGrid.Run(reference, options, grid.SettingA, grid.ValuesA, grid.SettingB, grid.ValuesB, progress, ctx.CancellationToken);
         }
         else
         {
-            var options = GrpoOptionsOf(cmd, ctx, inputs);
+            var options = GrpoOptionsOf(cmd, ctx);
             iterations = options.Iterations;
-            train = inputs.Grid is null
+            train = choices.Grid is null
                 ? progress => Grpo.Train(reference, options, null, progress, ctx.CancellationToken)
                 : progress => RlGrid.Run(reference, options, grid.SettingA, grid.ValuesA, grid.SettingB, grid.ValuesB, progress, ctx.CancellationToken);
         }
@@ -78,20 +86,15 @@ public sealed class RlTrainCommand : LatentLabCommand
     }
 
     /// <summary>GRPO's options: its defaults (or the --options GrpoOptions record), the shared flags typed on the line, then its own knobs.</summary>
-    static GrpoOptions GrpoOptionsOf(RlTrainCommand cmd, KernelInvocationContext ctx, RlTrainInputs inputs)
+    static GrpoOptions GrpoOptionsOf(RlTrainCommand cmd, KernelInvocationContext ctx)
     {
-        var grpo = OptionSchema.For<GrpoOptions>();
         var start = cmd.Get<NotebookKnobs>().Options is { } name
             ? ResultBinding.GetVariable<GrpoOptions>(ctx, "--options", name, wrongType: t => $"--options {name}: with --algorithm grpo, --options needs a GrpoOptions record ('{name}' is a {t}).")
             : new GrpoOptions();
-        var shared = new List<KeyValuePair<string, string?>>();
-        foreach (var (option, text) in cmd.Defined.LineValues(cmd).Where(v => v.Option.Schema.RecordType == typeof(PpoOptions)))
-        {
-            if (grpo.Find(option.Name) is null)
-                throw new ArgumentException(option.Knob.Tag($"{option.Name} is a PPO knob; GRPO has none (it has no critic and no minibatches): drop it, or use --algorithm ppo."));
-            shared.Add(new(option.Name, text));
-        }
-        return OptionSchema.Check(grpo.With(start, shared.Concat(inputs.GrpoValues())));
+        var line = cmd.Defined.LineValues(cmd);
+        return RlTrainChoices.Grpo(start,
+            line.Where(v => v.Option.Schema.RecordType == typeof(PpoOptions)).Select(v => new KeyValuePair<string, string?>(v.Option.Name, v.Text)),
+            line.Where(v => v.Option.Schema == RlTrainChoices.GrpoOnly).Select(v => new KeyValuePair<string, string?>(v.Option.Name, v.Text)));
     }
 
     /// <summary>The reference named by --reference: a C# variable (BakedReference, AlignmentPolicy, RlRun) or a policy file.</summary>

@@ -43,6 +43,32 @@ public sealed partial class OptionSchema
         Defaults = defaults;
     }
 
+    /// <summary>A view of <paramref name="parent"/> holding only the knobs <paramref name="keep"/> accepts (same record type, same defaults).</summary>
+    OptionSchema(OptionSchema parent, Func<Knob, bool> keep)
+    {
+        RecordType = parent.RecordType;
+        _clone = parent._clone;
+        Defaults = parent.Defaults;
+        Knobs = parent.Knobs.Where(keep).ToList();
+        foreach (var (key, knob) in parent._byKey)
+        {
+            if (keep(knob)) _byKey[key] = knob;
+        }
+    }
+
+    /// <summary>
+    /// The knobs of <paramref name="recordType"/> whose flags <paramref name="sharedWith"/> does not declare, as a schema of
+    /// <paramref name="recordType"/>: one declaration of the knobs one record adds to another (e.g. GRPO's own knobs beside
+    /// the PPO knobs it shares), for front ends that show both records' flags on one command. Cached per pair.
+    /// </summary>
+    public static OptionSchema Except(Type recordType, Type sharedWith) => Views.GetOrAdd((recordType, sharedWith), key =>
+    {
+        var shared = For(key.SharedWith);
+        return new OptionSchema(For(key.Record), k => shared.Find(k.Flag) is null && (k.OffFlag is null || shared.Find(k.OffFlag) is null));
+    });
+
+    static readonly ConcurrentDictionary<(Type Record, Type SharedWith), OptionSchema> Views = new();
+
     /// <summary>The options record type.</summary>
     public Type RecordType { get; }
 

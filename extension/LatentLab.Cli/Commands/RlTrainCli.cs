@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using LatentLab.Cli.Output;
+using LatentLab.Reinforcement;
+using LatentLab.Reports;
+
+namespace LatentLab.Cli.Commands;
+
+/// <summary>
+/// <c>latentlab rl-train</c>: PPO (<see cref="Ppo.Train"/>) or GRPO (<see cref="Grpo.Train"/>), or a two-setting
+/// <see cref="RlGrid"/>, from a reference policy file, with the records of <c>#!rl-train</c>: <see cref="PpoOptions"/>, GRPO's own
+/// knobs (<see cref="RlTrainChoices.GrpoOnly"/>), <see cref="RlTrainChoices"/> and the reward knobs of
+/// <see cref="AlignmentEnvironmentOptions"/> applied over the reference's environment. An interrupt writes the partial run.
+/// </summary>
+public static class RlTrainCli
+{
+    /// <summary>The command.</summary>
+    public static CliCommand Command { get; } = new(
+        name: "rl-train",
+        description: "Trains a reference policy (from latentlab rl-bake) with PPO or GRPO on the alignment environment, every seed at once as " +
+                     "one batched network, with a KL penalty to the reference; environment flags (--concern-cost, --coupling, ...) change the " +
+                     "reward over the reference's environment. Writes policy.policy (the trained seeds), rl-train.csv (seed, step, metric, value) " +
+                     "and rl-train-summary.csv (final metrics with 95% CIs across seeds); with --grid, rl-grid.csv (one block per grid point). " +
+                     "--options takes a PpoOptions (with --algorithm grpo, a GrpoOptions) JSON file.",
+        example: "latentlab rl-train --reference runs/rl/reference.policy --algorithm ppo --kl 0.04 --seeds 16 --iterations 100 --out-dir runs/rl",
+        options: typeof(PpoOptions),
+        inputs: [typeof(RlTrainFiles), typeof(RlTrainChoices), typeof(AlignmentEnvironmentOptions)],
+        run: RunAsync,
+        views: [RlTrainChoices.GrpoOnly]);
+
+    static async Task<CliResult> RunAsync(CliRun run)
+    {
+        var choices = run.Get<RlTrainChoices>();
+        var grpoOnly = run.Line(RlTrainChoices.GrpoOnly);
+        if (choices.Algorithm == RlAlgorithm.Ppo && grpoOnly.Count > 0)
+            throw new ArgumentException(RlTrainChoices.GrpoKnobWithPpo(RlTrainChoices.GrpoOnly.Find(grpoOnly[0].Key)!));
+        var path = run.Get<RlTrainFiles>().Reference!;
+        var reference = PolicyCheckpoint.Load(path, run.Device).Policy;
+        // The reward knobs typed on the line apply over the reference's own environment; its shape must stay (the policy's
+        // constructor names the mismatch).
+        var environment = run.Read(reference.Environment.Options);
+        if (environment != reference.Environment.Options)
+            reference = new AlignmentPolicy(reference.Network, new AlignmentEnvironment(environment, reference.Environment.Device), reference.Options);
+
+        var grid = choices.Grid is { } text ? RlGrid.Parse(text) : default;
+        string algorithm = choices.Algorithm == RlAlgorithm.Ppo ? "ppo" : "grpo";
+        Func<IProgress<RlProgress>, object> train;
+        if (choices.Algorithm == RlAlgorithm.Ppo)
+        {
+            var options = run.Get<PpoOptions>();
+            train = choices.Grid is null
+                ? progress => Ppo.Train(reference, options, null, progress, run.CancellationToken)
+                : progress => RlGrid.Run(reference, options, grid.SettingA, grid.ValuesA, grid.SettingB, grid.ValuesB, progress, run.CancellationToken);
+        }
+        else
+        {
+            var options = GrpoOptionsOf(run, grpoOnly);
+            train = choices.Grid is null
+                ? progress => Grpo.Train(reference, options, null, progress, run.CancellationToken)
+                : progress => RlGrid.Run(reference, options, grid.SettingA, grid.ValuesA, grid.SettingB, grid.ValuesB, progress, run.CancellationToken);
+        }
+        var clock = Stopwatch.StartNew();
+        var result = await run.Progress.RunAsync(() => train(run.Progress.For<RlProgress>(p => p.ToRunProgress(algorithm, clock.Elapsed))));
+        if (result is RlGrid g)
+        {
+            var csv = ResultFiles.WriteCsv(g.ToDataFrame(), run.OutPath("rl-grid.csv"));
+            return new CliResult([csv], $"{algorithm.ToUpperInvariant()} grid over {g.SettingA} x {g.SettingB}: {g.Points.Count} point(s) in " +
+                                        $"{ReportFormat.Duration(clock.Elapsed)}.", g.IsPartial);
+        }
+        var r = (RlRun)result;
+        var policy = run.OutPath("policy.policy");
+        PolicyCheckpoint.Save(r.Policy, policy,
+            $"latentlab rl-train --algorithm {algorithm}, {r.StepsCompleted} iterations" + (r.IsPartial ? " (PARTIAL: interrupted)" : ""));
+        var rows = ResultFiles.WriteCsv(r.ToDataFrame(), run.OutPath("rl-train.csv"));
+        var summary = ResultFiles.WriteCsv(r.SummaryDataFrame(), run.OutPath("rl-train-summary.csv"));
+        return new CliResult([policy, rows, summary], $"{algorithm.ToUpperInvariant()}: {r.StepsCompleted} iterations on {r.Policy.Seeds} seed(s) in " +
+                                                      $"{ReportFormat.Duration(clock.Elapsed)}.", r.IsPartial);
+    }
+
+    /// <summary>GRPO's options: its defaults (or the --options file read as a GrpoOptions), the shared PPO flags typed, then its own flags.</summary>
+    static GrpoOptions GrpoOptionsOf(CliRun run, IReadOnlyList<KeyValuePair<string, string?>> grpoOnly)
+    {
+        var start = new GrpoOptions();
+        if (run.Knobs.OptionsFile is { } file)
+        {
+            try
+            {
+                start = Options.OptionSchema.For<GrpoOptions>().With(start, OptionsFile.Read(file));
+            }
+            catch (ArgumentException e) when (e is not Options.OptionsException)
+            {
+                throw new ArgumentException($"--options {file} (read as a GrpoOptions, since --algorithm is grpo): {e.Message}", e);
+            }
+        }
+        return RlTrainChoices.Grpo(start, run.Line(Options.OptionSchema.For<PpoOptions>()), grpoOnly);
+    }
+}
