@@ -12,5 +12,6 @@ public static class CliCommands
         BanditEvalCli.Command,
         CotSyntheticCli.Command,
         ProbeSweepCli.Command,
+        SweepCli.Command,
     ];
 }
