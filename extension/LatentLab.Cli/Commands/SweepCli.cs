@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using LatentLab.Cli.Output;
 using LatentLab.Options;
 using LatentLab.Reports;
 using LatentLab.Sweeps;
@@ -34,8 +33,8 @@ public static class SweepCli
         run: RunAsync);
 
     /// <summary>The commands a sweep can run: every registered command but sweep itself, with all its option records.</summary>
-    public static IReadOnlyList<SweepCommand> Commands() =>
-        CliCommands.All.Where(c => c.Name != "sweep").Select(c => new SweepCommand(c.Name, c.Schemas, [])).ToList();
+    public static IReadOnlyList<SweepableCommand> Commands() =>
+        CliCommands.All.Where(c => c.Name != "sweep").Select(c => new SweepableCommand(c.Name, c.Schemas, [])).ToList();
 
     /// <summary>The JSON of <c>--list-commands</c>: per command, its records (type, assembly) and their flags.</summary>
     public static string ListJson() => new JsonArray(CliCommands.All.Where(c => c.Name != "sweep").Select(c => (JsonNode)new JsonObject
@@ -62,8 +61,7 @@ public static class SweepCli
         var outcome = await run.Progress.RunAsync(() =>
             Sweep.RunAsync(options, commands, tool, run.Progress.For<SweepRunProgress>(p => p.ToRunProgress()), run.CancellationToken).GetAwaiter().GetResult());
         var table = outcome.Table();
-        var points = ResultFiles.WriteCsv(table.Points, Path.Combine(outcome.Folder.Path, "points.csv"));
-        var settings = ResultFiles.WriteCsv(table.Settings, Path.Combine(outcome.Folder.Path, "settings.csv"));
+        var saved = table.Save(outcome.Folder.Path);
         foreach (var failed in outcome.Points.Where(p => p.State == PointState.Failed))
             await run.Error.WriteLineAsync($"latentlab sweep: point {failed.Point.Name} failed: {failed.Error}").ConfigureAwait(false);
         var plan = outcome.Folder.Plan;
@@ -71,7 +69,7 @@ public static class SweepCli
                       $"{outcome.Done} done ({outcome.Skipped} of them before this run), " +
                       $"{outcome.Failed} failed, {outcome.Pending} not run, in {ReportFormat.Duration(outcome.Elapsed)}" +
                       (outcome.Pending + outcome.Failed > 0 ? "; run the same command again to resume." : ".");
-        return new CliResult([points, settings, Path.Combine(outcome.Folder.Path, SweepFolder.ManifestFile)], summary, outcome.Interrupted)
+        return new CliResult([.. saved, Path.Combine(outcome.Folder.Path, SweepFolder.ManifestFile)], summary, outcome.Interrupted)
         {
             Metrics = [new("points", plan.Points.Count), new("done", outcome.Done), new("failed", outcome.Failed), new("pending", outcome.Pending)],
         };

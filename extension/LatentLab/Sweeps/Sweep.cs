@@ -7,7 +7,7 @@ namespace LatentLab.Sweeps;
 public static class Sweep
 {
     /// <summary>Plans <paramref name="options"/>, opens its folder (resuming it when it holds this sweep), and runs the pending points.</summary>
-    public static Task<SweepOutcome> RunAsync(SweepOptions options, IReadOnlyList<SweepCommand> commands, SweepTool tool,
+    public static Task<SweepOutcome> RunAsync(SweepOptions options, IReadOnlyList<SweepableCommand> commands, SweepTool tool,
         IProgress<SweepRunProgress>? progress, CancellationToken cancellationToken)
     {
         var plan = SweepPlan.Create(options, commands);

@@ -10,7 +10,7 @@ namespace LatentLab.Sweeps;
 /// </summary>
 public sealed class SweepPlan
 {
-    SweepPlan(SweepOptions options, SweepCommand command, IReadOnlyList<GridAxis> axes, IReadOnlyList<KeyValuePair<string, string>> fixedValues,
+    SweepPlan(SweepOptions options, SweepableCommand command, IReadOnlyList<GridAxis> axes, IReadOnlyList<KeyValuePair<string, string>> fixedValues,
         IReadOnlyList<int> seeds, IReadOnlyList<SweepPoint> points)
     {
         Options = options;
@@ -28,7 +28,7 @@ public sealed class SweepPlan
     public SweepOptions Options { get; }
 
     /// <summary>The command every point runs.</summary>
-    public SweepCommand Command { get; }
+    public SweepableCommand Command { get; }
 
     /// <summary>The grid's options with their values, in the order given.</summary>
     public IReadOnlyList<GridAxis> Axes { get; }
@@ -52,10 +52,10 @@ public sealed class SweepPlan
     public sealed record GridAxis(string Flag, IReadOnlyList<string> Values, Knob? Knob);
 
     /// <summary>Plans the sweep of <paramref name="options"/> over the commands of <paramref name="commands"/> (the console tool's registry).</summary>
-    public static SweepPlan Create(SweepOptions options, IReadOnlyList<SweepCommand> commands)
+    public static SweepPlan Create(SweepOptions options, IReadOnlyList<SweepableCommand> commands)
     {
         OptionSchema.Check(options);
-        var command = SweepCommand.Named(commands, options.Command);
+        var command = SweepableCommand.Named(commands, options.Command);
         var axes = ParseAssignments("--grid", options.Grid, command, single: false);
         if (axes.Count == 0)
             throw new ArgumentException($"--grid is empty: give at least one option of {command.Name} and its values, e.g. --grid \"{ExampleAxis(command)}\". " +
@@ -120,7 +120,7 @@ public sealed class SweepPlan
 
     static string Hash(string text, int hexDigits) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..hexDigits];
 
-    static void AddOption(List<string> args, SweepCommand command, string flag, string value)
+    static void AddOption(List<string> args, SweepableCommand command, string flag, string value)
     {
         if (command.Find(flag) is { Knob: { IsSwitch: true } knob })
         {
@@ -134,7 +134,7 @@ public sealed class SweepPlan
         args.AddRange([flag, value]);
     }
 
-    static List<GridAxis> ParseAssignments(string option, string text, SweepCommand command, bool single)
+    static List<GridAxis> ParseAssignments(string option, string text, SweepableCommand command, bool single)
     {
         var axes = new List<GridAxis>();
         foreach (var part in (text ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
@@ -144,7 +144,7 @@ public sealed class SweepPlan
                 throw new ArgumentException($"{option} \"{text}\": '{part}' is not option=value{(single ? "" : "s")}; write e.g. \"{ExampleAxis(command)}\".");
             var name = part[..eq].Trim();
             var flag = name.StartsWith("--", StringComparison.Ordinal) ? name : "--" + name;
-            if (SweepCommand.RunnerFlags.Any(r => Knob.KeyOf(r) == Knob.KeyOf(flag)))
+            if (SweepableCommand.RunnerFlags.Any(r => Knob.KeyOf(r) == Knob.KeyOf(flag)))
                 throw new ArgumentException($"{option}: {flag} is set by the sweep itself (every point writes into its own folder of --folder); leave it out.");
             if (Knob.KeyOf(flag) == "seed")
                 throw new ArgumentException($"{option}: give seeds with --seeds (e.g. --seeds 0-15), not as {flag}.");
@@ -182,7 +182,7 @@ public sealed class SweepPlan
         return axes;
     }
 
-    static string ExampleAxis(SweepCommand command)
+    static string ExampleAxis(SweepableCommand command)
     {
         var knob = command.Schemas.SelectMany(s => s.Knobs).FirstOrDefault(k => !k.IsHidden && k.Kind is KnobKind.Integer or KnobKind.Number && k.Flag != "--seed" && k.Flag != "--threads");
         return knob is null ? "option=a,b" : $"{knob.Flag.TrimStart('-')}={knob.DefaultText},{knob.DefaultText}";
@@ -199,7 +199,7 @@ public sealed class SweepPlan
     }
 
     /// <summary>Builds every point's records from its options (defaults, then the point's values) and checks them: cross-knob rules fail here, not in a worker.</summary>
-    static void CheckRecords(SweepCommand command, IReadOnlyList<SweepPoint> points)
+    static void CheckRecords(SweepableCommand command, IReadOnlyList<SweepPoint> points)
     {
         var problems = new List<string>();
         foreach (var point in points)

@@ -67,6 +67,21 @@ public sealed class SweepTable
         return new SweepTable(points, settings, metrics, statuses);
     }
 
+    /// <summary>Writes <c>points.csv</c> and <c>settings.csv</c> into <paramref name="folder"/> (each atomically); returns their paths.</summary>
+    public IReadOnlyList<string> Save(string folder)
+    {
+        var paths = new List<string>();
+        foreach (var (frame, name) in new[] { (Points, "points.csv"), (Settings, "settings.csv") })
+        {
+            var path = Path.Combine(folder, name);
+            var temp = $"{path}.{Environment.ProcessId}.tmp";
+            DataFrame.SaveCsv(frame, temp, cultureInfo: System.Globalization.CultureInfo.InvariantCulture);
+            File.Move(temp, path, overwrite: true);
+            paths.Add(path);
+        }
+        return paths;
+    }
+
     /// <summary>Mean and 95% t-interval of <paramref name="values"/> (seeds); NaN interval with fewer than two, NaN mean with none.</summary>
     public static MeanCi Ci(IReadOnlyList<double> values)
     {

@@ -7,7 +7,7 @@ namespace LatentLab.Sweeps;
 /// flags (checked with <see cref="OptionSchema"/>), and flags of records this process cannot load (e.g. the console's own
 /// --device; passed on as text, checked by the tool when the point runs).
 /// </summary>
-public sealed record SweepCommand(string Name, IReadOnlyList<OptionSchema> Schemas, IReadOnlyList<string> TextFlags)
+public sealed record SweepableCommand(string Name, IReadOnlyList<OptionSchema> Schemas, IReadOnlyList<string> TextFlags)
 {
     /// <summary>Flags the sweep sets itself on every point: never in a grid or in --fixed.</summary>
     public static IReadOnlyList<string> RunnerFlags { get; } = ["--out-dir", "--summary", "--progress"];
@@ -35,7 +35,7 @@ public sealed record SweepCommand(string Name, IReadOnlyList<OptionSchema> Schem
             .Where(f => !RunnerFlags.Any(r => Knob.KeyOf(r) == Knob.KeyOf(f)));
 
     /// <summary>The command named <paramref name="name"/> in <paramref name="commands"/>; a clear message listing them when there is none.</summary>
-    public static SweepCommand Named(IReadOnlyList<SweepCommand> commands, string name)
+    public static SweepableCommand Named(IReadOnlyList<SweepableCommand> commands, string name)
     {
         var key = name.Trim().TrimStart('#', '!');
         return commands.FirstOrDefault(c => string.Equals(c.Name, key, StringComparison.OrdinalIgnoreCase))
