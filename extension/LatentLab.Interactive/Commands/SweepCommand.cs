@@ -43,7 +43,7 @@ public sealed class SweepCommand : LatentLabCommand
     static HtmlFragment Summary(SweepOutcome outcome, string name)
     {
         var plan = outcome.Folder.Plan;
-        var text = $"Sweep of {plan.Command.Name}: {plan.Points.Count} points ({plan.Settings} settings x {Math.Max(1, plan.Seeds.Count)} seeds) in {outcome.Folder.Path}: " +
+        var text = $"Sweep of {plan.Command.Name}: {plan.Points.Count} points ({plan.Settings} settings x {Math.Max(1, plan.Seeds.Count)} seeds) in {plan.Options.Folder}: " +
                    $"{outcome.Done} done ({outcome.Skipped} before this run), {outcome.Failed} failed, {outcome.Pending} not run, in {ReportFormat.Duration(outcome.Elapsed)}. " +
                    $"{name}.Points: one row per point; {name}.Settings: mean and 95% t-CI across seeds per setting." +
                    (outcome.Failed + outcome.Pending > 0 ? " Run the cell again to resume." : "");
