@@ -78,6 +78,11 @@ public sealed class LocalSweepTests
         Assert.Equal(mean - half, (double)settings["final_loss_ci_low"][0]!, 9);
         Assert.Equal(mean + half, (double)settings["final_loss_ci_high"][0]!, 9);
         Assert.Equal(2, (int)settings["done"][0]!);
+        var (data, _) = LatentLab.Reports.ChartHtml.ToJson(LatentLab.Reports.SweepCharts.Metric(table, "final_loss"));
+        Assert.Contains("hidden 16", data);
+        Assert.Contains(mean.ToString("R", System.Globalization.CultureInfo.InvariantCulture)[..6], data);
+        Assert.Contains("it has steps_completed, final_loss, final_agreement",
+            Assert.Throws<ArgumentException>(() => LatentLab.Reports.SweepCharts.Metric(table, "regret")).Message);
 
         // Resume: nothing runs again; a point whose result is removed is the only one rerun.
         var before = Directory.GetFiles(Path.Combine(folder, "points"), SweepFolder.ResultFile, SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);

@@ -20,7 +20,7 @@ public sealed record SweepTool(string FileName, IReadOnlyList<string> Prefix)
         {
             if (fallback is not null) return fallback;
             if (FindOnPath("latentlab") is { } onPath) return new SweepTool(onPath, []);
-            return new SweepTool(DotnetHost(), ["tool", "run", "latentlab", "--"]);
+            return new SweepTool(DotnetHost(), ["tool", "run", "latentlab"]);
         }
         var trimmed = text.Trim();
         if (trimmed.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
@@ -45,8 +45,14 @@ public sealed record SweepTool(string FileName, IReadOnlyList<string> Prefix)
         var process = Environment.ProcessPath;
         if (process is null) return null;
         bool isHost = Path.GetFileNameWithoutExtension(process).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
-        if (isHost) return entryAssembly is { Length: > 0 } dll && File.Exists(dll) ? new SweepTool(process, [dll]) : null;
-        return new SweepTool(process, []);
+        if (isHost)
+            return entryAssembly is { Length: > 0 } dll && File.Exists(dll) && Path.GetFileName(dll).Equals("LatentLab.Cli.dll", StringComparison.OrdinalIgnoreCase)
+                ? new SweepTool(process, [dll])
+                : null;   // e.g. a test host running the CLI in-process
+        var name = Path.GetFileNameWithoutExtension(process);
+        return name.Equals("latentlab", StringComparison.OrdinalIgnoreCase) || name.Equals("LatentLab.Cli", StringComparison.OrdinalIgnoreCase)
+            ? new SweepTool(process, [])
+            : null;
     }
 
     /// <summary>The dotnet host: the running one, $DOTNET_HOST_PATH, or dotnet on PATH.</summary>
