@@ -34,10 +34,11 @@ public static class SweepBenchmark
         var help = Times(repeats, () => Exec(tool.FileName, [.. tool.Prefix, "--help"]));
         Report("(a) latentlab --help as a process", help);
         // peer
-        if (Exec("python3", ["-c", "import torch"], quiet: true) == 0)
-            Report("peer: python3 -c \"import torch\"", Times(repeats, () => Exec("python3", ["-c", "import torch"])));
+        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";   // Debian's, where python3-torch installs
+        if (Exec(python, ["-c", "import torch"], quiet: true) == 0)
+            Report("peer: python3 -c \"import torch\"", Times(repeats, () => Exec(python, ["-c", "import torch"])));
         else
-            Report("peer (no python3-torch here): python3 -c pass", Times(repeats, () => Exec("python3", ["-c", "pass"])));
+            Report("peer (no python3-torch here): python3 -c pass", Times(repeats, () => Exec(python, ["-c", "pass"])));
         // (b) minimal point, standalone
         string Temp() => Path.Combine(Path.GetTempPath(), "latentlab-sweep-bench", Guid.NewGuid().ToString("N"));
         string[] Minimal(string dir) => [.. tool.Prefix, "bandit-train", "--steps", "1", "--batch", "8", "--hidden", "8", "--train-horizon", "5", "--threads", "1",
