@@ -23,7 +23,10 @@ stop() {
   for pidfile in "$state/slurmd.pid" "$state/slurmctld.pid"; do
     [ -f "$pidfile" ] && $sudo kill "$(cat "$pidfile")" 2>/dev/null || true
   done
-  [ -f "$state/munged.pid" ] && $sudo kill "$(cat "$state/munged.pid")" 2>/dev/null || true
+  [ -f /run/munge/munged.pid ] && $sudo kill "$(cat /run/munge/munged.pid)" 2>/dev/null || true
+  for pidfile in "$state/slurmd.pid" "$state/slurmctld.pid"; do   # wait until they are gone (at most 30 s)
+    for _ in $(seq 1 60); do [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.5; done
+  done
 }
 if [ "${1:-}" = "--stop" ]; then stop; exit 0; fi
 
@@ -54,7 +57,7 @@ if [ ! -s /etc/munge/munge.key ]; then
 fi
 $sudo mkdir -p /run/munge && $sudo chown munge:munge /run/munge
 if ! munge -n >/dev/null 2>&1; then
-  $sudo -u munge munged --pid-file="$state/munged.pid" 2>/dev/null || $sudo runuser -u munge -- munged
+  if [ -z "$sudo" ]; then runuser -u munge -- munged; else $sudo -u munge munged; fi
   for _ in $(seq 1 20); do munge -n >/dev/null 2>&1 && break; sleep 0.5; done
 fi
 munge -n >/dev/null 2>&1 || { echo "install-slurm.sh: munged did not start" >&2; exit 1; }
