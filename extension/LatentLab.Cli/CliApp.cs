@@ -2,6 +2,7 @@ using LatentLab.Options;
 using System.CommandLine;
 using System.Reflection;
 using LatentLab.Torch;
+using LatentLab.Cli.Output;
 
 namespace LatentLab.Cli;
 
@@ -52,6 +53,7 @@ public static class CliApp
         {
             var run = new CliRun(command, parse, output, error, errorIsTerminal, cancellationToken);
             var result = await command.Run(run).ConfigureAwait(false);
+            if (run.Knobs.SummaryFile is { } summaryFile) SummaryFile.Write(summaryFile, command, result);
             await output.WriteLineAsync(result.Summary).ConfigureAwait(false);
             foreach (var file in result.Files) await output.WriteLineAsync($"  wrote {file}").ConfigureAwait(false);
             if (result.Partial || cancellationToken.IsCancellationRequested)

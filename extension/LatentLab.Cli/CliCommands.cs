@@ -18,5 +18,6 @@ public static class CliCommands
         LlmInfoCli.Command,
         LlmGenerateCli.Command,
         LlmCotCli.Command,
+        SweepCli.Command,
     ];
 }

@@ -22,4 +22,9 @@ public sealed record CliKnobs
     [Knob("--progress", "Progress display on stderr: auto (live on a terminal, else plain lines), live, plain (one line every few seconds) or none.",
         Choices = ["auto", "live", "plain", "none"])]
     public string Progress { get; init; } = "auto";
+
+    /// <summary>A JSON file receiving the run's summary and scalar metrics (what a sweep merges).</summary>
+    [Knob("--summary", "Also write a JSON file with the summary line, the files written and the run's scalar metrics (each sweep point writes one).",
+        TypeHint = "path")]
+    public string? SummaryFile { get; init; }
 }

@@ -4,4 +4,8 @@ namespace LatentLab.Cli;
 /// <param name="Files">Every file written, in order.</param>
 /// <param name="Summary">One line for stdout, e.g. "Trained 300 steps in 41.2 s: loss 0.412, agreement 0.871."</param>
 /// <param name="Partial">True when an interrupt stopped the run and the files hold what was done so far.</param>
-public sealed record CliResult(IReadOnlyList<string> Files, string Summary, bool Partial = false);
+public sealed record CliResult(IReadOnlyList<string> Files, string Summary, bool Partial = false)
+{
+    /// <summary>The run's scalar results by name (e.g. final_loss), written by <c>--summary</c> and merged by a sweep; deterministic values only (no timings).</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> Metrics { get; init; } = [];
+}

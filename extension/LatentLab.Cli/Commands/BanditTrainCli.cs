@@ -34,7 +34,10 @@ public static class BanditTrainCli
         var final = student.Final;
         var summary = $"Trained {student.StepsCompleted} of {options.Steps} steps in {ReportFormat.Duration(student.TrainingTime)}" +
                       (final is null ? "." : $": loss {ReportFormat.Number(final.Loss, "0.000")}, agreement with the teacher {ReportFormat.Number(final.Agreement, "0.000")}.");
-        return new CliResult([checkpoint, history], summary, student.IsPartial);
+        return new CliResult([checkpoint, history], summary, student.IsPartial)
+        {
+            Metrics = [new("steps_completed", student.StepsCompleted), new("final_loss", final?.Loss ?? double.NaN), new("final_agreement", final?.Agreement ?? double.NaN)],
+        };
     }
 
     /// <summary>One row per progress report: step, loss, agreement, teacher share, env-steps/s, elapsed seconds.</summary>

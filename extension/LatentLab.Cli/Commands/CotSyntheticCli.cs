@@ -41,7 +41,10 @@ public static class CotSyntheticCli
         var summary = $"Trained {result.StepsCompleted} of {options.Steps} steps in {ReportFormat.Duration(result.TrainingTime)}: final loss " +
                       $"{ReportFormat.Number(result.FinalLoss, "0.000")}, answer accuracy {ReportFormat.Number(result.AnswerAccuracy, "0.000")} on " +
                       $"{set.Count} held-out questions ({set.Layers} layers x {set.Positions} positions x {set.Dim}).";
-        return new CliResult(files, summary, result.IsPartial);
+        return new CliResult(files, summary, result.IsPartial)
+        {
+            Metrics = [new("steps_completed", result.StepsCompleted), new("final_loss", result.FinalLoss), new("answer_accuracy", result.AnswerAccuracy)],
+        };
     }
 
     /// <summary>
