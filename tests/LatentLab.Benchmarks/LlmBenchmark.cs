@@ -12,7 +12,7 @@ namespace LatentLab.Benchmarks;
 /// Speed and memory of <see cref="LanguageModel"/> against a PyTorch peer on the same weights, in the same run:
 ///
 ///   dotnet run -c Release --project tests/LatentLab.Benchmarks -- llm [--shape qwen3-0.6b|qwen3-150m | --model DIR]
-///       [--threads 2] [--prompt 128] [--batches 1,8] [--new 16] [--reps 3] [--dtype float32|bfloat16] [--device cpu]
+///       [--threads 2] [--prompt 128] [--batches 1,8] [--new 16] [--decode-prompt 32] [--reps 2] [--dtype float32|bfloat16] [--device cpu]
 ///       [--work /tmp/latentlab-llm-bench] [--python /usr/bin/python3]
 ///
 /// Without --model it writes a random-weight Qwen3 checkpoint of the given shape (default: Qwen3-0.6B's, 2.4 GB of F32)
@@ -23,7 +23,7 @@ namespace LatentLab.Benchmarks;
 /// Both sides get the same thread count and the same token shapes; every measurement alternates LatentLab, peer,
 /// LatentLab, peer ... so load changes on a shared machine hit both; the load average is printed at every repetition.
 ///   prefill B x T: one forward pass over B x T tokens returning the last position's logits (generation's prefill);
-///   decode B: after a B x T prefill, N greedy steps with the KV cache, timed over the N steps only;
+///   decode B: after a B x --decode-prompt prefill, N greedy steps with the KV cache, timed over the N steps only;
 ///   peak RSS: the process's high-water mark (VmHWM / ru_maxrss) after everything, against the weights' bytes.
 /// </summary>
 public static class LlmBenchmark
@@ -34,7 +34,8 @@ public static class LlmBenchmark
         int threads = int.Parse(Get("--threads", "2"), CultureInfo.InvariantCulture);
         int prompt = int.Parse(Get("--prompt", "128"), CultureInfo.InvariantCulture);
         int newTokens = int.Parse(Get("--new", "16"), CultureInfo.InvariantCulture);
-        int reps = int.Parse(Get("--reps", "3"), CultureInfo.InvariantCulture);
+        int decodePrompt = int.Parse(Get("--decode-prompt", "32"), CultureInfo.InvariantCulture);
+        int reps = int.Parse(Get("--reps", "2"), CultureInfo.InvariantCulture);
         var batches = Get("--batches", "1,8").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         string dtypeName = Get("--dtype", "float32"), shape = Get("--shape", "qwen3-0.6b");
         string python = Get("--python", "/usr/bin/python3");
@@ -90,7 +91,7 @@ public static class LlmBenchmark
         {
             using var scope = NewDisposeScope();
             using var cache = new KvCache(model.Config.Layers);
-            var ids = tensor(RandomIds(b * prompt), [b, prompt], device: device);
+            var ids = tensor(RandomIds(b * decodePrompt), [b, decodePrompt], device: device);
             var logits = model.NextTokenLogits(ids, null, cache);
             var s = Stopwatch.StartNew();
             for (int i = 0; i < newTokens; i++)
@@ -117,10 +118,10 @@ public static class LlmBenchmark
         }
         foreach (var b in batches)
         {
-            var (o, p) = Measure($"decode batch {b}", reps, () => OursDecode(b), () => peer.Seconds($"decode {b} {prompt} {newTokens}"));
+            var (o, p) = Measure($"decode batch {b}", reps, () => OursDecode(b), () => peer.Seconds($"decode {b} {decodePrompt} {newTokens}"));
             // Each step reads every weight once (the tied embedding as the head) plus the KV cache.
-            double cacheBytes = layers * 2 * model.Config.KvHeads * model.Config.HeadDim * (prompt + newTokens / 2.0) * b * (dtype == ScalarType.Float32 ? 4 : 2);
-            rows.Add(($"decode batch {b} ({newTokens} new after {prompt})", b * newTokens, o, p, 0, newTokens * (model.WeightBytes + cacheBytes)));
+            double cacheBytes = layers * 2 * model.Config.KvHeads * model.Config.HeadDim * (decodePrompt + newTokens / 2.0) * b * (dtype == ScalarType.Float32 ? 4 : 2);
+            rows.Add(($"decode batch {b} ({newTokens} new after {decodePrompt})", b * newTokens, o, p, 0, newTokens * (model.WeightBytes + cacheBytes)));
         }
         long oursRss = PeakRss();
         long peerRss = peer.Ask("rss").GetProperty("peak_rss_bytes").GetInt64();
