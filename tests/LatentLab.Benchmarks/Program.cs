@@ -1,27 +1,23 @@
 namespace LatentLab.Benchmarks;
 
-/// <summary>Dispatches to one benchmark: <c>dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes|rl|allocator|sweep [args]</c>.</summary>
+/// <summary>Dispatches to one benchmark: <c>dotnet run -c Release --project tests/LatentLab.Benchmarks -- NAME [args]</c> (NAME from <see cref="Benchmarks"/>).</summary>
 public static class Program
 {
+    static readonly Dictionary<string, Func<string[], int>> Benchmarks = new()
+    {
+        ["bandits"] = BanditBenchmark.Run,
+        ["probes"] = ProbeBenchmark.Run,
+        ["allocator"] = AllocatorBenchmark.Run,
+        ["rl"] = RlBenchmark.Run,
+        ["sweep"] = SweepBenchmark.Run,
+        ["llm"] = LlmBenchmark.Run,
+    };
+
     public static int Main(string[] args)
     {
         var name = args.Length > 0 ? args[0] : "";
-        var rest = args.Skip(1).ToArray();
-        switch (name)
-        {
-            case "bandits":
-                return BanditBenchmark.Run(rest);
-            case "probes":
-                return ProbeBenchmark.Run(rest);
-            case "allocator":
-                return AllocatorBenchmark.Run(rest);
-            case "rl":
-                return RlBenchmark.Run(rest);
-            case "sweep":
-                return SweepBenchmark.Run(rest);
-            default:
-                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes|rl|allocator|sweep [args]");
-                return 2;
-        }
+        if (Benchmarks.TryGetValue(name, out var run)) return run(args.Skip(1).ToArray());
+        Console.Error.WriteLine($"usage: dotnet run -c Release --project tests/LatentLab.Benchmarks -- {string.Join('|', Benchmarks.Keys)} [args]");
+        return 2;
     }
 }

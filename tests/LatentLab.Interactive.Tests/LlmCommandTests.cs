@@ -118,6 +118,7 @@ public class LlmCommandTests
     [InlineData("#!llm-cot --model llm --questions {questions} --max-new-tokens 0", "--max-new-tokens must be from 1 to 1000000 (got 0)")]
     [InlineData("#!llm-generate --model llm --top-p 0", "--top-p")]
     [InlineData("#!llm-generate --model llm", "--prompt is required")]
+    [InlineData("#!llm-generate --model llm --prompt hi --top-k -1", "--top-k")]
     public async Task LlmCommands_BadInput_FailWithAClearMessage_ThenTheKernelRunsTheNextCell(string line, string expected)
     {
         using var kernel = await KernelTestHost.CreateAsync();
@@ -128,6 +129,25 @@ public class LlmCommandTests
         var result = await kernel.SubmitAsync(line);
 
         Assert.Contains(expected, result.Failure()?.Message ?? "(no failure)");
+        Assert.Equal("2", (await kernel.SubmitAsync("$\"{1 + 1}\"")).ReturnedText());
+    }
+
+    [Fact]
+    public async Task LlmLoad_DeviceCuda_WithoutAGpu_SaysSoAndTheKernelLives_WithAGpu_PutsTheModelThere()
+    {
+        using var kernel = await KernelTestHost.CreateAsync();
+        var result = await kernel.SubmitAsync($"#!llm-load --model \"{LlmTestFixture.Model}\" --device cuda --out gpu");
+        if (LatentLab.Torch.TorchRuntime.CudaAvailable())
+        {
+            result.AssertSucceeded();
+            Assert.Equal(TorchSharp.DeviceType.CUDA, kernel.Bound<LatentLab.LanguageModels.LanguageModel>("gpu").Device.type);
+        }
+        else
+        {
+            var message = result.Failure()?.Message ?? "(no failure)";
+            Assert.Contains("--device cuda was asked for, but no CUDA device is available here", message);
+            Assert.Contains("--device cpu", message);
+        }
         Assert.Equal("2", (await kernel.SubmitAsync("$\"{1 + 1}\"")).ReturnedText());
     }
 }

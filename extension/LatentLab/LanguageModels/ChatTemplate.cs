@@ -7,17 +7,29 @@ namespace LatentLab.LanguageModels;
 /// model's own <c>chat_template</c> renders for plain system/user/assistant messages (no tools, no images).
 /// The family is recognised from the template in tokenizer_config.json.
 /// </summary>
+/// <remarks>
+/// Llama 3.1 / 3.2 / 3.3 Instruct ("llama3.1"): the template always opens with a system header that states the knowledge
+/// cut-off and a date, "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n", then the (trimmed) system
+/// message, if any. The date is the template's <c>date_string</c>: 3.1 and 3.3 default to "26 Jul 2024"; 3.2's template
+/// asks for today's date (<c>strftime_now("%d %b %Y")</c>, as transformers renders it), which makes its prompt change
+/// from day to day; pass <c>dateString</c> to fix it. Tools (custom or built-in) are not rendered: without them the
+/// template emits no "Environment: ipython" line, which is what this renders.
+/// </remarks>
 public sealed class ChatTemplate
 {
-    /// <summary>"chatml" (Qwen2/Qwen3), "llama3" (Llama 3.0), "gemma" (Gemma 2/3).</summary>
+    /// <summary>"chatml" (Qwen2/Qwen3), "llama3" (Llama 3.0), "llama3.1" (Llama 3.1-3.3 Instruct), "gemma" (Gemma 2/3).</summary>
     public string Family { get; }
+    /// <summary>Llama 3.1+: the date the template writes when none is given ("26 Jul 2024"), or null when the template
+    /// writes today's date (Llama 3.2's strftime_now). Null for the other families.</summary>
+    public string? DefaultDateString { get; }
     readonly string _bos;
     readonly bool _alwaysPrompt;   // Llama 3.0's template appends the assistant header whether asked or not
     readonly bool _noSystemRole;   // Gemma 2's template refuses a system message
 
-    ChatTemplate(string family, string bos, bool alwaysPrompt = false, bool noSystemRole = false)
+    ChatTemplate(string family, string bos, bool alwaysPrompt = false, bool noSystemRole = false, string? defaultDate = null)
     {
         Family = family;
+        DefaultDateString = defaultDate;
         _bos = bos;
         _alwaysPrompt = alwaysPrompt;
         _noSystemRole = noSystemRole;
@@ -30,9 +42,15 @@ public sealed class ChatTemplate
         if (template.Contains("<|im_start|>")) return new ChatTemplate("chatml", bosToken ?? "");
         if (template.Contains("<|start_header_id|>"))
         {
-            if (template.Contains("Cutting Knowledge Date") || template.Contains("ipython"))
-                throw new NotSupportedException($"{source}: the Llama 3.1+ chat template (tools, knowledge-date system block) is not implemented; " +
-                    "only the Llama 3.0 template. Render the prompt yourself and encode it with Encode(text).");
+            if (template.Contains("Cutting Knowledge Date"))
+            {
+                // 3.1/3.3: {%- set date_string = "26 Jul 2024" %}; 3.2: strftime_now("%d %b %Y") when defined (it is, in transformers).
+                string? date = template.Contains("strftime_now") ? null : QuotedDate(template) ?? "26 Jul 2024";
+                return new ChatTemplate("llama3.1", bosToken ?? "<|begin_of_text|>", defaultDate: date);
+            }
+            if (template.Contains("ipython"))
+                throw new NotSupportedException($"{source}: this Llama chat template has tool (ipython) turns but no knowledge-date system block; " +
+                    "it is neither the Llama 3.0 nor the 3.1+ template. Render the prompt yourself and encode it with Encode(text).");
             return new ChatTemplate("llama3", bosToken ?? "<|begin_of_text|>", alwaysPrompt: !template.Contains("add_generation_prompt"));
         }
         if (template.Contains("<start_of_turn>")) return new ChatTemplate("gemma", bosToken ?? "<bos>", noSystemRole: template.Contains("System role not supported"));
@@ -40,9 +58,18 @@ public sealed class ChatTemplate
             "Render the prompt yourself and encode it with Encode(text).");
     }
 
+    // The literal default of {%- set date_string = "..." %} in a Llama 3.1+ template.
+    static string? QuotedDate(string template)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(template, "set\\s+date_string\\s*=\\s*[\"']([^\"']+)[\"']");
+        return m.Success ? m.Groups[1].Value : null;
+    }
+
     /// <summary>The prompt text for <paramref name="messages"/>; with <paramref name="addGenerationPrompt"/> it ends where the
-    /// assistant's reply begins. <paramref name="enableThinking"/> false adds Qwen3's empty think block.</summary>
-    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true, bool enableThinking = true)
+    /// assistant's reply begins. <paramref name="enableThinking"/> false adds Qwen3's empty think block.
+    /// <paramref name="dateString"/> is Llama 3.1+'s date_string (e.g. "26 Jul 2024"; null: the template's default, which
+    /// for Llama 3.2 is today's date); the other families ignore it.</summary>
+    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true, bool enableThinking = true, string? dateString = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
         if (messages.Count == 0) throw new ArgumentException("A chat needs at least one message.", nameof(messages));
@@ -55,6 +82,8 @@ public sealed class ChatTemplate
         {
             "chatml" => ChatMl(messages, addGenerationPrompt, enableThinking),
             "llama3" => Llama3(messages, addGenerationPrompt),
+            "llama3.1" => Llama31(messages, addGenerationPrompt,
+                dateString ?? DefaultDateString ?? DateTime.Now.ToString("dd MMM yyyy", System.Globalization.CultureInfo.InvariantCulture)),
             _ => Gemma(messages, addGenerationPrompt),
         };
     }
@@ -100,6 +129,25 @@ public sealed class ChatTemplate
         foreach (var m in messages)
             sb.Append("<|start_header_id|>").Append(m.Role).Append("<|end_header_id|>\n\n").Append(m.Content.Trim()).Append("<|eot_id|>");
         if (addGenerationPrompt || _alwaysPrompt) sb.Append("<|start_header_id|>assistant<|end_header_id|>\n\n");
+        return sb.ToString();
+    }
+
+    // bos; a system header that is always there: knowledge cut-off, date, then the trimmed system message (or nothing);
+    // then every other message as in Llama 3.0. (Python's str.strip and Jinja's trim remove the same whitespace as Trim().)
+    string Llama31(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, string date)
+    {
+        var sb = new StringBuilder(_bos).Append("<|start_header_id|>system<|end_header_id|>\n\n")
+            .Append("Cutting Knowledge Date: December 2023\n").Append("Today Date: ").Append(date).Append("\n\n");
+        int start = 0;
+        if (messages[0].Role == "system")
+        {
+            sb.Append(messages[0].Content.Trim());
+            start = 1;
+        }
+        sb.Append("<|eot_id|>");
+        for (int i = start; i < messages.Count; i++)
+            sb.Append("<|start_header_id|>").Append(messages[i].Role).Append("<|end_header_id|>\n\n").Append(messages[i].Content.Trim()).Append("<|eot_id|>");
+        if (addGenerationPrompt) sb.Append("<|start_header_id|>assistant<|end_header_id|>\n\n");
         return sb.ToString();
     }
 

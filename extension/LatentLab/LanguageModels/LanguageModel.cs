@@ -115,6 +115,16 @@ public sealed class LanguageModel : IDisposable
         return new LanguageModelOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope(), layerOutputs.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// The logits of the last position only, (B, V): a forward pass like <see cref="Forward(Tensor, Tensor?, KvCache?)"/> that
+    /// keeps no hidden states and runs the output head on one position per row (what a decoding step needs).
+    /// </summary>
+    public Tensor NextTokenLogits(Tensor inputIds, Tensor? attentionMask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        return Run(inputIds, attentionMask, cache, null, lastOnly: true).select(1, 0).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Greedy decoding of exactly <paramref name="maxNewTokens"/> tokens (no early stop); returns the new ids (B, n).</summary>
     public Tensor GenerateGreedy(Tensor inputIds, int maxNewTokens) => GenerateGreedy(inputIds, null, maxNewTokens);
 

@@ -173,14 +173,15 @@ public sealed class LanguageModelTokenizer
     public int? SpecialTokenId(string token) => _added.TryGetValue(token, out var id) ? id : null;
 
     /// <summary>The chat prompt as text, rendered as the model's own template does.</summary>
-    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true, bool enableThinking = true) =>
+    /// <remarks><paramref name="dateString"/>: Llama 3.1+'s "Today Date" (null: the template's default); see <see cref="ChatTemplate"/>.</remarks>
+    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true, bool enableThinking = true, string? dateString = null) =>
         (Chat ?? throw new InvalidOperationException("This tokenizer has no chat_template in tokenizer_config.json (a base model?). " +
             "Write the prompt yourself and use Encode(text)."))
-        .Render(messages, addGenerationPrompt, enableThinking);
+        .Render(messages, addGenerationPrompt, enableThinking, dateString);
 
     /// <summary>The chat prompt as token ids (the rendered text encoded without adding special tokens, as transformers does).</summary>
-    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true, bool enableThinking = true) =>
-        Encode(ApplyChatTemplate(messages, addGenerationPrompt, enableThinking), addSpecialTokens: false);
+    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true, bool enableThinking = true, string? dateString = null) =>
+        Encode(ApplyChatTemplate(messages, addGenerationPrompt, enableThinking, dateString), addSpecialTokens: false);
 
     static (string, string) SplitMerge(string merge, string path)
     {

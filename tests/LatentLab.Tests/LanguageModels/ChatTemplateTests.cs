@@ -24,8 +24,9 @@ public class ChatTemplateTests
     public void UnknownOrUnimplementedTemplates_AreNamed()
     {
         Assert.Null(ChatTemplate.FromTemplateText(null, null, "tokenizer_config.json"));
-        Assert.Contains("Llama 3.1+", Assert.Throws<NotSupportedException>(() =>
-            ChatTemplate.FromTemplateText("<|start_header_id|>system<|end_header_id|>Cutting Knowledge Date: December 2023", null, "x")).Message);
+        Assert.Equal("llama3.1", ChatTemplate.FromTemplateText("<|start_header_id|>system<|end_header_id|>Cutting Knowledge Date: December 2023", null, "x")!.Family);
+        Assert.Contains("neither the Llama 3.0 nor the 3.1+ template", Assert.Throws<NotSupportedException>(() =>
+            ChatTemplate.FromTemplateText("<|start_header_id|>ipython<|end_header_id|>", null, "x")).Message);
         Assert.Contains("not one of the supported families", Assert.Throws<NotSupportedException>(() =>
             ChatTemplate.FromTemplateText("[INST] {{ message['content'] }} [/INST]", null, "x")).Message);
         var chatml = ChatTemplate.FromTemplateText("<|im_start|>", null, "x")!;
