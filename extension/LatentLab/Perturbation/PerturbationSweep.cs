@@ -37,7 +37,10 @@ public static class PerturbationSweep
                 for (int i = 0; i < grid.Length && !cancellationToken.IsCancellationRequested; i++)
                 {
                     using var d = NewDisposeScope();
-                    values.Add(subject.Evaluate(WeightNoise.Apply(cleanTensors, eps, touched, grid[i], masks)));
+                    double[,] point;
+                    try { point = subject.Evaluate(WeightNoise.Apply(cleanTensors, eps, touched, grid[i], masks), cancellationToken); }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { break; }   // a half-evaluated point is dropped
+                    values.Add(point);
                     progress?.Report(new PerturbationProgress(subject.Name, i + 1, grid.Length, grid[i], watch.Elapsed));
                 }
             }
