@@ -22,7 +22,8 @@ public static class MemoryBudget
     /// </summary>
     public static void Ensure(MemoryEstimate estimate, TorchSharp.torch.Device? device) => Ensure(estimate, device?.type);
 
-    static void Ensure(MemoryEstimate estimate, TorchSharp.DeviceType? deviceType)
+    /// <summary>As <see cref="Ensure(MemoryEstimate, TorchSharp.torch.Device?)"/> by device type (null: the CPU).</summary>
+    public static void Ensure(MemoryEstimate estimate, TorchSharp.DeviceType? deviceType)
     {
         ArgumentNullException.ThrowIfNull(estimate);
         if (Available() is not { } available) return;
