@@ -44,6 +44,9 @@ public interface IPerturbationSubject
     /// </summary>
     double[,] Evaluate(IReadOnlyList<Tensor> parameters, CancellationToken cancellationToken) => Evaluate(parameters);
 
+    /// <summary>Peak bytes of evaluating one copy (its share of a batched evaluation), for the memory check before a sweep; 0 when unknown.</summary>
+    double EvaluationBytesPerCopy => 0;
+
     /// <summary>
     /// Metrics of <paramref name="copies"/> copies of the clean network with <paramref name="hook"/> applied to each layer's
     /// output: hook(layer, h) with h (K, ..., width) returns the perturbed h. Returns (K, M).

@@ -131,6 +131,19 @@ public sealed class PolicySubject : IPerturbationSubject, IDisposable
         return result;
     }
 
+    /// <inheritdoc />
+    /// <remarks>The exact evaluation of one copy: inputs and activations of the three decisions over every decision sequence of the evaluation set.</remarks>
+    public double EvaluationBytesPerCopy
+    {
+        get
+        {
+            var e = _policy.Environment.Options;
+            double k1 = e.MaxConcerns + 1, rows = _evaluation.Count * (1 + k1 + k1 * AlignmentEnvironment.Modes);
+            double width = _policy.Options.Width * Math.Max(1, _policy.Options.Depth) * 2 + _policy.ActionWidth;
+            return rows * (_policy.InputWidth + width) * 4 + _evaluation.Count * k1 * AlignmentEnvironment.Modes * e.Classes * 4 * 3;
+        }
+    }
+
     /// <summary>Copies evaluated in one batched pass when an evaluation can be interrupted.</summary>
     const int CopiesPerPass = 4;
 

@@ -48,7 +48,8 @@ public static class MemoryBudget
         string more = others.Count > 0 ? string.Join(", or ", others) : estimate.Alternatives ?? "";
         var message = $"these options need about {Format(estimate.Bytes)} of memory, mostly {estimate.Largest}, but this machine has " +
                       $"{Format(availableBytes)} available ({source}); the run was refused before allocating anything. " +
-                      $"Lower {lower}" + (more.Length > 0 ? $", or {more}" : "") + (knobs.Count > 1 ? " (each value with the other options as given)" : "") + ".";
+                      $"Lower {lower}" + (more.Length > 0 ? $", or {more}" : "") + (knobs.Count > 1 ? " (each value with the other options as given)" : "") +
+                      (estimate.Also is { } also ? $"; or {also}" : "") + ".";
         throw new MemoryBudgetException(message, estimate, availableBytes);
     }
 

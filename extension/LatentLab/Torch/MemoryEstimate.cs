@@ -19,6 +19,9 @@ public sealed record MemoryEstimate(double Bytes, string Largest, string Lower, 
     /// linear in every option: the LSTM's weights grow with --hidden squared), so a suggestion always fits.
     /// </summary>
     public IReadOnlyList<MemoryKnob> Knobs { get; init; } = [];
+
+    /// <summary>Further advice the message always ends with (e.g. "or use fewer --grid points"), beside the options in <see cref="Knobs"/>.</summary>
+    public string? Also { get; init; }
 }
 
 /// <summary>

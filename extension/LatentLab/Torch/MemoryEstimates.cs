@@ -207,6 +207,7 @@ public static class MemoryEstimates
         {
             LargestBytes = Math.Max(evaluation, perIteration),
             Knobs = RlKnobs(o, v => RlTraining(v, environment, policy, referenceSeeds, gridPoints).Bytes),
+            Also = gridPoints > 1 ? $"use fewer --grid points ({gridPoints} now, each keeps its trained seeds)" : null,
         };
     }
 
@@ -305,6 +306,29 @@ public static class MemoryEstimates
         {
             LargestBytes = Math.Max(kv, Math.Max(prefill, recorded)),
             Knobs = [new MemoryKnob("--max-new-tokens", newTokens, v => LlmGeneration(c, dtypeBytes, promptTokens, v, recordedLayers).Bytes)],
+        };
+    }
+
+    /// <summary>
+    /// <c>#!perturb</c>: the noise draws eps (--seeds copies of every parameter, kept for the whole sweep, so that every
+    /// scale reuses them), the perturbed copies of one point with their working copy, and the subject's evaluation of the
+    /// copies (<paramref name="evaluationBytesPerCopy"/> each; a policy's exact evaluation, a student's rollout).
+    /// <paramref name="subjects"/>: 2 for a paired comparison (run one after the other, each with its own eps).
+    /// </summary>
+    public static MemoryEstimate Perturbation(Perturbation.PerturbationOptions o, double parameters, double evaluationBytesPerCopy, int subjects = 1)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        double s = o.Seeds;
+        double eps = s * parameters * F32;
+        double copies = s * parameters * F32 * 3;                                          // the noisy stacks, their scaled noise, a contiguous copy
+        double evaluation = s * evaluationBytesPerCopy;
+        double total = eps + copies + evaluation;
+        return new MemoryEstimate(total,
+            $"the --seeds {o.Seeds} noisy copies of the network ({parameters:0} parameters each: the noise draws, the perturbed weights and their evaluation)",
+            "--seeds", o.Seeds, "--kind activations (no weight copies)")
+        {
+            LargestBytes = total,
+            Knobs = [Knob(o, nameof(o.Seeds), v => Perturbation(o with { Seeds = v }, parameters, evaluationBytesPerCopy, subjects).Bytes)],
         };
     }
 

@@ -25,8 +25,10 @@ public class InterruptInsideAStepTests
     {
         // 64 x 5 arms x 100 pulls = 32k sequence steps: two gradient chunks per step, so interrupts land between them too.
         var options = new BanditTrainingOptions { Steps = 400, Batch = 64, Threads = 1, ProgressEvery = 1 };
-        using var cts = new CancellationTokenSource(cancelAfterMs);
-        using var interrupted = BanditTrainer.Train(options, CPU, null, cts.Token);
+        // The interrupt timer starts with the first step's report (not before the run holds the torch thread scope).
+        using var cts = new CancellationTokenSource();
+        var arm = new SynchronousProgress<TrainingProgress>(_ => { if (_ is { Step: 1 }) cts.CancelAfter(cancelAfterMs); });
+        using var interrupted = BanditTrainer.Train(options, CPU, arm, cts.Token);
         Assert.True(interrupted.IsPartial);
         int n = interrupted.StepsCompleted;
 
@@ -48,8 +50,9 @@ public class InterruptInsideAStepTests
         using var g = new Generator(5, CPU);
         var reference = AlignmentPolicy.Create(env, new PolicyOptions { Width = 16 }, 1, g);
         var options = new PpoOptions { Seeds = 2, Iterations = 300, EvalEvery = 1, Threads = 1, KlTarget = 0.05 };
-        using var cts = new CancellationTokenSource(cancelAfterMs);
-        var interrupted = Ppo.Train(reference, options, null, null, cts.Token);
+        using var cts = new CancellationTokenSource();
+        var arm = new SynchronousProgress<RlProgress>(p => { if (p.Step == 0) cts.CancelAfter(cancelAfterMs); });
+        var interrupted = Ppo.Train(reference, options, null, arm, cts.Token);
         Assert.True(interrupted.IsPartial);
         int n = interrupted.StepsCompleted;
         if (n == 0) return;
@@ -84,8 +87,9 @@ public class InterruptInsideAStepTests
         using var student = BanditTrainer.Train(new BanditTrainingOptions { Steps = 3, Batch = 8, Threads = 1 }, CPU);
         using var subject = new StudentSubject("s", student, episodes: 200, horizon: 100);
         var options = new PerturbationOptions { Points = 6, Seeds = 8, NoiseMin = 0.01, NoiseMax = 1, Resamples = 100 };
-        using var cts = new CancellationTokenSource(1500);
-        var curve = PerturbationSweep.Run(subject, options, null, cts.Token);
+        using var cts = new CancellationTokenSource();
+        var arm = new SynchronousProgress<PerturbationProgress>(p => { if (p.Point == 1) cts.CancelAfter(400); });
+        var curve = PerturbationSweep.Run(subject, options, arm, cts.Token);
         var full = PerturbationSweep.Run(subject, options);
         Assert.Equal(6, full.Grid.Count);
         if (!curve.IsPartial) return;                                      // the machine finished first: nothing partial to check
