@@ -88,8 +88,8 @@ public class LlmGenerateHostileTests
         await kernel.AssertAliveAsync(LlmHostile.Bound);
         // The science API says the same, as an ObjectDisposedException.
         var csharp = await kernel.SubmitAsync("""
-            try { gone.Forward(TorchSharp.torch.tensor(new long[] { 1, 2 }).view(1, -1)); "no exception" }
-            catch (ObjectDisposedException e) { e.Message }
+            string Probe() { try { gone.Forward(TorchSharp.torch.tensor(new long[] { 1, 2 }).view(1, -1)); return "no exception"; } catch (ObjectDisposedException e) { return e.Message; } }
+            Probe()
             """);
         Assert.Contains("has been disposed", csharp.ReturnedText());
     }

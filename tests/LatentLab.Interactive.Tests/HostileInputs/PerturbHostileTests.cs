@@ -58,8 +58,11 @@ public class PerturbHostileTests
     {
         using var kernel = await WithPoliciesAsync();
 
+        // The interrupt is sent once the sweep reports its first point (not while it still waits for the torch thread scope).
+        var started = new TaskCompletionSource();
+        using var subscription = kernel.KernelEvents.Subscribe(e => { if (e is Microsoft.DotNet.Interactive.Events.DisplayedValueUpdated) started.TrySetResult(); });
         var run = kernel.SubmitAsync("#!perturb --model pre --out curves");
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(120));
         await kernel.SendAsync(new Cancel());
         await run;
 
