@@ -11,6 +11,7 @@ public static class Program
         ["rl"] = RlBenchmark.Run,
         ["sweep"] = SweepBenchmark.Run,
         ["llm"] = LlmBenchmark.Run,
+        ["interrupt"] = InterruptBenchmark.Run,
     };
 
     public static int Main(string[] args)

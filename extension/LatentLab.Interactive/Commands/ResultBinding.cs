@@ -78,6 +78,14 @@ public static class ResultBinding
         throw new CommandException(wrongType?.Invoke(found) ?? $"{option} {name}: '{name}' has type {found}; {option} needs type {FriendlyName(typeof(T))}.");
     }
 
+    /// <summary>The C# variable <paramref name="name"/> when it holds a <typeparamref name="T"/> (disposed or not), else null; never throws.</summary>
+    internal static T? TryPeek<T>(KernelInvocationContext context, string name) where T : class
+    {
+        var root = context.HandlingKernel?.RootKernel ?? Kernel.Root;
+        var csharp = root as CSharpKernel ?? root?.FindKernelByName("csharp") as CSharpKernel;
+        return csharp is not null && csharp.TryGetValue<object>(name, out var value) ? value as T : null;
+    }
+
     /// <summary>True for an object that says it was disposed (a public bool IsDisposed, as LatentLab's results and models have).</summary>
     internal static bool IsDisposed(object value) =>
         value.GetType().GetProperty("IsDisposed", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public) is { PropertyType: var t } property

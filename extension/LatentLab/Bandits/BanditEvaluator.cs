@@ -31,7 +31,7 @@ public static class BanditEvaluator
         options.Validate();
         candidates ??= Array.Empty<CandidatePolicy>();
         if (candidates.Any(c => c is null)) throw new ArgumentException("A candidate policy is null; pass only policies to evaluate.", nameof(candidates));
-        MemoryBudget.Ensure(MemoryEstimates.BanditEvaluation(options, options.Arms ?? candidates.Select(c => c.Arms).FirstOrDefault(a => a is not null) ?? 5));
+        MemoryBudget.Ensure(MemoryEstimates.BanditEvaluation(options, options.Arms ?? candidates.Select(c => c.Arms).FirstOrDefault(a => a is not null) ?? 5), device);
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         return EvaluateOnCurrentThreads(options, candidates, device, progress, cancellationToken);
     }

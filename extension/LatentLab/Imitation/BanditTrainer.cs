@@ -37,7 +37,7 @@ public static class BanditTrainer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(device);
         options.Validate();
-        MemoryBudget.Ensure(MemoryEstimates.BanditTraining(options));   // refuse before allocating what the machine cannot hold
+        MemoryBudget.Ensure(MemoryEstimates.BanditTraining(options), device);   // refuse before allocating what the machine cannot hold
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         return TrainOnCurrentThreads(options, device, progress, cancellationToken, snapshotEvery, snapshot);
     }
@@ -98,8 +98,12 @@ public static class BanditTrainer
             int chunks = GradientChunks(batch, stepSpec.Arms, horizon, options.Architecture);
             long per = (batch + chunks - 1) / chunks;
             double stepLoss = 0, stepAgreement = 0;
+            bool dropped = false;
             for (long b0 = 0; b0 < batch; b0 += per)
             {
+                // An interrupt between chunks drops this step (its partial gradient is never applied): the result stays the
+                // network after the last whole step, and the cell ends within one chunk, not one whole step.
+                if (cancellationToken.IsCancellationRequested) { dropped = true; break; }
                 using var chunkScope = NewDisposeScope();
                 long len = Math.Min(per, batch - b0);
                 double share = (double)len / batch;
@@ -119,6 +123,12 @@ public static class BanditTrainer
                     stepAgreement += agree.to(float32).mean().item<float>() * share;
                 }
                 stepLoss += loss.item<float>() * share;
+            }
+            if (dropped || cancellationToken.IsCancellationRequested)
+            {
+                optimizer.zero_grad();
+                cancelled = true;
+                break;
             }
             nn.utils.clip_grad_norm_(network.parameters(), options.GradClip);
             optimizer.step();

@@ -30,7 +30,7 @@ public static class StudentEvaluator
         student.ThrowIfDisposed();
         options.Validate();
         // The student's LSTM state (h and c per layer, and its gates) for every episode x arm, beside the evaluator's own tensors.
-        MemoryBudget.Ensure(MemoryEstimates.BanditEvaluation(options, options.Arms ?? student.Arms, student.Options.Layers * 8.0 * student.Options.Hidden));
+        MemoryBudget.Ensure(MemoryEstimates.BanditEvaluation(options, options.Arms ?? student.Arms, student.Options.Layers * 8.0 * student.Options.Hidden), device);
         if (options.Arms is { } arms && arms != student.Arms && student.Options.Architecture != StudentArchitecture.PerArm)
             throw new ArgumentException($"The student was trained on {student.Arms} arms but the evaluation asks for {arms}; use --arms {student.Arms}.", nameof(options));
         return BanditEvaluator.Evaluate(options, new[] { Candidate(student) }, device, progress, cancellationToken);

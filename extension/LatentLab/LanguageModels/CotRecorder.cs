@@ -37,6 +37,7 @@ public static class CotRecorder
         ArgumentNullException.ThrowIfNull(generation);
         options.Validate();
         generation.Validate();
+        model.ThrowIfDisposed();
         var tokenizer = model.Tokenizer ?? throw new InvalidOperationException($"The model from '{model.Folder}' has no tokenizer (no tokenizer.json in its folder). " +
             "Load one with LanguageModelTokenizer.Load(folder) and call model.UseTokenizer(tokenizer).");
         if (tokenizer.Chat is null) throw new InvalidOperationException("The tokenizer has no chat_template (a base model?); the recorder asks its questions as a chat.");
@@ -81,9 +82,11 @@ public static class CotRecorder
                 if (cancellationToken.IsCancellationRequested) { interrupted = true; break; }
                 var q = questions[index];
                 using var scope = NewDisposeScope();
+                var prompt = tokenizer.EncodeChat(Messages(q, options), addGenerationPrompt: true, enableThinking: options.Thinking);
+                // Refuse before allocating this question's recording, KV cache and prompt pass (the questions before it are kept).
+                MemoryBudget.Ensure(MemoryEstimates.LlmGeneration(model.Config, model.DType == float32 ? 4 : 2, prompt.Length, positions, layers.Count), model.Device);
                 var states = zeros(layers.Count, positions, dim, dtype: float32);                // (Lsel, P, D) on the CPU
                 var logProbs = new List<float[]>();
-                var prompt = tokenizer.EncodeChat(Messages(q, options), addGenerationPrompt: true, enableThinking: options.Thinking);
                 var result = TextGenerator.Generate(model, tokenizer, prompt, generation, (output, generated) =>
                 {
                     if (generated == 0) return;                                                  // the prompt's pass

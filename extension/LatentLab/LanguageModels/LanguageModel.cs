@@ -78,6 +78,15 @@ public sealed class LanguageModel : IDisposable
         var config = LanguageModelConfig.Load(folder);
         TorchRuntime.EnsureInitialized();
         using var weights = new SafetensorsCheckpoint(folder);
+        // Refuse before allocating: the parameters the headers declare, in the compute dtype (checked shape arithmetic in double).
+        double parameters = 0, largest = 0;
+        foreach (var name in weights.Names)
+        {
+            double elements = weights.Shape(name).Aggregate(1.0, (a, b) => a * b);
+            parameters += elements;
+            largest = Math.Max(largest, elements);
+        }
+        MemoryBudget.Ensure(MemoryEstimates.LlmLoad(parameters, largest, computeType == float32 ? 4 : 2, Path.GetFullPath(folder)), device ?? CPU);
         using var noGrad = no_grad();
         var model = new LanguageModel(config, weights, device ?? CPU, computeType) { Folder = Path.GetFullPath(folder) };
         if (File.Exists(Path.Combine(folder, "tokenizer.json"))) model.UseTokenizer(LanguageModelTokenizer.Load(folder));
@@ -105,6 +114,7 @@ public sealed class LanguageModel : IDisposable
     /// </summary>
     public LanguageModelOutput Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache)
     {
+        ThrowIfDisposed();
         using var scope = NewDisposeScope();
         var states = new List<Tensor>();
         var logits = Run(inputIds, attentionMask, cache, states, lastOnly: false);
@@ -135,6 +145,7 @@ public sealed class LanguageModel : IDisposable
     /// </summary>
     public Tensor GenerateGreedy(Tensor inputIds, Tensor? attentionMask, int maxNewTokens, bool useCache = true)
     {
+        ThrowIfDisposed();
         if (maxNewTokens < 0) throw new ArgumentOutOfRangeException(nameof(maxNewTokens), maxNewTokens, "maxNewTokens must be 0 or more.");
         CheckIds(inputIds, attentionMask);
         using var scope = NewDisposeScope();
@@ -214,8 +225,21 @@ public sealed class LanguageModel : IDisposable
                 (past > 0 ? $" plus the {past} cached tokens" : "") + $"; got ({string.Join(", ", attentionMask.shape)}).", nameof(attentionMask));
     }
 
+    /// <summary>True once <see cref="Dispose"/> has freed the weights (the notebook names such a variable and says how to reload it).</summary>
+    public bool IsDisposed { get; private set; }
+
+    /// <summary>Throws <see cref="DisposedObjectException"/> (an <see cref="ObjectDisposedException"/>) when the weights were freed.</summary>
+    public void ThrowIfDisposed()
+    {
+        if (IsDisposed)
+            throw new DisposedObjectException($"This language model (loaded from '{Folder}')",
+                $"Load it again: LanguageModel.Load(\"{Folder}\"), or in a notebook #!llm-load --model \"{Folder}\" --out NAME.");
+    }
+
     public void Dispose()
     {
+        if (IsDisposed) return;
+        IsDisposed = true;
         foreach (var layer in _layers) layer.Dispose();
         _norm.Dispose();
         if (!ReferenceEquals(_lmHead, _embed)) _lmHead.Dispose();

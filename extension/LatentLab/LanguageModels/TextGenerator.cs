@@ -1,3 +1,4 @@
+using LatentLab.Torch;
 using System.Diagnostics;
 using static TorchSharp.torch;
 
@@ -36,7 +37,10 @@ public static class TextGenerator
         ArgumentNullException.ThrowIfNull(promptIds);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        model.ThrowIfDisposed();
         if (promptIds.Count == 0) throw new ArgumentException("The prompt has no tokens.", nameof(promptIds));
+        // Refuse before allocating the KV cache and the prompt's pass when the machine cannot hold them.
+        MemoryBudget.Ensure(MemoryEstimates.LlmGeneration(model.Config, model.DType == float32 ? 4 : 2, promptIds.Count, options.MaxNewTokens), model.Device);
         var eos = EosIds(model, tokenizer);
         var sampler = new TokenSampler(options.Temperature, options.TopP, options.Seed, options.TopK);
         var watch = Stopwatch.StartNew();

@@ -30,7 +30,7 @@ public static class CotSynthetic
         TorchRuntime.EnsureInitialized();
         var o = options ?? new CotSyntheticOptions();
         o.Validate();
-        MemoryBudget.Ensure(MemoryEstimates.CotSynthetic(o));       // refuse before allocating what the machine cannot hold
+        MemoryBudget.Ensure(MemoryEstimates.CotSynthetic(o), device);       // refuse before allocating what the machine cannot hold
         device ??= CPU;
         using var threads = TorchRuntime.UseThreads(o.Threads, cancellationToken);
         return Train(o, device, progress, cancellationToken);

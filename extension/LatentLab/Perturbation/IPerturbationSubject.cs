@@ -38,6 +38,16 @@ public interface IPerturbationSubject
     double[,] Evaluate(IReadOnlyList<Tensor> parameters);
 
     /// <summary>
+    /// As <see cref="Evaluate(IReadOnlyList{Tensor})"/>, stopping early when <paramref name="cancellationToken"/> is cancelled
+    /// (throws <see cref="OperationCanceledException"/>; the sweep then drops the half-evaluated point). Subjects whose one
+    /// evaluation takes long (copies evaluated one after another) override it; the default evaluates in one go.
+    /// </summary>
+    double[,] Evaluate(IReadOnlyList<Tensor> parameters, CancellationToken cancellationToken) => Evaluate(parameters);
+
+    /// <summary>Peak bytes of evaluating one copy (its share of a batched evaluation), for the memory check before a sweep; 0 when unknown.</summary>
+    double EvaluationBytesPerCopy => 0;
+
+    /// <summary>
     /// Metrics of <paramref name="copies"/> copies of the clean network with <paramref name="hook"/> applied to each layer's
     /// output: hook(layer, h) with h (K, ..., width) returns the perturbed h. Returns (K, M).
     /// </summary>

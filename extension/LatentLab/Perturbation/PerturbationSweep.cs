@@ -18,6 +18,9 @@ public static class PerturbationSweep
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        // Refuse before drawing --seeds copies of every parameter when the machine cannot hold them.
+        double parameterCount = subject.Parameters.Sum(p => p.Shape.Aggregate(1.0, (a, b) => a * b));
+        MemoryBudget.Ensure(MemoryEstimates.Perturbation(options, parameterCount, subject.EvaluationBytesPerCopy), subject.Device);
         // Interrupted before the first point: nothing to keep, whether or not another run holds the thread count.
         cancellationToken.ThrowIfCancellationRequested();
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
@@ -37,7 +40,10 @@ public static class PerturbationSweep
                 for (int i = 0; i < grid.Length && !cancellationToken.IsCancellationRequested; i++)
                 {
                     using var d = NewDisposeScope();
-                    values.Add(subject.Evaluate(WeightNoise.Apply(cleanTensors, eps, touched, grid[i], masks)));
+                    double[,] point;
+                    try { point = subject.Evaluate(WeightNoise.Apply(cleanTensors, eps, touched, grid[i], masks), cancellationToken); }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { break; }   // a half-evaluated point is dropped
+                    values.Add(point);
                     progress?.Report(new PerturbationProgress(subject.Name, i + 1, grid.Length, grid[i], watch.Elapsed));
                 }
             }

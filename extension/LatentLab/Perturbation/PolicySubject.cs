@@ -110,6 +110,44 @@ public sealed class PolicySubject : IPerturbationSubject, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Evaluates the copies a few at a time and checks the token between groups, so an interrupt does not wait for a whole
+    /// point; each copy's metrics depend on its own weights only, so the groups give the numbers of one batched pass.
+    /// </remarks>
+    public double[,] Evaluate(IReadOnlyList<Tensor> parameters, CancellationToken cancellationToken)
+    {
+        long k = parameters.Count > 0 ? parameters[0].shape[0] : 0;
+        if (k <= CopiesPerPass || !cancellationToken.CanBeCanceled) return Evaluate(parameters);
+        var result = new double[k, _columns.Length];
+        for (long c0 = 0; c0 < k; c0 += CopiesPerPass)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            long len = Math.Min(CopiesPerPass, k - c0);
+            var part = Evaluate(parameters.Select(p => p.narrow(0, c0, len)).ToArray());
+            for (int i = 0; i < len; i++)
+                for (int j = 0; j < _columns.Length; j++) result[c0 + i, j] = part[i, j];
+        }
+        return result;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The exact evaluation of one copy: inputs and activations of the three decisions over every decision sequence of the evaluation set.</remarks>
+    public double EvaluationBytesPerCopy
+    {
+        get
+        {
+            var e = _policy.Environment.Options;
+            double k1 = e.MaxConcerns + 1, rows = _evaluation.Count * (1 + k1 + k1 * AlignmentEnvironment.Modes);
+            double width = _policy.Options.Width * Math.Max(1, _policy.Options.Depth) * 2 + _policy.ActionWidth;
+            return rows * (_policy.InputWidth + width) * 4 + _evaluation.Count * k1 * AlignmentEnvironment.Modes * e.Classes * 4 * 3;
+        }
+    }
+
+    /// <summary>Copies evaluated in one batched pass when an evaluation can be interrupted.</summary>
+    const int CopiesPerPass = 4;
+
+    /// <inheritdoc />
     public double[,] EvaluateWithHook(int copies, Func<int, Tensor, Tensor> hook)
     {
         if (copies < 1) throw new ArgumentException($"copies = {copies}: evaluate at least one copy.", nameof(copies));

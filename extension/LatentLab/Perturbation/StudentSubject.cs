@@ -90,7 +90,11 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
     public Device Device { get; }
 
     /// <inheritdoc />
-    public double[,] Evaluate(IReadOnlyList<Tensor> parameters)
+    public double[,] Evaluate(IReadOnlyList<Tensor> parameters) => Evaluate(parameters, CancellationToken.None);
+
+    /// <inheritdoc />
+    /// <remarks>Checks the token between copies and between the pulls of each copy's rollout: one copy is a full evaluation run.</remarks>
+    public double[,] Evaluate(IReadOnlyList<Tensor> parameters, CancellationToken cancellationToken)
     {
         if (parameters.Count != Parameters.Count)
             throw new ArgumentException($"{parameters.Count} tensors for a student with {Parameters.Count} parameters: give one stack per parameter.");
@@ -98,10 +102,11 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
         var result = new double[k, 3];
         for (int c = 0; c < k; c++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             using (no_grad())
                 for (int i = 0; i < parameters.Count; i++) _workParameters[i].Tensor.copy_(parameters[i][c]);
             using var policy = new StudentPolicy(_work);
-            var (before, after, regret) = Roll(policy);
+            var (before, after, regret) = Roll(policy, cancellationToken);
             result[c, 0] = before;
             result[c, 1] = after;
             result[c, 2] = regret / _ucbRegret;
@@ -113,11 +118,11 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
     public double[,] EvaluateWithHook(int copies, Func<int, Tensor, Tensor> hook) =>
         throw new NotSupportedException($"'{Name}' (a bandit student) has no activation hooks yet: use --kind weights.");
 
-    (double Before, double After, double Regret) Roll(IBanditPolicy policy)
+    (double Before, double After, double Regret) Roll(IBanditPolicy policy, CancellationToken cancellationToken = default)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var trace = BanditRollout.Run(_env, policy, _horizon, policySeed: 1, trackAgreement: true);
+        using var trace = BanditRollout.Run(_env, policy, _horizon, policySeed: 1, trackAgreement: true, cancellationToken: cancellationToken);
         var agree = trace.Agreement!;                                                     // (T, B)
         double before = agree[.._trainHorizon].mean().item<float>();
         double after = agree[_trainHorizon..].mean().item<float>();

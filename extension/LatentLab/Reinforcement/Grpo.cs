@@ -20,6 +20,8 @@ public static class Grpo
     {
         ArgumentNullException.ThrowIfNull(options);
         options.CheckReference(reference);
+        // Refuse before allocating what the machine cannot hold (seeds x episodes x decisions, the exact evaluation).
+        MemoryBudget.Ensure(MemoryEstimates.RlTraining(options, reference.Environment.Options, reference.Options, reference.Seeds), reference.Environment.Device);
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         return Run(reference, options, trainingContexts, progress, cancellationToken);
     }

@@ -22,6 +22,8 @@ public static class Ppo
     {
         ArgumentNullException.ThrowIfNull(options);
         options.CheckReference(reference);
+        // Refuse before allocating what the machine cannot hold (seeds x episodes x decisions, the exact evaluation).
+        MemoryBudget.Ensure(MemoryEstimates.RlTraining(options, reference.Environment.Options, reference.Options, reference.Seeds), reference.Environment.Device);
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         return Run(reference, options, trainingContexts, progress, cancellationToken);
     }
@@ -53,6 +55,7 @@ public static class Ppo
         {
             if (ct.IsCancellationRequested) { partial = true; break; }
             using var scope = NewDisposeScope();
+            var betaBefore = beta.clone();                                          // restored with the networks when the iteration is dropped
             if (o.AnnealLearningRate)
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = o.LearningRate * (1.0 - (double)step / o.Iterations);
 
@@ -86,13 +89,18 @@ public static class Ppo
                 }
             }
 
-            // 3. Update: epochs x minibatches over the episodes (the same permutation for every seed).
+            // 3. Update: epochs x minibatches over the episodes (the same permutation for every seed). An interrupt between
+            // minibatches drops the whole iteration: the networks go back to their state before it (a copy, small: S MLPs),
+            // so the result is the policy after the last whole iteration, reached within one minibatch of the interrupt.
             int mbSize = B / o.Minibatches;
-            for (int epoch = 0; epoch < o.Epochs; epoch++)
+            var before = parameters.Select(p => p.detach().clone()).ToArray();
+            bool dropped = false;
+            for (int epoch = 0; epoch < o.Epochs && !dropped; epoch++)
             {
                 var perm = randperm(B, generator: generator, dtype: int64, device: device);
                 for (int mb = 0; mb < o.Minibatches; mb++)
                 {
+                    if (ct.IsCancellationRequested) { dropped = true; break; }
                     using var mbScope = NewDisposeScope();
                     var idx = perm[(mb * mbSize)..((mb + 1) * mbSize)];
                     var inputs = roll.Inputs.index_select(1, idx);                     // (S, b, T, in)
@@ -120,6 +128,16 @@ public static class Ppo
                     BatchedMlp.ClipGradNormPerSeed(parameters, o.MaxGradNorm);
                     optimizer.step();
                 }
+            }
+            if (dropped)
+            {
+                using (no_grad())
+                {
+                    foreach (var (p, saved) in parameters.Zip(before)) p.copy_(saved);
+                    beta.copy_(betaBefore);
+                }
+                partial = true;
+                break;
             }
             step++;
             if (step % o.EvalEvery == 0 || step == o.Iterations)

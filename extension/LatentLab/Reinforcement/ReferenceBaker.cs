@@ -21,6 +21,7 @@ public static class ReferenceBaker
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        MemoryBudget.Ensure(MemoryEstimates.RlBake(options, environment.Options), environment.Device);   // refuse before allocating
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         return Run(environment, options, progress, cancellationToken);
     }

@@ -1,3 +1,4 @@
+using LatentLab.Torch;
 using LatentLab.Options;
 using Microsoft.Data.Analysis;
 
@@ -112,6 +113,10 @@ public sealed class RlGrid
             p.o.Env.Validate();
             OptionSchema.Check(p.o.Train);
         }
+        // Every point before the first runs: a grid that cannot fit is refused at once, not after hours of earlier points.
+        foreach (var p in grid)
+            if (p.o.Train is RlRunOptions run)
+                MemoryBudget.Ensure(MemoryEstimates.RlTraining(run, p.o.Env, reference.Options, reference.Seeds, grid.Count), reference.Environment.Device);
         int total = grid.Sum(p => iterations(p.o.Train)), before = 0;
         var points = new List<RlGridPoint>();
         foreach (var (a, b, o) in grid)

@@ -13,10 +13,24 @@ namespace LatentLab.Torch;
 public static class MemoryBudget
 {
     /// <summary>Throws <see cref="MemoryBudgetException"/> when <paramref name="estimate"/> exceeds the memory available now.</summary>
-    public static void Ensure(MemoryEstimate estimate)
+    public static void Ensure(MemoryEstimate estimate) => Ensure(estimate, deviceType: null);
+
+    /// <summary>
+    /// As <see cref="Ensure(MemoryEstimate)"/> for a run on <paramref name="device"/>. On a CUDA device the tensors live in the
+    /// GPU's memory, which TorchSharp 0.107 does not report (it has no torch.cuda.mem_get_info): the check is then against
+    /// host memory only, and a refusal says so.
+    /// </summary>
+    public static void Ensure(MemoryEstimate estimate, TorchSharp.torch.Device? device) => Ensure(estimate, device?.type);
+
+    /// <summary>As <see cref="Ensure(MemoryEstimate, TorchSharp.torch.Device?)"/> by device type (null: the CPU).</summary>
+    public static void Ensure(MemoryEstimate estimate, TorchSharp.DeviceType? deviceType)
     {
         ArgumentNullException.ThrowIfNull(estimate);
-        if (Available() is { } available) Ensure(estimate, available.Bytes, available.Source);
+        if (Available() is not { } available) return;
+        string source = deviceType is { } t && t != TorchSharp.DeviceType.CPU
+            ? available.Source + $"; checked against host memory only: the run is on {t}, whose free memory TorchSharp does not report, so it may still run out there"
+            : available.Source;
+        Ensure(estimate, available.Bytes, source);
     }
 
     /// <summary>As <see cref="Ensure(MemoryEstimate)"/> against a given number of available bytes (for tools and tests).</summary>
@@ -24,18 +38,40 @@ public static class MemoryBudget
     {
         ArgumentNullException.ThrowIfNull(estimate);
         if (estimate.Bytes <= availableBytes) return;
-        // The largest part scales with the option to lower; the rest stays. Suggest a value whose estimate fits in 80%.
-        double rest = Math.Max(0, estimate.Bytes - estimate.LargestBytes);
-        double room = 0.8 * availableBytes - rest;
-        string fit = room > 0 && estimate.LargestBytes > 0 && estimate.LowerValue >= 2
-            ? $" (about {Math.Max(1, Math.Floor(estimate.LowerValue * room / estimate.LargestBytes)).ToString("0", CultureInfo.InvariantCulture)} or less fits here)"
-            : "";
+        // Suggest, for each option that shrinks the run, the largest value whose estimate fits in 80% of what is available:
+        // the estimate function itself is solved (by bisection), not scaled, since not every part grows linearly.
+        double room = 0.8 * availableBytes;
+        var knobs = estimate.Knobs;
+        var first = knobs.FirstOrDefault(k => k.Option == estimate.Lower);
+        string lower = first is null ? estimate.Lower : Suggest(first, room);
+        var others = knobs.Where(k => !ReferenceEquals(k, first)).Select(k => Suggest(k, room)).ToList();
+        string more = others.Count > 0 ? string.Join(", or ", others) : estimate.Alternatives ?? "";
         var message = $"these options need about {Format(estimate.Bytes)} of memory, mostly {estimate.Largest}, but this machine has " +
                       $"{Format(availableBytes)} available ({source}); the run was refused before allocating anything. " +
-                      $"Lower {estimate.Lower}{fit}" +
-                      (estimate.Alternatives is { } more ? $", or {more}" : "") + ".";
+                      $"Lower {lower}" + (more.Length > 0 ? $", or {more}" : "") + (knobs.Count > 1 ? " (each value with the other options as given)" : "") +
+                      (estimate.Also is { } also ? $"; or {also}" : "") + ".";
         throw new MemoryBudgetException(message, estimate, availableBytes);
     }
+
+    /// <summary>The largest whole value of <paramref name="knob"/> from its minimum to its current value whose estimate fits in <paramref name="room"/> bytes, or null when none does.</summary>
+    public static double? LargestFitting(MemoryKnob knob, double room)
+    {
+        ArgumentNullException.ThrowIfNull(knob);
+        double step = knob.Step >= 1 ? Math.Floor(knob.Step) : 1;
+        double lo = Math.Ceiling(Math.Max(1, knob.Minimum) / step), hi = Math.Floor(knob.Value / step);   // in units of step
+        if (hi < lo || !(knob.BytesAt(lo * step) <= room)) return null;
+        if (knob.BytesAt(hi * step) <= room) return hi * step;
+        while (hi - lo > 1)                                   // BytesAt(lo) fits, BytesAt(hi) does not; estimates grow with every option
+        {
+            double mid = Math.Floor(lo + (hi - lo) / 2);
+            if (knob.BytesAt(mid * step) <= room) lo = mid; else hi = mid;
+        }
+        return lo * step;
+    }
+
+    static string Suggest(MemoryKnob knob, double room) => LargestFitting(knob, room) is { } fit
+        ? $"{knob.Option} (about {fit.ToString("0", CultureInfo.InvariantCulture)} or less fits here)"
+        : $"{knob.Option} (alone it cannot make the run fit: even {knob.Minimum.ToString("0", CultureInfo.InvariantCulture)} needs about {Format(knob.BytesAt(knob.Minimum))})";
 
     /// <summary>Bytes available to this process now and where the number comes from, or null when nothing says.</summary>
     public static (long Bytes, string Source)? Available()

@@ -1,7 +1,12 @@
+using System.Globalization;
+using System.Reflection;
 using LatentLab.Bandits;
 using LatentLab.Imitation;
+using LatentLab.LanguageModels;
 using LatentLab.Models;
+using LatentLab.Options;
 using LatentLab.Probes;
+using LatentLab.Reinforcement;
 
 namespace LatentLab.Torch;
 
@@ -34,12 +39,21 @@ public static class MemoryEstimates
         if (training > recorded + rest)
             return new MemoryEstimate(total,
                 $"training (--batch {o.Batch} x {t:0} tokens x --layers {o.Layers} x --width {o.Width}: activations kept for the backward pass, attention maps and logits)",
-                "--batch", o.Batch, "--width, --layers or --chain-length") { LargestBytes = training };
+                "--batch", o.Batch, "--width, --layers or --chain-length") { LargestBytes = training, Knobs = CotKnobs(o) };
         return new MemoryEstimate(total,
             $"the recorded activations (--questions {o.Questions} x {layers:0} layers x {p:0} positions x --width {o.Width}, float32, held twice while they are assembled)",
             "--questions", o.Questions, "--width, --layers or --chain-length")
-        { LargestBytes = recorded };
+        { LargestBytes = recorded, Knobs = CotKnobs(o) };
     }
+
+    static MemoryKnob[] CotKnobs(CotSyntheticOptions o) =>
+    [
+        Knob(o, nameof(o.Questions), v => CotSynthetic(o with { Questions = v }).Bytes),
+        Knob(o, nameof(o.Batch), v => CotSynthetic(o with { Batch = v }).Bytes),
+        Knob(o, nameof(o.Width), v => CotSynthetic(o with { Width = v }).Bytes) with { Step = o.Heads },   // a multiple of --heads
+        Knob(o, nameof(o.Layers), v => CotSynthetic(o with { Layers = v }).Bytes),
+        Knob(o, nameof(o.ChainLength), v => CotSynthetic(o with { ChainLength = v }).Bytes),
+    ];
 
     /// <summary>
     /// <c>#!bandit-train</c>: per gradient step the reward tape (B, K, T), the recorded rollout (actions, rewards, labels and
@@ -67,10 +81,23 @@ public static class MemoryEstimates
         return batchDominates
             ? new MemoryEstimate(total,
                 $"the rollout of each step (--batch {o.Batch} x --train-horizon {o.TrainHorizon} x --arms {o.Arms}: reward tape, actions, labels and inputs)",
-                "--batch", o.Batch, "--train-horizon or --arms") { LargestBytes = perBatch }
+                "--batch", o.Batch, "--train-horizon or --arms") { LargestBytes = perBatch, Knobs = BanditKnobs(o, "--batch") }
             : new MemoryEstimate(total,
                 $"the LSTM (--hidden {o.Hidden} x --layers {o.Layers}: its weights with Adam's state and the activations of one gradient chunk of {chunkRows:0} sequence steps)",
-                "--hidden", o.Hidden, "--layers or --head-hidden") { LargestBytes = chunk + weights };
+                "--hidden", o.Hidden, "--layers or --head-hidden") { LargestBytes = chunk + weights, Knobs = BanditKnobs(o, "--hidden") };
+    }
+
+    static MemoryKnob[] BanditKnobs(BanditTrainingOptions o, string first)
+    {
+        MemoryKnob[] all =
+        [
+            Knob(o, nameof(o.Batch), v => BanditTraining(o with { Batch = v }).Bytes),
+            Knob(o, nameof(o.Hidden), v => BanditTraining(o with { Hidden = v }).Bytes),
+            Knob(o, nameof(o.TrainHorizon), v => BanditTraining(o with { TrainHorizon = v }).Bytes),
+            Knob(o, nameof(o.Layers), v => BanditTraining(o with { Layers = v }).Bytes),
+            Knob(o, nameof(o.HeadHidden), v => BanditTraining(o with { HeadHidden = v }).Bytes),
+        ];
+        return [.. all.OrderBy(k => k.Option == first ? 0 : 1)];
     }
 
     /// <summary>
@@ -88,7 +115,14 @@ public static class MemoryEstimates
         double student = e * k * studentStateFloatsPerSequence * F32 * 2;
         return new MemoryEstimate(tape + trace + kept + student,
             $"the reward tape and traces (--episodes {o.Episodes} x --horizon {o.Horizon} x {arms} arms)",
-            "--episodes", o.Episodes, "--horizon");
+            "--episodes", o.Episodes, "--horizon")
+        {
+            Knobs =
+            [
+                Knob(o, nameof(o.Episodes), v => BanditEvaluation(o with { Episodes = v }, arms, studentStateFloatsPerSequence).Bytes),
+                Knob(o, nameof(o.Horizon), v => BanditEvaluation(o with { Horizon = v }, arms, studentStateFloatsPerSequence).Bytes),
+            ],
+        };
     }
 
     /// <summary>
@@ -113,9 +147,199 @@ public static class MemoryEstimates
         return preconditioner > features
             ? new MemoryEstimate(total,
                 $"the preconditioner's curvature bounds ({columns} columns x {dim + 1} x {dim + 1}, float32)",
-                "--positions or --bins (fewer columns)", columns, "leave out --preconditioner") { LargestBytes = preconditioner }
+                "--positions or --bins (fewer columns)", columns, "leave out --preconditioner")
+            { LargestBytes = preconditioner, Knobs = [ProbeColumns(o, questions, dim, columns, classes, layers)] }
             : new MemoryEstimate(total,
                 $"one layer's features ({columns} columns x {questions} questions x {dim + 1} dimensions, float32, with their standardised copy and gradient products)",
-                "--positions or --bins (fewer columns)", columns, "give fewer questions (a smaller activation file)") { LargestBytes = features };
+                "--positions or --bins (fewer columns)", columns, "give fewer questions (a smaller activation file)")
+            { LargestBytes = features, Knobs = [ProbeColumns(o, questions, dim, columns, classes, layers)] };
+    }
+
+    static MemoryKnob ProbeColumns(ProbeSweepOptions o, long questions, int dim, int columns, int classes, int layers) =>
+        new("--positions or --bins (fewer columns)", columns, v => ProbeSweep(o, questions, dim, (int)v, classes, layers).Bytes);
+
+    /// <summary>
+    /// <c>#!rl-train</c> (PPO or GRPO) on S seeds as one batched network: the rollout of every iteration (S x episodes x 3
+    /// decisions: inputs, log-probabilities of the policy and the reference, values, rewards, advantages), the update's
+    /// activations kept for the backward pass (a PPO minibatch, or the whole GRPO batch), the exact evaluation over every
+    /// decision sequence of 4 x --eval-per-type contexts (policy and reference), and the networks with Adam's state.
+    /// A grid runs its <paramref name="gridPoints"/> one after another and keeps each point's trained policy.
+    /// </summary>
+    public static MemoryEstimate RlTraining(RlRunOptions o, AlignmentEnvironmentOptions environment, PolicyOptions policy, int referenceSeeds, int gridPoints = 1)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(policy);
+        var (inputs, actions, k1, sequences) = RlShape(environment);
+        double s = o.Seeds, t = AlignmentEnvironment.Decisions, width = policy.Width, depth = policy.Depth;
+        double episodes, updateEpisodes, valueWidth;
+        string what;
+        switch (o)
+        {
+            case PpoOptions p:
+                episodes = p.Episodes; updateEpisodes = Math.Ceiling((double)p.Episodes / Math.Max(1, p.Minibatches)); valueWidth = p.ValueWidth;
+                what = $"--seeds {o.Seeds} x --episodes {p.Episodes}";
+                break;
+            case GrpoOptions g:
+                episodes = (double)g.Prompts * g.GroupSize; updateEpisodes = episodes; valueWidth = 0;
+                what = $"--seeds {o.Seeds} x --prompts {g.Prompts} x --group-size {g.GroupSize}";
+                break;
+            default:
+                throw new ArgumentException($"No memory estimate for {o.GetType().Name}.", nameof(o));
+        }
+        double activations = width * depth * 2 + actions;                                   // per row: pre- and post-activation of each layer, logits
+        double valueActivations = valueWidth > 0 ? valueWidth * depth * 2 + 1 : 0;
+        double rollout = s * episodes * t * (inputs + activations + 12) * F32;
+        double update = s * updateEpisodes * t * (inputs + (activations + valueActivations) * 3) * F32;
+        double evalRows = 4.0 * o.EvalPerType * (1 + k1 + k1 * AlignmentEnvironment.Modes);
+        double evaluation = (s + referenceSeeds) * evalRows * (inputs + activations) * F32 + (s + referenceSeeds) * 4.0 * o.EvalPerType * sequences * F32 * 4;
+        double weightsPerSeed = MlpParameters(inputs, width, depth, actions) + (valueWidth > 0 ? MlpParameters(inputs, valueWidth, depth, 1) : 0);
+        double weights = s * weightsPerSeed * F32 * 4 + referenceSeeds * MlpParameters(inputs, width, depth, actions) * F32;
+        double kept = Math.Max(0, gridPoints - 1) * (s * MlpParameters(inputs, width, depth, actions) * F32 + s * 64.0 * F32 * o.Iterations);
+        double perIteration = rollout + update;
+        double total = perIteration + evaluation + weights + kept;
+        string rest = gridPoints > 1 ? $"fewer --grid points ({gridPoints} now, each keeps its trained seeds)" : "--eval-per-type";
+        return new MemoryEstimate(total,
+            evaluation > perIteration
+                ? $"the exact evaluation (--seeds {o.Seeds} x 4 x --eval-per-type {o.EvalPerType} contexts x {sequences} decision sequences, policy --width {policy.Width} x --depth {policy.Depth})"
+                : $"the rollout and update of each iteration ({what} x 3 decisions, policy --width {policy.Width} x --depth {policy.Depth})",
+            "--seeds", o.Seeds, rest)
+        {
+            LargestBytes = Math.Max(evaluation, perIteration),
+            Knobs = RlKnobs(o, v => RlTraining(v, environment, policy, referenceSeeds, gridPoints).Bytes),
+            Also = gridPoints > 1 ? $"use fewer --grid points ({gridPoints} now, each keeps its trained seeds)" : null,
+        };
+    }
+
+    static MemoryKnob[] RlKnobs(RlRunOptions o, Func<RlRunOptions, double> bytes)
+    {
+        var knobs = new List<MemoryKnob> { Knob(o, nameof(o.Seeds), v => bytes(o with { Seeds = v })) };
+        if (o is PpoOptions p) knobs.Add(Knob(p, nameof(p.Episodes), v => bytes(p with { Episodes = v })) with { Minimum = Math.Max(8, p.Minibatches) });
+        if (o is GrpoOptions g)
+        {
+            knobs.Add(Knob(g, nameof(g.Prompts), v => bytes(g with { Prompts = v })));
+            knobs.Add(Knob(g, nameof(g.GroupSize), v => bytes(g with { GroupSize = v })));
+        }
+        knobs.Add(Knob(o, nameof(o.EvalPerType), v => bytes(o with { EvalPerType = v })));
+        return [.. knobs];
+    }
+
+    /// <summary>
+    /// <c>#!rl-bake</c>: the exact log-probabilities of every decision sequence of 4 x --contexts-per-type contexts for S seeds
+    /// (inputs and activations of the three decisions, kept for the backward pass), the target distribution, and the
+    /// network with Adam's state.
+    /// </summary>
+    public static MemoryEstimate RlBake(BakeOptions o, AlignmentEnvironmentOptions environment)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(environment);
+        var (inputs, actions, k1, sequences) = RlShape(environment);
+        double s = o.Seeds, n = 4.0 * o.ContextsPerType, width = o.Policy.Width, depth = o.Policy.Depth;
+        double rows = n * (1 + k1 + k1 * AlignmentEnvironment.Modes);
+        double forward = s * rows * (inputs + (width * depth * 2 + actions) * 3) * F32;   // kept for backward, with gradients
+        double sequenceTables = s * n * sequences * F32 * 4 + n * sequences * F32 * 3;     // log-probs, their grad, the loss; target log-probs and probabilities
+        double weights = s * MlpParameters(inputs, width, depth, actions) * F32 * 4;
+        return new MemoryEstimate(forward + sequenceTables + weights,
+            $"the exact sequence log-probabilities (--seeds {o.Seeds} x 4 x --contexts-per-type {o.ContextsPerType} contexts x {sequences} decision sequences, --width {o.Policy.Width} x --depth {o.Policy.Depth})",
+            "--contexts-per-type", o.ContextsPerType)
+        {
+            LargestBytes = forward + sequenceTables,
+            Knobs =
+            [
+                Knob(o, nameof(o.ContextsPerType), v => RlBake(o with { ContextsPerType = v }, environment).Bytes),
+                Knob(o, nameof(o.Seeds), v => RlBake(o with { Seeds = v }, environment).Bytes),
+                Knob(o.Policy, nameof(o.Policy.Width), v => RlBake(o with { Policy = o.Policy with { Width = v } }, environment).Bytes),
+            ],
+        };
+    }
+
+    static (double Inputs, double Actions, double K1, double Sequences) RlShape(AlignmentEnvironmentOptions e)
+    {
+        double k1 = e.MaxConcerns + 1.0;
+        double inputs = 2.0 + e.FeatureDim + k1 + AlignmentEnvironment.Modes + AlignmentEnvironment.Decisions;
+        return (inputs, Math.Max(k1, Math.Max(AlignmentEnvironment.Modes, e.Classes)), k1, k1 * AlignmentEnvironment.Modes * e.Classes);
+    }
+
+    static double MlpParameters(double inputs, double width, double depth, double outputs) =>
+        depth <= 0 ? (inputs + 1) * outputs : (inputs + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * outputs;
+
+    /// <summary>
+    /// <c>#!llm-load</c>: the weights in the compute dtype (<paramref name="parameters"/> from the safetensors headers,
+    /// <paramref name="dtypeBytes"/> each), plus the largest single tensor converted on the way (read from the memory-mapped
+    /// file, whose pages the system can drop again).
+    /// </summary>
+    public static MemoryEstimate LlmLoad(double parameters, double largestTensor, double dtypeBytes, string folder)
+    {
+        double weights = parameters * dtypeBytes;
+        return new MemoryEstimate(weights + largestTensor * (4 + dtypeBytes),
+            $"the weights ({parameters.ToString("0", CultureInfo.InvariantCulture)} parameters in the safetensors of '{folder}' x {dtypeBytes:0} bytes in the compute dtype)",
+            "--dtype", dtypeBytes, dtypeBytes > 2 ? "--dtype bfloat16 (half the bytes of float32), or load a smaller checkpoint" : "load a smaller checkpoint")
+        { LargestBytes = weights };
+    }
+
+    /// <summary>
+    /// <c>#!llm-generate</c> and <c>#!llm-cot</c>, one sequence of <paramref name="promptTokens"/> + <paramref name="newTokens"/>:
+    /// the KV cache (layers x kv_heads x head_dim x tokens x 2 (keys and values) x dtype, one layer's copy extra while it
+    /// grows), the prompt's pass (every layer's hidden state and output, attention scores heads x prompt^2, the MLP, the
+    /// logits of every prompt position, float32) and, for <c>#!llm-cot</c>, the recorded residual stream
+    /// (<paramref name="recordedLayers"/> x new tokens x hidden, float32 while a question is generated).
+    /// </summary>
+    public static MemoryEstimate LlmGeneration(LanguageModelConfig c, double dtypeBytes, double promptTokens, double newTokens, double recordedLayers = 0)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        double tokens = promptTokens + newTokens, layers = c.Layers, d = c.HiddenSize;
+        double kvPerLayer = c.KvHeads * (double)c.HeadDim * tokens * 2 * dtypeBytes;
+        double kv = layers * kvPerLayer + kvPerLayer;
+        double prefill = promptTokens * ((2 * layers + 2) * d * dtypeBytes                  // hidden states and layer outputs of every layer
+                                         + (c.Heads * (double)c.HeadDim * 4 + c.IntermediateSize * 3.0) * dtypeBytes
+                                         + c.VocabSize * 4.0 * 2)                            // logits and their log-softmax, float32
+                         + c.Heads * promptTokens * promptTokens * dtypeBytes * 2;          // attention scores and their softmax
+        double recorded = recordedLayers * newTokens * d * F32;
+        double total = kv + prefill + recorded;
+        string largest = kv >= Math.Max(prefill, recorded)
+            ? $"the KV cache ({c.Layers} layers x {c.KvHeads} kv heads x {c.HeadDim} head dims x {tokens:0} tokens (prompt {promptTokens:0} + --max-new-tokens {newTokens:0}) x keys and values x {dtypeBytes:0} bytes)"
+            : prefill >= recorded
+                ? $"the prompt's forward pass ({promptTokens:0} prompt tokens: attention scores {c.Heads} heads x {promptTokens:0}^2, logits x vocabulary {c.VocabSize})"
+                : $"the recorded activations ({recordedLayers:0} --layers x --max-new-tokens {newTokens:0} x hidden {c.HiddenSize}, float32)";
+        return new MemoryEstimate(total, largest, "--max-new-tokens", newTokens,
+            recordedLayers > 0 ? "fewer --layers, or a shorter prompt" : "a shorter prompt")
+        {
+            LargestBytes = Math.Max(kv, Math.Max(prefill, recorded)),
+            Knobs = [new MemoryKnob("--max-new-tokens", newTokens, v => LlmGeneration(c, dtypeBytes, promptTokens, v, recordedLayers).Bytes)],
+        };
+    }
+
+    /// <summary>
+    /// <c>#!perturb</c>: the noise draws eps (--seeds copies of every parameter, kept for the whole sweep, so that every
+    /// scale reuses them), the perturbed copies of one point with their working copy, and the subject's evaluation of the
+    /// copies (<paramref name="evaluationBytesPerCopy"/> each; a policy's exact evaluation, a student's rollout).
+    /// <paramref name="subjects"/>: 2 for a paired comparison (run one after the other, each with its own eps).
+    /// </summary>
+    public static MemoryEstimate Perturbation(Perturbation.PerturbationOptions o, double parameters, double evaluationBytesPerCopy, int subjects = 1)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        double s = o.Seeds;
+        double eps = s * parameters * F32;
+        double copies = s * parameters * F32 * 3;                                          // the noisy stacks, their scaled noise, a contiguous copy
+        double evaluation = s * evaluationBytesPerCopy;
+        double total = eps + copies + evaluation;
+        return new MemoryEstimate(total,
+            $"the --seeds {o.Seeds} noisy copies of the network ({parameters:0} parameters each: the noise draws, the perturbed weights and their evaluation)",
+            "--seeds", o.Seeds, "--kind activations (no weight copies)")
+        {
+            LargestBytes = total,
+            Knobs = [Knob(o, nameof(o.Seeds), v => Perturbation(o with { Seeds = v }, parameters, evaluationBytesPerCopy, subjects).Bytes)],
+        };
+    }
+
+    /// <summary>A knob of <paramref name="record"/>'s property: its flag and smallest allowed value from its [Knob], its current value.</summary>
+    static MemoryKnob Knob<T>(T record, string property, Func<int, double> bytesAt) where T : class
+    {
+        var p = record.GetType().GetProperty(property) ?? throw new ArgumentException($"{record.GetType().Name} has no property {property}.", nameof(property));
+        var a = p.GetCustomAttribute<KnobAttribute>(true);
+        double min = a is null || double.IsNaN(a.Min) ? 1 : Math.Max(1, a.ExclusiveMin ? Math.Floor(a.Min) + 1 : Math.Ceiling(a.Min));
+        return new MemoryKnob(a?.Flag ?? property, Convert.ToDouble(p.GetValue(record), CultureInfo.InvariantCulture),
+            v => bytesAt((int)Math.Clamp(v, 1, int.MaxValue)), min);
     }
 }
+
