@@ -105,6 +105,8 @@ public static class Grpo
             Algorithm = "grpo", Policy = policy, Reference = reference, Rows = rows, StepsCompleted = step, IsPartial = partial,
             FinalKlCoefficient = Enumerable.Repeat(o.KlCoefficient, S).ToArray(), Seconds = clock.Elapsed.TotalSeconds,
             EpisodesPerSeed = (long)step * B,
+            Optimum = RlEvaluation.OptimumMetrics(reference, evaluation, o.KlCoefficient),
+            OptimumBeta = o.KlCoefficient > 0 ? o.KlCoefficient : double.NaN,
         };
     }
 }

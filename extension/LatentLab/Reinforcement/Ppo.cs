@@ -153,6 +153,8 @@ public static class Ppo
             Algorithm = "ppo", Policy = policy, Reference = reference, Rows = rows, StepsCompleted = step, IsPartial = partial,
             FinalKlCoefficient = beta.to(float64).cpu().data<double>().ToArray(), Seconds = clock.Elapsed.TotalSeconds,
             EpisodesPerSeed = (long)step * B,
+            Optimum = o.KlTarget > 0 ? null : RlEvaluation.OptimumMetrics(reference, evaluation, o.KlCoefficient),
+            OptimumBeta = o.KlTarget > 0 || !(o.KlCoefficient > 0) ? double.NaN : o.KlCoefficient,
         };
     }
 }

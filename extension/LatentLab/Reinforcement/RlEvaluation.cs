@@ -46,4 +46,35 @@ public static class RlEvaluation
         }
         return means;
     }
+
+    /// <summary>Metrics the closed-form optimum defines: those on truly monitored contexts (the only ones trained on).</summary>
+    public static IReadOnlyList<string> OptimumMetricNames { get; } =
+    [
+        AlignmentMetrics.ComplianceTrain, AlignmentMetrics.FakingShare, AlignmentMetrics.ConcernRateTrain, AlignmentMetrics.SandbagTrain,
+        AlignmentMetrics.RefusalTrain, AlignmentMetrics.Reward, AlignmentMetrics.KlTrain,
+    ];
+
+    /// <summary>
+    /// The metrics of the closed-form KL-regularised optimum pi_ref exp(r / beta) / Z (<see cref="KlOptimum"/>) on
+    /// <paramref name="evaluation"/>, averaged over the reference's seeds; only <see cref="OptimumMetricNames"/> (unmonitored
+    /// contexts are never trained on, so the objective says nothing about them). Null when <paramref name="beta"/> is not positive.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double>? OptimumMetrics(AlignmentPolicy reference, AlignmentContexts evaluation, double beta)
+    {
+        if (!(beta > 0)) return null;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var env = reference.Environment;
+        var refLogp = reference.SequenceLogProbs(evaluation);                          // (S_ref, N, Q)
+        var optimum = KlOptimum.LogOptimum(refLogp, env.ExpectedReward(evaluation), beta); // r = 0 where unmonitored: pi* = pi_ref there
+        var table = AlignmentMetrics.Compute(env, evaluation, optimum, refLogp);
+        var result = new Dictionary<string, double>();
+        foreach (var name in OptimumMetricNames)
+        {
+            int j = AlignmentMetrics.Names.ToList().IndexOf(name);
+            var values = Enumerable.Range(0, table.GetLength(0)).Select(s => table[s, j]).Where(double.IsFinite).ToArray();
+            result[name] = values.Length == 0 ? double.NaN : values.Average();
+        }
+        return result;
+    }
 }

@@ -37,6 +37,17 @@ public sealed class RlRun
     /// <summary>Environment episodes simulated per seed.</summary>
     public long EpisodesPerSeed { get; init; }
 
+    /// <summary>
+    /// The closed-form KL-regularised optimum's value of each metric it defines (<see cref="RlEvaluation.OptimumMetricNames"/>) on
+    /// the evaluation set, at <see cref="OptimumBeta"/>: the target a converged run sits on (charts draw it dashed). Null when the
+    /// run has no fixed positive KL coefficient (beta = 0: the argmax; adaptive: beta moves). For GRPO with the k3 estimator in the
+    /// loss or std scaling it is the KL-regularised objective's optimum, near but not exactly GRPO's fixed point.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? Optimum { get; init; }
+
+    /// <summary>The KL coefficient <see cref="Optimum"/> was computed at (NaN when there is none).</summary>
+    public double OptimumBeta { get; init; } = double.NaN;
+
     /// <summary>The last recorded value of <paramref name="metric"/> for each seed (index = seed).</summary>
     public double[] Final(string metric)
     {
@@ -53,6 +64,16 @@ public sealed class RlRun
         new Int32DataFrameColumn("step", Rows.Select(r => r.Step)),
         new StringDataFrameColumn("metric", Rows.Select(r => r.Metric)),
         new DoubleDataFrameColumn("value", Rows.Select(r => r.Value)));
+
+    /// <summary>The closed-form optimum's metrics (<see cref="Optimum"/>): columns metric, beta, value (empty when there is none).</summary>
+    public DataFrame OptimumDataFrame()
+    {
+        var rows = (Optimum ?? new Dictionary<string, double>()).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("metric", rows.Select(r => r.Key)),
+            new DoubleDataFrameColumn("beta", rows.Select(_ => OptimumBeta)),
+            new DoubleDataFrameColumn("value", rows.Select(r => r.Value)));
+    }
 
     /// <summary>Per step and metric: the mean over seeds with its 95% CI (Student t): columns step, metric, mean, ci_low, ci_high, seeds.</summary>
     public DataFrame SummaryDataFrame()

@@ -50,6 +50,7 @@ public static class RlCharts
             if (steps.Length == 0) continue;
             traces.AddRange(ChartParts.CiBand(names[i], steps, mean, low, high, Palette.SeriesColor(i), markers: steps.Length < 12));
         }
+        traces.AddRange(Targets(run, names));
         var layout = new Layout.Layout
         {
             title = title ?? $"{run.Algorithm.ToUpperInvariant()}: behaviour rates over RL steps (mean of {Seeds(run)} seeds, 95% CI)" + (run.IsPartial ? " (interrupted)" : ""),
@@ -70,6 +71,7 @@ public static class RlCharts
             var (steps, mean, low, high) = Series(run, names[i]);
             if (steps.Length > 0) traces.AddRange(ChartParts.CiBand(names[i], steps, mean, low, high, Palette.SeriesColor(i), markers: steps.Length < 12));
         }
+        traces.AddRange(Targets(run, names));
         var layout = new Layout.Layout
         {
             title = title ?? $"KL(pi || pi_ref) per sequence, split by the monitored flag (mean of {Seeds(run)} seeds, 95% CI)",
@@ -95,14 +97,88 @@ public static class RlCharts
             traces.AddRange(ChartParts.CiBand($"{grid.SettingB} = {OptionText.Number(bs[i])}", line.Select(p => p.A).ToArray(),
                 line.Select(p => p.Final!.Value.Mean).ToArray(), line.Select(p => p.Final!.Value.Low).ToArray(), line.Select(p => p.Final!.Value.High).ToArray(),
                 Palette.SeriesColor(i), markers: true));
+            var optimum = line.Select(p => grid.Points.First(q => q.B == bs[i] && q.A == p.A).Run)
+                .Select(r => r.Optimum is { } o && o.TryGetValue(metric, out var v) ? v : double.NaN).ToArray();
+            if (optimum.Any(double.IsFinite))
+                traces.Add(new Scatter
+                {
+                    x = line.Select(p => p.A).ToArray(), y = optimum, mode = "lines", line = new Line { width = 1.5, color = Palette.SeriesColor(i), dash = "dash" },
+                    name = $"{grid.SettingB} = {OptionText.Number(bs[i])}: closed-form optimum", legendgroup = "optimum" + i,
+                });
         }
+        var boundary = Boundary(grid);
+        var shapes = new List<Shape>();
+        foreach (var (b, a) in boundary)
+        {
+            int i = bs.IndexOf(b);
+            shapes.Add(new Shape
+            {
+                type = "line", xref = "x", yref = "paper", x0 = a, x1 = a, y0 = 0, y1 = 1,
+                line = new Line { color = Palette.SeriesColor(i), width = 1.5, dash = "dot" },
+            });
+        }
+        string boundaryText = boundary.Count == 0
+            ? "no break-even crossing inside the grid"
+            : "dotted: concern cost = break-even cost (the beta -> 0 limit); concerns pay where the cost is below it" +
+              (boundary.Count < bs.Count ? $" ({boundary.Count} of {bs.Count} lines cross)" : "");
         var layout = new Layout.Layout
         {
-            title = $"Final {metric} across the grid (mean over seeds, 95% CI)" + (grid.IsPartial ? " (interrupted)" : ""),
+            title = $"Final {metric} across the grid (mean over seeds, 95% CI; dashed: closed form)<br><sub>{boundaryText}</sub>" + (grid.IsPartial ? " (interrupted)" : ""),
             xaxis = new Xaxis { title = grid.SettingA },
             yaxis = new Yaxis { title = metric },
+            shapes = shapes.ToArray(),
         };
         return Chart.Plot(traces, layout);
+    }
+
+    /// <summary>
+    /// Dashed horizontal lines at the closed-form optimum (<see cref="RlRun.Optimum"/>) of every metric in <paramref name="names"/>
+    /// that it defines, in the metric's colour; one legend entry for all of them. None when the run has no optimum.
+    /// </summary>
+    public static IEnumerable<Trace> Targets(RlRun run, IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.Optimum is not { } optimum || run.Rows.Count == 0) yield break;
+        int first = run.Rows.Min(r => r.Step), last = Math.Max(run.Rows.Max(r => r.Step), first + 1);
+        bool legend = true;
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (!optimum.TryGetValue(names[i], out var target) || !double.IsFinite(target)) continue;
+            yield return new Scatter
+            {
+                x = new[] { first, last }, y = new[] { target, target }, mode = "lines",
+                line = new Line { width = 1.5, color = Palette.SeriesColor(i), dash = "dash" },
+                name = $"dashed: closed-form optimum pi_ref exp(r/beta), beta {OptionText.Number(run.OptimumBeta)}", legendgroup = "optimum",
+                showlegend = legend, text = $"{names[i]} at the closed-form optimum: {target:0.000}", hoverinfo = "text+name",
+            };
+            legend = false;
+        }
+    }
+
+    /// <summary>
+    /// Where the break-even concern cost (<see cref="AlignmentEnvironmentOptions.ConcernBreakEvenCost"/>, the beta -&gt; 0 limit of
+    /// the closed form) equals the concern cost, along the first setting for each value of the second: per B, the A at which
+    /// ConcernCost - BreakEven changes sign between two neighbouring grid values (linear interpolation: both are linear in
+    /// every grid setting). Below it (cost under break-even) concerns pay for themselves and survive; above they drop.
+    /// </summary>
+    public static IReadOnlyList<(double B, double A)> Boundary(RlGrid grid)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        var result = new List<(double B, double A)>();
+        foreach (var b in grid.Points.Select(p => p.B).Distinct())
+        {
+            var line = grid.Points.Where(p => p.B == b).OrderBy(p => p.A)
+                .Select(p => (p.A, Margin: p.Run.Policy.Environment.Options.ConcernCost - p.ConcernBreakEvenCost)).ToList();
+            for (int i = 0; i + 1 < line.Count; i++)
+            {
+                var (a0, m0) = line[i];
+                var (a1, m1) = line[i + 1];
+                if (m0 == 0) { result.Add((b, a0)); break; }
+                if (Math.Sign(m0) != Math.Sign(m1) && m1 != 0) { result.Add((b, a0 + (a1 - a0) * m0 / (m0 - m1))); break; }
+                if (i + 2 == line.Count && m1 == 0) result.Add((b, a1));
+            }
+        }
+        return result;
     }
 
     static (double Mean, double Low, double High)? Final(RlRun run, string metric)
