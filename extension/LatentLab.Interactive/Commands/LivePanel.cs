@@ -17,7 +17,14 @@ public sealed class LivePanel : IProgress<RunProgress>
     LiveDisplay<RunProgress> _display = null!;
     CancellationTokenRegistration _onInterrupt;
 
-    LivePanel(RunPanel panel) => Panel = panel;
+    readonly KernelInvocationContext _context;
+    bool _watching;
+
+    LivePanel(RunPanel panel, KernelInvocationContext context)
+    {
+        Panel = panel;
+        _context = context;
+    }
 
     /// <summary>The panel being shown (its history, its closing render).</summary>
     public RunPanel Panel { get; }
@@ -34,11 +41,12 @@ public sealed class LivePanel : IProgress<RunProgress>
         string? interrupted = null)
     {
         if (panel.Charts) PlotlyCarrier.EnsureLoaded(context);
-        var live = new LivePanel(panel);
+        var live = new LivePanel(panel, context);
         lock (live._gate)
         {
             if (interrupted is not null)
             {
+                live._watching = true;
                 // Runs on the thread that cancels, or at once if the cell is already cancelled (then the display does not exist yet
                 // and nothing can be shown any more). The gate makes it wait until the first display has been published.
                 live._onInterrupt = context.CancellationToken.Register(() =>
@@ -67,14 +75,27 @@ public sealed class LivePanel : IProgress<RunProgress>
     /// <summary>Replaces the display now, e.g. with <see cref="RunPanel.Finished"/>.</summary>
     public void Show(Rendered rendered)
     {
-        _onInterrupt.Dispose();
+        if (KeepInterruptWatch()) return;
         _display.Show(HtmlFragment.From(rendered));
     }
 
     /// <summary>Shows the newest report if it is not on screen yet. Call before the handler returns.</summary>
     public void Complete()
     {
-        _onInterrupt.Dispose();
+        if (KeepInterruptWatch()) return;
         _display.Complete();
+    }
+
+    /// <summary>
+    /// Ends the interrupt watch, unless the cell is being interrupted: then the watch's red panel is (or is about to be) on
+    /// screen and stays there. .NET Interactive sets the cancellation flag first, then runs the watch on the cancelling
+    /// thread, then closes the cell; a run that sees the flag can return before the watch has run, and disposing the watch
+    /// then would drop it, so it is kept (it runs before the cell closes) and no later update may cover it.
+    /// </summary>
+    bool KeepInterruptWatch()
+    {
+        if (_watching && _context.CancellationToken.IsCancellationRequested) return true;
+        _onInterrupt.Dispose();
+        return false;
     }
 }
