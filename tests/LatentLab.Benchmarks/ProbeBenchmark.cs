@@ -219,10 +219,12 @@ public static class ProbeBenchmark
         double slice = (double)n * positions * (dim + 1) * 4 / 1e6;
         var layerList = sweepLayers <= 0 || sweepLayers >= set.Layers ? Enumerable.Range(0, set.Layers).ToList()
             : Enumerable.Range(0, sweepLayers).Select(k => (int)Math.Round(k * (set.Layers - 1.0) / Math.Max(1, sweepLayers - 1))).Distinct().ToList();
-        Console.WriteLine($"{set}; one layer's slice as float32 = {slice:F0} MB; file = {new FileInfo(path).Length / 1e6:F0} MB; sweeping layers [{string.Join(", ", layerList)}], 5 folds + control, {_threads} thread(s), load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        Console.WriteLine($"{set}; one layer's slice as float32 = {slice:F0} MB; file = {new FileInfo(path).Length / 1e6:F0} MB; sweeping layers [{string.Join(", ", layerList)}], 5 folds + control, {_threads} thread(s), tolerance {Double(args0, "--tol", new ProbeSweepOptions().Tolerance)}, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         var sw2 = Stopwatch.StartNew();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-        var options = new ProbeSweepOptions { Layers = layerList, Control = true, Threads = _threads };
+        var options = new ProbeSweepOptions { Layers = layerList, Control = true, Threads = _threads,
+            Tolerance = Double(args0, "--tol", new ProbeSweepOptions().Tolerance),
+            SolverForm = Enum.Parse<ProbeSolverForm>(Str(args0, "--form", "Auto"), ignoreCase: true) };
         var result = KernelLikeThread.Run(args0, () => ProbeSweep.Run(set, options, TorchSharp.torch.CPU,
             new Progress<SweepProgress>(pr => Console.WriteLine($"  {pr.Message}  [{pr.Elapsed.TotalSeconds:F1} s, VmRSS {Vm("VmRSS")}, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}]"))));
         double secs = sw2.Elapsed.TotalSeconds, cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;

@@ -69,7 +69,6 @@ def main():
             diff = np.abs(mine - acc)
             print(f"vs {name}: max |accuracy difference| {diff.max() * 100:.2f} points, mean {diff.mean() * 100:.3f} points, "
                   f"cells within 1 point: {(diff <= 0.01 + 1e-9).sum()}/{diff.size}")
-            break
 
 
 if __name__ == "__main__":

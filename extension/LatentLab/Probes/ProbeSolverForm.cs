@@ -3,7 +3,8 @@ namespace LatentLab.Probes;
 /// <summary>Which form of the L2 logistic regression the sweep solves (the same optimum either way).</summary>
 public enum ProbeSolverForm
 {
-    /// <summary>Kernel when the width is at least a fold's training count (D + 1 &gt; n_train), primal otherwise.</summary>
+    /// <summary>Primal (measured faster on the benchmarks, including D = 2048 over 400 training questions: the kernels cost
+    /// about 80 primal iterations' products, and L-BFGS converged there in 11-24).</summary>
     Auto,
     /// <summary>Weights over the D features (+ intercept), one design matrix per column shared by all its problems.</summary>
     Primal,
