@@ -2,7 +2,8 @@
 # Issue 13's probe-sweep table in one command: LatentLab against scikit-learn (n_jobs=2) in the same run, with the load
 # average beside every figure. Build first: dotnet build -c Release tests/LatentLab.Benchmarks
 #   tests/LatentLab.Benchmarks/probe_table.sh [BENCH_DIR=/tmp/pb] [REAL_DIR=/tmp/pbreal]
-# REAL_LAYERS=k sweeps k of the 28 layers of the real-size file and projects the rest (default 0 = all 28).
+# REAL_LAYERS=k sweeps k of the 28 layers of the real-size file and projects the rest (default 0 = all 28);
+# REAL_TOL (default 1e-5: at the default 1e-4, 1 of 16 sampled near-chance cells was 1.8-2.2 points off scikit-learn).
 # The real-size file (14.7 GB float16) is written on first use (about 8 minutes here); SKIP_REAL=1 leaves it out.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,11 +26,11 @@ echo
 echo "| N=500 L=8 P=32 D=256, 5 folds | wall (median of 3) | vs scikit-learn n_jobs=2 | agreement with scikit-learn | load average |"
 echo "|---|---|---|---|---|"
 echo "| scikit-learn 1.2.1, n_jobs=2, task only | $sk s | 1x | - | $skload |"
-echo "| LatentLab, $THREADS threads, task only | $t1 s | $(awk -v a="$sk" -v b="$t1" 'BEGIN{printf "%.1fx", a/b}') | $(grep 'vs latentlab_nocontrol' "$log/sk.txt" | sed 's/^vs [^:]*: //') | $(runs "$log/task.txt")|"
-echo "| LatentLab, $THREADS threads, task + control | $t2 s | $(awk -v a="$sk" -v b="$t2" 'BEGIN{printf "%.1fx", a/b}') (scikit-learn: task only) | $(grep 'vs latentlab.csv' "$log/sk.txt" | sed 's/^vs [^:]*: //') | $(runs "$log/control.txt")|"
+echo "| LatentLab, $THREADS threads, task only | $t1 s | $(awk -v a="$sk" -v b="$t1" 'BEGIN{printf "%.1fx", a/b}') | $(grep 'vs latentlab_nocontrol' "$log/sk.txt" | sed -e 's/^vs [^:]*: //' -e 's/|accuracy difference|/accuracy difference/') | $(runs "$log/task.txt")|"
+echo "| LatentLab, $THREADS threads, task + control | $t2 s | $(awk -v a="$sk" -v b="$t2" 'BEGIN{printf "%.1fx", a/b}') (scikit-learn: task only) | $(grep 'vs latentlab.csv' "$log/sk.txt" | sed -e 's/^vs [^:]*: //' -e 's/|accuracy difference|/accuracy difference/') | $(runs "$log/control.txt")|"
 if [ "${SKIP_REAL:-0}" != 1 ]; then
   mkdir -p "$REAL"
-  "$B" probes real "$REAL" --threads "$THREADS" --sweep-layers "${REAL_LAYERS:-0}" > "$log/real.txt"
+  "$B" probes real "$REAL" --threads "$THREADS" --sweep-layers "${REAL_LAYERS:-0}" --tol "${REAL_TOL:-1e-5}" > "$log/real.txt"
   "$PY" tests/LatentLab.Benchmarks/probe_sklearn.py "$REAL/sample" --jobs 2 > "$log/realsk.txt"
   echo
   echo "| N=500 L=28 P=256 D=2048 float16 (14.7 GB, memory-mapped), 5 folds + control | figure | load average |"
@@ -37,7 +38,7 @@ if [ "${SKIP_REAL:-0}" != 1 ]; then
   echo "| LatentLab, $THREADS threads | $(grep '^swept' "$log/real.txt" | sed 's/; load average.*//') | $(grep '^swept' "$log/real.txt" | grep -o 'load average [0-9.]*' | awk '{print $3}') |"
   echo "| peak RSS | $(grep '^peak RSS' "$log/real.txt" | sed 's/; ProbeSweepResult.*//') | |"
   echo "| scikit-learn n_jobs=2, task only, on a sample | $(grep '^projected' "$log/realsk.txt") | $(grep -o 'load average [0-9.]*' "$log/realsk.txt" | awk '{print $3}') |"
-  echo "| sample agreement | $(grep 'vs latentlab.csv' "$log/realsk.txt" | sed 's/^vs [^:]*: //') | |"
+  echo "| sample agreement | $(grep 'vs latentlab.csv' "$log/realsk.txt" | sed -e 's/^vs [^:]*: //' -e 's/|accuracy difference|/accuracy difference/') | |"
 fi
 echo
 echo "load after: $(load); raw outputs in $log"
