@@ -37,6 +37,7 @@ public static class ProbeBenchmark
             case "cot": args0 = args; Cot(args.Contains("--tiny")); return 0;
             case "charts": Charts(dir); return 0;
             case "micro": Micro(); return 0;
+            case "real": args0 = args; Real(dir, Int(args, "--n", 500), Int(args, "--layers", 28), Int(args, "--positions", 256), Int(args, "--dim", 2048), Int(args, "--sweep-layers", 0), Int(args, "--sample-cells", 16), args.Contains("--write-only")); return 0;
             case "large": Large(dir, Double(args, "--gb", 3), Int(args, "--layers", 4), args.Contains("--write-only")); return 0;
             default: Console.Error.WriteLine($"unknown probes benchmark '{args[0]}'"); return 2;
         }
@@ -99,7 +100,9 @@ public static class ProbeBenchmark
         var options = new ProbeSweepOptions { FoldAssignment = folds, Folds = folds.Max() + 1, Control = control, Threads = _threads,
             MaxBatchBytes = (long)(Double(args0, "--batch-mb", 128) * (1 << 20)),
             Tolerance = Double(args0, "--tol", new ProbeSweepOptions().Tolerance), MaxIterations = Int(args0, "--max-iter", new ProbeSweepOptions().MaxIterations),
-            Preconditioner = Environment.GetEnvironmentVariable("PRECOND") == "1" };
+            Preconditioner = Environment.GetEnvironmentVariable("PRECOND") == "1",
+            BlockBytes = (long)(Double(args0, "--block-mb", 8) * (1 << 20)),
+            SolverForm = Enum.Parse<ProbeSolverForm>(Str(args0, "--form", "Auto"), ignoreCase: true) };
         Console.WriteLine($"{set}");
         var times = new List<double>();
         ProbeSweepResult? result = null;
@@ -166,6 +169,93 @@ public static class ProbeBenchmark
             new Progress<SweepProgress>(pr => Console.WriteLine($"  {pr.Message}  [{pr.Elapsed.TotalSeconds:F1} s, VmRSS {Vm("VmRSS")}]")));
         Console.WriteLine($"swept layers [{string.Join(", ", layerList)}] in {sw2.Elapsed.TotalSeconds:F1} s: {result}");
         Console.WriteLine($"peak RSS (VmHWM) {Vm("VmHWM")} for a {new FileInfo(path).Length / 1e9:F2} GB file; one layer slice {slice:F0} MB float32");
+    }
+
+    /// <summary>
+    /// A real-model-sized sweep: writes (once) a float16 (N, L, P, D) .npy streamed by NpyWriter (default N=500, L=28,
+    /// P=256, D=2048: Qwen-1.7B's 28 layers x width 2048 over 256 chain positions, 14.7 GB) with a planted signal that
+    /// rises along the chain; sweeps it memory-mapped (all layers, or --sweep-layers k spread over the depth), 5 folds,
+    /// with control; prints time and peak RSS; writes DIR/sample/ (a few cells as float32 + the same folds and our
+    /// accuracies) for probe_sklearn.py, whose time over those cells projects scikit-learn's time for the whole sweep.
+    /// </summary>
+    static void Real(string dir, int n, int layers, int positions, int dim, int sweepLayers, int sampleCells, bool writeOnly)
+    {
+        var path = Path.Combine(dir, "real.npy");
+        long expected = (long)n * layers * positions * dim * 2;
+        if (!File.Exists(path) || new FileInfo(path).Length < expected)
+        {
+            var sw = Stopwatch.StartNew();
+            using var writer = NpyWriter.Create(path, ArrayDType.Float16, [layers, positions, dim], rows: n); // one (P, D) block at a time
+            var row = new Half[positions * dim];
+            ulong state = 0x9E3779B97F4A7C15;
+            for (int i = 0; i < n; i++)
+            {
+                double sign = i % 2 == 0 ? 1 : -1;
+                for (int l = 0; l < layers; l++)
+                {
+                    double layerGain = Math.Exp(-Math.Pow((l - (layers - 1) * 0.6) / (layers * 0.35), 2));
+                    for (int t = 0; t < positions; t++)
+                    {
+                        double ramp = Math.Clamp((t - positions * 0.25) / (positions * 0.5), 0, 1);
+                        double s = 0.25 * layerGain * ramp * sign;               // on 16 features: a planted direction of norm ~1
+                        for (int j = 0; j < dim; j++)
+                        {
+                            state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                            double u = (state >> 11) * (1.0 / (1UL << 53)) * 3.4641016 - 1.7320508; // uniform, variance 1
+                            row[t * dim + j] = (Half)(u + (j < 16 ? s : 0) + 0.05 * l);
+                        }
+                    }
+                    writer.Append<Half>(row);
+                }
+            }
+            writer.Complete();
+            Console.WriteLine($"wrote {path}: {new FileInfo(path).Length / 1e9:F2} GB (N={n}, L={layers}, P={positions}, D={dim}, float16) in {sw.Elapsed.TotalSeconds:F1} s");
+        }
+        if (writeOnly) return;
+        var labelsPath = Path.Combine(dir, "real_labels.npy");
+        NpyFile.Write(labelsPath, ArrayDType.Int64, MemoryMarshal.AsBytes(Enumerable.Range(0, n).Select(i => (long)(i % 2 == 0 ? 1 : 0)).ToArray().AsSpan()), n);
+        Console.WriteLine($"VmHWM before loading: {Vm("VmHWM")}, VmRSS {Vm("VmRSS")}");
+        using var set = ActivationSet.Load(path, labelsPath);
+        double slice = (double)n * positions * (dim + 1) * 4 / 1e6;
+        var layerList = sweepLayers <= 0 || sweepLayers >= set.Layers ? Enumerable.Range(0, set.Layers).ToList()
+            : Enumerable.Range(0, sweepLayers).Select(k => (int)Math.Round(k * (set.Layers - 1.0) / Math.Max(1, sweepLayers - 1))).Distinct().ToList();
+        Console.WriteLine($"{set}; one layer's slice as float32 = {slice:F0} MB; file = {new FileInfo(path).Length / 1e6:F0} MB; sweeping layers [{string.Join(", ", layerList)}], 5 folds + control, {_threads} thread(s), tolerance {Double(args0, "--tol", new ProbeSweepOptions().Tolerance)}, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        var sw2 = Stopwatch.StartNew();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var options = new ProbeSweepOptions { Layers = layerList, Control = true, Threads = _threads,
+            Tolerance = Double(args0, "--tol", new ProbeSweepOptions().Tolerance),
+            SolverForm = Enum.Parse<ProbeSolverForm>(Str(args0, "--form", "Auto"), ignoreCase: true) };
+        var result = KernelLikeThread.Run(args0, () => ProbeSweep.Run(set, options, TorchSharp.torch.CPU,
+            new Progress<SweepProgress>(pr => Console.WriteLine($"  {pr.Message}  [{pr.Elapsed.TotalSeconds:F1} s, VmRSS {Vm("VmRSS")}, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}]"))));
+        double secs = sw2.Elapsed.TotalSeconds, cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        double perLayer = secs / layerList.Count;
+        Console.WriteLine($"swept {layerList.Count} of {set.Layers} layers x {positions} positions in {secs:F1} s wall ({cpu:F1} s CPU), {perLayer:F1} s per layer; " +
+                          $"all {set.Layers} layers: {(layerList.Count == set.Layers ? $"{secs:F1} s measured" : $"{perLayer * set.Layers:F0} s projected")}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        Console.WriteLine($"peak RSS (VmHWM) {Vm("VmHWM")}; one layer's slice {slice:F0} MB as float32; {result}");
+        // Sample cells for scikit-learn: spread over the swept layers and positions; the same folds; our accuracies beside them.
+        var sampleDir = Path.Combine(dir, "sample");
+        Directory.CreateDirectory(sampleDir);
+        var picks = Enumerable.Range(0, sampleCells).Select(k => (Layer: layerList[k % layerList.Count], Position: (int)((k * 2654435761L) % positions))).Distinct().ToList();
+        var data = new float[(long)n * picks.Count * dim];
+        foreach (var group in picks.Select((c, k) => (c, k)).GroupBy(x => x.c.Layer))
+        {
+            using var layer = set.ReadLayer(group.Key);                            // (N, P, D)
+            var values = layer.data<float>();
+            foreach (var (c, k) in group)
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < dim; j++)
+                        data[((long)i * picks.Count + k) * dim + j] = values[((long)i * positions + c.Position) * dim + j];
+        }
+        NpyFile.Write(Path.Combine(sampleDir, "acts.npy"), data, n, 1, picks.Count, dim);
+        NpyFile.Write(Path.Combine(sampleDir, "labels.npy"), ArrayDType.Int64, MemoryMarshal.AsBytes(set.Labels.Select(v => (long)v).ToArray().AsSpan()), n);
+        NpyFile.Write(Path.Combine(sampleDir, "folds.npy"), ArrayDType.Int64, MemoryMarshal.AsBytes(result.FoldAssignment.Select(v => (long)v).ToArray().AsSpan()), n);
+        File.WriteAllLines(Path.Combine(sampleDir, "latentlab.csv"), new[] { "layer,position,accuracy,control_accuracy" }.Concat(picks.Select((c, k) =>
+        {
+            var cell = result.Cell(c.Layer, c.Position)!;
+            return string.Create(CultureInfo.InvariantCulture, $"0,{k},{cell.Accuracy:R},{cell.ControlAccuracy:R}");
+        })));
+        File.WriteAllText(Path.Combine(sampleDir, "cells.txt"), $"{(long)set.Layers * positions}\n");
+        Console.WriteLine($"wrote {sampleDir}: {picks.Count} cells (layer, position) = {string.Join(" ", picks.Select(c => $"({c.Layer},{c.Position})"))} for probe_sklearn.py (projects to {(long)set.Layers * positions} cells)");
     }
 
     /// <summary>Trains #!cot-synthetic's model (defaults, or --tiny), sweeps it, prints belief along the chain at the best layer vs the logits.</summary>
@@ -239,5 +329,6 @@ public static class ProbeBenchmark
     static double Gauss(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
 
     static int Int(string[] a, string name, int def) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? int.Parse(a[i + 1], CultureInfo.InvariantCulture) : def; }
+    static string Str(string[] a, string name, string def) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? a[i + 1] : def; }
     static double Double(string[] a, string name, double def) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? double.Parse(a[i + 1], CultureInfo.InvariantCulture) : def; }
 }

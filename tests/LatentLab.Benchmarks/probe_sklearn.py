@@ -48,6 +48,10 @@ def main():
     acc = np.array(res, dtype=float).reshape(L, P) / n
     print(f"scikit-learn {__import__('sklearn').__version__}: {L}x{P} cells x {len(np.unique(folds))} folds, n_jobs={a.jobs}, max_iter={a.max_iter}: {dt:.2f} s wall"
           + (f", {cpu:.2f} s CPU" if a.jobs == 1 else "") + f", load average {os.getloadavg()[0]:.2f}")
+    cells_file = os.path.join(a.dir, "cells.txt")
+    if os.path.exists(cells_file):  # a sample of a bigger sweep (ProbeBenchmark real): project its time
+        total = int(open(cells_file).read().split()[0])
+        print(f"projected scikit-learn time for all {total} cells: {dt * total / (L * P):.0f} s wall ({dt / (L * P):.2f} s per cell, n_jobs={a.jobs})")
     out = os.path.join(a.dir, f"sklearn_jobs{a.jobs}_iter{a.max_iter}.csv")
     with open(out, "w") as fh:
         fh.write("layer,position,accuracy\n")
@@ -65,7 +69,6 @@ def main():
             diff = np.abs(mine - acc)
             print(f"vs {name}: max |accuracy difference| {diff.max() * 100:.2f} points, mean {diff.mean() * 100:.3f} points, "
                   f"cells within 1 point: {(diff <= 0.01 + 1e-9).sum()}/{diff.size}")
-            break
 
 
 if __name__ == "__main__":

@@ -13,6 +13,9 @@ namespace LatentLab.Probes;
 /// L-BFGS's initial inverse Hessian (scaled by s'y / s'Ms); its first step is the monotone MM step.
 /// Line search: one evaluation per iteration; a problem whose trial step fails the Armijo test keeps its point and
 /// retries with a quarter of the step at the next iteration, so batched problems never wait for one another.
+/// Active set: every few iterations the columns whose problems have all converged are dropped from the batch (their
+/// parameters are final), so the products shrink to the columns still iterating; a problem's iterates do not depend on
+/// which other columns share its batch.
 /// </summary>
 public static class BatchedLogisticRegression
 {
@@ -25,7 +28,7 @@ public static class BatchedLogisticRegression
 
     /// <param name="x">(P, N, D+1) features with a ones column last.</param>
     /// <param name="weights">(P, N, Q) sample weights (1 = train, 0 = not).</param>
-    /// <param name="labels">(N, Q) long class index per problem.</param>
+    /// <param name="labels">(N, Q) long class index per problem, shared by the columns, or (P, N, Q) one set per column.</param>
     /// <param name="penalty">(P, D+1, Q) per-feature penalty weights (0 for the intercept row).</param>
     /// <param name="bound">Optional (P, D+1, D+1) symmetric positive definite curvature bound per column (preconditioner).</param>
     /// <param name="history">L-BFGS memory (pairs kept).</param>
@@ -40,56 +43,86 @@ public static class BatchedLogisticRegression
         // The per-sample terms live in the (P, Q, K, N) layout the products write (N innermost, contiguous): the softmax's
         // reductions over K then run over a middle axis with N vectorised, instead of over a strided innermost axis.
         var w = weights.transpose(1, 2).unsqueeze(2).contiguous();              // (P, Q, 1, N)
+        var lab = labels.dim() == 2 ? labels.unsqueeze(0) : labels;              // (1 or P, N, Q)
+        long PL = lab.shape[0];
         Tensor target = K == 1
-            ? labels.to(float32).t().reshape(1, Q, 1, N).contiguous()           // (1, Q, 1, N) in {0, 1}
-            : nn.functional.one_hot(labels, K).to(float32).permute(1, 2, 0).unsqueeze(0).contiguous(); // (1, Q, K, N)
+            ? lab.to(float32).transpose(1, 2).reshape(PL, Q, 1, N).contiguous()  // (1 or P, Q, 1, N) in {0, 1}
+            : nn.functional.one_hot(lab, K).to(float32).permute(0, 2, 3, 1).contiguous(); // (1 or P, Q, K, N)
         var gradTol = (weights.sum(1) * tolerance).clamp_min(1e-6);             // (P, Q): sklearn's mean-loss gtol, in sum scale
         var xt = x.transpose(1, 2);                                             // (P, D+1, N) view
         Tensor? chol = bound is null ? null : linalg.cholesky(bound);           // (P, D+1, D+1) lower
+        Tensor? boundA = bound;                                                 // (P, D+1, D+1), follows the active set
+        var xA = x;                                                             // (Pa, N, D+1): the active columns' features
 
-        // Loss (P, Q) and gradient (P, D+1, Q, K) at theta.
+        // Loss (Pa, Q) and gradient (Pa, D+1, Q, K) at theta, for the Pa active columns.
         (Tensor F, Tensor G) Eval(Tensor theta)
         {
+            long pa = theta.shape[0];
             // Both products are written with the small Q*K side first, (Q*K, D+1) x (D+1, N) and (Q*K, N) x (N, D+1):
             // MKL's batched sgemm ran these about twice as fast as X theta and X' r here (N=500, D=256, Q*K=5).
-            var z = theta.reshape(P, D1, Q * K).transpose(1, 2).bmm(xt).view(P, Q, K, N); // (P, Q, K, N) logits
+            var z = theta.reshape(pa, D1, Q * K).transpose(1, 2).bmm(xt).view(pa, Q, K, N); // (Pa, Q, K, N) logits
             Tensor loss, dz;
             if (K == 1)
             {
-                loss = nn.functional.softplus(z) - target * z;                   // (P, Q, 1, N)
+                loss = nn.functional.softplus(z) - target * z;                   // (Pa, Q, 1, N)
                 dz = z.sigmoid() - target;
             }
             else
             {
-                var lse = z.logsumexp(2, keepdim: true);                         // (P, Q, 1, N)
+                var lse = z.logsumexp(2, keepdim: true);                         // (Pa, Q, 1, N)
                 loss = lse - (z * target).sum(2, keepdim: true);
                 dz = (z - lse).exp() - target;                                   // softmax - onehot
             }
-            var f = (loss * w).sum([2, 3]) + 0.5 * (pen * theta * theta).sum([1, 3]);                 // (P, Q)
-            var g = (dz * w).view(P, Q * K, N).bmm(x).transpose(1, 2).reshape(P, D1, Q, K) + pen * theta; // (P, D+1, Q, K)
+            var f = (loss * w).sum([2, 3]) + 0.5 * (pen * theta * theta).sum([1, 3]);                 // (Pa, Q)
+            var g = (dz * w).view(pa, Q * K, N).bmm(xA).transpose(1, 2).reshape(pa, D1, Q, K) + pen * theta; // (Pa, D+1, Q, K)
             return (f, g);
         }
 
-        static Tensor Dot(Tensor a, Tensor b) => (a * b).sum([1, 3]);                         // (P, Q)
-        static Tensor Bc(Tensor s) => s.unsqueeze(1).unsqueeze(-1);                             // (P, Q) -> (P, 1, Q, 1)
-        Tensor MInv(Tensor v) => cholesky_solve(v.reshape(P, D1, Q * K), chol!).reshape(P, D1, Q, K);
-        Tensor M(Tensor v) => bound!.bmm(v.reshape(P, D1, Q * K)).reshape(P, D1, Q, K);
+        static Tensor Dot(Tensor a, Tensor b) => (a * b).sum([1, 3]);                         // (Pa, Q)
+        static Tensor Bc(Tensor s) => s.unsqueeze(1).unsqueeze(-1);                             // (Pa, Q) -> (Pa, 1, Q, 1)
+        Tensor MInv(Tensor v) => cholesky_solve(v.reshape(v.shape[0], D1, Q * K), chol!).reshape(v.shape[0], D1, Q, K);
+        Tensor M(Tensor v) => boundA!.bmm(v.reshape(v.shape[0], D1, Q * K)).reshape(v.shape[0], D1, Q, K);
 
+        var result = zeros([P, D1, Q, K], float32, device);                      // (P, D+1, Q, K) final parameters
+        var convergedAll = zeros([P, Q], @bool, device);                         // (P, Q)
+        var active = arange(P, dtype: int64, device: device);                    // (Pa) columns still in the batch
         var theta = zeros([P, D1, Q, K], float32, device);
         var (fx, gx) = Eval(theta);
         var sList = new List<Tensor>();
         var yList = new List<Tensor>();
         var rhoList = new List<Tensor>();
-        var converged = gx.abs().amax([1, 3]) <= gradTol;                        // (P, Q) bool
-        var stepScale = ones([P, Q], float32, device);                          // (P, Q) shrinks after a failed trial
-        var gamma = chol is null ? 1.0 / gx.abs().sum([1, 3]).clamp_min(1.0) : ones([P, Q], float32, device); // (P, Q)
+        var converged = gx.abs().amax([1, 3]) <= gradTol;                        // (Pa, Q) bool
+        var stepScale = ones([P, Q], float32, device);                          // (Pa, Q) shrinks after a failed trial
+        var gamma = chol is null ? 1.0 / gx.abs().sum([1, 3]).clamp_min(1.0) : ones([P, Q], float32, device); // (Pa, Q)
         int it = 0;
         for (; it < maxIterations; it++)
         {
             ct.ThrowIfCancellationRequested();
-            if (converged.all().item<bool>()) break;
+            var cellDone = converged.all(1);                                     // (Pa) every problem of the column converged
+            long doneCount = cellDone.sum().item<long>();
+            if (doneCount == active.shape[0]) break;
+            // Drop finished columns once a quarter of the batch (or more) is done: their parameters are final.
+            if (doneCount > 0 && doneCount * 4 >= active.shape[0])
+            {
+                var keep = (~cellDone).nonzero().squeeze(1);                     // (Pa') positions within the active batch
+                var doneAt = cellDone.nonzero().squeeze(1);
+                result.index_copy_(0, active.index_select(0, doneAt), theta.index_select(0, doneAt));
+                convergedAll.index_copy_(0, active.index_select(0, doneAt), converged.index_select(0, doneAt));
+                Tensor Take(Tensor t) { var r = t.index_select(0, keep); t.Dispose(); return r; }
+                active = Take(active);
+                theta = Take(theta); fx = Take(fx); gx = Take(gx); converged = Take(converged);
+                stepScale = Take(stepScale); gamma = Take(gamma);
+                for (int j = 0; j < sList.Count; j++) { sList[j] = Take(sList[j]); yList[j] = Take(yList[j]); rhoList[j] = Take(rhoList[j]); }
+                xA = x.index_select(0, active);                                  // (Pa', N, D+1) compact copy of the active features
+                xt = xA.transpose(1, 2);
+                pen = pen.index_select(0, keep);
+                gradTol = gradTol.index_select(0, keep);
+                if (PL > 1) target = target.index_select(0, keep);
+                if (chol is not null) { chol = chol.index_select(0, keep); boundA = boundA!.index_select(0, keep); }
+                w = weights.index_select(0, active).transpose(1, 2).unsqueeze(2).contiguous();
+            }
             if (debug && it % 10 == 0)
-                Console.Error.Write($" it{it}:{converged.to(float32).mean().item<float>():P0}/{(gx.abs().amax([1, 3]) / gradTol).max().item<float>():G3}");
+                Console.Error.Write($" it{it}:{active.shape[0]}/{converged.to(float32).mean().item<float>():P0}/{(gx.abs().amax([1, 3]) / gradTol).max().item<float>():G3}");
             using var scope = NewDisposeScope();
             // Two-loop recursion: d = -H g per problem, H0 = gamma * M^-1 (or gamma * I).
             var qv = gx.clone();
@@ -105,11 +138,11 @@ public static class BatchedLogisticRegression
                 var beta = rhoList[j] * Dot(yList[j], r);
                 r.add_(Bc(alphas[j] - beta) * sList[j]);
             }
-            var active = (~converged).to(float32);                               // (P, Q)
-            var d = -r * Bc(active);
-            var gd = Dot(gx, d);                                                 // (P, Q) directional derivative
+            var activeQ = (~converged).to(float32);                              // (Pa, Q)
+            var d = -r * Bc(activeQ);
+            var gd = Dot(gx, d);                                                 // (Pa, Q) directional derivative
             // Not a descent direction (numerical trouble): fall back to the preconditioned gradient for that problem.
-            var bad = Bc((gd >= 0).to(float32) * active);
+            var bad = Bc((gd >= 0).to(float32) * activeQ);
             var fallback = chol is null ? gx * Bc(gamma) : MInv(gx);
             d = d * (1 - bad) - fallback * bad;
             gd = Dot(gx, d);
@@ -149,8 +182,10 @@ public static class BatchedLogisticRegression
             converged.Dispose();
             converged = conv.MoveToOuterDisposeScope();
         }
+        result.index_copy_(0, active, theta);
+        convergedAll.index_copy_(0, active, converged);
         if (debug)
-            Console.Error.WriteLine($" L-BFGS{(chol is null ? "" : " (preconditioned)")}: {it} iterations, converged {converged.to(float32).mean().item<float>():P1}");
-        return new Fit(theta, it, converged);
+            Console.Error.WriteLine($" L-BFGS{(chol is null ? "" : " (preconditioned)")}: {it} iterations, converged {convergedAll.to(float32).mean().item<float>():P1}");
+        return new Fit(result, it, convergedAll);
     }
 }

@@ -14,7 +14,9 @@ namespace LatentLab.Probes;
 /// LogisticRegression(C) pipeline does, via an equivalent reparametrisation: the layer is standardised once with all
 /// questions' statistics, and fold f's problem penalises weight j by (sd_f,j / sd_all,j)^2, which gives the same
 /// predictions as refitting on the fold-standardised features (the intercept absorbs the mean shift).
-/// Layers are read one at a time, so memory holds about one layer's slice.
+/// Layers are read one at a time, so memory holds about one layer's slice. Within a layer the columns are solved in
+/// cache-sized blocks; on request (<see cref="ProbeSolverForm.Kernel"/>) each fold's probe is solved in the kernel form
+/// instead: the same optimum over n_train + 1 unknowns, for widths far above the training count.
 /// </summary>
 public static class ProbeSweep
 {
@@ -106,7 +108,7 @@ public static class ProbeSweep
                 var validG = columns.Valid.repeat(group.Length, 1);                   // (G*Pc, N)
                 var weightsG = weights.repeat(group.Length, 1, 1);                   // (G*Pc, N, Q)
                 var testG = testMask.repeat(group.Length, 1, 1);                     // (G*Pc, N, Q)
-                var (correct, iterations, converged) = ProbeLayers(set, group, columns, validG, weightsG, testG, labelQ, classes, F, Q, o, device, cancellationToken);
+                var (correct, iterations, converged) = ProbeLayers(set, group, columns, validG, folds, weightsG, testG, labelQ, classes, F, Q, o, device, cancellationToken);
                 maxIter = Math.Max(maxIter, iterations);
                 convergedCount += converged;
                 problemCount += (long)group.Length * pc * Q;
@@ -160,7 +162,7 @@ public static class ProbeSweep
     /// (row = layer-in-group * Pc + column), iterations and converged problems.
     /// </summary>
     static (long[,] Correct, int Iterations, long Converged) ProbeLayers(ActivationSet set, int[] group, ProbeColumns columns, Tensor validG,
-        Tensor weights, Tensor testMask, Tensor labelQ, int classes, int F, int Q, ProbeSweepOptions o, Device device, CancellationToken ct)
+        int[] folds, Tensor weights, Tensor testMask, Tensor labelQ, int classes, int F, int Q, ProbeSweepOptions o, Device device, CancellationToken ct)
     {
         int d = set.Dim;
         int pc = columns.Labels.Count;
@@ -220,32 +222,155 @@ public static class ProbeSweep
         var penQ = penF.index_select(1, tensor(Enumerable.Range(0, Q).Select(q => (long)(q % F)).ToArray(), device: device)); // (Pc, Q, D)
         var penalty = cat([penQ.transpose(1, 2), zeros([penQ.shape[0], 1, Q], float32, device)], 1); // (Pc, D+1, Q)
 
+        int R = Q / F;
+        long cellCount = xa.shape[0];
+        var hits = zeros([cellCount, Q], float32, device);                           // (G*Pc, Q) correct held-out predictions
+        int iterations = 0;
+        long conv = 0;
+        // Kernel form only when asked: its kernels cost about as much as 80 primal iterations' products per column, and on
+        // the real-size benchmark (D = 2048, n_train = 400) L-BFGS needed 11-24 iterations, so the primal form was faster.
+        var trainIdx = Enumerable.Range(0, F).Select(f => Enumerable.Range(0, folds.Length).Where(i => folds[i] != f).ToArray()).ToArray();
+        int nMax = trainIdx.Max(t => t.Length);
+        bool kernel = o.SolverForm == ProbeSolverForm.Kernel;
+        long cellBytes = kernel ? (long)F * nMax * nMax * 4 : set.Count * (d + 1L) * 4;   // kernel: one column's factors
+        // Primal: blocks of ~BlockBytes stay in cache while they iterate. Kernel: the per-fold features A (freed after the
+        // block) dominate memory, ~KernelBlockBytes per block; the solve itself runs on the much smaller factors.
+        long blockBytes = kernel ? KernelBlockBytes : o.BlockBytes;
+        long block = blockBytes <= 0 ? cellCount : Math.Clamp(blockBytes / cellBytes, 1, cellCount);
+        for (long c0 = 0; c0 < cellCount; c0 += block)
+        {
+            ct.ThrowIfCancellationRequested();
+            long len = Math.Min(block, cellCount - c0);
+            using var bs = NewDisposeScope();
+            var (blockHits, it, cv) = kernel
+                ? SolveKernelBlock(xa.narrow(0, c0, len), validG.narrow(0, c0, len), penF.narrow(0, c0, len), testMask.narrow(0, c0, len),
+                    labelQ, trainIdx, nMax, classes, F, R, o, device, ct)
+                : SolvePrimalBlock(xa.narrow(0, c0, len), validG.narrow(0, c0, len), weights.narrow(0, c0, len), penalty.narrow(0, c0, len),
+                    testMask.narrow(0, c0, len), labelQ, classes, F, o, ct);
+            hits.narrow(0, c0, len).copy_(blockHits);
+            iterations = Math.Max(iterations, it);
+            conv += cv;
+        }
+        var perR = hits.reshape(cellCount, R, F).sum(2).round().to(int64).cpu();     // (G*Pc, R)
+        var data = perR.data<long>().ToArray();
+        var correct = new long[perR.shape[0], R];
+        for (int c = 0; c < perR.shape[0]; c++)
+            for (int r = 0; r < R; r++) correct[c, r] = data[c * R + r];
+        xa.Dispose();
+        return (correct, iterations, conv);
+    }
+
+    /// <summary>Bytes of fold features per kernel-form block (a few columns; small beside a real model's layer slice).</summary>
+    static long KernelBlockBytes => long.TryParse(Environment.GetEnvironmentVariable("LATENTLAB_KERNEL_BLOCK_MB"), out var mb) ? mb << 20 : 64L << 20;
+
+    /// <summary>
+    /// Primal form for a block of B columns: every column's Q problems share its design matrix (B, N, D+1); fold f's
+    /// problems penalise weight j by (sd_f,j / sd_all,j)^2. Returns held-out correct counts (B, Q).
+    /// </summary>
+    static (Tensor Hits, int Iterations, long Converged) SolvePrimalBlock(Tensor xb, Tensor validB, Tensor weightsB, Tensor penaltyB,
+        Tensor testB, Tensor labelQ, int classes, int F, ProbeSweepOptions o, CancellationToken ct)
+    {
+        long b = xb.shape[0], n = xb.shape[1], d1 = xb.shape[2], Q = weightsB.shape[2];
+        int K = classes == 2 ? 1 : classes;
         Tensor? bound = null;
         if (o.Preconditioner)
         {
             // Curvature bound shared by a column's problems: c * Xa' diag(valid) Xa * (F-1)/F + lambda * mean penalty (+ tiny ridge),
             // c = 1/4 for the sigmoid (Böhning's bound), 1/2 for softmax.
             double c = (classes == 2 ? 0.25 : 0.5) * (F - 1.0) / F;
-            var xv = xa * validG.unsqueeze(-1);                                      // (G*Pc, N, D+1)
-            bound = xv.transpose(1, 2).bmm(xa).mul_(c);                              // (Pc, D+1, D+1)
-            var diag = penalty.mean([2L]) / o.C + 1e-4;                               // (Pc, D+1)
+            var xv = xb * validB.unsqueeze(-1);                                      // (B, N, D+1)
+            bound = xv.transpose(1, 2).bmm(xb).mul_(c);                              // (B, D+1, D+1)
+            var diag = penaltyB.mean([2L]) / o.C + 1e-4;                              // (B, D+1)
             bound.add_(diag_embed(diag));
         }
-        var fit = BatchedLogisticRegression.Solve(xa, weights, labelQ, penalty, classes, 1.0 / o.C, o.MaxIterations, o.Tolerance, ct, bound);
-        int K = classes == 2 ? 1 : classes;
-        var z = xa.bmm(fit.Theta.reshape(xa.shape[0], d + 1, Q * K)).reshape(xa.shape[0], xa.shape[1], Q, K); // (Pc, N, Q, K)
-        var pred = K == 1 ? (z.squeeze(-1) > 0).to(int64) : z.argmax(-1);          // (Pc, N, Q)
-        var hit = (pred == labelQ.unsqueeze(0)).to(float32) * testMask;            // (Pc, N, Q)
-        var perQ = hit.sum(1);                                                       // (Pc, Q)
-        int R = Q / F;
-        var perR = perQ.reshape(perQ.shape[0], R, F).sum(2).round().to(int64).cpu(); // (Pc, R)
-        var data = perR.data<long>().ToArray();
-        var correct = new long[perR.shape[0], R];
-        for (int c = 0; c < perR.shape[0]; c++)
-            for (int r = 0; r < R; r++) correct[c, r] = data[c * R + r];
-        long conv = fit.Converged.sum().item<long>();
-        xa.Dispose();
-        return (correct, fit.Iterations, conv);
+        var fit = BatchedLogisticRegression.Solve(xb, weightsB, labelQ, penaltyB, classes, 1.0 / o.C, o.MaxIterations, o.Tolerance, ct, bound);
+        var z = xb.bmm(fit.Theta.reshape(b, d1, Q * K)).reshape(b, n, Q, K);         // (B, N, Q, K)
+        var pred = K == 1 ? (z.squeeze(-1) > 0).to(int64) : z.argmax(-1);          // (B, N, Q)
+        var hit = (pred == labelQ.unsqueeze(0)).to(float32) * testB;               // (B, N, Q)
+        return (hit.sum(1), fit.Iterations, fit.Converged.sum().item<long>());
+    }
+
+    /// <summary>
+    /// Kernel (representer) form for a block of B columns, exact for the same objective. Fold f's probe on the
+    /// fold-standardised features A_f = X_train,f diag(v_f^-1/2) (v_f: the fold's training variances of the globally
+    /// standardised features) has weights u = A_f' alpha; with K_f = A_f A_f' = L L' (Cholesky), gamma = L' alpha gives
+    /// logits L gamma + b and penalty ||gamma||^2 / 2C: a plain L2 logistic regression over n_train + 1 unknowns
+    /// (features L), solved by the same batched L-BFGS. Rows a column lacks (validity) get zero features and weight 0,
+    /// and a unit diagonal so the factor exists. Returns held-out correct counts (B, Q) with Q = R * F (task folds, then control).
+    /// </summary>
+    static (Tensor Hits, int Iterations, long Converged) SolveKernelBlock(Tensor xb, Tensor validB, Tensor penF, Tensor testB, Tensor labelQ,
+        int[][] trainIdx, int nMax, int classes, int F, int R, ProbeSweepOptions o, Device device, CancellationToken ct)
+    {
+        long b = xb.shape[0], n = xb.shape[1], d = xb.shape[2] - 1, bf = b * F;
+        int K = classes == 2 ? 1 : classes, Q = R * F;
+        var idx = tensor(trainIdx.SelectMany(t => t.Concat(Enumerable.Repeat(0, nMax - t.Length))).Select(i => (long)i).ToArray(), [F, nMax], device: device); // (F, nMax)
+        var real = tensor(trainIdx.SelectMany(t => Enumerable.Repeat(1f, t.Length).Concat(Enumerable.Repeat(0f, nMax - t.Length))).ToArray(), [1, F, nMax], device: device);
+        var x = xb[TensorIndex.Ellipsis, TensorIndex.Slice(0, d)];                 // (B, N, D) view
+        var scale = penF.clamp_min(1e-8).rsqrt();                                   // (B, F, D) = v_f^-1/2
+        var rowW = validB.index_select(1, idx.view(-1)).view(b, F, nMax) * real;    // (B, F, nMax) 1 = trains fold f
+        var sw = Stopwatch.StartNew();
+        var kf = empty([b, F, nMax, nMax], float32, device);                         // (B, F, nMax, nMax) kernels
+        for (int f = 0; f < F; f++)
+        {
+            // A_f (B, nMax, D), freed at once: only the kernels stay for the solve.
+            using var af = x.index_select(1, idx[f]).mul_(scale.narrow(1, f, 1)).mul_(rowW.narrow(1, f, 1).transpose(1, 2));
+            using var kff = af.bmm(af.transpose(1, 2));                              // (B, nMax, nMax)
+            kf.select(1, f).copy_(kff);
+        }
+        var kflat = kf.view(bf, nMax, nMax);                                         // (B*F, nMax, nMax)
+        double tGram = sw.Elapsed.TotalMilliseconds;
+        var diagMean = kflat.diagonal(0, 1, 2).mean([1L], keepdim: true);           // (B*F, 1)
+        var lower = CholeskyWithJitter(kflat, (1 - rowW).view(bf, nMax), diagMean); // (B*F, nMax, nMax) lower
+        kf.Dispose();
+        double tChol = sw.Elapsed.TotalMilliseconds;
+        var design = cat([lower, ones([bf, nMax, 1], float32, device)], 2);          // (B*F, nMax, nMax+1): features L, ones last
+        var weights = rowW.view(bf, nMax, 1).expand(-1, -1, R).contiguous();        // (B*F, nMax, R)
+        // Labels of fold f's training rows for task (r = 0) and control (r = 1): problem q = r*F + f.
+        var qOf = tensor(Enumerable.Range(0, F).SelectMany(f => Enumerable.Range(0, R).Select(r => (long)(r * F + f))).ToArray(), [F, R], device: device);
+        var labels = labelQ.index_select(0, idx.view(-1)).view(F, nMax, Q)
+            .gather(2, qOf.unsqueeze(1).expand(-1, nMax, -1));                       // (F, nMax, R)
+        var labelsB = labels.unsqueeze(0).expand(b, -1, -1, -1).reshape(bf, nMax, R); // (B*F, nMax, R)
+        var penalty = cat([ones([1, nMax, 1], float32, device), zeros([1, 1, 1], float32, device)], 1)
+            .expand(bf, -1, R).contiguous();                                         // (B*F, nMax+1, R)
+        double tPrep = sw.Elapsed.TotalMilliseconds;
+        var fit = BatchedLogisticRegression.Solve(design, weights, labelsB, penalty, classes, 1.0 / o.C, o.MaxIterations, o.Tolerance, ct);
+        double tSolve = sw.Elapsed.TotalMilliseconds;
+        var theta = fit.Theta;                                                       // (B*F, nMax+1, R, K)
+        var gamma = theta.narrow(1, 0, nMax).reshape(bf, nMax, R * K);               // (B*F, nMax, R*K)
+        var bias = theta.select(1, nMax).reshape(b, F, R * K);                       // (B, F, R*K)
+        var alpha = linalg.solve_triangular(lower.transpose(1, 2), gamma, upper: true); // (B*F, nMax, R*K): L' alpha = gamma
+        // Weights on the global features, w = diag(v_f^-1) X_train,f' alpha: one product with alpha scattered to its rows.
+        var alphaF = alpha.view(b, F, nMax, R * K).mul(rowW.unsqueeze(-1));        // (B, F, nMax, R*K), padded rows zero
+        var alphaN = zeros([b, n, F, R * K], float32, device);                       // (B, N, F, R*K)
+        for (int f = 0; f < F; f++)
+            alphaN.select(2, f).index_add_(1, idx[f], alphaF.select(1, f), 1);
+        var w = x.transpose(1, 2).bmm(alphaN.view(b, n, F * R * K)).view(b, d, F, R * K)
+            .mul_(scale.square().transpose(1, 2).unsqueeze(-1));                     // (B, D, F, R*K)
+        var z = x.bmm(w.view(b, d, F * R * K)).view(b, n, F, R * K)
+            .add_(bias.unsqueeze(1));                                                // (B, N, F, R*K) logits of every question
+        var zq = z.view(b, n, F, R, K).transpose(2, 3).reshape(b, n, Q, K);          // (B, N, Q, K), q = r*F + f
+        var pred = K == 1 ? (zq.squeeze(-1) > 0).to(int64) : zq.argmax(-1);        // (B, N, Q)
+        var hit = (pred == labelQ.unsqueeze(0)).to(float32) * testB;               // (B, N, Q)
+        var hits = hit.sum(1);
+        if (Environment.GetEnvironmentVariable("LATENTLAB_DEBUG") == "2")
+            Console.Error.WriteLine($"kernel block {b}: gram {tGram:F0} ms, chol {tChol - tGram:F0} ms, prep {tPrep - tChol:F0}, solve {tSolve - tPrep:F0} ({fit.Iterations} it), predict {sw.Elapsed.TotalMilliseconds - tSolve:F0}");
+        return (hits, fit.Iterations, fit.Converged.sum().item<long>());
+    }
+
+    /// <summary>
+    /// Lower Cholesky factor of each kernel (M, n, n) + diag(extra) + a tiny jitter (1e-6 of the mean diagonal, raised
+    /// a hundredfold, up to 1e-2, for a matrix that still fails: duplicate questions make a kernel singular).
+    /// </summary>
+    static Tensor CholeskyWithJitter(Tensor kf, Tensor extra, Tensor diagMean)
+    {
+        double jitter = 1e-6;
+        while (true)
+        {
+            var m = kf + diag_embed(extra + diagMean * jitter);                      // (M, n, n)
+            var (l, info) = linalg.cholesky_ex(m);
+            if (info.eq(0).all().item<bool>() || jitter >= 1e-2) return l;
+            jitter *= 100;
+        }
     }
 
     static double[] BaselineAccuracy(ActivationSet set, ProbeColumns columns, Device device, long[] questions)

@@ -54,6 +54,15 @@ public sealed record ProbeSweepOptions : IKnobRules
     /// </summary>
     [Knob("--max-batch-bytes", "Layers whose features fit in this many bytes (float32) are solved as one batched problem (0: one layer at a time).", Min = 0, Hidden = true)]
     public long MaxBatchBytes { get; init; } = 128L << 20;
+    /// <summary>Primal (D + 1 unknowns per probe) or kernel form (n_train + 1); auto picks the smaller.</summary>
+    [Knob("--solver-form", "Solve each probe over its D weights (primal) or over its training questions (kernel); auto: the smaller.", Hidden = true)]
+    public ProbeSolverForm SolverForm { get; init; } = ProbeSolverForm.Auto;
+    /// <summary>
+    /// Columns are solved in blocks of about this many bytes of features (float32), so a block's design matrices stay in
+    /// the CPU's cache while its problems iterate (0: the whole batch at once).
+    /// </summary>
+    [Knob("--block-bytes", "Solve columns in blocks of about this many bytes of features, so they stay in cache while they iterate (0: all at once).", Min = 0, Hidden = true)]
+    public long BlockBytes { get; init; } = 8L << 20;
     /// <summary>Optional explicit fold (0..Folds-1) of every question, e.g. to compare with another tool on the same split.</summary>
     public IReadOnlyList<int>? FoldAssignment { get; init; }
 

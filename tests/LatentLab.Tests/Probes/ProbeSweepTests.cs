@@ -192,6 +192,82 @@ public class ProbeSweepTests
     }
 
     [Fact]
+    public void KernelForm_GivesTheCellsOfThePrimalForm_WhenTheWidthExceedsTheTrainingCount()
+    {
+        // d = 90 > n_train = 40 (3 folds of 60): the kernel form solves the same objective as the primal (auto) form.
+        using var set = Planted((l, p) => p >= 1, n: 60, l: 2, p: 3, d: 90);
+        var auto = ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 3, Tolerance = 1e-6, MaxIterations = 2000 }, Cpu);
+        var kernel = ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 3, Tolerance = 1e-6, MaxIterations = 2000, SolverForm = ProbeSolverForm.Kernel }, Cpu);
+        var primal = ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 3, Tolerance = 1e-6, MaxIterations = 2000, SolverForm = ProbeSolverForm.Primal }, Cpu);
+        Assert.Equal(primal.Cells.Count, kernel.Cells.Count);
+        for (int i = 0; i < primal.Cells.Count; i++)
+        {
+            Assert.Equal(primal.Cells[i].Accuracy, auto.Cells[i].Accuracy);
+            // The same optimum reached by two solvers in float32: a held-out question or two near the boundary may flip.
+            Assert.True(Math.Abs(primal.Cells[i].Accuracy - kernel.Cells[i].Accuracy) <= 2.0 / 60, $"cell {i}: primal {primal.Cells[i].Accuracy} vs kernel {kernel.Cells[i].Accuracy}");
+            Assert.True(Math.Abs(primal.Cells[i].ControlAccuracy - kernel.Cells[i].ControlAccuracy) <= 2.0 / 60, $"cell {i} control: primal {primal.Cells[i].ControlAccuracy} vs kernel {kernel.Cells[i].ControlAccuracy}");
+        }
+        double lit = kernel.Cells.Where(c => c.Position >= 1).Average(c => c.Accuracy), dark = kernel.Cells.Where(c => c.Position == 0).Average(c => c.Accuracy);
+        Assert.True(lit >= dark + 0.2, $"the planted cells light up in the kernel form: {lit:F3} vs {dark:F3} at chance");
+    }
+
+    [Fact]
+    public void KernelForm_HandlesColumnsSomeQuestionsLack()
+    {
+        // Variable lengths: column 2 exists for the questions of length 3 only; their rows get zero weight in the kernel.
+        var lengths = Enumerable.Range(0, 60).Select(i => i % 3 == 0 ? 2 : 3).ToArray();
+        TorchRuntime.EnsureInitialized();
+        var (data, labels) = PlantedData.Make(60, 1, 3, 70, (l, p) => true);
+        using var set = ActivationSet.FromArray(data, 60, 1, 3, 70, labels, null, null, 0, lengths);
+        var kernel = ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 3, SolverForm = ProbeSolverForm.Kernel, Tolerance = 1e-6, MaxIterations = 2000 }, Cpu);
+        var primal = ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 3, SolverForm = ProbeSolverForm.Primal, Tolerance = 1e-6, MaxIterations = 2000 }, Cpu);
+        Assert.Equal(40, kernel.Cell(0, 2)!.Questions);
+        for (int i = 0; i < primal.Cells.Count; i++)
+            Assert.True(Math.Abs(primal.Cells[i].Accuracy - kernel.Cells[i].Accuracy) <= 2.0 / 40, $"cell {i}: primal {primal.Cells[i].Accuracy} vs kernel {kernel.Cells[i].Accuracy}");
+    }
+
+    [Fact]
+    public void SolvedInBlocks_GivesTheSameCellsAsOneBatch()
+    {
+        using var set = Planted((l, p) => l >= 1 && p >= 2, n: 100, l: 2, p: 6, d: 5);
+        var one = ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 3, BlockBytes = 0 }, Cpu);
+        var blocks = ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 3, BlockBytes = 1 }, Cpu); // one column per block
+        for (int i = 0; i < one.Cells.Count; i++)
+        {
+            Assert.Equal(one.Cells[i].Accuracy, blocks.Cells[i].Accuracy);
+            Assert.Equal(one.Cells[i].ControlAccuracy, blocks.Cells[i].ControlAccuracy);
+        }
+    }
+
+    [Fact]
+    public void Solver_ActiveSet_DroppingConvergedColumnsLeavesTheOthersUnchanged()
+    {
+        // Column 0 is easy (converges early, then leaves the batch), column 1 is nearly separable (many iterations).
+        TorchRuntime.EnsureInitialized();
+        using var scope = torch.NewDisposeScope();
+        var rng = new Random(5);
+        int n = 80, d = 6;
+        var xs = new float[2 * n * (d + 1)];
+        var y = new long[n];
+        for (int i = 0; i < n; i++) y[i] = i % 2;
+        for (int c = 0; c < 2; c++)
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < d; j++) xs[(c * n + i) * (d + 1) + j] = (float)(rng.NextDouble() * 2 - 1 + (c == 1 && j == 0 ? 3 * (2 * y[i] - 1) : 0));
+                xs[(c * n + i) * (d + 1) + d] = 1;
+            }
+        var x = torch.tensor(xs, [2, n, d + 1]);
+        var labels = torch.tensor(y, [n, 1]);
+        var pen = torch.cat([torch.ones(2, d, 1), torch.zeros(2, 1, 1)], 1);
+        var both = BatchedLogisticRegression.Solve(x, torch.ones(2, n, 1), labels, pen, 2, 1.0, 500, 1e-5, CancellationToken.None);
+        var alone = BatchedLogisticRegression.Solve(x.narrow(0, 1, 1).contiguous(), torch.ones(1, n, 1), labels, pen.narrow(0, 1, 1), 2, 1.0, 500, 1e-5, CancellationToken.None);
+        Assert.True(both.Converged.all().item<bool>());
+        var a = both.Theta[1].reshape(-1).data<float>().ToArray();
+        var b = alone.Theta[0].reshape(-1).data<float>().ToArray();
+        for (int j = 0; j < a.Length; j++) Assert.True(Math.Abs(a[j] - b[j]) <= 1e-5 * (1 + Math.Abs(b[j])), $"theta[{j}] {a[j]} in the batch vs {b[j]} alone");
+    }
+
+    [Fact]
     public void ToDataFrame_HasExactlyTheDesignColumns_OneRowPerCell()
     {
         using var set = Planted((l, p) => p == 1, n: 60, l: 2, p: 2, d: 3);
