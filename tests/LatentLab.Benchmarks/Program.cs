@@ -1,6 +1,6 @@
 namespace LatentLab.Benchmarks;
 
-/// <summary>Dispatches to one benchmark: <c>dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes|rl|allocator [args]</c>.</summary>
+/// <summary>Dispatches to one benchmark: <c>dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes|rl|perturb|allocator [args]</c>.</summary>
 public static class Program
 {
     public static int Main(string[] args)
@@ -17,8 +17,10 @@ public static class Program
                 return AllocatorBenchmark.Run(rest);
             case "rl":
                 return RlBenchmark.Run(rest);
+            case "perturb":
+                return PerturbationBenchmark.Run(rest);
             default:
-                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes|rl|allocator [args]");
+                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/LatentLab.Benchmarks -- bandits|probes|rl|perturb|allocator [args]");
                 return 2;
         }
     }
