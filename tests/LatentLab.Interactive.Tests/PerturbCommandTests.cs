@@ -60,3 +60,41 @@ public class PerturbCommandTests
         (await kernel.SubmitAsync("1 + 1")).AssertSucceeded();
     }
 }
+
+public class PerturbCommandModelKindsTests
+{
+    [Fact]
+    public async Task Perturb_MultiSeedPolicy_PoolsTrainingSeeds_AndSaysSoInTheTable()
+    {
+        using var kernel = await KernelTestHost.CreateAsync();
+        TorchRuntime.EnsureInitialized();
+        var env = new AlignmentEnvironment(new AlignmentEnvironmentOptions(), CPU);
+        using var g = new Generator(4, CPU);
+        var csharp = (CSharpKernel)kernel.FindKernelByName("csharp")!;
+        await csharp.SetValueAsync("run3", AlignmentPolicy.Create(env, new PolicyOptions { Width = 16, OutputGain = 3.0 }, 3, g), typeof(AlignmentPolicy));
+        var result = await kernel.SubmitAsync("#!perturb --model run3 --points 3 --seeds 2 --resamples 100 --out pooled");
+        result.AssertSucceeded();
+        var curves = kernel.Bound<IReadOnlyList<PerturbationCurve>>("pooled");
+        Assert.Equal(3, curves[0].TrainingSeeds);
+        Assert.Contains("hierarchical bootstrap", string.Join("\n", result.Html()));
+        var one = await kernel.SubmitAsync("#!perturb --model run3 --training-seeds 1 --points 2 --seeds 2 --resamples 100 --out first");
+        one.AssertSucceeded();
+        Assert.Equal(1, kernel.Bound<IReadOnlyList<PerturbationCurve>>("first")[0].TrainingSeeds);
+        var tooMany = (await kernel.SubmitAsync("#!perturb --model run3 --training-seeds 5 --points 2 --seeds 2")).Failure();
+        Assert.NotNull(tooMany);
+        Assert.Contains("has 3 training seed(s)", tooMany!.Message);
+        (await kernel.SubmitAsync("1 + 1")).AssertSucceeded();
+    }
+
+    [Fact]
+    public async Task Perturb_TheCotSyntheticVariable_SweepsTheTransformer()
+    {
+        using var kernel = await KernelTestHost.CreateAsync();
+        (await kernel.SubmitAsync("#!cot-synthetic --steps 250 --layers 2 --width 32 --heads 2 --chain-length 12 --questions 60 --batch 64 --lr 0.005 --threads 1 --out acts")).AssertSucceeded();
+        var result = await kernel.SubmitAsync("#!perturb --model acts --points 2 --seeds 2 --resamples 100 --out cot");
+        result.AssertSucceeded();
+        var curves = kernel.Bound<IReadOnlyList<PerturbationCurve>>("cot");
+        Assert.Equal(["answer_accuracy", "probe_accuracy_refit", "probe_accuracy_fixed"], curves[0].Metrics.ToArray());
+        Assert.Contains("probe_accuracy_refit", string.Join("\n", result.Html()));
+    }
+}

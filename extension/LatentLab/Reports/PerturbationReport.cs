@@ -24,8 +24,10 @@ public static class PerturbationReport
             }
         }
         var head = curves[0];
-        var caption = $"{head.Perturbation}: {head.Grid.Count} noise scales x {head.Seeds} seeds" + (curves.Any(c => c.IsPartial) ? " (PARTIAL)" : "") +
-                      $"; s50 = noise at which a metric is halfway from clean to chance (95% bootstrap CI over noise seeds); " +
+        var seeds = head.TrainingSeeds > 1 ? $"{head.TrainingSeeds} training seeds x {head.NoiseSeeds} noise seeds" : $"{head.Seeds} seeds";
+        var over = string.Join("; ", curves.Select(c => c.CiOver).Distinct());
+        var caption = $"{head.Perturbation}: {head.Grid.Count} noise scales x {seeds}" + (curves.Any(c => c.IsPartial) ? " (PARTIAL)" : "") +
+                      $"; s50 = noise at which a metric is halfway from clean to chance (95% bootstrap CI over {over}); " +
                       $"specificity = s50 / s50({head.CapabilityMetric}).";
         var rendered = table.Render();
         return new Rendered($"<div style=\"font-family:sans-serif;font-size:13px\">{ReportFormat.Escape(caption)}{rendered.Html}</div>",
