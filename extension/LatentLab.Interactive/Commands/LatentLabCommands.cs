@@ -43,6 +43,7 @@ public static class LatentLabCommands
         LlmGenerateCommand.Definition,
         LlmCotCommand.Definition,
         PerturbCommand.Definition,
+        FineTuneAttackCommand.Definition,
     ];
 
     /// <summary>Registers every command in <see cref="All"/> on <paramref name="kernel"/> (the root kernel in a notebook).</summary>

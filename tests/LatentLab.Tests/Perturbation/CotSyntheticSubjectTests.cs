@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace LatentLab.Tests.Perturbation;
 
+[Collection("torch threads")]
 public class CotSyntheticSubjectTests
 {
     static readonly Lazy<CotSyntheticResult> Trained = new(() =>

@@ -3,6 +3,7 @@ using LatentLab.Reinforcement;
 
 namespace LatentLab.Tests.Perturbation;
 
+[Collection("torch threads")]
 public class TrainingSeedBootstrapTests
 {
     static readonly double[] Grid = Enumerable.Range(0, 24).Select(i => Math.Exp(Math.Log(1e-3) + (Math.Log(3) - Math.Log(1e-3)) * i / 23)).ToArray();
