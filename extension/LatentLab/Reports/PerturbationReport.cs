@@ -62,7 +62,7 @@ public static class PerturbationReport
         var caption = $"Fine-tuning attack {o.Target}: n = {o.Demonstrations} demonstrations, k = {string.Join(", ", o.StepGrid())} Adam steps (lr {o.LearningRate}), " +
                       $"{head.Attack.NoiseSeeds} demonstration sets" + (head.Attack.TrainingSeeds > 1 ? $" x {head.Attack.TrainingSeeds} training seeds" : "") +
                       (results.Any(x => x.Attack.IsPartial || x.Control.IsPartial) ? " (PARTIAL)" : "") +
-                      $"; k50 = steps until the target metric is halfway from clean to the demonstrated value (95% bootstrap CI over {head.Attack.CiOver}); " +
+                      $"; k50 = steps until the target metric is halfway from clean to the demonstrated value (95% bootstrap CI over {(head.Attack.TrainingSeeds > 1 ? $"training seeds ({head.Attack.TrainingSeeds}), then demonstration sets ({head.Attack.NoiseSeeds}) within each (hierarchical bootstrap)" : $"demonstration sets ({head.Attack.NoiseSeeds})")}); " +
                       $"capability = {head.Attack.CapabilityMetric}. A control that moves the target as fast says the network, not the behaviour, is fragile.";
         var rendered = table.Render();
         return new Rendered($"<div style=\"font-family:sans-serif;font-size:13px\">{ReportFormat.Escape(caption)}{rendered.Html}</div>",
