@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace LatentLab.Tests.Perturbation;
 
-[Collection("torch threads")]
+[Collection("cot-synthetic")]
 public class CotSyntheticSubjectTests
 {
     static readonly Lazy<CotSyntheticResult> Trained = new(() =>
