@@ -9,6 +9,7 @@ public static class Program
         ["probes"] = ProbeBenchmark.Run,
         ["allocator"] = AllocatorBenchmark.Run,
         ["rl"] = RlBenchmark.Run,
+        ["perturb"] = PerturbationBenchmark.Run,
         ["sweep"] = SweepBenchmark.Run,
         ["llm"] = LlmBenchmark.Run,
         ["interrupt"] = InterruptBenchmark.Run,

@@ -44,6 +44,8 @@ public static class LatentLabCommands
         LlmCotCommand.Definition,
         PerturbCommand.Definition,
         SweepCommand.Definition,
+
+        FineTuneAttackCommand.Definition,
     ];
 
     /// <summary>Registers every command in <see cref="All"/> on <paramref name="kernel"/> (the root kernel in a notebook).</summary>

@@ -1,4 +1,6 @@
+using LatentLab.Activations;
 using LatentLab.Imitation;
+using LatentLab.Models;
 using LatentLab.Interactive.Formatting;
 using LatentLab.Perturbation;
 using LatentLab.Reinforcement;
@@ -29,52 +31,80 @@ public sealed class PerturbCommand : LatentLabCommand
     {
         var options = cmd.Options<PerturbationOptions>(ctx);
         var inputs = cmd.Get<PerturbInputs>();
-        var (first, ownFirst) = Subject(ctx, "--model", inputs.Model!);
-        (IPerturbationSubject? second, bool ownSecond) = (null, false);
+        var owned = new List<IDisposable>();
         try
         {
-            if (inputs.Compare is { Length: > 0 } c) (second, ownSecond) = Subject(ctx, "--compare", c);
-            if (second is not null) PerturbationSweep.CheckSameShape(first, second);
-            await RunAsync(cmd, ctx, options, first, second);
+            var first = Subjects(ctx, "--model", inputs.Model!, options, owned);
+            IReadOnlyList<IPerturbationSubject>? second = null;
+            if (inputs.Compare is { Length: > 0 } c)
+            {
+                second = Subjects(ctx, "--compare", c, options, owned);
+                PerturbationSweep.CheckSameShape(first[0], second[0]);
+                if (first.Count != second.Count)
+                    throw new CommandException($"--model {inputs.Model} has {first.Count} training seed(s) and --compare {c} {second.Count}: " +
+                        "paired draws pair training seed t with training seed t; give two models with the same number of seeds, or --training-seeds 1.");
+            }
+            await RunAsync(cmd, ctx, options, inputs, first, second);
         }
         finally
         {
-            // Subjects made here hold their own copy of the network (a policy's seed, a student's working LSTM).
-            if (ownFirst && first is IDisposable d1) d1.Dispose();
-            if (ownSecond && second is IDisposable d2) d2.Dispose();
+            // Subjects made here hold their own copy of the network (a policy's seed, a student's working LSTM, a cot probe).
+            foreach (var d in owned) d.Dispose();
         }
     }
 
-    static async Task RunAsync(PerturbCommand cmd, KernelInvocationContext ctx, PerturbationOptions options, IPerturbationSubject first, IPerturbationSubject? second)
+    static async Task RunAsync(PerturbCommand cmd, KernelInvocationContext ctx, PerturbationOptions options, PerturbInputs inputs,
+        IReadOnlyList<IPerturbationSubject> first, IReadOnlyList<IPerturbationSubject>? second)
     {
         var live = LivePanel.Start(ctx, cmd, new RunPanel("Perturbation sweep", chart: false), TimeSpan.FromSeconds(1),
             interrupted: $"Interrupted: {cmd.OutName} will hold the noise scales done so far (marked partial).");
         var progress = live.For<PerturbationProgress>(p => p.ToRunProgress());
-        var curves = await Task.Run(() => second is null
-            ? [PerturbationSweep.Run(first, options, progress, ctx.CancellationToken)]
-            : PerturbationSweep.Compare(first, second, options, progress, ctx.CancellationToken));
+        var curves = await Task.Run(() =>
+        {
+            var list = new List<PerturbationCurve> { Sweep(inputs.Model!, first, options, progress, ctx.CancellationToken) };
+            if (second is not null && !ctx.CancellationToken.IsCancellationRequested)
+                list.Add(Sweep(inputs.Compare!, second, options, progress, ctx.CancellationToken));
+            return (IReadOnlyList<PerturbationCurve>)list;
+        });
         live.Complete();
         var summary = PerturbationReport.Summary(curves);
         ctx.Display(new HtmlFragment(summary.Html, summary.Text), "text/html", "text/plain");
-        foreach (var metric in new[] { first.Metrics[0], first.CapabilityMetric }.Distinct())
+        foreach (var metric in new[] { first[0].Metrics[0], first[0].CapabilityMetric }.Distinct())
             ctx.Display(new HtmlFragment(ChartSession.ToHtml(PerturbationCharts.MetricCurves(curves, metric)), metric), "text/html", "text/plain");
         await ResultBinding.BindAsync(ctx, cmd.OutName, curves);
     }
 
-    /// <summary>The subject a variable names, and whether it was made here (then the command disposes it).</summary>
-    static (IPerturbationSubject Subject, bool Owned) Subject(KernelInvocationContext ctx, string option, string name)
+    static PerturbationCurve Sweep(string name, IReadOnlyList<IPerturbationSubject> subjects, PerturbationOptions options,
+        IProgress<PerturbationProgress> progress, CancellationToken ct) =>
+        subjects.Count == 1 ? PerturbationSweep.Run(subjects[0], options, progress, ct) : PerturbationSweep.RunTrainingSeeds(name, subjects, options, progress, ct);
+
+    /// <summary>The subjects a variable names: one per training seed of a multi-seed policy (--training-seeds), else one.</summary>
+    static IReadOnlyList<IPerturbationSubject> Subjects(KernelInvocationContext ctx, string option, string name, PerturbationOptions options, List<IDisposable> owned)
     {
         var value = ResultBinding.GetVariable<object>(ctx, option, name);
+        T Own<T>(T s) where T : IDisposable { owned.Add(s); return s; }
+        IReadOnlyList<IPerturbationSubject> Policy(AlignmentPolicy p)
+        {
+            if (options.TrainingSeeds > p.Seeds)
+                throw new CommandException($"--training-seeds {options.TrainingSeeds}: {option} {name} has {p.Seeds} training seed(s); use 0 (all) or at most {p.Seeds}.");
+            int n = options.TrainingSeeds == 0 ? p.Seeds : options.TrainingSeeds;
+            return Enumerable.Range(0, n).Select(t => (IPerturbationSubject)Own(new PolicySubject(n == 1 ? name : $"{name}[{t}]", p, t))).ToArray();
+        }
         return value switch
         {
-            IPerturbationSubject s => (s, false),
-            AlignmentPolicy p => (new PolicySubject(name, p), true),
-            RlRun r => (new PolicySubject(name, r.Policy), true),
-            BakedReference b => (new PolicySubject(name, b.Policy), true),
-            TrainedStudent t => (new StudentSubject(name, t), true),
+            IPerturbationSubject s => [s],
+            AlignmentPolicy p => Policy(p),
+            RlRun r => Policy(r.Policy),
+            BakedReference b => Policy(b.Policy),
+            TrainedStudent t => [Own(new StudentSubject(name, t))],
+            CotSyntheticResult c => [Own(new CotSyntheticSubject(name, c))],
+            ActivationSet a when CotSyntheticResult.Of(a) is { } c => [Own(new CotSyntheticSubject(name, c))],
+            ActivationSet => throw new CommandException(
+                $"{option} {name}: '{name}' is an ActivationSet without the model that recorded it (loaded from a file, or from #!llm-cot); " +
+                "#!perturb needs the network: give the variable #!cot-synthetic bound in this kernel, or a CotSyntheticResult."),
             _ => throw new CommandException(
                 $"{option} {name}: '{name}' is a {value.GetType().Name}, a kind of model with no perturbation metrics; give an AlignmentPolicy, RlRun, " +
-                "BakedReference, TrainedStudent or an IPerturbationSubject."),
+                "BakedReference, TrainedStudent, the activations #!cot-synthetic bound (or its CotSyntheticResult) or an IPerturbationSubject."),
         };
     }
 }

@@ -6,7 +6,7 @@ namespace LatentLab.Interactive.Commands;
 public sealed record PerturbInputs
 {
     /// <summary>C# variable holding the model.</summary>
-    [Knob("--model", "C# variable holding the network: an AlignmentPolicy, RlRun, BakedReference, TrainedStudent or any IPerturbationSubject.",
+    [Knob("--model", "C# variable holding the network: an AlignmentPolicy, RlRun, BakedReference, TrainedStudent, the activations #!cot-synthetic bound (or its CotSyntheticResult) or any IPerturbationSubject.",
         TypeHint = "variable", Required = true)]
     public string? Model { get; init; }
 

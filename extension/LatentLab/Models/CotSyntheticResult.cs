@@ -14,6 +14,21 @@ namespace LatentLab.Models;
 public sealed record CotSyntheticResult(ActivationSet Activations, TinyTransformer Model, CotTask Task, IReadOnlyList<int> TrueAnswers,
     IReadOnlyList<int> DecisionPositions, double AnswerAccuracy, double FinalLoss, TimeSpan TrainingTime)
 {
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActivationSet, CotSyntheticResult> Recorded = new();
+
+    /// <summary>
+    /// The result whose <see cref="Activations"/> is <paramref name="set"/>, while both live (null for a set loaded from a file or
+    /// recorded elsewhere): lets a front end that was handed the activation set reach the model that recorded it.
+    /// </summary>
+    public static CotSyntheticResult? Of(ActivationSet set) => Recorded.TryGetValue(set, out var r) ? r : null;
+
+    /// <summary>Registers this result for <see cref="Of"/>; returns it.</summary>
+    public CotSyntheticResult Register()
+    {
+        Recorded.AddOrUpdate(Activations, this);
+        return this;
+    }
+
     /// <summary>True when training was interrupted: the activations are those of the model after <see cref="StepsCompleted"/> steps.</summary>
     public bool IsPartial { get; init; }
 

@@ -37,6 +37,50 @@ public sealed class TinyTransformer : nn.Module<Tensor, Tensor>
         this.to(device);
     }
 
+    /// <summary>
+    /// Every parameter tensor in the order <see cref="ForwardStacked"/> reads them, with short names: tokens (V, C),
+    /// position (T_max, C), block{i}.* (see <see cref="TransformerBlock.StackOrder"/>), ln_final.weight, ln_final.bias,
+    /// head (V, C).
+    /// </summary>
+    public IReadOnlyList<(string Name, Tensor Value)> StackOrder()
+    {
+        var list = new List<(string, Tensor)> { ("tokens", _tokens.weight!), ("position", _position.weight!) };
+        for (int i = 0; i < _blocks.Count; i++)
+            list.AddRange(_blocks[i].StackOrder().Select(p => ($"block{i}.{p.Name}", p.Value)));
+        list.Add(("ln_final.weight", _lnFinal.weight!));
+        list.Add(("ln_final.bias", _lnFinal.bias!));
+        list.Add(("head", _head.weight!));
+        return list;
+    }
+
+    /// <summary>
+    /// K networks of this shape at once (e.g. K perturbed copies): <paramref name="stacks"/>[i] is (K, ...shape of
+    /// <see cref="StackOrder"/>[i]); idx (B, T) token ids shared by all copies. Returns logits (K, B, T, V) and the residual
+    /// stream after the embedding and every block (BlockCount + 1 tensors (K, B, T, C)); <paramref name="hook"/>(layer, h)
+    /// may replace each of them (layer 0 = the embedding) before the next block reads it.
+    /// </summary>
+    public (Tensor Logits, List<Tensor> Residuals) ForwardStacked(Tensor idx, IReadOnlyList<Tensor> stacks, Func<int, Tensor, Tensor>? hook = null)
+    {
+        int expected = 5 + 12 * _blocks.Count;
+        if (stacks.Count != expected)
+            throw new ArgumentException($"{stacks.Count} stacked tensors for a transformer with {expected} (StackOrder): give one per parameter.", nameof(stacks));
+        long k = stacks[0].shape[0], b = idx.shape[0], t = idx.shape[1], c = Width;
+        var x = stacks[0].index_select(1, idx.reshape(-1)).view(k, b, t, c) + stacks[1][TensorIndex.Colon, TensorIndex.Slice(0, t)].unsqueeze(1);
+        var residuals = new List<Tensor>();
+        if (hook is not null) x = hook(0, x);
+        residuals.Add(x);
+        for (int i = 0; i < _blocks.Count; i++)
+        {
+            x = _blocks[i].ForwardStacked(x, stacks, 2 + 12 * i);                // (K, B, T, C)
+            if (hook is not null) x = hook(i + 1, x);
+            residuals.Add(x);
+        }
+        int f = 2 + 12 * _blocks.Count;
+        var ln = nn.functional.layer_norm(x, [c]) * stacks[f].unsqueeze(1).unsqueeze(1) + stacks[f + 1].unsqueeze(1).unsqueeze(1);
+        var logits = ln.reshape(k, b * t, c).bmm(stacks[f + 2].transpose(1, 2)).view(k, b, t, -1); // (K, B, T, V)
+        return (logits, residuals);
+    }
+
     /// <summary>idx (B, T) token ids -> logits (B, T, V).</summary>
     public override Tensor forward(Tensor idx) => ForwardWithResiduals(idx, record: false).Logits;
 

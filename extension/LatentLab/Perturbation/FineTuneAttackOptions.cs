@@ -36,6 +36,10 @@ public sealed record FineTuneAttackOptions : IKnobRules
     [Knob("--resamples", "Bootstrap resamples (over demonstration sets) of every k50 interval.", Min = 100, Max = 1_000_000)]
     public int Resamples { get; init; } = 2000;
 
+    /// <summary>Training seeds of a multi-seed model (an RL run's policies) to attack: 0 = all, n = the first n.</summary>
+    [Knob("--training-seeds", "Training seeds (policies) of a multi-seed model to attack, pooled with a hierarchical bootstrap (training seeds, then demonstration sets): 0 = all, n = the first n.", Min = 0, Max = 4096)]
+    public int TrainingSeeds { get; init; }
+
     /// <summary>Torch threads during the attack (0 keeps the process setting).</summary>
     [Knob("--threads", "Torch threads during the attack (0: keep the process setting).", Min = 0, Max = 1024)]
     public int Threads { get; init; } = 1;

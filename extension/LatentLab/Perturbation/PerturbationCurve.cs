@@ -15,7 +15,7 @@ public sealed class PerturbationCurve
     /// <param name="values">[point] is a (seeds, metrics) array of that point's values.</param>
     public PerturbationCurve(string model, string perturbation, IReadOnlyList<string> metrics, string capabilityMetric, IReadOnlyList<double> clean,
         IReadOnlyList<double> chance, IReadOnlyList<double> grid, double[][,] values, int resamples = 2000, int bootstrapSeed = 0,
-        bool isPartial = false, TimeSpan elapsed = default)
+        bool isPartial = false, TimeSpan elapsed = default, IReadOnlyList<int>? trainingSeedOf = null, double[,]? trainingSeedClean = null)
     {
         if (clean.Count != metrics.Count || chance.Count != metrics.Count)
             throw new ArgumentException($"{metrics.Count} metrics, {clean.Count} clean and {chance.Count} chance values: give one of each per metric.");
@@ -35,7 +35,73 @@ public sealed class PerturbationCurve
         BootstrapSeed = bootstrapSeed;
         IsPartial = isPartial;
         Elapsed = elapsed;
+        if (trainingSeedOf is not null)
+        {
+            int t = trainingSeedClean?.GetLength(0) ?? throw new ArgumentException("trainingSeedOf needs trainingSeedClean (one clean row per training seed).");
+            if (trainingSeedClean.GetLength(1) != metrics.Count)
+                throw new ArgumentException($"trainingSeedClean has {trainingSeedClean.GetLength(1)} columns for {metrics.Count} metrics.");
+            if (values.Length > 0 && trainingSeedOf.Count != values[0].GetLength(0))
+                throw new ArgumentException($"trainingSeedOf has {trainingSeedOf.Count} entries for {values[0].GetLength(0)} rows: give one per row.");
+            if (trainingSeedOf.Any(g => g < 0 || g >= t) || Enumerable.Range(0, t).Any(g => !trainingSeedOf.Contains(g)))
+                throw new ArgumentException($"trainingSeedOf must use every training seed 0..{t - 1} and nothing else.");
+            _groups = Enumerable.Range(0, t).Select(g => Enumerable.Range(0, trainingSeedOf.Count).Where(r => trainingSeedOf[r] == g).ToArray()).ToArray();
+            _groupClean = trainingSeedClean;
+        }
     }
+
+    readonly int[][]? _groups;        // [training seed] rows of that training seed
+    readonly double[,]? _groupClean;  // (T, M) clean values per training seed
+
+    /// <summary>
+    /// Pools one curve per training seed (e.g. the 16 policies of one RL run, each swept with its own noise draws) into one
+    /// curve: the mean over training seeds and their noise seeds, with s50 intervals from a hierarchical bootstrap (resample
+    /// training seeds, then noise seeds within each). Every curve must have the same metrics, grid and noise-seed count.
+    /// </summary>
+    public static PerturbationCurve PoolTrainingSeeds(string model, IReadOnlyList<PerturbationCurve> perTrainingSeed)
+    {
+        ArgumentNullException.ThrowIfNull(perTrainingSeed);
+        if (perTrainingSeed.Count == 0) throw new ArgumentException("no curves to pool: give one per training seed.", nameof(perTrainingSeed));
+        var first = perTrainingSeed[0];
+        foreach (var c in perTrainingSeed)
+            if (!c.Metrics.SequenceEqual(first.Metrics) || c.Seeds != first.Seeds || c.TrainingSeeds != 1)
+                throw new ArgumentException($"curve '{c.Model}' differs from '{first.Model}' in its metrics or noise-seed count (or is already pooled): pool curves of one sweep.");
+        int points = perTrainingSeed.Min(c => c.Grid.Count);
+        for (int p = 0; p < points; p++)
+            if (perTrainingSeed.Any(c => c.Grid[p] != first.Grid[p]))
+                throw new ArgumentException("the curves have different noise grids: pool curves swept with the same options.");
+        int t = perTrainingSeed.Count, r = first.Seeds, m = first.Metrics.Count;
+        var values = new double[points][,];
+        for (int p = 0; p < points; p++)
+        {
+            values[p] = new double[t * r, m];
+            for (int g = 0; g < t; g++)
+                for (int i = 0; i < r; i++)
+                    for (int j = 0; j < m; j++) values[p][g * r + i, j] = perTrainingSeed[g]._values[p][i, j];
+        }
+        var cleanRows = new double[t, m];
+        for (int g = 0; g < t; g++) for (int j = 0; j < m; j++) cleanRows[g, j] = perTrainingSeed[g].Clean[j];
+        var clean = Enumerable.Range(0, m).Select(j => perTrainingSeed.Average(c => c.Clean[j])).ToArray();
+        var chance = Enumerable.Range(0, m).Select(j => perTrainingSeed.Average(c => c.Chance[j])).ToArray();
+        var groups = Enumerable.Range(0, t * r).Select(i => i / r).ToArray();
+        return new PerturbationCurve(model, first.Perturbation, first.Metrics, first.CapabilityMetric, clean, chance, first.Grid.Take(points).ToArray(),
+            values, first.Resamples, first.BootstrapSeed, perTrainingSeed.Any(c => c.IsPartial) || perTrainingSeed.Any(c => c.Grid.Count > points),
+            TimeSpan.FromTicks(perTrainingSeed.Sum(c => c.Elapsed.Ticks)), groups, cleanRows);
+    }
+
+    /// <summary>The same curve marked partial (e.g. fewer training seeds pooled than asked for).</summary>
+    public PerturbationCurve AsPartial() => new(Model, Perturbation, Metrics, CapabilityMetric, Clean, Chance, Grid, _values, Resamples, BootstrapSeed,
+        true, Elapsed, _groups is null ? null : Enumerable.Range(0, Seeds).Select(r => Array.FindIndex(_groups, g => g.Contains(r))).ToArray(), _groupClean);
+
+    /// <summary>Training seeds (networks) pooled in this curve: 1 unless built by <see cref="PoolTrainingSeeds"/>.</summary>
+    public int TrainingSeeds => _groups?.Length ?? 1;
+
+    /// <summary>Noise seeds per training seed.</summary>
+    public int NoiseSeeds => _groups is null ? Seeds : _groups[0].Length;
+
+    /// <summary>What the s50 intervals resample, for tables: "noise seeds (64)" or "training seeds (16), then noise seeds (64) within each".</summary>
+    public string CiOver => _groups is null
+        ? $"noise seeds ({Seeds})"
+        : $"training seeds ({TrainingSeeds}), then noise seeds ({NoiseSeeds}) within each (hierarchical bootstrap)";
 
     /// <summary>The subject's name.</summary>
     public string Model { get; }
@@ -101,7 +167,9 @@ public sealed class PerturbationCurve
         var (value, status) = HalfwayPoint.Find(Grid, MeanOver(j, AllSeeds()), clean, chance);
         if (status is HalfwayStatus.NotReached or HalfwayStatus.AtChance || Seeds < 2)
             return new HalfwayEstimate(metric, value, double.NaN, double.NaN, clean, chance, status, Seeds);
-        var (low, high) = BootstrapCi.Of(AllSeedsAsValues(), sample => Censored(j, sample), Resamples, BootstrapSeed);
+        var (low, high) = _groups is null
+            ? BootstrapCi.Of(AllSeedsAsValues(), sample => Censored(j, sample), Resamples, BootstrapSeed)
+            : Hierarchical((rows, cl) => Censored(j, rows, cl[j]));
         return new HalfwayEstimate(metric, value, low, high, clean, chance, status, Seeds);
     }
 
@@ -115,7 +183,9 @@ public sealed class PerturbationCurve
         var a = Halfway(metric);
         var b = Halfway(CapabilityMetric);
         if (double.IsNaN(a.Value) || double.IsNaN(b.Value) || Seeds < 2) return (double.NaN, double.NaN, double.NaN);
-        var (low, high) = BootstrapCi.Of(AllSeedsAsValues(), sample => Censored(j, sample) / Censored(c, sample), Resamples, BootstrapSeed);
+        var (low, high) = _groups is null
+            ? BootstrapCi.Of(AllSeedsAsValues(), sample => Censored(j, sample) / Censored(c, sample), Resamples, BootstrapSeed)
+            : Hierarchical((rows, cl) => Censored(j, rows, cl[j]) / Censored(c, rows, cl[c]));
         return (a.Value / b.Value, low, high);
     }
 
@@ -131,10 +201,40 @@ public sealed class PerturbationCurve
         return (ratios.Max(), ratios.Average(), Seeds);
     }
 
-    double Censored(int metric, IReadOnlyList<double> seedIndices)
+    double Censored(int metric, IReadOnlyList<double> seedIndices) =>
+        Censored(metric, seedIndices.Select(x => (int)x).ToArray(), Clean[metric]);
+
+    double Censored(int metric, IReadOnlyList<int> rows, double clean)
     {
-        var (v, status) = HalfwayPoint.Find(Grid, MeanOver(metric, seedIndices.Select(x => (int)x).ToArray()), Clean[metric], Chance[metric]);
-        return status == HalfwayStatus.NotReached ? Grid[^1] : v;
+        var (v, status) = HalfwayPoint.Find(Grid, MeanOver(metric, rows), clean, Chance[metric]);
+        return status is HalfwayStatus.NotReached or HalfwayStatus.AtChance ? Grid[^1] : v;
+    }
+
+    /// <summary>
+    /// Percentile interval of <paramref name="statistic"/>(rows, clean) over hierarchical resamples: T training seeds drawn with
+    /// replacement, then for each drawn seed its noise seeds drawn with replacement; clean is the mean of the drawn seeds' clean values.
+    /// </summary>
+    (double Low, double High) Hierarchical(Func<int[], double[], double> statistic)
+    {
+        var groups = _groups!;
+        int t = groups.Length, m = Metrics.Count;
+        var rng = new Random(BootstrapSeed);
+        var stats = new double[Resamples];
+        for (int b = 0; b < Resamples; b++)
+        {
+            var rows = new List<int>();
+            var clean = new double[m];
+            for (int i = 0; i < t; i++)
+            {
+                int g = rng.Next(t);
+                var members = groups[g];
+                for (int r = 0; r < members.Length; r++) rows.Add(members[rng.Next(members.Length)]);
+                for (int j = 0; j < m; j++) clean[j] += _groupClean![g, j] / t;
+            }
+            stats[b] = statistic([.. rows], clean);
+        }
+        Array.Sort(stats);
+        return (BootstrapCi.Quantile(stats, 0.025), BootstrapCi.Quantile(stats, 0.975));
     }
 
     int[] AllSeeds() => Enumerable.Range(0, Seeds).ToArray();
@@ -148,7 +248,9 @@ public sealed class PerturbationCurve
     /// Every number: columns model, metric, stat, scale, mean, ci_low, ci_high. stat "clean" (scale 0), "chance", "mean"
     /// (one row per grid point: mean over seeds and its 95% CI), "s50" (mean = s50, its bootstrap CI; scale NaN) and
     /// "specificity" (s50(metric) / s50(capability) with its CI), "improvement_max" and "improvement_mean" (Tice's ratio, no CI);
-    /// seeds is the number of noise seeds (demonstration sets) behind every row.
+    /// seeds is the number of noise seeds (demonstration sets) behind every row (per training seed), training_seeds the number
+    /// of networks pooled (1 unless <see cref="PoolTrainingSeeds"/>), s50_ci_over what the s50 and specificity intervals resample
+    /// (noise seeds, or training seeds then noise seeds: <see cref="CiOver"/>). The mean rows' t-CIs are over all rows pooled.
     /// </summary>
     public DataFrame ToDataFrame() => ToDataFrame([this]);
 
@@ -157,16 +259,20 @@ public sealed class PerturbationCurve
     {
         var model = new List<string>(); var metric = new List<string>(); var stat = new List<string>();
         var scale = new List<double>(); var mean = new List<double>(); var low = new List<double>(); var high = new List<double>();
-        var seeds = new List<int>();
-        int n = 0;
+        var seeds = new List<int>(); var trainingSeeds = new List<int>(); var ciOver = new List<string>();
+        int n = 0, nt = 1;
+        string over = "";
         void Add(string m, string me, string st, double sc, double mu, double lo, double hi)
         {
             model.Add(m); metric.Add(me); stat.Add(st); scale.Add(sc); mean.Add(mu); low.Add(lo); high.Add(hi); seeds.Add(n);
+            trainingSeeds.Add(nt); ciOver.Add(over);
         }
         foreach (var c in curves)
             for (int j = 0; j < c.Metrics.Count; j++)
             {
-                n = c.Seeds;
+                n = c.NoiseSeeds;
+                nt = c.TrainingSeeds;
+                over = c.CiOver;
                 var name = c.Metrics[j];
                 Add(c.Model, name, "clean", 0, c.Clean[j], c.Clean[j], c.Clean[j]);
                 Add(c.Model, name, "chance", double.NaN, c.Chance[j], c.Chance[j], c.Chance[j]);
@@ -183,10 +289,12 @@ public sealed class PerturbationCurve
         return new DataFrame(
             new StringDataFrameColumn("model", model), new StringDataFrameColumn("metric", metric), new StringDataFrameColumn("stat", stat),
             new DoubleDataFrameColumn("scale", scale), new DoubleDataFrameColumn("mean", mean),
-            new DoubleDataFrameColumn("ci_low", low), new DoubleDataFrameColumn("ci_high", high), new Int32DataFrameColumn("seeds", seeds));
+            new DoubleDataFrameColumn("ci_low", low), new DoubleDataFrameColumn("ci_high", high), new Int32DataFrameColumn("seeds", seeds),
+            new Int32DataFrameColumn("training_seeds", trainingSeeds), new StringDataFrameColumn("s50_ci_over", ciOver));
     }
 
     public override string ToString() =>
-        $"PerturbationCurve {Model} ({Perturbation}): {Metrics.Count} metrics x {Grid.Count} points x {Seeds} seeds" +
+        $"PerturbationCurve {Model} ({Perturbation}): {Metrics.Count} metrics x {Grid.Count} points x " +
+        (TrainingSeeds > 1 ? $"{TrainingSeeds} training seeds x {NoiseSeeds} noise seeds" : $"{Seeds} seeds") +
         (IsPartial ? " PARTIAL (interrupted)" : "") + $", {Elapsed.TotalSeconds:F2} s";
 }

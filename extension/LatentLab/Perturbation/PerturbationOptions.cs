@@ -40,6 +40,10 @@ public sealed record PerturbationOptions : IKnobRules
     [Knob("--resamples", "Bootstrap resamples (over noise seeds) of every s50 interval.", Min = 100, Max = 1_000_000)]
     public int Resamples { get; init; } = 2000;
 
+    /// <summary>Training seeds of a multi-seed model (an RL run's policies) to sweep: 0 = all, n = the first n.</summary>
+    [Knob("--training-seeds", "Training seeds (networks) of a multi-seed model to sweep, pooled with a hierarchical bootstrap (training seeds, then noise seeds): 0 = all, n = the first n.", Min = 0, Max = 4096)]
+    public int TrainingSeeds { get; init; }
+
     /// <summary>Torch threads during the sweep (0 keeps the process setting); results depend on it.</summary>
     [Knob("--threads", "Torch threads during the sweep (0: keep the process setting).", Min = 0, Max = 1024)]
     public int Threads { get; init; } = 1;

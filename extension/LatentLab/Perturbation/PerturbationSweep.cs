@@ -83,6 +83,34 @@ public static class PerturbationSweep
         return [a, b];
     }
 
+    /// <summary>
+    /// Several training seeds of one model (e.g. the 16 policies of an RL run), each swept with its own noise draws (seed
+    /// options.Seed + 1009 t for training seed t, so the design is nested: noise seeds within training seeds), pooled by
+    /// <see cref="PerturbationCurve.PoolTrainingSeeds"/>: s50 intervals from a hierarchical bootstrap over training seeds, then
+    /// noise seeds. Training seed t of two models compared this way gets the same draws (paired). An interrupt pools the
+    /// training seeds begun (the grid cut to the points every one of them finished), marked partial.
+    /// </summary>
+    public static PerturbationCurve RunTrainingSeeds(string model, IReadOnlyList<IPerturbationSubject> trainingSeeds, PerturbationOptions options,
+        IProgress<PerturbationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trainingSeeds);
+        ArgumentNullException.ThrowIfNull(options);
+        if (trainingSeeds.Count == 0) throw new ArgumentException("no training seeds: give at least one network.", nameof(trainingSeeds));
+        options.Validate();
+        for (int t = 1; t < trainingSeeds.Count; t++) CheckSameShape(trainingSeeds[0], trainingSeeds[t]);
+        if (trainingSeeds.Count == 1) return Run(trainingSeeds[0], options, progress, cancellationToken);
+        var curves = new List<PerturbationCurve>();
+        for (int t = 0; t < trainingSeeds.Count; t++)
+        {
+            if (cancellationToken.IsCancellationRequested && curves.Count > 0) break;
+            var c = Run(trainingSeeds[t], options with { Seed = options.Seed + 1009 * t }, progress, cancellationToken);
+            if (c.Grid.Count == 0 && curves.Count > 0) break;
+            curves.Add(c);
+        }
+        var pooled = PerturbationCurve.PoolTrainingSeeds(model, curves);
+        return curves.Count < trainingSeeds.Count && !pooled.IsPartial ? pooled.AsPartial() : pooled;
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first parameter whose name or shape differs.</summary>
     public static void CheckSameShape(IPerturbationSubject first, IPerturbationSubject second)
     {

@@ -15,7 +15,40 @@ namespace LatentLab.Perturbation;
 public static class PolicyFineTuneAttack
 {
     /// <summary>Runs the attack and its control.</summary>
-    public static FineTuneAttackResult Run(PolicySubject subject, FineTuneAttackOptions options, CancellationToken cancellationToken = default)
+    public static FineTuneAttackResult Run(PolicySubject subject, FineTuneAttackOptions options, CancellationToken cancellationToken = default) =>
+        Run(subject, options, null, cancellationToken);
+
+    /// <summary>
+    /// The attack on several training seeds of one model (e.g. an RL run's policies), each with its own demonstration sets
+    /// (seed options.Seed + 1009 t), pooled per run (<see cref="PerturbationCurve.PoolTrainingSeeds"/>): k50 intervals from a
+    /// hierarchical bootstrap over training seeds, then demonstration sets. An interrupt pools the seeds begun, marked partial.
+    /// </summary>
+    public static FineTuneAttackResult RunTrainingSeeds(string model, IReadOnlyList<PolicySubject> trainingSeeds, FineTuneAttackOptions options,
+        IProgress<FineTuneAttackProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trainingSeeds);
+        ArgumentNullException.ThrowIfNull(options);
+        if (trainingSeeds.Count == 0) throw new ArgumentException("no training seeds: give at least one policy.", nameof(trainingSeeds));
+        if (trainingSeeds.Count == 1) return Run(trainingSeeds[0], options, progress, cancellationToken);
+        var results = new List<FineTuneAttackResult>();
+        for (int t = 0; t < trainingSeeds.Count; t++)
+        {
+            if (cancellationToken.IsCancellationRequested && results.Count > 0) break;
+            var r = Run(trainingSeeds[t], options with { Seed = options.Seed + 1009 * t }, progress, cancellationToken);
+            if (r.Attack.Grid.Count == 0 && results.Count > 0) break;
+            results.Add(r);
+        }
+        PerturbationCurve Pool(string tag, Func<FineTuneAttackResult, PerturbationCurve> pick)
+        {
+            var pooled = PerturbationCurve.PoolTrainingSeeds($"{model} ({tag})", results.Select(pick).ToArray());
+            return results.Count < trainingSeeds.Count && !pooled.IsPartial ? pooled.AsPartial() : pooled;
+        }
+        return new FineTuneAttackResult(Pool("attack", r => r.Attack), Pool("control", r => r.Control), results[0].TargetMetric, results[0].TargetValue, options);
+    }
+
+    /// <summary>Runs the attack and its control, reporting each step.</summary>
+    public static FineTuneAttackResult Run(PolicySubject subject, FineTuneAttackOptions options, IProgress<FineTuneAttackProgress>? progress,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(options);
@@ -31,8 +64,10 @@ public static class PolicyFineTuneAttack
         var chance = subject.Chance.ToArray();
         chance[subject.Metrics.ToList().IndexOf(metric)] = 1.0;       // the attacked metric moves towards the demonstrated rate
         var grid = options.StepGrid();
-        var attack = Train(subject, options, type, mode, grid, 0, cancellationToken);
-        var control = Train(subject, options, 0, ResponseMode.Comply, grid, 1, cancellationToken);
+        var attack = Train(subject, options, type, mode, grid, 0, cancellationToken,
+            step => progress?.Report(new FineTuneAttackProgress(subject.Name, "attack", step, 2 * grid[^1], watch.Elapsed)));
+        var control = Train(subject, options, 0, ResponseMode.Comply, grid, 1, cancellationToken,
+            step => progress?.Report(new FineTuneAttackProgress(subject.Name, "control", grid[^1] + step, 2 * grid[^1], watch.Elapsed)));
         int done = Math.Min(attack.Count, control.Count);
         var k = grid[..done].Select(x => (double)x).ToArray();
         PerturbationCurve Curve(string tag, List<double[,]> v) => new(
@@ -47,7 +82,7 @@ public static class PolicyFineTuneAttack
     /// the correct answer; returns the metrics (R, M) after each step count of the grid.
     /// </summary>
     static List<double[,]> Train(PolicySubject subject, FineTuneAttackOptions o, int type, ResponseMode mode, int[] grid, int stream,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Action<int> stepDone)
     {
         var policy = subject.Policy;
         var env = policy.Environment;
@@ -82,6 +117,7 @@ public static class PolicyFineTuneAttack
                 results.Add(subject.Evaluate(stacks));
                 next++;
             }
+            stepDone(step);
         }
         return results;
     }

@@ -105,9 +105,31 @@ public sealed class PolicySubject : IPerturbationSubject, IDisposable
         // detach(): a new handle on the same storage, so the network takes over that handle and the caller's tensors stay valid.
         var w = Enumerable.Range(0, layers).Select(l => parameters[2 * l].contiguous().detach()).ToArray();      // (K, in, out)
         var b = Enumerable.Range(0, layers).Select(l => parameters[2 * l + 1].contiguous().detach()).ToArray();  // (K, 1, out)
-        using var net = BatchedMlp.FromTensors(w, b, _policy.Network.Activation, "perturbed");
-        return Score(net);
+        long k = w[0].shape[0];
+        int chunk = CopiesPerChunk;
+        if (k <= chunk)
+        {
+            using var net = BatchedMlp.FromTensors(w, b, _policy.Network.Activation, "perturbed");
+            return Score(net);
+        }
+        // In chunks of copies: every intermediate tensor stays a few MB (cache-sized, no fresh mmap per op); same values.
+        var result = new double[k, _columns.Length];
+        for (long start = 0; start < k; start += chunk)
+        {
+            using var chunkScope = NewDisposeScope();
+            long len = Math.Min(chunk, k - start);
+            using var net = BatchedMlp.FromTensors(
+                w.Select(t => t.narrow(0, start, len).contiguous()).ToArray(), b.Select(t => t.narrow(0, start, len).contiguous()).ToArray(),
+                _policy.Network.Activation, "perturbed");
+            var part = Score(net);
+            for (int i = 0; i < len; i++)
+                for (int j = 0; j < _columns.Length; j++) result[start + i, j] = part[i, j];
+        }
+        return result;
     }
+
+    /// <summary>Perturbed copies evaluated per forward pass in <see cref="Evaluate"/> (results do not depend on it).</summary>
+    public int CopiesPerChunk { get; set; } = 8;
 
     /// <inheritdoc />
     /// <remarks>

@@ -96,10 +96,22 @@ public sealed class BatchedMlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var h = x;
+        // Without gradients the bias and the nonlinearity go in place on the fresh matmul output: one large allocation per
+        // layer instead of three (same values bit for bit); a perturbation sweep's forward pass was dominated by them.
+        bool inPlace = !is_grad_enabled();
         for (int l = 0; l < _weights.Length; l++)
         {
-            h = h.matmul(_weights[l]) + _biases[l];                                  // (S, N, size_{l+1})
-            if (l < _weights.Length - 1) h = Activation == MlpActivation.Tanh ? h.tanh() : nn.functional.relu(h);
+            if (inPlace)
+            {
+                h = h.matmul(_weights[l]);
+                h.add_(_biases[l]);
+                if (l < _weights.Length - 1) { if (Activation == MlpActivation.Tanh) h.tanh_(); else h.relu_(); }
+            }
+            else
+            {
+                h = h.matmul(_weights[l]) + _biases[l];                              // (S, N, size_{l+1})
+                if (l < _weights.Length - 1) h = Activation == MlpActivation.Tanh ? h.tanh() : nn.functional.relu(h);
+            }
             if (OutputHook is { } hook) h = hook(l, h);
         }
         return h;

@@ -53,7 +53,7 @@ public static class PerturbationCharts
         });
         var layout = new Layout.Layout
         {
-            title = title ?? $"{metric} under {first.Perturbation} (mean, 95% CI over {first.Seeds} noise seeds; diamonds: s50, halfway to chance)"
+            title = title ?? $"{metric} under {first.Perturbation} (mean, 95% CI over {(first.TrainingSeeds > 1 ? $"{first.TrainingSeeds} training x {first.NoiseSeeds} noise seeds" : $"{first.Seeds} noise seeds")}; diamonds: s50, halfway to chance)"
                 + (curves.Any(c => c.IsPartial) ? " - partial" : ""),
             xaxis = new Xaxis { title = "relative noise scale s (noise = s * RMS of each tensor)", type = "log" },
             yaxis = new Yaxis { title = metric },

@@ -5,6 +5,8 @@ using TorchSharp;
 
 namespace LatentLab.Tests.Models;
 
+// Not in parallel with CotSyntheticSubjectTests: SameSeed_SameActivations lost bitwise equality when they ran side by side (cause not found).
+[Collection("cot-synthetic")]
 public class CotSyntheticTests
 {
     static readonly CotSyntheticOptions Tiny = CotSyntheticOptions.Tiny with { Threads = 1 };

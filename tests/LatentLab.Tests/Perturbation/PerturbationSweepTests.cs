@@ -172,7 +172,7 @@ public class PerturbationSweepTests
         using var subject = PerturbationFixtures.Subject("p", 12);
         var curve = PerturbationSweep.Run(subject, PerturbationFixtures.Quick);
         var df = curve.ToDataFrame();
-        Assert.Equal(["model", "metric", "stat", "scale", "mean", "ci_low", "ci_high", "seeds"], df.Columns.Select(c => c.Name).ToArray());
+        Assert.Equal(["model", "metric", "stat", "scale", "mean", "ci_low", "ci_high", "seeds", "training_seeds", "s50_ci_over"], df.Columns.Select(c => c.Name).ToArray());
         int m = subject.Metrics.Count;
         Assert.Equal(m * (curve.Grid.Count + 6), df.Rows.Count);
         Assert.All(df.Rows, r => Assert.Equal(curve.Seeds, (int)r[7]));

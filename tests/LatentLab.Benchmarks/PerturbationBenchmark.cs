@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Globalization;
+using LatentLab.Perturbation;
+using LatentLab.Reinforcement;
+using LatentLab.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentLab.Benchmarks;
+
+/// <summary>
+/// `perturb rl [--points 24 --seeds 64 --threads 1 --width 64 --eval-per-type 64 --repeat 3 --kind weights]`: the weight-noise
+/// sweep of one RL lab policy (width 64, depth 2, a random policy: the cost does not depend on the weights) as
+/// <see cref="PerturbationSweep.Run"/> runs it; prints the wall and CPU time of each repetition and the time per grid point.
+/// The PyTorch peer of the same computation is <c>perturb_torch.py</c> (same shapes, same row counts, same grid).
+/// </summary>
+public static class PerturbationBenchmark
+{
+    public static int Run(string[] args)
+    {
+        TorchRuntime.EnsureInitialized();
+        if (args.FirstOrDefault() != "rl")
+        {
+            Console.Error.WriteLine("usage: perturb rl [--points 24 --seeds 64 --threads 1 --width 64 --eval-per-type 64 --repeat 3 --kind weights|activations]");
+            return 2;
+        }
+        int points = Int(args, "--points", 24), seeds = Int(args, "--seeds", 64), threads = Int(args, "--threads", 1);
+        int width = Int(args, "--width", 64), perType = Int(args, "--eval-per-type", 64), repeat = Int(args, "--repeat", 3);
+        var kind = Get(args, "--kind", "weights") == "activations" ? PerturbationKind.Activations : PerturbationKind.Weights;
+        var env = new AlignmentEnvironment(new AlignmentEnvironmentOptions(), CPU);
+        using var g = new Generator(5, CPU);
+        var policy = AlignmentPolicy.Create(env, new PolicyOptions { Width = width, Depth = 2, OutputGain = 3.0 }, 1, g);
+        using var subject = new PolicySubject("bench", policy, evalPerType: perType);
+        subject.CopiesPerChunk = Int(args, "--chunk", subject.CopiesPerChunk);
+        var options = new PerturbationOptions { Points = points, Seeds = seeds, Threads = threads, Kind = kind };
+        Console.WriteLine($"RL policy width {width} depth 2, {4 * perType} evaluation contexts, {kind.ToString().ToLowerInvariant()} noise: " +
+            $"{points} points x {seeds} seeds, {threads} thread(s); load average {LoadAverage()}");
+        if (args.Contains("--profile")) return Profile(subject, seeds, threads);
+        var times = new List<double>();
+        for (int r = 0; r < repeat; r++)
+        {
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            var curve = PerturbationSweep.Run(subject, options);
+            double wall = clock.Elapsed.TotalSeconds, cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+            times.Add(wall);
+            var s50 = curve.Halfway(AlignmentMetrics.BenignAccuracy);
+            Console.WriteLine($"  run {r + 1}: wall {wall:F2} s, CPU {cpu:F2} s, {1000 * wall / points:F0} ms per point; s50(benign_accuracy) {s50.Value:0.####}");
+        }
+        Console.WriteLine($"best wall {times.Min():F2} s, median {times.Order().ElementAt(times.Count / 2):F2} s; load average {LoadAverage()}");
+        return 0;
+    }
+
+    /// <summary>Times the pieces of one grid point (noise, forward pass, metrics) with K = seeds copies, 10 times each.</summary>
+    static int Profile(PolicySubject subject, int seeds, int threads)
+    {
+        using var t = TorchRuntime.UseThreads(threads);
+        var eps = WeightNoise.Draw(subject.Parameters.Select(p => p.Shape).ToArray(), seeds, 1, CPU);
+        var clean = subject.Parameters.Select(p => p.Value).ToArray();
+        var touched = clean.Select(_ => true).ToArray();
+        double Time(Action a) { a(); var c = Stopwatch.StartNew(); for (int i = 0; i < 10; i++) a(); return c.Elapsed.TotalMilliseconds / 10; }
+        Console.WriteLine($"  noise:    {Time(() => { using var d = NewDisposeScope(); WeightNoise.Apply(clean, eps, touched, 0.1); }):F1} ms");
+        Console.WriteLine($"  evaluate: {Time(() => { using var d = NewDisposeScope(); subject.Evaluate(WeightNoise.Apply(clean, eps, touched, 0.1)); }):F1} ms");
+        using var net = subject.Policy.Network.Replicate(seeds, "p");
+        var policy = subject.Policy.With(net);
+        Console.WriteLine($"  sequence log-probs: {Time(() => { using var d = NewDisposeScope(); using var ng = no_grad(); policy.SequenceLogProbs(subject.EvaluationSet); }):F1} ms");
+        Tensor lp;
+        using (no_grad()) lp = policy.SequenceLogProbs(subject.EvaluationSet);
+        Console.WriteLine($"  metrics:  {Time(() => { AlignmentMetrics.Compute(policy.Environment, subject.EvaluationSet, lp, null); }):F1} ms");
+        var e = subject.EvaluationSet.Encode().unsqueeze(0).expand(seeds, -1, -1);
+        var x = randn(seeds, 256 * 17, 20);
+        Console.WriteLine($"  forward of (K, 4352, 20) rows: {Time(() => { using var d = NewDisposeScope(); using var ng = no_grad(); net.forward(x); }):F1} ms");
+        var h = randn(seeds, 256 * 17, 64);
+        var w1 = randn(seeds, 64, 64);
+        var b1 = randn(seeds, 1, 64);
+        Console.WriteLine($"    of which (K, 4352, 64) x (K, 64, 64) matmul: {Time(() => { using var d = NewDisposeScope(); h.matmul(w1); }):F1} ms");
+        Console.WriteLine($"    one flat (K*4352, 64) x (64, 64) mm: {Time(() => { using var d = NewDisposeScope(); h.view(-1, 64).mm(w1[0]); }):F1} ms");
+        Console.WriteLine($"    tanh of (K, 4352, 64): {Time(() => { using var d = NewDisposeScope(); h.tanh(); }):F1} ms");
+        Console.WriteLine($"    + bias: {Time(() => { using var d = NewDisposeScope(); var _ = h + b1; }):F1} ms");
+        return 0;
+    }
+
+    static string LoadAverage()
+    {
+        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "n/a"; }
+    }
+
+    static string Get(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+
+    static int Int(string[] args, string name, int fallback) => int.Parse(Get(args, name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+}
