@@ -39,6 +39,10 @@ public static class BanditEvalCli
         var regret = string.Join(", ", evaluation.Summaries.Select(s => $"{s.Policy} {ReportFormat.CiText(s.RegretAtEnd)}"));
         return new CliResult([curves, summaries],
             $"Evaluated {evaluation.Curves.Count} policies on {evaluation.Episodes} episodes of {evaluation.Horizon} pulls in " +
-            $"{ReportFormat.Duration(evaluation.Elapsed)}; regret at the end: {regret}.");
+            $"{ReportFormat.Duration(evaluation.Elapsed)}; regret at the end: {regret}.")
+        {
+            // For a sweep's table: each policy's mean regret at the end (evaluation-summary.csv has the CIs).
+            Metrics = [.. evaluation.Summaries.Select(s => new KeyValuePair<string, double>($"regret_at_end_{s.Policy.ToLowerInvariant()}", s.RegretAtEnd.Mean))],
+        };
     }
 }

@@ -44,7 +44,12 @@ public static class PerturbCli
             ? [PerturbationSweep.Run(first.Subject, options, progress, run.CancellationToken)]
             : PerturbationSweep.Compare(first.Subject, second.Subject, options, progress, run.CancellationToken));
         var csv = ResultFiles.WriteCsv(PerturbationCurve.ToDataFrame(curves), run.OutPath("perturb.csv"));
-        return new CliResult([csv], string.Join(Environment.NewLine, curves.Select(c => c.ToString())), curves.Any(c => c.IsPartial));
+        return new CliResult([csv], string.Join(Environment.NewLine, curves.Select(c => c.ToString())), curves.Any(c => c.IsPartial))
+        {
+            // For a sweep's table: s50 of every metric of every compared model (NaN where the metric never fell halfway).
+            Metrics = [.. curves.SelectMany((c, i) => c.Metrics.Select(m => new KeyValuePair<string, double>(
+                (curves.Count > 1 ? $"model{i}_" : "") + $"s50_{m}", c.Halfway(m).Value)))],
+        };
     }
 
     /// <summary>The subject a checkpoint file holds, by its header: a policy (all its seeds) or a bandit student.</summary>

@@ -30,6 +30,14 @@ public static class ProbeSweepCli
         var result = await run.Progress.RunAsync(() =>
             ProbeSweep.Run(set, options, device, run.Progress.For<SweepProgress>(p => p.ToRunProgress()), run.CancellationToken));
         var csv = ResultFiles.WriteCsv(result.ToDataFrame(), run.OutPath("probe-sweep.csv"));
-        return new CliResult([csv], result.ToString(), result.IsPartial);
+        int best = result.BestLayer;
+        return new CliResult([csv], result.ToString(), result.IsPartial)
+        {
+            Metrics = result.Cells.Count == 0
+                ? [new("cells", 0)]
+                : [new("cells", result.Cells.Count), new("chance_accuracy", result.ChanceAccuracy), new("best_layer", best),
+                   new("best_layer_mean_accuracy", result.Cells.Where(c => c.Layer == best).Average(c => c.Accuracy)),
+                   new("max_cell_accuracy", result.Cells.Max(c => c.Accuracy))],
+        };
     }
 }

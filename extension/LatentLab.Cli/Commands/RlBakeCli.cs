@@ -42,6 +42,9 @@ public static class RlBakeCli
         var csv = ResultFiles.WriteCsv(baked.ToDataFrame(), run.OutPath("reference.csv"));
         var summary = $"Baked {options.Seeds} seed(s) in {baked.Steps} steps ({ReportFormat.Duration(clock.Elapsed)}): " +
                       (baked.Matched ? $"every rate within the KL tolerance after {baked.StepsToMatch} steps." : "not every rate reached the KL tolerance; see reference.csv.");
-        return new CliResult([policy, csv], summary, baked.IsPartial);
+        return new CliResult([policy, csv], summary, baked.IsPartial)
+        {
+            Metrics = [new("steps", baked.Steps), new("matched", baked.Matched ? 1 : 0), new("steps_to_match", baked.Matched ? baked.StepsToMatch : double.NaN)],
+        };
     }
 }

@@ -73,7 +73,12 @@ public static class RlTrainCli
         var rows = ResultFiles.WriteCsv(r.ToDataFrame(), run.OutPath("rl-train.csv"));
         var summary = ResultFiles.WriteCsv(r.SummaryDataFrame(), run.OutPath("rl-train-summary.csv"));
         return new CliResult([policy, rows, summary], $"{algorithm.ToUpperInvariant()}: {r.StepsCompleted} iterations on {r.Policy.Seeds} seed(s) in " +
-                                                      $"{ReportFormat.Duration(clock.Elapsed)}.", r.IsPartial);
+                                                      $"{ReportFormat.Duration(clock.Elapsed)}.", r.IsPartial)
+        {
+            // For a sweep's table: every metric's final value, averaged over this run's seeds (rl-train-summary.csv has their CIs).
+            Metrics = [new("steps_completed", r.StepsCompleted),
+                       .. r.Rows.Select(x => x.Metric).Distinct().Select(m => new KeyValuePair<string, double>($"final_{m}", r.Final(m).Average()))],
+        };
     }
 
     /// <summary>GRPO's options: its defaults (or the --options file read as a GrpoOptions), the shared PPO flags typed, then its own flags.</summary>
