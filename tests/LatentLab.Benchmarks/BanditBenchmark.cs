@@ -34,6 +34,7 @@ public static class BanditBenchmark
             "train-eval" => TrainEval(args, device),
             "profile" => Profile(args, device),
             "time-to-bar" => TimeToBar(args, device),
+            "rollouts" => Rollouts(args, device),
             _ => Usage(),
         };
     }
@@ -208,6 +209,62 @@ public static class BanditBenchmark
         Console.WriteLine($"  student act {1000 * tAct / reps,7:0.0} ms  env pull+observe {1000 * tPull / reps,7:0.0} ms  UCB1 labels {1000 * tLabels / reps,7:0.0} ms  gradient step {1000 * tGrad / reps,7:0.0} ms (forward {1000 * tFwd / reps:0.0} ms)");
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
+    }
+
+    /// <summary>
+    /// `bandits rollouts [--threads-list 1,2]`: student rollout env-steps/s of the default student (K=5, 4096 episodes x 100
+    /// pulls, best of 5, agreement tracking off): StudentPolicy (nn.LSTM per step, the old path), StackedStudentPolicy with one
+    /// copy, and 16 stacked copies on 1024 episodes each (a perturbation sweep's shape; env-steps of all copies counted).
+    /// </summary>
+    static int Rollouts(string[] args, Device device)
+    {
+        Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        var o = ParseTraining(args);
+        using var student = BanditTrainer.Train(o with { Arms = 5, Steps = 1, Threads = 1 }, device);
+        foreach (var rate in RolloutRates(student, device, Get(args, "--threads-list", "1,2").Split(',').Select(int.Parse)))
+            Console.WriteLine($"  threads {rate.Threads}  {rate.Path,-34} {rate.MSteps,8:0.00} M env-steps/s ({rate.Ms:0} ms per {rate.Steps / 1e6:0.00} M env-steps)");
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+
+    internal record RolloutRate(int Threads, string Path, double MSteps, double Ms, long Steps);
+
+    internal static List<RolloutRate> RolloutRates(TrainedStudent student, Device device, IEnumerable<int> threadCounts)
+    {
+        var spec = new BanditSpec(5);
+        var rates = new List<RolloutRate>();
+        using var env = BanditEnvironment.Create(spec, 4096, 100, 1, device);
+        using var small = BanditEnvironment.Create(spec, 1024, 100, 2, device);
+        using var replicated = small.Replicate(16);
+        foreach (int threads in threadCounts)
+        {
+            using var scope = TorchRuntime.UseThreads(threads);
+            double Best(BanditEnvironment e, Func<IBanditPolicy> create)
+            {
+                double best = double.MaxValue;
+                for (int rep = 0; rep < 5; rep++)
+                {
+                    using var policy = create();
+                    var clock = Stopwatch.StartNew();
+                    using var trace = BanditRollout.Run(e, policy, 100, rep, trackAgreement: false);
+                    _ = trace.Regret.sum().item<float>();
+                    best = Math.Min(best, clock.Elapsed.TotalSeconds);
+                }
+                return best;
+            }
+            void Add(string path, BanditEnvironment e, Func<IBanditPolicy> create)
+            {
+                double s = Best(e, create);
+                long steps = e.Batch * 100;
+                rates.Add(new RolloutRate(threads, path, steps / s / 1e6, s * 1000, steps));
+            }
+            Add("student (nn.LSTM per step)", env, () => new StudentPolicy(student.Network));
+            Add("stacked, 1 copy", env, () => StackedStudentPolicy.Of(student.Network));
+            var stacks = student.Network.parameters().Select(p => stack(Enumerable.Repeat(p.detach(), 16).ToArray())).ToList();
+            Add("stacked, 16 copies x 1024 episodes", replicated, () => new StackedStudentPolicy(student.Network, stacks));
+            foreach (var t in stacks) t.Dispose();
+        }
+        return rates;
     }
 
     /// <summary>CPU time used by this process so far (all threads).</summary>
