@@ -221,7 +221,7 @@ public static class BanditBenchmark
         Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
         var o = ParseTraining(args);
         using var student = BanditTrainer.Train(o with { Arms = 5, Steps = 1, Threads = 1 }, device);
-        foreach (var rate in RolloutRates(student, device, Get(args, "--threads-list", "1,2").Split(',').Select(int.Parse)))
+        foreach (var rate in RolloutRates(student, device, Get(args, "--threads-list", "1,2").Split(',').Select(int.Parse), I(args, "--reps", 5)))
             Console.WriteLine($"  threads {rate.Threads}  {rate.Path,-34} {rate.MSteps,8:0.00} M env-steps/s ({rate.Ms:0} ms per {rate.Steps / 1e6:0.00} M env-steps)");
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
@@ -229,7 +229,7 @@ public static class BanditBenchmark
 
     internal record RolloutRate(int Threads, string Path, double MSteps, double Ms, long Steps);
 
-    internal static List<RolloutRate> RolloutRates(TrainedStudent student, Device device, IEnumerable<int> threadCounts)
+    internal static List<RolloutRate> RolloutRates(TrainedStudent student, Device device, IEnumerable<int> threadCounts, int reps)
     {
         var spec = new BanditSpec(5);
         var rates = new List<RolloutRate>();
@@ -242,7 +242,7 @@ public static class BanditBenchmark
             double Best(BanditEnvironment e, Func<IBanditPolicy> create)
             {
                 double best = double.MaxValue;
-                for (int rep = 0; rep < 5; rep++)
+                for (int rep = 0; rep < reps; rep++)
                 {
                     using var policy = create();
                     var clock = Stopwatch.StartNew();
