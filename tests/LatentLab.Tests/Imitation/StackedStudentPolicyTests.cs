@@ -38,11 +38,12 @@ public class StackedStudentPolicyTests
     }
 
     [Theory]
-    [InlineData(StudentArchitecture.PerArm, true, 1, 3)]
-    [InlineData(StudentArchitecture.PerArm, false, 2, 4)]
-    [InlineData(StudentArchitecture.Joint, true, 1, 3)]
-    [InlineData(StudentArchitecture.Joint, false, 2, 3)]
-    public void StackedCopies_PlayAsEachCopyAloneThroughStudentPolicy(StudentArchitecture architecture, bool clockInput, int layers, int arms)
+    [InlineData(StudentArchitecture.PerArm, true, 1, 3, StackedStudentPolicy.DefaultBlockRows)]
+    [InlineData(StudentArchitecture.PerArm, true, 1, 3, 20)]        // blocks of 5 of a copy's 18 rows (6 episodes x 3 arms)
+    [InlineData(StudentArchitecture.PerArm, false, 2, 4, 28)]       // blocks of 7 of a copy's 24 rows: a short last block
+    [InlineData(StudentArchitecture.Joint, true, 1, 3, 0)]
+    [InlineData(StudentArchitecture.Joint, false, 2, 3, 8)]
+    public void StackedCopies_PlayAsEachCopyAloneThroughStudentPolicy(StudentArchitecture architecture, bool clockInput, int layers, int arms, long blockRows)
     {
         var options = StudentTrainingTests.Tiny(steps: 3) with { Architecture = architecture, Layers = layers, Arms = 3 };
         options = architecture == StudentArchitecture.Joint ? options with { TimeInput = clockInput } : options with { InverseTimeInput = clockInput };
@@ -52,7 +53,7 @@ public class StackedStudentPolicyTests
         using var env = BanditEnvironment.Create(new BanditSpec(arms), episodes, horizon, 7, Cpu);
         using var replicated = env.Replicate(copies);
         var stacks = Stacks(student.Network, copies);
-        using var stacked = new StackedStudentPolicy(student.Network, stacks);
+        using var stacked = new StackedStudentPolicy(student.Network, stacks) { BlockRows = blockRows };
         var (batchedActions, batchedScores) = Roll(replicated, stacked, () => stacked.LastLogits!);
 
         using var work = StudentNetwork.Create(options);
