@@ -347,8 +347,15 @@ public static class BanditBenchmark
         bool falling = st.PerStepRegretAtEnd.Mean < st.PerStepRegretBeforeH!.Mean;
         bool agrees = st.AgreementAfter!.Mean >= agreement;
         return (within && falling && agrees,
-            $"{100 * gap.Mean / ucb:+0.0;-0.0}% [{100 * gap.Low / ucb:+0.0;-0.0}, {100 * gap.High / ucb:+0.0;-0.0}] {(within ? "ok" : "NO")}, " +
+            $"{Pct(gap.Mean / ucb)}% [{Pct(gap.Low / ucb)}, {Pct(gap.High / ucb)}] {(within ? "ok" : "NO")}, " +
             $"per-step {st.PerStepRegretBeforeH.Mean:0.000}->{st.PerStepRegretAtEnd.Mean:0.000} {(falling ? "ok" : "NO")}, agree {st.AgreementAfter.Mean:0.00} {(agrees ? "ok" : "NO")}");
+    }
+
+    /// <summary>A share as a signed percentage with one decimal (+0.0 for anything that rounds to zero).</summary>
+    static string Pct(double share)
+    {
+        double r = Math.Round(100 * share, 1);
+        return r == 0 ? "+0.0" : r.ToString("+0.0;-0.0", CultureInfo.InvariantCulture);
     }
 
     /// <summary>M env-steps/s of a short training run (wall and per CPU-second), first step excluded.</summary>
