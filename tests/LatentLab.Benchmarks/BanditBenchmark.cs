@@ -19,6 +19,7 @@ namespace LatentLab.Benchmarks;
 /// learning-rate schedule follows the count, as #!bandit-train --steps N does) and prints its training wall time and
 /// its K=5 regret gap to UCB1 at step 100 (4000 fresh episodes), to find the shortest default training within 2%.
 /// `bandits time-to-bar --during-default [--every 250]`: the default run itself, judged every 250 steps (clock paused).
+/// `bandits report`: the README's whole bandit table in one run (see <see cref="Report"/>); `bandits rollouts`: rollout paths alone.
 /// </summary>
 public static class BanditBenchmark
 {
