@@ -19,6 +19,7 @@ namespace LatentLab.Benchmarks;
 /// learning-rate schedule follows the count, as #!bandit-train --steps N does) and prints its training wall time and
 /// its K=5 regret gap to UCB1 at step 100 (4000 fresh episodes), to find the shortest default training within 2%.
 /// `bandits time-to-bar --during-default [--every 250]`: the default run itself, judged every 250 steps (clock paused).
+/// `bandits report`: the README's whole bandit table in one run (see <see cref="Report"/>); `bandits rollouts`: rollout paths alone.
 /// </summary>
 public static class BanditBenchmark
 {
@@ -34,13 +35,15 @@ public static class BanditBenchmark
             "train-eval" => TrainEval(args, device),
             "profile" => Profile(args, device),
             "time-to-bar" => TimeToBar(args, device),
+            "rollouts" => Rollouts(args, device),
+            "report" => Report(args, device),
             _ => Usage(),
         };
     }
 
     static int Usage()
     {
-        Console.Error.WriteLine("usage: bandits bench | bandits train-eval [options]");
+        Console.Error.WriteLine("usage: bandits report | bench | rollouts | profile | time-to-bar | train-eval [options]");
         return 2;
     }
 
@@ -208,6 +211,185 @@ public static class BanditBenchmark
         Console.WriteLine($"  student act {1000 * tAct / reps,7:0.0} ms  env pull+observe {1000 * tPull / reps,7:0.0} ms  UCB1 labels {1000 * tLabels / reps,7:0.0} ms  gradient step {1000 * tGrad / reps,7:0.0} ms (forward {1000 * tFwd / reps:0.0} ms)");
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
+    }
+
+    /// <summary>
+    /// `bandits rollouts [--threads-list 1,2]`: student rollout env-steps/s of the default student (K=5, 4096 episodes x 100
+    /// pulls, best of 5, agreement tracking off): StudentPolicy (nn.LSTM per step, the old path), StackedStudentPolicy with one
+    /// copy, and 16 stacked copies on 1024 episodes each (a perturbation sweep's shape; env-steps of all copies counted).
+    /// </summary>
+    static int Rollouts(string[] args, Device device)
+    {
+        Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        var o = ParseTraining(args);
+        using var student = BanditTrainer.Train(o with { Arms = 5, Steps = 1, Threads = 1 }, device);
+        long blockRows = long.Parse(Get(args, "--block-rows", StackedStudentPolicy.DefaultBlockRows.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        Console.WriteLine($"stacked policy: {blockRows} LSTM rows per block (0 = all)");
+        foreach (var rate in RolloutRates(student, device, Get(args, "--threads-list", "1,2").Split(',').Select(int.Parse), I(args, "--reps", 5), blockRows))
+            Console.WriteLine($"  threads {rate.Threads}  {rate.Path,-34} {rate.MSteps,8:0.00} M env-steps/s wall ({rate.Ms:0} ms per {rate.Steps / 1e6:0.00} M env-steps), {rate.MStepsCpu,8:0.00} M per CPU-second");
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+
+    internal record RolloutRate(int Threads, string Path, double MSteps, double Ms, long Steps, double MStepsCpu);
+
+    internal static List<RolloutRate> RolloutRates(TrainedStudent student, Device device, IEnumerable<int> threadCounts, int reps, long blockRows = StackedStudentPolicy.DefaultBlockRows)
+    {
+        var spec = new BanditSpec(5);
+        var rates = new List<RolloutRate>();
+        using var env = BanditEnvironment.Create(spec, 4096, 100, 1, device);
+        using var small = BanditEnvironment.Create(spec, 1024, 100, 2, device);
+        using var replicated = small.Replicate(16);
+        foreach (int threads in threadCounts)
+        {
+            using var scope = TorchRuntime.UseThreads(threads);
+            (double Wall, double Cpu) Best(BanditEnvironment e, Func<IBanditPolicy> create)
+            {
+                double best = double.MaxValue, bestCpu = double.MaxValue;
+                for (int rep = 0; rep < reps; rep++)
+                {
+                    using var policy = create();
+                    var cpu0 = CpuTime();
+                    var clock = Stopwatch.StartNew();
+                    using var trace = BanditRollout.Run(e, policy, 100, rep, trackAgreement: false);
+                    _ = trace.Regret.sum().item<float>();
+                    best = Math.Min(best, clock.Elapsed.TotalSeconds);
+                    bestCpu = Math.Min(bestCpu, (CpuTime() - cpu0).TotalSeconds);
+                }
+                return (best, bestCpu);
+            }
+            void Add(string path, BanditEnvironment e, Func<IBanditPolicy> create)
+            {
+                var (s, cpu) = Best(e, create);
+                long steps = e.Batch * 100;
+                rates.Add(new RolloutRate(threads, path, steps / s / 1e6, s * 1000, steps, steps / cpu / 1e6));
+            }
+            Add("student (nn.LSTM per step)", env, () => new StudentPolicy(student.Network));
+            Add("stacked, 1 copy", env, () => StackedStudentPolicy.Of(student.Network, blockRows));
+            var stacks = student.Network.parameters().Select(p => stack(Enumerable.Repeat(p.detach(), 16).ToArray())).ToList();
+            Add("stacked, 16 copies x 1024 episodes", replicated, () => new StackedStudentPolicy(student.Network, stacks) { BlockRows = blockRows });
+            foreach (var t in stacks) t.Dispose();
+        }
+        return rates;
+    }
+
+    /// <summary>
+    /// `bandits report [--seeds 0,1,2 --every 250 --episodes 4000 --threads-list 1,2 --steps N]`: everything the README's
+    /// bandit table holds, in one run: the load average, the PyTorch peer (Debian's python3-torch, textbook LSTM step) beside
+    /// TorchSharp's same network at 1 and 2 threads, the default student's training env-steps/s at 1 and 2 threads, student
+    /// rollouts at 1 and 2 threads, and for every seed the default #!bandit-train run (default options, so every core) judged
+    /// every --every steps with its clock paused: the first training time after which every K=5 bar (and every K=10 bar) holds
+    /// at that check and every later one, and the run's total training time.
+    /// </summary>
+    static int Report(string[] args, Device device)
+    {
+        string Load() => File.ReadAllText("/proc/loadavg").Trim();
+        Console.WriteLine($"bandits report, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores; load average at start: {Load()}");
+        var threadCounts = Get(args, "--threads-list", "1,2").Split(',').Select(int.Parse).ToArray();
+
+        Console.WriteLine("1. textbook joint LSTM gradient step (hidden 64, batch 256, T 50, K 5; env-steps/s = 256 x 50 / median step time)");
+        foreach (int t in threadCounts)
+        {
+            var o = new BanditTrainingOptions { Arms = 5, Hidden = 64, HeadHidden = 0, Batch = 256, Steps = 11, ProgressEvery = 1, Threads = t,
+                Architecture = StudentArchitecture.Joint, TimeInput = true, MinTrainArms = 0 };
+            Console.WriteLine($"  threads {t}: TorchSharp (the trainer, rollout included) {TrainingRate(o, device).Wall:0.000} M/s wall;  PyTorch (step only) {PyTorchRate(t)}");
+        }
+        Console.WriteLine("2. default per-arm student training (hidden 32, head 32, batch 256, K 2..5; first step excluded)");
+        foreach (int t in threadCounts)
+        {
+            var (wall, cpu) = TrainingRate(new BanditTrainingOptions { Steps = 9, ProgressEvery = 1, Threads = t }, device);
+            Console.WriteLine($"  threads {t}: {wall:0.000} M env-steps/s wall, {cpu:0.000} M per CPU-second");
+        }
+        Console.WriteLine("3. student rollouts (default student, 4096 episodes x 100 pulls, best of 3)");
+        using (var student = BanditTrainer.Train(new BanditTrainingOptions { Steps = 1, Threads = 1 }, device))
+            foreach (var r in RolloutRates(student, device, threadCounts, 3))
+                Console.WriteLine($"  threads {r.Threads}  {r.Path,-34} {r.MSteps,8:0.00} M env-steps/s wall, {r.MStepsCpu,8:0.00} M per CPU-second");
+        Console.WriteLine($"   load average now: {Load()}");
+
+        int every = I(args, "--every", 250), episodes = I(args, "--episodes", 4000);
+        var defaults = new BanditTrainingOptions();
+        if (Get(args, "--steps", "") is { Length: > 0 }) defaults = defaults with { Steps = I(args, "--steps", defaults.Steps) };
+        Console.WriteLine($"4. default #!bandit-train ({defaults.Steps} steps, {defaults.Threads} threads), judged every {every} steps on {episodes} fresh episodes " +
+                          "(evaluation seed 12345, never a training seed) at K=5 (bars: regret at 100 within 2% of UCB1's, CI included; per-step regret " +
+                          "of steps 91-100 below that of 41-50; agreement with UCB1 after step 50 >= 0.8) and K=10 (5%, falling, 0.7)");
+        foreach (var seed in Get(args, "--seeds", "0,1,2").Split(',').Select(int.Parse))
+        {
+            var checks = new List<(int Step, double Seconds, bool K5, bool K10, string Text)>();
+            void Check(TrainedStudent s)
+            {
+                var (k5, t5) = Bars(s, 5, 0.02, 0.8, episodes, device);
+                var (k10, t10) = Bars(s, 10, 0.05, 0.7, episodes, device);
+                checks.Add((s.StepsCompleted, s.TrainingTime.TotalSeconds, k5, k10, $"K=5 {t5}  K=10 {t10}"));
+                Console.WriteLine($"    seed {seed} step {s.StepsCompleted,5} {s.TrainingTime.TotalSeconds,7:0.0} s  {checks[^1].Text}");
+            }
+            using var final = BanditTrainer.Train(defaults with { Seed = seed }, device, null, CancellationToken.None, every, Check);
+            Check(final);
+            string Stays(Func<(int, double, bool K5, bool K10, string), bool> bar)
+            {
+                int from = checks.Count;
+                while (from > 0 && bar(checks[from - 1])) from--;
+                return from == checks.Count ? "not met at the end" : $"from step {checks[from].Step} ({checks[from].Seconds:0.0} s of training) on";
+            }
+            Console.WriteLine($"  seed {seed}: every K=5 bar {Stays(c => c.K5)}; every K=10 bar {Stays(c => c.K10)}; default training time {final.TrainingTime.TotalSeconds:0.0} s");
+        }
+        Console.WriteLine($"load average at end: {Load()}");
+        return 0;
+    }
+
+    /// <summary>Every quality bar at K=<paramref name="arms"/>, and a one-line account of the figures.</summary>
+    static (bool Met, string Text) Bars(TrainedStudent s, int arms, double regretShare, double agreement, int episodes, Device device)
+    {
+        var e = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Threads = 0, Arms = arms, Horizon = 100, Episodes = episodes, Seed = 12345,
+            Baselines = new[] { PolicyNames.Ucb1 } }, s, device);
+        var gap = e.StudentVsUcb1!.At(100);
+        double ucb = e.Summary(PolicyNames.Ucb1).RegretAtEnd.Mean;
+        var st = e.Summary("student");
+        bool within = Math.Abs(gap.Low) <= regretShare * ucb && Math.Abs(gap.High) <= regretShare * ucb;
+        bool falling = st.PerStepRegretAtEnd.Mean < st.PerStepRegretBeforeH!.Mean;
+        bool agrees = st.AgreementAfter!.Mean >= agreement;
+        return (within && falling && agrees,
+            $"{Pct(gap.Mean / ucb)}% [{Pct(gap.Low / ucb)}, {Pct(gap.High / ucb)}] {(within ? "ok" : "NO")}, " +
+            $"per-step {st.PerStepRegretBeforeH.Mean:0.000}->{st.PerStepRegretAtEnd.Mean:0.000} {(falling ? "ok" : "NO")}, agree {st.AgreementAfter.Mean:0.00} {(agrees ? "ok" : "NO")}");
+    }
+
+    /// <summary>A share as a signed percentage with one decimal (+0.0 for anything that rounds to zero).</summary>
+    static string Pct(double share)
+    {
+        double r = Math.Round(100 * share, 1);
+        return r == 0 ? "+0.0" : r.ToString("+0.0;-0.0", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>M env-steps/s of a short training run (wall and per CPU-second), first step excluded.</summary>
+    static (double Wall, double Cpu) TrainingRate(BanditTrainingOptions o, Device device)
+    {
+        var reports = new List<TrainingProgress>();
+        var cpuAt = new List<TimeSpan>();
+        using var s = BanditTrainer.Train(o, device, new SyncProgress<TrainingProgress>(p => { reports.Add(p); cpuAt.Add(CpuTime()); }));
+        double seconds = (reports[^1].Elapsed - reports[0].Elapsed).TotalSeconds, cpu = (cpuAt[^1] - cpuAt[0]).TotalSeconds;
+        double envSteps = (reports[^1].Step - reports[0].Step) * (double)o.Batch * o.TrainHorizon;
+        return (envSteps / seconds / 1e6, envSteps / cpu / 1e6);
+    }
+
+    /// <summary>The PyTorch peer (tests/LatentLab.Benchmarks/bandit_lstm_torch.py under /usr/bin/python3), or why it did not run.</summary>
+    static string PyTorchRate(int threads)
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "bandit_lstm_torch.py");
+        if (!File.Exists(script)) return $"not run ({script} missing)";
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("/usr/bin/python3", $"\"{script}\" {threads}") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var output = p.StandardOutput.ReadToEnd();
+            var error = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            var parts = output.Trim().Split(' ');
+            return p.ExitCode == 0 && parts.Length == 3
+                ? $"{double.Parse(parts[2], CultureInfo.InvariantCulture) / 1e6:0.000} M/s wall"
+                : $"not run (exit {p.ExitCode}: {error.Trim().Split('\n').LastOrDefault()}; apt-get install python3-torch)";
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return $"not run ({ex.Message}; apt-get install python3 python3-torch)";
+        }
     }
 
     /// <summary>CPU time used by this process so far (all threads).</summary>

@@ -95,6 +95,38 @@ public sealed class BanditEnvironment : IDisposable
         Statistics = new ArmStatistics(batch, k, device);
     }
 
+    /// <summary>
+    /// <paramref name="copies"/> x B episodes, copy-major (episode c*B + b is episode b of this environment): the same bandits
+    /// and the same reward tape repeated, so C policies rolled out side by side in one batch (e.g. the stacked copies of
+    /// <c>StackedStudentPolicy</c>) meet exactly the bandits and rewards each would meet here alone.
+    /// </summary>
+    public BanditEnvironment Replicate(int copies)
+    {
+        if (copies < 1) throw new ArgumentException($"copies = {copies}: replicate at least one copy.", nameof(copies));
+        long cells = copies * Batch * Spec.Arms * (long)Horizon;
+        if (cells > 400_000_000)
+            throw new ArgumentException($"{copies} copies x {Batch} episodes x {Spec.Arms} arms x {Horizon} steps needs a reward tape of {cells * 4 / 1_000_000} MB; " +
+                                        "use fewer copies per batch (at most 400 M cells).", nameof(copies));
+        using var scope = NewDisposeScope();
+        return new BanditEnvironment(Spec, Batch * copies, Horizon, Device, Means.repeat(copies, 1), _tape.repeat(copies));
+    }
+
+    BanditEnvironment(BanditSpec spec, long batch, int horizon, Device device, Tensor means, Tensor tape)
+    {
+        Spec = spec;
+        Batch = batch;
+        Horizon = horizon;
+        Device = device;
+        int k = spec.Arms;
+        Means = means.DetachFromDisposeScope();
+        _tape = tape.DetachFromDisposeScope();
+        BestMean = means.amax(new long[] { 1 }).DetachFromDisposeScope();
+        _start = (arange(batch * k, dtype: int64, device: device) * horizon).view(batch, k).DetachFromDisposeScope();
+        _next = _start.clone().DetachFromDisposeScope();
+        _oneLong = ones(batch, 1, dtype: int64, device: device).DetachFromDisposeScope();
+        Statistics = new ArmStatistics(batch, k, device);
+    }
+
     /// <summary>Back to step 0 with the same bandits and the same reward tape.</summary>
     public void Reset()
     {

@@ -217,7 +217,7 @@ public static class BanditTrainer
         var labels = new List<Tensor>(horizon);
         var indices = options.UsesIndexLoss ? new List<Tensor>(horizon) : null;
         bool studentActs = beta < 1.0;
-        StudentPolicy? student = studentActs ? new StudentPolicy(network) : null;
+        StackedStudentPolicy? student = studentActs ? StackedStudentPolicy.Of(network) : null;   // the batched cell (one copy): fewer ops per step than nn.LSTM
         network.eval();
         try
         {

@@ -125,10 +125,17 @@ public sealed record BanditTrainingOptions : IKnobRules
     [Knob("--seed", "Random seed of weights, bandits and mixing coins: the same seed, device and thread count give the same numbers.", Min = 0)]
     public long Seed { get; init; }
 
-    /// <summary>Torch threads for the run (0 keeps the current setting). One suits this small LSTM and fixes the
-    /// floating-point order, so the numbers repeat; speeds are in the README's Benchmarks.</summary>
-    [Knob("--threads", "Torch threads during training (0: keep the process setting).", Min = 0, Max = 1024)]
-    public int Threads { get; init; } = 1;
+    /// <summary>Torch threads for the run (0 keeps the current setting). Default: every core of the machine, at most
+    /// <see cref="MaxDefaultThreads"/> (<see cref="DefaultThreads"/>). The same seed gives the same numbers for a given thread
+    /// count; another count sums in another order and gives other (equally good) numbers. Speeds: README, Benchmarks.</summary>
+    [Knob("--threads", "Torch threads during training (default: every core, at most 8; 0: keep the process setting). The same seed repeats its numbers at the same thread count.", Min = 0, Max = 1024)]
+    public int Threads { get; init; } = DefaultThreads;
+
+    /// <summary>Cap of the default thread count: the student's ops are small, more threads only add synchronisation.</summary>
+    public const int MaxDefaultThreads = 8;
+
+    /// <summary>The default of <see cref="Threads"/>: this machine's cores (Environment.ProcessorCount), at most <see cref="MaxDefaultThreads"/>.</summary>
+    public static int DefaultThreads => Math.Clamp(Environment.ProcessorCount, 1, MaxDefaultThreads);
 
     /// <summary>Report progress every this many steps (and at the last one).</summary>
     [Knob("--progress-every", "Report progress every this many steps (0: about 200 reports, at most every 5 steps).", Min = 0, Max = 1_000_000, Hidden = true)]

@@ -15,7 +15,8 @@ public static class StudentEvaluator
     {
         ArgumentNullException.ThrowIfNull(student);
         student.ThrowIfDisposed();
-        return new CandidatePolicy(student.CreatePolicy, student.ToString(), student.Arms, student.TrainHorizon);
+        // The batched cell (StackedStudentPolicy, one copy): StudentPolicy's numbers up to float rounding, fewer ops per step.
+        return new CandidatePolicy(() => StackedStudentPolicy.Of(student.Network), student.ToString(), student.Arms, student.TrainHorizon);
     }
 
     /// <summary>

@@ -10,8 +10,11 @@ namespace LatentLab.Perturbation;
 /// bandits and reward tape for every copy, so copies are paired): agreement with UCB1 over steps 1..H (H = the training
 /// horizon, the capability), agreement after H (H+1..Horizon), and the regret ratio to UCB1 at the horizon (cumulative
 /// pseudo-regret of the student over UCB1's on the same episodes). Chance is a uniformly random policy on the same episodes.
-/// K perturbed copies are evaluated ONE AFTER ANOTHER (each copy's parameters are loaded into one working network and rolled
-/// out over all episodes): stacking K LSTMs into one batched module is not done yet. No activation hooks (weights only).
+/// K perturbed copies are rolled out TOGETHER: their parameters stay stacked (K, ...) and <see cref="StackedStudentPolicy"/>
+/// plays all copies on the episodes replicated K times (<see cref="BanditEnvironment.Replicate"/>), a few batched matrix
+/// products per step for all copies at once, in chunks of at most <see cref="MaxRowsPerBatch"/> LSTM rows.
+/// <see cref="EvaluateOneByOne"/> is the reference path (one copy after another through <see cref="StudentPolicy"/>); both
+/// give the same numbers up to float rounding. No activation hooks (weights only).
 /// </summary>
 public sealed class StudentSubject : IPerturbationSubject, IDisposable
 {
@@ -29,6 +32,7 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
     readonly int _horizon;
     readonly int _trainHorizon;
     readonly double _ucbRegret;
+    readonly Dictionary<int, BanditEnvironment> _replicated = new();
 
     /// <param name="episodes">Evaluation episodes (bandits), drawn once from <paramref name="seed"/>.</param>
     /// <param name="horizon">Pulls per episode (the regret ratio is read here); must exceed the training horizon.</param>
@@ -89,6 +93,9 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
     /// <inheritdoc />
     public Device Device { get; }
 
+    /// <summary>Largest number of LSTM rows (copies x episodes x arms for a per-arm student) stepped in one batch.</summary>
+    public const long MaxRowsPerBatch = 65_536;
+
     /// <inheritdoc />
     public double[,] Evaluate(IReadOnlyList<Tensor> parameters) => Evaluate(parameters, CancellationToken.None);
 
@@ -96,8 +103,40 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
     /// <remarks>Checks the token between copies and between the pulls of each copy's rollout: one copy is a full evaluation run.</remarks>
     public double[,] Evaluate(IReadOnlyList<Tensor> parameters, CancellationToken cancellationToken)
     {
-        if (parameters.Count != Parameters.Count)
-            throw new ArgumentException($"{parameters.Count} tensors for a student with {Parameters.Count} parameters: give one stack per parameter.");
+        CheckStacks(parameters);
+        long k = parameters[0].shape[0];
+        var result = new double[k, 3];
+        long rowsPerCopy = _env.Batch * (_work.Architecture == StudentArchitecture.PerArm ? _env.Spec.Arms : 1);
+        int chunk = (int)Math.Clamp(MaxRowsPerBatch / rowsPerCopy, 1, k);
+        for (int c0 = 0; c0 < k; c0 += chunk)
+        {
+            int n = (int)Math.Min(chunk, k - c0);
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            using var policy = new StackedStudentPolicy(_work, parameters.Select(p => p.narrow(0, c0, n)).ToList());
+            var env = Replicated(n);
+            using var trace = BanditRollout.Run(env, policy, _horizon, policySeed: 1, trackAgreement: true);
+            var agree = trace.Agreement!.view(_horizon, n, _env.Batch);                      // (T, C, B)
+            var before = agree[.._trainHorizon].mean(new long[] { 0, 2 }).data<float>().ToArray();
+            var after = agree[_trainHorizon..].mean(new long[] { 0, 2 }).data<float>().ToArray();
+            var regret = trace.Regret.sum(dim: 0).view(n, _env.Batch).mean(new long[] { 1 }).data<float>().ToArray();
+            for (int c = 0; c < n; c++)
+            {
+                result[c0 + c, 0] = before[c];
+                result[c0 + c, 1] = after[c];
+                result[c0 + c, 2] = regret[c] / _ucbRegret;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The reference path of <see cref="Evaluate"/>: every copy loaded into one working network and rolled out through
+    /// <see cref="StudentPolicy"/>, one copy after another (slower; the same numbers up to float rounding).
+    /// </summary>
+    public double[,] EvaluateOneByOne(IReadOnlyList<Tensor> parameters)
+    {
+        CheckStacks(parameters);
         long k = parameters[0].shape[0];
         var result = new double[k, 3];
         for (int c = 0; c < k; c++)
@@ -112,6 +151,24 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
             result[c, 2] = regret / _ucbRegret;
         }
         return result;
+    }
+
+    void CheckStacks(IReadOnlyList<Tensor> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Count != Parameters.Count)
+            throw new ArgumentException($"{parameters.Count} tensors for a student with {Parameters.Count} parameters: give one stack per parameter.");
+    }
+
+    /// <summary>The evaluation episodes replicated for <paramref name="copies"/> copies (kept: a sweep asks for the same sizes again).</summary>
+    BanditEnvironment Replicated(int copies)
+    {
+        if (!_replicated.TryGetValue(copies, out var env))
+        {
+            env = _env.Replicate(copies);
+            _replicated[copies] = env;
+        }
+        return env;
     }
 
     /// <inheritdoc />
@@ -134,5 +191,7 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
     {
         _work.Dispose();
         _env.Dispose();
+        foreach (var env in _replicated.Values) env.Dispose();
+        _replicated.Clear();
     }
 }

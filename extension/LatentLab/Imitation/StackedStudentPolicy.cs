@@ -1,0 +1,230 @@
+using LatentLab.Bandits;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentLab.Imitation;
+
+/// <summary>
+/// C copies of a student network rolled out as one batched computation: every parameter is stacked to (C, ...) (copy c's
+/// weights at index c, e.g. the perturbed copies of a sweep) and one step of all copies over all episodes is a handful of
+/// batched matrix products (torch.baddbmm) and element-wise ops, the LSTM cell written out (gate order i, f, g, o as in
+/// nn.LSTM). As an <see cref="IBanditPolicy"/> it plays C*B episodes, copy-major: episode index c*B + b is episode b under
+/// copy c (so an environment of C*B episodes, e.g. <see cref="BanditEnvironment.Replicate"/>, pairs the copies on the
+/// same bandits). With C = 1 it is the fast rollout path of a single student: the same numbers as
+/// <see cref="StudentPolicy"/> up to float rounding (the sums run in another order), with fewer ops per step.
+/// No gradients: for evaluation, DAgger rollouts and perturbation sweeps.
+/// </summary>
+public sealed class StackedStudentPolicy : IBanditPolicy
+{
+    readonly StudentArchitecture _architecture;
+    readonly int _netArms, _hidden, _layers, _trainHorizon;
+    readonly bool _inverseTime, _timeInput;
+    readonly Tensor[] _wihT, _whhT, _bias;       // per layer: (C, F or H, 4H), (C, H, 4H), (C, 1, 4H) = b_ih + b_hh
+    readonly Tensor[] _headWT, _headB;           // per head Linear: (C, in, out), (C, 1, out)
+    Tensor[]? _h, _c;                            // per layer (C, N, H), N = B*K (per-arm) or B (joint)
+    Tensor? _lastActions, _lastRewards;
+    long _batch;                                 // C*B
+    int _arms;
+    Device _device = CPU;
+
+    /// <summary>Number of stacked copies.</summary>
+    public int Copies { get; }
+
+    public string Name => StudentPolicy.PolicyName;
+
+    /// <summary>
+    /// Stacks <paramref name="stacked"/>: one (C, ...) tensor per parameter of <paramref name="template"/>, in the order of
+    /// <c>template.named_parameters()</c> (the same order as <see cref="StackedParameterNames"/>). The template supplies only
+    /// the architecture; its own weights are not used. The tensors are copied (the caller keeps its own).
+    /// </summary>
+    public StackedStudentPolicy(StudentNetwork template, IReadOnlyList<Tensor> stacked)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(stacked);
+        var names = StackedParameterNames(template);
+        if (stacked.Count != names.Count)
+            throw new ArgumentException($"{stacked.Count} stacked tensors for a student with {names.Count} parameters ({string.Join(", ", names)}): give one (C, ...) stack per parameter.", nameof(stacked));
+        _architecture = template.Architecture;
+        _netArms = template.Arms;
+        _inverseTime = template.InverseTimeInput;
+        _timeInput = template.TimeInput;
+        _trainHorizon = template.TrainHorizon;
+        var shapes = template.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+        Copies = (int)stacked[0].shape[0];
+        var byName = new Dictionary<string, Tensor>();
+        for (int i = 0; i < names.Count; i++)
+        {
+            var expected = shapes[names[i]];
+            var got = stacked[i].shape;
+            if (got.Length != expected.Length + 1 || got[0] != Copies || !got.Skip(1).SequenceEqual(expected))
+                throw new ArgumentException($"Stacked parameter {names[i]} has shape ({string.Join(", ", got)}); expected ({Copies}, {string.Join(", ", expected)}).", nameof(stacked));
+            byName[names[i]] = stacked[i];
+        }
+        _layers = names.Count(n => n.StartsWith("lstm.weight_ih_l", StringComparison.Ordinal));
+        _hidden = (int)shapes["lstm.weight_hh_l0"][1];
+        using var noGrad = no_grad();
+        _wihT = new Tensor[_layers];
+        _whhT = new Tensor[_layers];
+        _bias = new Tensor[_layers];
+        for (int l = 0; l < _layers; l++)
+        {
+            _wihT[l] = byName[$"lstm.weight_ih_l{l}"].transpose(1, 2).contiguous().DetachFromDisposeScope();
+            _whhT[l] = byName[$"lstm.weight_hh_l{l}"].transpose(1, 2).contiguous().DetachFromDisposeScope();
+            _bias[l] = (byName[$"lstm.bias_ih_l{l}"] + byName[$"lstm.bias_hh_l{l}"]).unsqueeze(1).DetachFromDisposeScope();
+        }
+        var headWeights = names.Where(n => n.StartsWith("head", StringComparison.Ordinal) && n.EndsWith("weight", StringComparison.Ordinal)).ToList();
+        _headWT = headWeights.Select(n => byName[n].transpose(1, 2).contiguous().DetachFromDisposeScope()).ToArray();
+        _headB = headWeights.Select(n => byName[n[..^"weight".Length] + "bias"].unsqueeze(1).clone().DetachFromDisposeScope()).ToArray();
+    }
+
+    /// <summary>One copy: the student's own weights (C = 1).</summary>
+    public static StackedStudentPolicy Of(StudentNetwork network, long blockRows = DefaultBlockRows)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return new StackedStudentPolicy(network, network.parameters().Select(p => p.detach().unsqueeze(0)).ToList()) { BlockRows = blockRows };
+    }
+
+    /// <summary>The parameter names in the order the stacked constructor expects (that of named_parameters()).</summary>
+    public static IReadOnlyList<string> StackedParameterNames(StudentNetwork network) =>
+        network.named_parameters().Select(p => p.name).ToList();
+
+    public void Reset(long batch, int arms, Device device, long seed)
+    {
+        if (arms != _netArms && _architecture != StudentArchitecture.PerArm)
+            throw new ArgumentException($"This student was trained on {_netArms} arms and cannot play {arms}-armed bandits; evaluate with --arms {_netArms}.");
+        if (batch % Copies != 0)
+            throw new ArgumentException($"{batch} episodes for {Copies} stacked copies: give copies x episodes-per-copy episodes (copy-major).", nameof(batch));
+        Clear();
+        _batch = batch;
+        _arms = arms;
+        _device = device;
+    }
+
+    /// <summary>(C*B, K) scores of the last step (null before the first).</summary>
+    public Tensor? LastLogits { get; private set; }
+
+    /// <summary>
+    /// Default of the LSTM rows (over all copies) stepped by one pass of the cell's ops. The cell's ops are memory-bound at
+    /// large batches (4096 episodes x 5 arms x 4H floats is 10 MB per op): blocks of this many rows keep every intermediate
+    /// in a core's L2 cache, at a few more op calls per step. Every row is an independent sequence, so blocks change no
+    /// number beyond float rounding in the matrix products (`bandits rollouts --block-rows N` measures other sizes).
+    /// </summary>
+    public const long DefaultBlockRows = 2048;
+
+    /// <summary>LSTM rows per pass of the cell's ops (0 = all rows in one pass).</summary>
+    public long BlockRows { get; init; } = DefaultBlockRows;
+
+    public Tensor Act(int step)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        long c = Copies, perCopy = _batch / Copies, k = _arms;
+        long rows = _architecture == StudentArchitecture.PerArm ? perCopy * k : perCopy;   // LSTM sequences per copy
+        var x = Inputs(step).view(c, rows, -1);                                             // (C, N, F)
+        bool first = _h is null;
+        if (first)
+        {
+            _h = new Tensor[_layers];
+            _c = new Tensor[_layers];
+            for (int l = 0; l < _layers; l++)
+            {
+                _h[l] = zeros(c, rows, _hidden, dtype: float32, device: _device).DetachFromDisposeScope();
+                _c[l] = zeros(c, rows, _hidden, dtype: float32, device: _device).DetachFromDisposeScope();
+            }
+        }
+        long outputs = _architecture == StudentArchitecture.PerArm ? 1 : k;
+        var scores = empty(c, rows, outputs, dtype: float32, device: _device);
+        long block = BlockRows <= 0 ? rows : Math.Clamp(BlockRows / c, 1, rows);
+        for (long r0 = 0; r0 < rows; r0 += block)
+        {
+            using var blockScope = NewDisposeScope();
+            long n = Math.Min(block, rows - r0);
+            var xb = x.narrow(1, r0, n);
+            for (int l = 0; l < _layers; l++)
+            {
+                var hb = _h![l].narrow(1, r0, n);
+                var cb = _c![l].narrow(1, r0, n);
+                var gates = xb.bmm(_wihT[l]).add_(_bias[l]);                                // (C, n, 4H)
+                if (!first) gates = gates.add_(hb.bmm(_whhT[l]));                            // the state is zero at step 0
+                var sig = gates.sigmoid();
+                var i = sig.narrow(-1, 0, _hidden);
+                var f = sig.narrow(-1, _hidden, _hidden);
+                var g = gates.narrow(-1, 2 * _hidden, _hidden).tanh();
+                var o = sig.narrow(-1, 3 * _hidden, _hidden);
+                if (first) cb.copy_(i * g);
+                else cb.mul_(f).addcmul_(i, g, 1);                                          // c = f*c + i*g
+                hb.copy_(cb.tanh().mul_(o));                                                // h = o*tanh(c)
+                xb = hb;
+            }
+            for (int j = 0; j < _headWT.Length; j++)
+            {
+                xb = xb.bmm(_headWT[j]).add_(_headB[j]);
+                if (j < _headWT.Length - 1) xb = xb.tanh_();
+            }
+            scores.narrow(1, r0, n).copy_(xb);
+        }
+        LastLogits?.Dispose();
+        LastLogits = scores.reshape(_batch, k).DetachFromDisposeScope();                    // per-arm (C, B*K, 1), joint (C, B, K)
+        return TieBreaking.FirstMaximum(LastLogits).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>This step's inputs, (C*B, K, F) per-arm or (C*B, F) joint: the features <see cref="StudentNetwork.EncodeStep"/> builds.</summary>
+    Tensor Inputs(int step)
+    {
+        long b = _batch, k = _arms;
+        bool start = _lastActions is null || _lastRewards is null || step == 0;
+        if (_architecture == StudentArchitecture.PerArm)
+        {
+            int f = _inverseTime ? 3 : 2;
+            if (start)
+            {
+                var x0 = zeros(b, k, f, dtype: float32, device: _device);
+                if (_inverseTime) x0.select(-1, 2).fill_(1f / (step + 1));
+                return x0;
+            }
+            var onehot = nn.functional.one_hot(_lastActions!, k).to(float32);                // (B, K)
+            var parts = new List<Tensor> { onehot, onehot * _lastRewards!.unsqueeze(-1) };
+            if (_inverseTime) parts.Add(full(b, k, 1f / (step + 1), dtype: float32, device: _device));
+            return stack(parts, -1);                                                         // (B, K, F)
+        }
+        var features = new List<Tensor>
+        {
+            start ? zeros(b, k, dtype: float32, device: _device) : nn.functional.one_hot(_lastActions!, k).to(float32),
+            start ? zeros(b, 1, dtype: float32, device: _device) : _lastRewards!.unsqueeze(-1),
+        };
+        if (_timeInput) features.Add(full(b, 1, (float)step / _trainHorizon, dtype: float32, device: _device));
+        return cat(features, -1);                                                            // (B, K+1[+1])
+    }
+
+    public void Observe(Tensor actions, Tensor rewards)
+    {
+        _lastActions?.Dispose();
+        _lastRewards?.Dispose();
+        _lastActions = actions.clone().DetachFromDisposeScope();
+        _lastRewards = rewards.clone().DetachFromDisposeScope();
+    }
+
+    void DisposeState()
+    {
+        foreach (var t in _h ?? []) t.Dispose();
+        foreach (var t in _c ?? []) t.Dispose();
+        _h = _c = null;
+    }
+
+    void Clear()
+    {
+        DisposeState();
+        _lastActions?.Dispose();
+        _lastRewards?.Dispose();
+        LastLogits?.Dispose();
+        _lastActions = _lastRewards = LastLogits = null;
+    }
+
+    public void Dispose()
+    {
+        Clear();
+        foreach (var t in _wihT.Concat(_whhT).Concat(_bias).Concat(_headWT).Concat(_headB)) t.Dispose();
+    }
+}
