@@ -100,7 +100,7 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
     public double[,] Evaluate(IReadOnlyList<Tensor> parameters) => Evaluate(parameters, CancellationToken.None);
 
     /// <inheritdoc />
-    /// <remarks>Checks the token between copies and between the pulls of each copy's rollout: one copy is a full evaluation run.</remarks>
+    /// <remarks>Checks the token between chunks of copies and between the pulls of each chunk's rollout.</remarks>
     public double[,] Evaluate(IReadOnlyList<Tensor> parameters, CancellationToken cancellationToken)
     {
         CheckStacks(parameters);
@@ -110,12 +110,13 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
         int chunk = (int)Math.Clamp(MaxRowsPerBatch / rowsPerCopy, 1, k);
         for (int c0 = 0; c0 < k; c0 += chunk)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             int n = (int)Math.Min(chunk, k - c0);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             using var policy = new StackedStudentPolicy(_work, parameters.Select(p => p.narrow(0, c0, n)).ToList());
             var env = Replicated(n);
-            using var trace = BanditRollout.Run(env, policy, _horizon, policySeed: 1, trackAgreement: true);
+            using var trace = BanditRollout.Run(env, policy, _horizon, policySeed: 1, trackAgreement: true, cancellationToken: cancellationToken);
             var agree = trace.Agreement!.view(_horizon, n, _env.Batch);                      // (T, C, B)
             var before = agree[.._trainHorizon].mean(new long[] { 0, 2 }).data<float>().ToArray();
             var after = agree[_trainHorizon..].mean(new long[] { 0, 2 }).data<float>().ToArray();
@@ -134,7 +135,7 @@ public sealed class StudentSubject : IPerturbationSubject, IDisposable
     /// The reference path of <see cref="Evaluate"/>: every copy loaded into one working network and rolled out through
     /// <see cref="StudentPolicy"/>, one copy after another (slower; the same numbers up to float rounding).
     /// </summary>
-    public double[,] EvaluateOneByOne(IReadOnlyList<Tensor> parameters)
+    public double[,] EvaluateOneByOne(IReadOnlyList<Tensor> parameters, CancellationToken cancellationToken = default)
     {
         CheckStacks(parameters);
         long k = parameters[0].shape[0];
