@@ -48,8 +48,7 @@ public static class BanditTrainer
         using var pages = NativeAllocator.KeepPagesMapped();   // for this run only (see NativeAllocator)
 
         // Same seed -> same initial weights on every device: initialise on the CPU, then move.
-        torch.manual_seed(options.Seed);
-        var network = StudentNetwork.Create(options);
+        var network = StudentNetwork.Create(options, seed: options.Seed);
         network.to(device);
         // Weight averaging (AverageDecay > 0): a second network holds the running average; it is what Train returns.
         StudentNetwork? averaged = null;

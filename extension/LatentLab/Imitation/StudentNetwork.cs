@@ -1,3 +1,4 @@
+using LatentLab.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -40,8 +41,10 @@ public sealed class StudentNetwork : nn.Module
     }
 
     /// <summary>The network for these training options.</summary>
-    public static StudentNetwork Create(BanditTrainingOptions o) =>
-        new(o.Architecture, o.Arms, o.Hidden, o.Layers, o.TimeInput, o.TrainHorizon, o.HeadHidden, o.InverseTimeInput);
+    /// <remarks>The default initialisation draws from torch's global generator: seeded with <paramref name="seed"/> in the same
+    /// step when given (see <see cref="TorchRuntime.WithGlobalGenerator{T}"/>).</remarks>
+    public static StudentNetwork Create(BanditTrainingOptions o, long? seed = null) =>
+        TorchRuntime.WithGlobalGenerator(seed, () => new StudentNetwork(o.Architecture, o.Arms, o.Hidden, o.Layers, o.TimeInput, o.TrainHorizon, o.HeadHidden, o.InverseTimeInput));
 
     /// <summary>PerArm: every arm also gets 1/(t+1), a clock that stays within its training range for any t.</summary>
     public bool InverseTimeInput { get; }

@@ -40,9 +40,8 @@ public static class CotSynthetic
     {
         var task = new CotTask(o);
         var clock = Stopwatch.StartNew();
-        TorchRuntime.Seed(o.Seed);
         var rng = new Random(o.Seed);
-        var model = new TinyTransformer(task.Vocab, task.Tokens, o.Width, o.Layers, o.Heads, device);
+        var model = TorchRuntime.WithGlobalGenerator(o.Seed, () => new TinyTransformer(task.Vocab, task.Tokens, o.Width, o.Layers, o.Heads, device));
         var optimizer = optim.AdamW(model.parameters(), o.LearningRate, weight_decay: 0.01);
         int t = task.Tokens;
         double lossAvg = double.NaN, accLast = 0;

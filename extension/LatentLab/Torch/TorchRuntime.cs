@@ -235,6 +235,24 @@ public static class TorchRuntime
         catch (Exception) { return false; }
     }
 
+    static readonly object GlobalGeneratorGate = new();
+
+    /// <summary>
+    /// Runs <paramref name="create"/> (typically a module constructor, whose default initialisation draws from torch's global
+    /// generator) while no other LatentLab code draws from that generator, first seeding it with <paramref name="seed"/> when
+    /// given. Seeding and drawing are one step, so a module created at the same time on another thread (a checkpoint being
+    /// loaded, a test running in parallel) cannot take draws between the seed and this module's initial weights.
+    /// </summary>
+    public static T WithGlobalGenerator<T>(long? seed, Func<T> create)
+    {
+        EnsureInitialized();
+        lock (GlobalGeneratorGate)
+        {
+            if (seed is { } s) torch.manual_seed(s);
+            return create();
+        }
+    }
+
     /// <summary>Seeds every torch generator (CPU and all CUDA devices): same seed, same device, same numbers.</summary>
     public static void Seed(long seed)
     {
