@@ -5,7 +5,7 @@ using LatentLab.Sweeps;
 namespace LatentLab.Benchmarks;
 
 /// <summary>
-/// `sweep [--tool PATH/LatentLab.Cli.dll --repeats 5 --point-steps N --points 4]`: the cost of one sweep point besides its own
+/// `sweep [--tool PATH/LatentLab.Cli.dll --repeats 5 --point-steps N --points 4 --scaling-hidden 32]`: the cost of one sweep point besides its own
 /// work, and the local runner's scaling from 1 to 2 workers.
 /// Overhead: (a) `latentlab --help` as a process (process start, runtime, CLI load), (b) a minimal point run standalone
 /// (a: plus torch/LatentLab load, 1 training step, result files and --summary), (c) the same minimal points through the
@@ -26,6 +26,7 @@ public static class SweepBenchmark
         int repeats = int.Parse(Get("--repeats", "5"), CultureInfo.InvariantCulture);
         int points = int.Parse(Get("--points", "4"), CultureInfo.InvariantCulture);
         int pointSteps = int.Parse(Get("--point-steps", "400"), CultureInfo.InvariantCulture);
+        string scalingHidden = Get("--scaling-hidden", "32");   // the scaling points' student width (32: the default student)
         Console.WriteLine($"tool: {string.Join(' ', tool.CommandLine([]))}");
         Console.WriteLine($"load average before: {LoadAverage()}");
         var commands = SweepCatalog.FromToolAsync(tool).GetAwaiter().GetResult();
@@ -67,8 +68,8 @@ public static class SweepBenchmark
         Console.WriteLine($"(d) atomic result write {writeMs:0.000} ms per point; merge {mergeMs:0.000} ms per point");
 
         // Scaling: points of ~10 s, 1 worker then 2.
-        var scaling = options with { Fixed = $"steps={pointSteps}; device=cpu", Seeds = $"0-{points - 1}" };
-        Console.WriteLine($"scaling: {points} points of bandit-train --steps {pointSteps} (defaults otherwise), one torch thread each");
+        var scaling = options with { Grid = $"hidden={scalingHidden}", Fixed = $"steps={pointSteps}; device=cpu", Seeds = $"0-{points - 1}" };
+        Console.WriteLine($"scaling: {points} points of bandit-train --steps {pointSteps} --hidden {scalingHidden} (defaults otherwise), one torch thread each");
         var one = Timed(scaling with { Workers = 1, Folder = Temp() }, commands, tool);
         Console.WriteLine($"  1 worker: {one:0.0} s ({one / points:0.00} s per point), load average {LoadAverage()}");
         var two = Timed(scaling with { Workers = 2, Folder = Temp() }, commands, tool);
