@@ -81,9 +81,13 @@ public sealed class StackedStudentPolicy : IBanditPolicy
     public static StackedStudentPolicy Of(StudentNetwork network, long blockRows = DefaultBlockRows)
     {
         ArgumentNullException.ThrowIfNull(network);
+        var parameters = network.parameters().ToList();
+        // A network disposed behind its owner's back has no (or freed) parameters: say so, as TorchSharp's own modules do.
+        if (parameters.Count == 0 || parameters.Any(p => p.IsInvalid))
+            throw new ObjectDisposedException(nameof(StudentNetwork), "The student's network has been disposed, so it has no weights to roll out.");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        return new StackedStudentPolicy(network, network.parameters().Select(p => p.detach().unsqueeze(0)).ToList()) { BlockRows = blockRows };
+        return new StackedStudentPolicy(network, parameters.Select(p => p.detach().unsqueeze(0)).ToList()) { BlockRows = blockRows };
     }
 
     /// <summary>The parameter names in the order the stacked constructor expects (that of named_parameters()).</summary>
