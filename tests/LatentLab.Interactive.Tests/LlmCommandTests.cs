@@ -79,12 +79,12 @@ public class LlmCommandTests
         using var kernel = await KernelTestHost.CreateAsync();
         (await kernel.SubmitAsync(LlmTestFixture.LoadLine())).AssertSucceeded();
         var folder = LlmTestFixture.NewFolder();
-        var line = $"#!llm-cot --questions \"{LlmTestFixture.Questions(400)}\" --max-new-tokens 4 --no-eos --layers 0,3 --unanswered last-letter --threads 1 --out acts --save \"{folder}\"";
+        var line = $"#!llm-cot --questions \"{LlmTestFixture.Questions(4000)}\" --max-new-tokens 4 --no-eos --layers 0,3 --unanswered last-letter --threads 1 --out acts --save \"{folder}\"";
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = kernel.KernelEvents.Subscribe(e =>
         {
             // Wait for 20 questions: fewer might all carry one label, too few classes for an activation set (then nothing is bound).
-            if (e is DisplayedValueUpdated d && System.Text.RegularExpressions.Regex.Match(d.Formatted("text/plain"), @"(\d+)/400 questions \(0 resumed\)") is { Success: true } m
+            if (e is DisplayedValueUpdated d && System.Text.RegularExpressions.Regex.Match(d.Formatted("text/plain"), @"(\d+)/4000 questions \(0 resumed\)") is { Success: true } m
                 && int.Parse(m.Groups[1].Value) >= 20) started.TrySetResult();
         });
 
@@ -96,7 +96,8 @@ public class LlmCommandTests
         Assert.NotNull(interrupted.Failure());
         var partial = await kernel.EventuallyBoundAsync<ActivationSet>("acts");
         int done = File.ReadAllLines(Path.Combine(folder, "records.jsonl")).Length;
-        Assert.InRange(done, 20, 399);
+        // 4000 questions: a quiet machine records the tiny fixture's 400 within the panel's 1 s update interval, before the interrupt lands.
+        Assert.InRange(done, 20, 3999);
         Assert.Equal(done, partial.Count);
         Assert.Equal(2, partial.Layers);
         Assert.Equal("2", (await kernel.SubmitAsync("$\"{1 + 1}\"")).ReturnedText());
