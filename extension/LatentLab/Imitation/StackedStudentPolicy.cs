@@ -17,8 +17,8 @@ namespace LatentLab.Imitation;
 public sealed class StackedStudentPolicy : IBanditPolicy
 {
     readonly StudentArchitecture _architecture;
-    readonly int _netArms, _hidden, _layers, _trainHorizon;
-    readonly bool _inverseTime, _timeInput;
+    readonly StudentNetwork _template;          // the architecture: its step features; its own weights are not used
+    readonly int _netArms, _hidden, _layers;
     readonly Tensor[] _wihT, _whhT, _bias;       // per layer: (C, F or H, 4H), (C, H, 4H), (C, 1, 4H) = b_ih + b_hh
     readonly Tensor[] _headWT, _headB;           // per head Linear: (C, in, out), (C, 1, out)
     Tensor[]? _h, _c;                            // per layer (C, N, H), N = B*K (per-arm) or B (joint)
@@ -46,9 +46,7 @@ public sealed class StackedStudentPolicy : IBanditPolicy
             throw new ArgumentException($"{stacked.Count} stacked tensors for a student with {names.Count} parameters ({string.Join(", ", names)}): give one (C, ...) stack per parameter.", nameof(stacked));
         _architecture = template.Architecture;
         _netArms = template.Arms;
-        _inverseTime = template.InverseTimeInput;
-        _timeInput = template.TimeInput;
-        _trainHorizon = template.TrainHorizon;
+        _template = template;
         var shapes = template.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
         Copies = (int)stacked[0].shape[0];
         var byName = new Dictionary<string, Tensor>();
@@ -174,33 +172,8 @@ public sealed class StackedStudentPolicy : IBanditPolicy
         return TieBreaking.FirstMaximum(LastLogits).MoveToOuterDisposeScope();
     }
 
-    /// <summary>This step's inputs, (C*B, K, F) per-arm or (C*B, F) joint: the features <see cref="StudentNetwork.EncodeStep"/> builds.</summary>
-    Tensor Inputs(int step)
-    {
-        long b = _batch, k = _arms;
-        bool start = _lastActions is null || _lastRewards is null || step == 0;
-        if (_architecture == StudentArchitecture.PerArm)
-        {
-            int f = _inverseTime ? 3 : 2;
-            if (start)
-            {
-                var x0 = zeros(b, k, f, dtype: float32, device: _device);
-                if (_inverseTime) x0.select(-1, 2).fill_(1f / (step + 1));
-                return x0;
-            }
-            var onehot = nn.functional.one_hot(_lastActions!, k).to(float32);                // (B, K)
-            var parts = new List<Tensor> { onehot, onehot * _lastRewards!.unsqueeze(-1) };
-            if (_inverseTime) parts.Add(full(b, k, 1f / (step + 1), dtype: float32, device: _device));
-            return stack(parts, -1);                                                         // (B, K, F)
-        }
-        var features = new List<Tensor>
-        {
-            start ? zeros(b, k, dtype: float32, device: _device) : nn.functional.one_hot(_lastActions!, k).to(float32),
-            start ? zeros(b, 1, dtype: float32, device: _device) : _lastRewards!.unsqueeze(-1),
-        };
-        if (_timeInput) features.Add(full(b, 1, (float)step / _trainHorizon, dtype: float32, device: _device));
-        return cat(features, -1);                                                            // (B, K+1[+1])
-    }
+    /// <summary>This step's inputs, (C*B, K, F) per-arm or (C*B, F) joint: the student's own step features (<see cref="StudentNetwork.EncodeStep"/>).</summary>
+    Tensor Inputs(int step) => _template.EncodeStep(_lastActions, _lastRewards, _batch, step, _device, _arms).squeeze(1);
 
     public void Observe(Tensor actions, Tensor rewards)
     {
