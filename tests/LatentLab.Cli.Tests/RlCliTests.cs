@@ -107,7 +107,7 @@ public sealed class RlCliTests
     }
 
     [Fact]
-    public async Task Perturb_TwoPolicyFiles_WritesThePairedCurves_AsCompareGivesThem()
+    public async Task Perturb_TwoPolicyFiles_WritesThePairedCurves_AsTheScienceGivesThem()
     {
         var folder = CliHost.TempFolder();
         var reference = await BakeAsync(folder);
@@ -115,14 +115,16 @@ public sealed class RlCliTests
         Assert.True(code == ExitCodes.Ok, error);
         var trained = Path.Combine(folder, "policy.policy");
 
+        // The reference has 1 seed and the trained run 2: pairing training seed t with t needs --training-seeds 1, as in #!perturb.
         (code, var output, error) = await CliHost.RunAsync("perturb", "--model", reference, "--compare", trained, "--points", "3", "--seeds", "2",
-            "--resamples", "100", "--scope", "head", "--device", "cpu", "--progress", "none", "--out-dir", folder);
+            "--resamples", "100", "--scope", "head", "--training-seeds", "1", "--device", "cpu", "--progress", "none", "--out-dir", folder);
 
         Assert.True(code == ExitCodes.Ok, error);
-        using var pre = new PolicySubject("reference", PolicyCheckpoint.Load(reference, Cpu).Policy);
-        using var post = new PolicySubject("policy", PolicyCheckpoint.Load(trained, Cpu).Policy);
-        var options = new PerturbationOptions { Points = 3, Seeds = 2, Resamples = 100, Scope = "head" };
-        var direct = PerturbationSweep.Compare(pre, post, options);
+        var options = new PerturbationOptions { Points = 3, Seeds = 2, Resamples = 100, Scope = "head", TrainingSeeds = 1 };
+        var pre = PolicySubject.ForTrainingSeeds("reference", PolicyCheckpoint.Load(reference, Cpu).Policy, options.TrainingSeeds);
+        var post = PolicySubject.ForTrainingSeeds("policy", PolicyCheckpoint.Load(trained, Cpu).Policy, options.TrainingSeeds);
+        var direct = PerturbationSweep.Compare("reference", pre, "policy", post, options);
+        foreach (var s in pre.Concat(post)) s.Dispose();
         var (expected, actual) = CliHost.SameCsv(PerturbationCurve.ToDataFrame(direct), Path.Combine(folder, "perturb.csv"));
         Assert.Equal(expected, actual);
         Assert.Contains("reference", actual);

@@ -20,7 +20,7 @@ public sealed class FineTuneAttackCommand : LatentLabCommand
                      "(each copy its own demonstration set) and, as the control, on benign demonstrations; shows every metric against k with 95% CIs " +
                      "and k50 (steps until the target metric is halfway to the demonstrated value) with bootstrap CIs; --compare attacks a second policy " +
                      "with the same demonstrations.",
-        example: "#!finetune-attack --model pre --compare post --target comply-in-deployment --demonstrations 16 --max-steps 64 --seeds 8 --out attack",
+        example: "#!finetune-attack --model pre --compare post --training-seeds 1 --target comply-in-deployment --demonstrations 16 --max-steps 64 --seeds 8 --out attack",
         handleAsync: HandleAsync,
         options: typeof(FineTuneAttackOptions),
         inputs: [typeof(FineTuneAttackInputs)],
@@ -34,15 +34,8 @@ public sealed class FineTuneAttackCommand : LatentLabCommand
         try
         {
             var first = Subjects(ctx, "--model", inputs.Model!, options, owned);
-            IReadOnlyList<PolicySubject>? second = null;
-            if (inputs.Compare is { Length: > 0 } c)
-            {
-                second = Subjects(ctx, "--compare", c, options, owned);
-                PerturbationSweep.CheckSameShape(first[0], second[0]);
-                if (first.Count != second.Count)
-                    throw new CommandException($"--model {inputs.Model} has {first.Count} training seed(s) and --compare {c} {second.Count}: " +
-                        "paired demonstrations pair training seed t with training seed t; give two models with the same number of seeds, or --training-seeds 1.");
-            }
+            var second = inputs.Compare is { Length: > 0 } c ? Subjects(ctx, "--compare", c, options, owned) : null;
+            if (second is not null) PerturbationSweep.CheckPaired(inputs.Model!, first, inputs.Compare!, second);
             var live = LivePanel.Start(ctx, cmd, new RunPanel("Fine-tuning attack", chart: false), TimeSpan.FromSeconds(1),
                 interrupted: $"Interrupted: {cmd.OutName} will hold the step counts done so far (marked partial).");
             var progress = live.For<FineTuneAttackProgress>(p => p.ToRunProgress());
@@ -80,16 +73,8 @@ public sealed class FineTuneAttackCommand : LatentLabCommand
                 $"{option} {name}: '{name}' is a {value.GetType().Name}; the fine-tuning attack needs an RL lab policy (an AlignmentPolicy, RlRun or BakedReference): " +
                 "its demonstrations are episodes of the alignment environment. For other networks use #!perturb."),
         };
-        if (options.TrainingSeeds > policy.Seeds)
-            throw new CommandException($"--training-seeds {options.TrainingSeeds}: {option} {name} has {policy.Seeds} training seed(s); use 0 (all) or at most {policy.Seeds}.");
-        int n = options.TrainingSeeds == 0 ? policy.Seeds : options.TrainingSeeds;
-        var list = new List<PolicySubject>();
-        for (int t = 0; t < n; t++)
-        {
-            var s = new PolicySubject(n == 1 ? name : $"{name}[{t}]", policy, t);
-            owned.Add(s);
-            list.Add(s);
-        }
-        return list;
+        var subjects = PolicySubject.ForTrainingSeeds(name, policy, options.TrainingSeeds);
+        owned.AddRange(subjects);
+        return subjects;
     }
 }

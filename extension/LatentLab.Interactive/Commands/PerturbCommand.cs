@@ -21,7 +21,7 @@ public sealed class PerturbCommand : LatentLabCommand
         description: "Adds relative Gaussian noise (s * RMS of each tensor, or of each layer's output) on a log grid of s, many noise seeds " +
                      "as one batch, and shows every metric against s with 95% CIs, s50 (halfway to chance) with bootstrap CIs and the " +
                      "specificity ratio s50(behaviour) / s50(capability); --compare perturbs a second network with the same draws.",
-        example: "#!perturb --model pre --compare post --noise-min 0.001 --noise-max 3 --points 24 --seeds 64 --scope all --out curves",
+        example: "#!perturb --model pre --compare post --training-seeds 1 --noise-min 0.001 --noise-max 3 --points 24 --seeds 64 --scope all --out curves",
         handleAsync: HandleAsync,
         options: typeof(PerturbationOptions),
         inputs: [typeof(PerturbInputs)],
@@ -35,15 +35,8 @@ public sealed class PerturbCommand : LatentLabCommand
         try
         {
             var first = Subjects(ctx, "--model", inputs.Model!, options, owned);
-            IReadOnlyList<IPerturbationSubject>? second = null;
-            if (inputs.Compare is { Length: > 0 } c)
-            {
-                second = Subjects(ctx, "--compare", c, options, owned);
-                PerturbationSweep.CheckSameShape(first[0], second[0]);
-                if (first.Count != second.Count)
-                    throw new CommandException($"--model {inputs.Model} has {first.Count} training seed(s) and --compare {c} {second.Count}: " +
-                        "paired draws pair training seed t with training seed t; give two models with the same number of seeds, or --training-seeds 1.");
-            }
+            var second = inputs.Compare is { Length: > 0 } c ? Subjects(ctx, "--compare", c, options, owned) : null;
+            if (second is not null) PerturbationSweep.CheckPaired(inputs.Model!, first, inputs.Compare!, second);   // before the live panel
             await RunAsync(cmd, ctx, options, inputs, first, second);
         }
         finally
@@ -59,13 +52,7 @@ public sealed class PerturbCommand : LatentLabCommand
         var live = LivePanel.Start(ctx, cmd, new RunPanel("Perturbation sweep", chart: false), TimeSpan.FromSeconds(1),
             interrupted: $"Interrupted: {cmd.OutName} will hold the noise scales done so far (marked partial).");
         var progress = live.For<PerturbationProgress>(p => p.ToRunProgress());
-        var curves = await Task.Run(() =>
-        {
-            var list = new List<PerturbationCurve> { Sweep(inputs.Model!, first, options, progress, ctx.CancellationToken) };
-            if (second is not null && !ctx.CancellationToken.IsCancellationRequested)
-                list.Add(Sweep(inputs.Compare!, second, options, progress, ctx.CancellationToken));
-            return (IReadOnlyList<PerturbationCurve>)list;
-        });
+        var curves = await Task.Run(() => PerturbationSweep.Compare(inputs.Model!, first, inputs.Compare, second, options, progress, ctx.CancellationToken));
         live.Complete();
         var summary = PerturbationReport.Summary(curves);
         ctx.Display(new HtmlFragment(summary.Html, summary.Text), "text/html", "text/plain");
@@ -74,10 +61,6 @@ public sealed class PerturbCommand : LatentLabCommand
         await ResultBinding.BindAsync(ctx, cmd.OutName, curves);
     }
 
-    static PerturbationCurve Sweep(string name, IReadOnlyList<IPerturbationSubject> subjects, PerturbationOptions options,
-        IProgress<PerturbationProgress> progress, CancellationToken ct) =>
-        subjects.Count == 1 ? PerturbationSweep.Run(subjects[0], options, progress, ct) : PerturbationSweep.RunTrainingSeeds(name, subjects, options, progress, ct);
-
     /// <summary>The subjects a variable names: one per training seed of a multi-seed policy (--training-seeds), else one.</summary>
     static IReadOnlyList<IPerturbationSubject> Subjects(KernelInvocationContext ctx, string option, string name, PerturbationOptions options, List<IDisposable> owned)
     {
@@ -85,10 +68,9 @@ public sealed class PerturbCommand : LatentLabCommand
         T Own<T>(T s) where T : IDisposable { owned.Add(s); return s; }
         IReadOnlyList<IPerturbationSubject> Policy(AlignmentPolicy p)
         {
-            if (options.TrainingSeeds > p.Seeds)
-                throw new CommandException($"--training-seeds {options.TrainingSeeds}: {option} {name} has {p.Seeds} training seed(s); use 0 (all) or at most {p.Seeds}.");
-            int n = options.TrainingSeeds == 0 ? p.Seeds : options.TrainingSeeds;
-            return Enumerable.Range(0, n).Select(t => (IPerturbationSubject)Own(new PolicySubject(n == 1 ? name : $"{name}[{t}]", p, t))).ToArray();
+            var subjects = PolicySubject.ForTrainingSeeds(name, p, options.TrainingSeeds);
+            owned.AddRange(subjects);
+            return subjects;
         }
         return value switch
         {

@@ -46,6 +46,15 @@ public static class CheckpointContainer
         }
     }
 
+    /// <summary>Whether the file at <paramref name="path"/> begins with <paramref name="magic"/> (reads only those bytes; false for a missing file).</summary>
+    public static bool StartsWith(string path, byte[] magic)
+    {
+        if (!File.Exists(path)) return false;
+        var head = new byte[magic.Length];
+        using var stream = File.OpenRead(path);
+        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.AsSpan().SequenceEqual(magic);
+    }
+
     /// <summary>SHA-256 of the metadata and the weights, as stored at the end of the file.</summary>
     public static byte[] Hash(byte[] json, byte[] weights)
     {

@@ -24,6 +24,9 @@ public static class StudentCheckpoint
         Converters = { new JsonStringEnumConverter() },
     };
 
+    /// <summary>Whether <paramref name="path"/> is a bandit-student checkpoint by its header (reads only the header).</summary>
+    public static bool IsStudentFile(string path) => CheckpointContainer.StartsWith(path, Magic);
+
     /// <summary>Writes atomically: a temp file in the same folder, flushed, then renamed over <paramref name="path"/>.</summary>
     public static void Write(string path, CheckpointMetadata metadata, byte[] weights) =>
         WriteRaw(path, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(metadata, Json)), weights, metadata.Format);

@@ -69,21 +69,6 @@ public static class PerturbationSweep
     }
 
     /// <summary>
-    /// Two networks of the same shape (e.g. pre-RL and post-RL) on the same noise draws (paired): the same options, so the same
-    /// seed, give both the same eps. Throws <see cref="ArgumentException"/> when their parameters differ in shape.
-    /// </summary>
-    public static IReadOnlyList<PerturbationCurve> Compare(IPerturbationSubject first, IPerturbationSubject second, PerturbationOptions options,
-        IProgress<PerturbationProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(first);
-        ArgumentNullException.ThrowIfNull(second);
-        CheckSameShape(first, second);
-        var a = Run(first, options, progress, cancellationToken);
-        var b = Run(second, options, progress, cancellationToken);
-        return [a, b];
-    }
-
-    /// <summary>
     /// Several training seeds of one model (e.g. the 16 policies of an RL run), each swept with its own noise draws (seed
     /// options.Seed + 1009 t for training seed t, so the design is nested: noise seeds within training seeds), pooled by
     /// <see cref="PerturbationCurve.PoolTrainingSeeds"/>: s50 intervals from a hierarchical bootstrap over training seeds, then
@@ -109,6 +94,49 @@ public static class PerturbationSweep
         }
         var pooled = PerturbationCurve.PoolTrainingSeeds(model, curves);
         return curves.Count < trainingSeeds.Count && !pooled.IsPartial ? pooled.AsPartial() : pooled;
+    }
+
+    /// <summary>
+    /// Two networks of the same shape (e.g. pre-RL and post-RL) on the same noise draws (paired): the same options, so the same
+    /// seed, give both the same eps. Throws <see cref="ArgumentException"/> when their parameters differ in shape.
+    /// </summary>
+    public static IReadOnlyList<PerturbationCurve> Compare(IPerturbationSubject first, IPerturbationSubject second, PerturbationOptions options,
+        IProgress<PerturbationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        return Compare(first.Name, [first], second.Name, [second], options, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The sweep of one model's training seeds (<see cref="RunTrainingSeeds"/>), and with <paramref name="second"/> the same for
+    /// a second model on paired draws (<see cref="CheckPaired"/>): what <c>#!perturb</c> and <c>latentlab perturb</c> run. An
+    /// interrupt during the first model returns its partial curve alone.
+    /// </summary>
+    public static IReadOnlyList<PerturbationCurve> Compare(string firstName, IReadOnlyList<IPerturbationSubject> first, string? secondName,
+        IReadOnlyList<IPerturbationSubject>? second, PerturbationOptions options, IProgress<PerturbationProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (second is not null) CheckPaired(firstName, first, secondName ?? "second", second);
+        var curves = new List<PerturbationCurve> { RunTrainingSeeds(firstName, first, options, progress, cancellationToken) };
+        if (second is not null && !cancellationToken.IsCancellationRequested)
+            curves.Add(RunTrainingSeeds(secondName ?? "second", second, options, progress, cancellationToken));
+        return curves;
+    }
+
+    /// <summary>
+    /// Two models compared on paired draws (noise, or fine-tuning demonstrations): the same shape, and the same number of
+    /// training seeds, since training seed t of one is paired with training seed t of the other.
+    /// </summary>
+    public static void CheckPaired(string firstName, IReadOnlyList<IPerturbationSubject> first, string secondName, IReadOnlyList<IPerturbationSubject> second)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        if (first.Count == 0 || second.Count == 0) throw new ArgumentException("no training seeds: give at least one network for each model.");
+        CheckSameShape(first[0], second[0]);
+        if (first.Count != second.Count)
+            throw new ArgumentException($"'{firstName}' has {first.Count} training seed(s) and '{secondName}' {second.Count}: paired draws pair training seed t " +
+                                        "with training seed t; give two models with the same number of seeds, or --training-seeds 1.");
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first parameter whose name or shape differs.</summary>

@@ -25,6 +25,30 @@ public sealed class PolicySubject : IPerturbationSubject, IDisposable
     readonly AlignmentContexts _evaluation; // (N)
     readonly int[] _columns;
 
+    /// <summary>
+    /// One subject per training seed of <paramref name="policy"/> (its first <paramref name="trainingSeeds"/> seeds; 0 = all), each
+    /// named <c>name[t]</c> (just <paramref name="name"/> when there is one): what <c>--training-seeds</c> selects for every front end.
+    /// The caller disposes them.
+    /// </summary>
+    public static IReadOnlyList<PolicySubject> ForTrainingSeeds(string name, AlignmentPolicy policy, int trainingSeeds)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (trainingSeeds < 0 || trainingSeeds > policy.Seeds)
+            throw new ArgumentException($"--training-seeds {trainingSeeds}: '{name}' has {policy.Seeds} training seed(s); use 0 (all) or at most {policy.Seeds}.");
+        int n = trainingSeeds == 0 ? policy.Seeds : trainingSeeds;
+        var subjects = new List<PolicySubject>(n);
+        try
+        {
+            for (int t = 0; t < n; t++) subjects.Add(new PolicySubject(n == 1 ? name : $"{name}[{t}]", policy, t));
+        }
+        catch
+        {
+            foreach (var s in subjects) s.Dispose();
+            throw;
+        }
+        return subjects;
+    }
+
     /// <param name="name">Name in tables and charts.</param>
     /// <param name="policy">The policy; only seed <paramref name="seed"/> is used (copied, the policy is not changed).</param>
     /// <param name="evalPerType">Evaluation contexts per (harmful, monitored) type (256 contexts by default: a 24 x 64 sweep evaluates

@@ -24,6 +24,9 @@ public static class PolicyCheckpoint
     static readonly byte[] Magic = Encoding.ASCII.GetBytes("LATENTLAB-RL-POLICY\n");
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 
+    /// <summary>Whether <paramref name="path"/> is a policy checkpoint by its header (reads only the header).</summary>
+    public static bool IsPolicyFile(string path) => CheckpointContainer.StartsWith(path, Magic);
+
     /// <summary>Writes <paramref name="policy"/> to <paramref name="path"/> atomically.</summary>
     public static void Save(AlignmentPolicy policy, string path, string note = "")
     {
