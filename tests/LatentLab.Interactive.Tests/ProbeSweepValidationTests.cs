@@ -98,6 +98,15 @@ public sealed class ProbeSweepValidationTests(ProbeSweepValidationTests.Notebook
     }
 
     [Fact]
+    public async Task ProbeSweep_OnABoundSetWithOneClass_SaysAProbeNeedsTwoClasses_AndTheSetStaysBound()
+    {
+        // What an interrupted #!cot-synthetic or #!llm-cot binds when the partly trained model answered one letter throughout.
+        (await notebook.Kernel.SubmitAsync("var oneAnswer = LatentLab.Activations.ActivationSet.FromArray(new float[6 * 2 * 3 * 4], 6, 2, 3, 4, new int[6]);")).AssertSucceeded();
+        await AssertFailsThenRecovers("#!probe-sweep --activations oneAnswer --folds 2 --device cpu", "a probe needs at least 2 classes");
+        Assert.Equal("6", (await notebook.Kernel.SubmitAsync("oneAnswer.Count.ToString()")).ReturnedText());
+    }
+
+    [Fact]
     public async Task ProbeSweep_LabelsWithAVariable_SaysTheyApplyOnlyToFiles()
     {
         (await notebook.Kernel.SubmitAsync($"var loaded = LatentLab.Activations.ActivationSet.Load(@\"{notebook.Data.Activations}\", labels: @\"{notebook.Data.Labels}\");")).AssertSucceeded();

@@ -23,9 +23,10 @@ public static class CotSyntheticView
             .Row("decision", decisions.Length == 0 ? Missing :
                 $"the deciding token sits at positions {decisions[0]}..{decisions[^1]} (median {Number(median, "0")}); before it the answer is not determined")
             .Row("activation set", $"N={n} questions x L={set.Layers} layers (0 = embedding) x P={set.Positions} positions (0 = BOS, {set.Positions - 1} = ANS) x D={set.Dim}; " +
-                                   "baseline = answer-letter logits at every position")
-            .Note("Next: #!probe-sweep --activations <variable> --control",
-                  "Next: <code>#!probe-sweep --activations &lt;variable&gt; --control</code>");
+                                   "baseline = answer-letter logits at every position");
+        if (set.SingleClassNote is { } single) card.Note($"Note: {single}", $"Note: {Escape(single)}");
+        else card.Note("Next: #!probe-sweep --activations <variable> --control",
+                       "Next: <code>#!probe-sweep --activations &lt;variable&gt; --control</code>");
         return HtmlFragment.From(card.Render());
     }
 }

@@ -48,9 +48,10 @@ public static class LlmView
                 : $"{Number((double)r.Correct / r.Labelled, "0.000")} correct [95% CI {Number(lo, "0.000")}, {Number(hi, "0.000")}] ({r.Correct} of {r.Labelled} labelled)")
             .Row("activation set", set is null ? $"not formed: {r.Note}"
                 : $"N={set.Count} x L={set.Layers} layers x P={set.Positions} positions (from the chain's first token; lengths beside) x D={set.Dim}; {set.ClassCount} answer classes; baseline = answer-letter log-probs")
-            .Row("folder", r.Folder)
-            .Note("Next: #!probe-sweep --activations <variable> --align end (chains lined up at their last token)",
-                  "Next: <code>#!probe-sweep --activations &lt;variable&gt; --align end</code> (chains lined up at their last token)");
+            .Row("folder", r.Folder);
+        if (set?.SingleClassNote is { } single) card.Note($"Note: {single}", $"Note: {ReportFormat.Escape(single)}");
+        else card.Note("Next: #!probe-sweep --activations <variable> --align end (chains lined up at their last token)",
+                       "Next: <code>#!probe-sweep --activations &lt;variable&gt; --align end</code> (chains lined up at their last token)");
         var parts = card.Render();
         var first = r.Records.FirstOrDefault();
         return first is null ? HtmlFragment.From(parts) : new HtmlFragment(parts.Html + Chain(first).Html, parts.Text);

@@ -14,6 +14,7 @@ namespace LatentLab.Activations;
 public sealed class ActivationSet : IDisposable
 {
     readonly LayerSource _source;
+    readonly string _labelsFrom;
 
     /// <summary>N: questions.</summary>
     public int Count { get; }
@@ -48,9 +49,7 @@ public sealed class ActivationSet : IDisposable
         if (rawLabels.Length != n)
             throw new ActivationFileException(labelsFrom, $"{rawLabels.Length} labels for {n} questions in {Path.GetFileName(source.File)}; expected one label per question (N = {n}).");
         (Labels, ClassNames) = Classes(rawLabels);
-        if (ClassCount < 2)
-            throw new ActivationFileException(labelsFrom, $"every question has the same label '{ClassNames[0]}'; a probe needs at least 2 classes. " +
-                "Check that the labels are the model's answers (e.g. 0/1 or A/B), not a constant.");
+        _labelsFrom = labelsFrom;   // a single class is a valid set (a partly trained model may answer one letter): a probe refuses it
         if (rawGroups is not null)
         {
             if (rawGroups.Length != n)
@@ -248,6 +247,24 @@ public sealed class ActivationSet : IDisposable
                 mapped[i * ClassCount + k] = scores[i * c + columns[k]];
         return mapped;
     }
+
+    /// <summary>
+    /// Throws when a probe cannot be fitted on these labels: every question has the same one. The set itself is kept (an
+    /// interrupted or partly trained model often answers one letter throughout, and its activations are still a result).
+    /// </summary>
+    public void ThrowIfSingleClass()
+    {
+        if (ClassCount < 2)
+            throw new ActivationFileException(_labelsFrom, $"every question has the same label '{ClassNames[0]}'; a probe needs at least 2 classes. " +
+                "Check that the labels are the model's answers (e.g. 0/1 or A/B), not a constant; for a model you trained or recorded, " +
+                "train it longer or record more questions so that it gives more than one answer.");
+    }
+
+    /// <summary>A note for displays when <see cref="ThrowIfSingleClass"/> would refuse the set, else null.</summary>
+    public string? SingleClassNote => ClassCount < 2
+        ? $"every question has the same label '{ClassNames[0]}', so #!probe-sweep cannot fit a probe on it (it needs at least 2 classes); " +
+          "train the model longer or record more questions."
+        : null;
 
     public override string ToString() =>
         $"ActivationSet N={Count} L={Layers} P={Positions} D={Dim}, {ClassCount} classes ({string.Join(", ", ClassNames)})" +

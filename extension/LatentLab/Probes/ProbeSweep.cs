@@ -28,6 +28,7 @@ public static class ProbeSweep
         var o = options ?? new ProbeSweepOptions();
         o.Validate();
         set.ThrowIfDisposed();
+        set.ThrowIfSingleClass();
         // Refuse before allocating what the machine cannot hold: columns are the bins, the positions asked for, or all.
         int columns = o.Bins > 0 ? o.Bins : o.Positions?.Count ?? set.Positions;
         MemoryBudget.Ensure(MemoryEstimates.ProbeSweep(o, set.Count, set.Dim, columns, set.ClassCount, o.Layers?.Distinct().Count() ?? set.Layers), device);

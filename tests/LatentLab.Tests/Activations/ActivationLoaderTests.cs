@@ -259,14 +259,31 @@ public class ActivationLoaderTests
     }
 
     [Fact]
-    public void SingleClass_IsRejected()
+    public void SingleClass_LoadsButTheProbeSweepRefusesIt_NamingTheLabelsFile()
     {
+        // A partly trained or interrupted model often answers one letter throughout: its activations are still a result
+        // (bound, not thrown away); only fitting a probe on them is impossible, and the sweep says so.
         using var tmp = new TempFolder();
         NpyFile.Write(tmp.File("acts.npy"), Ramp(), N, L, P, D);
         File.WriteAllLines(tmp.File("same.txt"), Enumerable.Repeat("A", N));
-        var e = LoadFails(tmp, "acts.npy", "same.txt");
+        using var set = ActivationSet.Load(tmp.File("acts.npy"), tmp.File("same.txt"));
+        Assert.Equal(1, set.ClassCount);
+        Assert.Contains("same label 'A'", set.SingleClassNote);
+        var e = Assert.Throws<ActivationFileException>(() => ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 2 }, TorchSharp.torch.CPU));
+        Assert.Contains("same.txt", e.Message);
         Assert.Contains("same label 'A'", e.Message);
         Assert.Contains("at least 2 classes", e.Message);
+    }
+
+    [Fact]
+    public void TwoClasses_HaveNoSingleClassNote()
+    {
+        using var tmp = new TempFolder();
+        NpyFile.Write(tmp.File("acts.npy"), Ramp(), N, L, P, D);
+        File.WriteAllLines(tmp.File("labels.txt"), Labels6.Select(x => x.ToString()));
+        using var set = ActivationSet.Load(tmp.File("acts.npy"), tmp.File("labels.txt"));
+        Assert.Null(set.SingleClassNote);
+        set.ThrowIfSingleClass();
     }
 
     [Fact]
