@@ -14,6 +14,25 @@ public static class TieBreaking
     /// </summary>
     public static Tensor FirstMaximum(Tensor scores) => scores.argmax(-1);
 
+    /// <summary>Relative gap below which a network's scores count as tied (about 8 float32 ulps).</summary>
+    public const float NetworkTieTolerance = 1e-6f;
+
+    /// <summary>
+    /// (B, K) scores a network computed -> (B,) int64 index of the first arm whose score is within
+    /// <see cref="NetworkTieTolerance"/> (relative) of the maximum. A student's arms with the same history have the same
+    /// score in exact arithmetic, but a batched matrix product may round identical rows differently in the last bit
+    /// (seen on an AVX-512 + AMX Xeon: 0.033027343 vs 0.033027347 at step 0), which would break the tie by rounding
+    /// noise and make a batched rollout differ from a one-copy rollout of the same weights. Counting such gaps as ties
+    /// breaks them by arm index on every path.
+    /// </summary>
+    public static Tensor FirstNearMaximum(Tensor scores)
+    {
+        using var scope = NewDisposeScope();
+        var max = scores.amax(new long[] { -1 }, keepdim: true);                                       // (B, 1)
+        var near = scores.ge(max - max.abs().mul_(NetworkTieTolerance).add_(1e-12f));               // (B, K)
+        return near.to(ScalarType.Int32).argmax(-1).MoveToOuterDisposeScope();                        // first true
+    }
+
     /// <summary>(B, K) scores -> (B, K) bool: true for every arm that attains the maximum (all tied arms).</summary>
     public static Tensor MaximumSet(Tensor scores)
     {

@@ -169,7 +169,7 @@ public sealed class StackedStudentPolicy : IBanditPolicy
         }
         LastLogits?.Dispose();
         LastLogits = scores.reshape(_batch, k).DetachFromDisposeScope();                    // per-arm (C, B*K, 1), joint (C, B, K)
-        return TieBreaking.FirstMaximum(LastLogits).MoveToOuterDisposeScope();
+        return TieBreaking.FirstNearMaximum(LastLogits).MoveToOuterDisposeScope();
     }
 
     /// <summary>This step's inputs, (C*B, K, F) per-arm or (C*B, F) joint: the student's own step features (<see cref="StudentNetwork.EncodeStep"/>).</summary>

@@ -47,7 +47,7 @@ public sealed class StudentPolicy : IBanditPolicy
         _state = (state.H.DetachFromDisposeScope(), state.C.DetachFromDisposeScope());
         LastLogits?.Dispose();
         LastLogits = scores.DetachFromDisposeScope();
-        return TieBreaking.FirstMaximum(scores).MoveToOuterDisposeScope();
+        return TieBreaking.FirstNearMaximum(scores).MoveToOuterDisposeScope();
     }
 
     public void Observe(Tensor actions, Tensor rewards)

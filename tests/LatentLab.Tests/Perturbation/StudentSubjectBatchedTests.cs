@@ -27,9 +27,12 @@ public class StudentSubjectBatchedTests
                 .Select(c => p.Value + 0.05f * c * randn(p.Value.shape, generator: g)).ToArray())).ToList();
             var batched = subject.Evaluate(stacks);
             var looped = subject.EvaluateOneByOne(stacks);
+            // Batched (bmm over stacked weights) and one by one (nn.LSTM) round differently in the last bits, and over 24
+            // recurrent steps that can flip a nearly tied greedy choice: on an AVX-512 + AMX Xeon about 3 decisions per copy
+            // (1.2e-3 of agreement at 200 episodes, 5e-5 at 5000). A wrong copy, chunk or row mapping moves these rates by 1e-2 or more.
             for (int c = 0; c < copies; c++)
                 for (int m = 0; m < 3; m++)
-                    Assert.True(Math.Abs(batched[c, m] - looped[c, m]) <= 1e-5 * Math.Max(1, Math.Abs(looped[c, m])),
+                    Assert.True(Math.Abs(batched[c, m] - looped[c, m]) <= 2.5e-3 * Math.Max(1, Math.Abs(looped[c, m])),
                         $"{episodes} episodes, copy {c}, metric {subject.Metrics[m]}: batched {batched[c, m]}, one by one {looped[c, m]}");
             Assert.Contains(Enumerable.Range(1, copies - 1), c => batched[c, 0] != batched[0, 0]);   // the copies differ
         }
