@@ -7,7 +7,7 @@ namespace LatentLab.Hosts.Tests;
 /// <summary>
 /// Jupyter's interrupt button, end to end: jupyter_interrupt.py starts Jupyter's .NET kernel with jupyter_client, loads
 /// LatentLab from a fresh pack and sends SIGINT (KernelManager.interrupt_kernel, what the button sends for this
-/// kernelspec) into a running <c>#!bandit-train</c> and into a plain C# loop. In-process tests of the Cancel command
+/// kernelspec) into a running <c>#!bandit-train</c> and <c>#!cot-synthetic</c> (both at their default sizes) and into a plain C# loop. In-process tests of the Cancel command
 /// cannot see this: without LatentLab's interrupt bridge the signal ends the whole kernel process.
 /// </summary>
 public sealed class JupyterInterruptTests(ITestOutputHelper output)
@@ -24,7 +24,7 @@ public sealed class JupyterInterruptTests(ITestOutputHelper output)
         string[] expected =
         [
             "loaded", "train_interrupted", "train_ended_soon", "train_said_interrupted", "kernel_answers_after_train",
-            "partial_result_bound", "loop_ended_soon", "kernel_answers_after_loop", "kernel_answers_after_idle_interrupt",
+            "partial_result_bound", "cot_ended_soon", "cot_partial_result_bound", "loop_ended_soon", "kernel_answers_after_loop", "kernel_answers_after_idle_interrupt",
             "kernel_alive_at_end", "host_never_shut_down",
         ];
         foreach (var name in expected)
@@ -42,6 +42,7 @@ public sealed class JupyterInterruptTests(ITestOutputHelper output)
         Assert.False(report["host_shut_down"]!.GetValue<bool>());
         output.WriteLine($"#!bandit-train ended {ended:F2} s after SIGINT (its Interrupted message came after " +
                          $"{train["interrupted_message"]} s) with m = {report["partial"]}; " +
+                         $"#!cot-synthetic ended {report["cot"]!["ended_after_interrupt"]} s after SIGINT with acts = {report["cot_partial"]}; " +
                          $"the plain loop's cell ended {report["loop"]!["ended_after_interrupt"]} s after it.");
     }
 

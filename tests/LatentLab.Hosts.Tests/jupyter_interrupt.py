@@ -5,9 +5,11 @@
 
 Starts the .NET (C#) kernel from the private kernelspec under artifacts/jupyter (installed here as
 tests/run-notebook.sh does, bound to localhost) with jupyter_client, loads LatentLab from the local feed, then:
-  1. `#!bandit-train --steps 3000 --batch 64 --out m`; once its live progress shows, KernelManager.interrupt_kernel() (SIGINT,
-     what the button sends for this kernelspec); measures how long the cell takes to end;
+  1. `#!bandit-train --steps 3000 --out m` (default batch); once its live progress shows, KernelManager.interrupt_kernel()
+     (SIGINT, what the button sends for this kernelspec); measures how long the cell takes to end;
   2. `1+1` must answer 2 (the kernel lives), `m.IsPartial` must be True (the partial result is bound);
+  2b. `#!cot-synthetic --out acts` at its defaults, interrupted the same way during training: the cell ends soon and
+     acts holds the partly trained model's activations (marked PARTIAL);
   3. a plain C# loop that knows nothing of cancellation, interrupted the same way: the cell must end and the kernel
      must live (the next cell answers once the loop's thread is done);
   4. SIGINT while no cell runs: the next cell answers.
@@ -170,8 +172,8 @@ def main():
         checks["loaded"] = load["status"] == "idle" and not load["errors"]
         report["load_seconds"] = load["seconds"]
 
-        log("#!bandit-train --steps 3000 --batch 64 --out m, interrupted 2 s after its progress shows")
-        train = kernel.run("#!bandit-train --steps 3000 --batch 64 --out m", timeout=300, interrupt=after_progress(2.0))
+        log("#!bandit-train --steps 3000 --out m, interrupted 2 s after its progress shows")
+        train = kernel.run("#!bandit-train --steps 3000 --out m", timeout=300, interrupt=after_progress(2.0))
         report["train"] = {k: v for k, v in train.items() if k != "outputs"}
         report["train"]["last_output"] = (train["outputs"] or [""])[-1][-300:]
         report["train"].update(kernel.first_seen)  # seconds from SIGINT to the "Interrupted: m holds..." display
@@ -195,6 +197,16 @@ def main():
         fields = text.split()
         checks["partial_result_bound"] = (partial["status"] == "idle" and len(fields) == 4 and fields[0] == "True"
                                           and fields[1].isdigit() and 0 < int(fields[1]) < int(fields[3]))
+
+        log("#!cot-synthetic --out acts (defaults), interrupted 2 s after its progress shows")
+        cot = kernel.run("#!cot-synthetic --out acts", timeout=300, interrupt=after_progress(2.0))
+        report["cot"] = {k: v for k, v in cot.items() if k != "outputs"}
+        report["cot"].update(kernel.first_seen)
+        checks["cot_ended_soon"] = cot["status"] == "idle" and cot.get("ended_after_interrupt", 1e9) <= args.max_seconds
+        acts = kernel.run('$"{acts.Count} {acts.Source.Contains(\"PARTIAL\")}"', timeout=60)
+        report["cot_partial"] = " ".join(acts["outputs"]).strip()
+        fields = report["cot_partial"].split()
+        checks["cot_partial_result_bound"] = acts["status"] == "idle" and len(fields) == 2 and fields[0].isdigit() and fields[1] == "True"
 
         log("a plain C# loop (no cancellation token), interrupted after 3 s")
         loop = kernel.run("var clock = System.Diagnostics.Stopwatch.StartNew();\n"
