@@ -21,6 +21,8 @@ public sealed class LatentLabKernelExtension : IKernelExtension
         AddReferences(kernel);
         // Jupyter's interrupt button sends SIGINT, which would end the whole kernel: make it a Cancel of the running cell.
         InterruptBridge.InstallForHost(kernel);
+        // An interrupted command binds its partial result a moment after its cell ended: the next cell waits for it.
+        PendingResults.Install(kernel);
 
         // Initialise TorchSharp now (natives fixed for this system), before any cell touches torch; a failure is
         // reported on the card instead of failing the load.

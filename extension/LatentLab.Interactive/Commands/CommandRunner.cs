@@ -27,7 +27,8 @@ public static class CommandRunner
         }
         try
         {
-            await handleAsync(command, context);
+            // Tracked so that a cell run right after an interrupt waits for the partial result this command still binds.
+            await PendingResults.Track(handleAsync(command, context));
         }
         catch (Exception e)
         {
