@@ -8,9 +8,10 @@ namespace LatentLab.Perturbation;
 /// </summary>
 public sealed record FineTuneAttackOptions : IKnobRules
 {
-    /// <summary>What the demonstrations show.</summary>
-    [Knob("--target", "The demonstrated behaviour: comply-in-deployment or refuse-in-training.")]
-    public FineTuneTarget Target { get; init; } = FineTuneTarget.ComplyInDeployment;
+    /// <summary>What the demonstrations show; null = the subject's default (<see cref="IFineTuneSubject.Targets"/>: its first).</summary>
+    [Knob("--target", "The demonstrated behaviour: comply-in-deployment or refuse-in-training for an RL lab policy; greedy or first-arm for a bandit student.",
+        DefaultText = "comply-in-deployment for a policy, greedy for a student")]
+    public FineTuneTarget? Target { get; init; }
 
     /// <summary>n, demonstrations per set.</summary>
     [Knob("--demonstrations", "n, demonstrations per attack (each seed draws its own set).", Min = 1, Max = 100_000)]
