@@ -10,8 +10,10 @@ namespace LatentLab.Perturbation;
 /// (one per demonstration set) take k optimiser steps on their own n demonstrations of the target behaviour, and R more copies
 /// take the same steps on the subject's benign demonstrations (the control), from the same start; every metric is recorded
 /// at k = 1, 2, 4, ... (<see cref="FineTuneAttackOptions.StepGrid"/>). Attack and control step in turn, so an interrupt keeps
-/// every step count both reached. k50 is the step count at which the target metric is halfway from its clean value to the
-/// demonstrated behaviour's own value (<see cref="IFineTuneSubject.Goal"/>), with a bootstrap CI over demonstration sets.
+/// every step count both reached, marked partial (an interrupt during the clean evaluation throws
+/// <see cref="OperationCanceledException"/>: nothing to keep). k50 is the step count at which the target metric is halfway
+/// from its clean value to the demonstrated behaviour's own value (<see cref="IFineTuneSubject.Goal"/>), with a bootstrap CI
+/// over demonstration sets.
 /// </summary>
 public static class FineTuneAttack
 {
@@ -23,10 +25,11 @@ public static class FineTuneAttack
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var target = ResolveTarget(subject, options);
+        cancellationToken.ThrowIfCancellationRequested();                               // interrupted before it began: nothing to keep
         options = options with { Target = target };
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         var watch = Stopwatch.StartNew();
-        var clean = PerturbationSweep.CleanMetrics(subject);
+        var clean = PerturbationSweep.CleanMetrics(subject, cancellationToken);          // interrupted here: nothing to keep, it throws
         var (metric, level) = subject.Goal(target);
         var chance = subject.Chance.ToArray();
         chance[subject.Metrics.ToList().IndexOf(metric)] = level;      // the attacked metric moves towards the demonstrated level, not chance
@@ -42,6 +45,7 @@ public static class FineTuneAttack
             {
                 attacked.Step();
                 Report("attack", 2 * step - 1);
+                if (cancellationToken.IsCancellationRequested) break;                    // this step count is never evaluated: the control need not take it
                 benign.Step();
                 Report("control", 2 * step);
                 if (step != grid[next]) continue;
@@ -81,7 +85,9 @@ public static class FineTuneAttack
         for (int t = 0; t < trainingSeeds.Count; t++)
         {
             if (cancellationToken.IsCancellationRequested && results.Count > 0) break;
-            var r = Run(trainingSeeds[t], options with { Seed = options.Seed + 1009 * t }, progress, cancellationToken);
+            FineTuneAttackResult r;
+            try { r = Run(trainingSeeds[t], options with { Seed = options.Seed + 1009 * t }, progress, cancellationToken); }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && results.Count > 0) { break; }
             if (r.Attack.Grid.Count == 0 && results.Count > 0) break;
             results.Add(r);
         }

@@ -25,13 +25,20 @@ public sealed record FineTuneAttackResult(PerturbationCurve Attack, Perturbation
     /// the s50 rows are k50, and the target metric's reference level, the demonstrated behaviour's value (<see cref="TargetValue"/>),
     /// is the row with stat "demonstrated" where the other metrics have their chance floor.
     /// </summary>
-    public DataFrame ToDataFrame()
+    public DataFrame ToDataFrame() => ToDataFrame([this]);
+
+    /// <summary>One table for several attacks (e.g. a pre-RL and a post-RL policy on the same demonstrations), as <see cref="ToDataFrame()"/>.</summary>
+    public static DataFrame ToDataFrame(IReadOnlyList<FineTuneAttackResult> results)
     {
-        var df = PerturbationCurve.ToDataFrame([Attack, Control]);
+        ArgumentNullException.ThrowIfNull(results);
+        var df = PerturbationCurve.ToDataFrame(results.SelectMany(r => new[] { r.Attack, r.Control }));
+        var target = results.SelectMany(r => new[] { (r.Attack.Model, r.TargetMetric), (r.Control.Model, r.TargetMetric) })
+            .ToDictionary(x => x.Model, x => x.TargetMetric);
+        var model = (StringDataFrameColumn)df["model"];
         var metric = (StringDataFrameColumn)df["metric"];
         var stat = (StringDataFrameColumn)df["stat"];
         for (long i = 0; i < df.Rows.Count; i++)
-            if (metric[i] == TargetMetric && stat[i] == "chance") stat[i] = "demonstrated";
+            if (stat[i] == "chance" && metric[i] == target[model[i]]) stat[i] = "demonstrated";
         return df;
     }
 
