@@ -87,37 +87,11 @@ public sealed class StudentDemonstrator
     /// <summary>The demonstrator as a bandit policy (ties at random from the policy seed), e.g. for its own metrics on a subject's episodes.</summary>
     public IBanditPolicy AsPolicy() => new Policy(this);
 
-    sealed class Policy(StudentDemonstrator demonstrator) : IBanditPolicy
+    sealed class Policy(StudentDemonstrator demonstrator) : StatisticsPolicy
     {
-        ArmStatistics? _stats;
-        Generator? _generator;
-        BanditSpec _spec = new();
+        public override string Name => demonstrator.Name;
 
-        public string Name => demonstrator.Name;
-
-        public void Reset(long batch, int arms, Device device, long seed)
-        {
-            Dispose();
-            _stats = new ArmStatistics(batch, arms, device);
-            _generator = new Generator((ulong)seed, device);
-            _spec = new BanditSpec(arms);
-        }
-
-        public Tensor Act(int step)
-        {
-            var stats = _stats ?? throw PolicyNames.NotReset(Name);
-            using var scope = NewDisposeScope();
-            return demonstrator.Decide(stats.Counts, stats.Sums, step, _spec, _generator!).Action.MoveToOuterDisposeScope();
-        }
-
-        public void Observe(Tensor actions, Tensor rewards) => _stats?.Update(actions, rewards);
-
-        public void Dispose()
-        {
-            _stats?.Dispose();
-            _generator?.Dispose();
-            _stats = null;
-            _generator = null;
-        }
+        protected override Tensor Decide(ArmStatistics stats, int step, Generator generator) =>
+            demonstrator.Decide(stats.Counts, stats.Sums, step, new BanditSpec(Arms), generator).Action;
     }
 }
