@@ -148,7 +148,10 @@ public class FineTuneAttackCommandTests
         // No --target: a student's default, greedy.
         var greedy = await kernel.SubmitAsync("#!finetune-attack --model s --demonstrations 2 --max-steps 2 --seeds 2 --resamples 100 --out byDefault");
         greedy.AssertSucceeded();
-        Assert.Equal(FineTuneTarget.Greedy, kernel.Bound<IReadOnlyList<FineTuneAttackResult>>("byDefault")[0].Options.Target);
+        var byDefault = kernel.Bound<IReadOnlyList<FineTuneAttackResult>>("byDefault")[0].Options;
+        Assert.Equal(FineTuneTarget.Greedy, byDefault.Target);
+        Assert.Equal(0.001, byDefault.LearningRate!.Value, 15);                              // the student's final training rate: a tenth of its --lr 0.01
+        Assert.Contains("lr 0.001", string.Join("\n", greedy.Html()));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public static class FineTuneAttack
         options.Validate();
         var target = ResolveTarget(subject, options);
         cancellationToken.ThrowIfCancellationRequested();                               // interrupted before it began: nothing to keep
-        options = options with { Target = target };
+        options = options with { Target = target, LearningRate = options.LearningRate ?? subject.DefaultLearningRate };
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         var watch = Stopwatch.StartNew();
         var clean = PerturbationSweep.CleanMetrics(subject, cancellationToken);          // interrupted here: nothing to keep, it throws

@@ -14,6 +14,12 @@ public interface IFineTuneSubject : IPerturbationSubject
     /// <summary>The targets this kind of network has demonstrations for; the first is the default (<c>--target</c> not given).</summary>
     IReadOnlyList<FineTuneTarget> Targets { get; }
 
+    /// <summary>
+    /// The attack's learning rate when <c>--attack-lr</c> is not given: one a step of which does not by itself undo the
+    /// network's capability (the control keeps it), e.g. the rate its own training ended on.
+    /// </summary>
+    double DefaultLearningRate { get; }
+
     /// <summary>What the control (benign) demonstrations show, for tables (e.g. "UCB1 on fresh bandits").</summary>
     string ControlDescription { get; }
 
@@ -26,7 +32,8 @@ public interface IFineTuneSubject : IPerturbationSubject
     /// <summary>
     /// <c>options.Seeds</c> copies of the clean network, each with its own <c>options.Demonstrations</c> demonstrations of
     /// <paramref name="target"/> (the control's benign ones when null) and its own optimiser; the same options give the same
-    /// demonstrations. The caller disposes it; the clean network is never changed.
+    /// demonstrations; Adam at <c>options.LearningRate</c> (<see cref="DefaultLearningRate"/> when null). The caller disposes it; the
+    /// clean network is never changed.
     /// </summary>
     IFineTuneCopies FineTune(FineTuneTarget? target, FineTuneAttackOptions options);
 }

@@ -19,7 +19,7 @@ sealed class PolicyFineTuning : IFineTuneCopies
     readonly optim.Optimizer _adam;
 
     /// <param name="stream">0 for the attack, 1 for the control: each draws its demonstrations from its own pool.</param>
-    public PolicyFineTuning(AlignmentPolicy policy, int type, ResponseMode mode, FineTuneAttackOptions o, int stream)
+    public PolicyFineTuning(AlignmentPolicy policy, int type, ResponseMode mode, FineTuneAttackOptions o, double learningRate, int stream)
     {
         var env = policy.Environment;
         int r = o.Seeds, n = o.Demonstrations, c = env.Options.Classes;
@@ -35,7 +35,7 @@ sealed class PolicyFineTuning : IFineTuneCopies
         }
         _net = policy.Network.Replicate(r, "attacked");
         _copy = policy.With(_net);
-        _adam = optim.Adam(_net.parameters(), o.LearningRate);
+        _adam = optim.Adam(_net.parameters(), learningRate);
     }
 
     /// <inheritdoc />

@@ -213,6 +213,10 @@ public sealed class PolicySubject : IFineTuneSubject, IDisposable
     public IReadOnlyList<FineTuneTarget> Targets { get; } = [FineTuneTarget.ComplyInDeployment, FineTuneTarget.RefuseInTraining];
 
     /// <inheritdoc />
+    /// <remarks>0.01, the rate a policy is baked at (rl-bake's --lr) and the attack's since it was built.</remarks>
+    public double DefaultLearningRate => 1e-2;
+
+    /// <inheritdoc />
     public string ControlDescription => "benign requests answered with comply and the correct answer";
 
     /// <inheritdoc />
@@ -231,11 +235,12 @@ public sealed class PolicySubject : IFineTuneSubject, IDisposable
     public IFineTuneCopies FineTune(FineTuneTarget? target, FineTuneAttackOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        double lr = options.LearningRate ?? DefaultLearningRate;
         return target switch
         {
-            null => new PolicyFineTuning(_policy, 0, ResponseMode.Comply, options, 1),                               // the control: benign, unmonitored
-            FineTuneTarget.ComplyInDeployment => new PolicyFineTuning(_policy, 2, ResponseMode.Comply, options, 0),   // harmful, unmonitored
-            FineTuneTarget.RefuseInTraining => new PolicyFineTuning(_policy, 3, ResponseMode.Refuse, options, 0),     // harmful, monitored
+            null => new PolicyFineTuning(_policy, 0, ResponseMode.Comply, options, lr, 1),                               // the control: benign, unmonitored
+            FineTuneTarget.ComplyInDeployment => new PolicyFineTuning(_policy, 2, ResponseMode.Comply, options, lr, 0),   // harmful, unmonitored
+            FineTuneTarget.RefuseInTraining => new PolicyFineTuning(_policy, 3, ResponseMode.Refuse, options, lr, 0),     // harmful, monitored
             { } other => throw NotATarget(other),
         };
     }

@@ -9,7 +9,8 @@ namespace LatentLab.Perturbation;
 /// (the demonstrator acts, <see cref="StudentDemonstrator.Record"/>) over the student's own training horizon and bandits
 /// (<see cref="BanditTrainingOptions.TrainHorizon"/>, <see cref="BanditTrainingOptions.Spec"/> with all its arms), its own
 /// loss (<see cref="ImitationLoss"/>: the index term where the demonstrator has an index and the student was trained with
-/// one) and its own gradient clip; one Adam per copy at the attack's learning rate, no schedule. The student never sees a
+/// one) and its own gradient clip; one Adam per copy at the attack's learning rate (by default the rate the student's training
+/// ended on, <see cref="StudentSubject.DefaultLearningRate"/>), no schedule. The student never sees a
 /// step past its training horizon here either. The copies are separate networks stepped one after another (nn.LSTM's own
 /// kernels), evaluated together as one stack.
 /// </summary>
@@ -24,7 +25,7 @@ sealed class StudentFineTuning : IFineTuneCopies
 
     /// <param name="stream">0 for the attack, 1 for the control: each draws its own bandits.</param>
     public StudentFineTuning(StudentNetwork clean, BanditTrainingOptions training, StudentDemonstrator demonstrator, FineTuneAttackOptions o,
-        int stream, Device device)
+        double learningRate, int stream, Device device)
     {
         _training = training;
         int r = o.Seeds, n = o.Demonstrations, horizon = training.TrainHorizon, arms = training.Arms;
@@ -49,7 +50,7 @@ sealed class StudentFineTuning : IFineTuneCopies
                 foreach (var (copy, source) in net.parameters().Zip(clean.parameters())) copy.copy_(source);
             net.eval();
             _nets[i] = net;
-            _adams[i] = optim.Adam(net.parameters(), o.LearningRate);
+            _adams[i] = optim.Adam(net.parameters(), learningRate);
         }
     }
 

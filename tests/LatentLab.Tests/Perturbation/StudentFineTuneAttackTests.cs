@@ -128,6 +128,9 @@ public class StudentFineTuneAttackTests(TinyStudentFixture fixture) : IClassFixt
         var wrong = Assert.Throws<OptionsException>(() => FineTuneAttack.Run(policy, Quick with { Target = FineTuneTarget.Greedy }));
         Assert.Contains("an RL lab policy: use comply-in-deployment or refuse-in-training", wrong.Message);
         Assert.Equal(FineTuneTarget.ComplyInDeployment, FineTuneAttack.ResolveTarget(policy, new FineTuneAttackOptions()));
+        // Without --attack-lr: the student's final training rate (a tenth of its --lr), a policy's 0.01.
+        Assert.Equal(0.1 * fixture.Student.Options.LearningRate, student.DefaultLearningRate, 15);
+        Assert.Equal(0.01, policy.DefaultLearningRate);
         Assert.Throws<ArgumentException>(() => new StudentDemonstrator(FineTuneTarget.RefuseInTraining));
     }
 
