@@ -15,6 +15,7 @@ public static class CliCommands
         RlBakeCli.Command,
         RlTrainCli.Command,
         PerturbCli.Command,
+        FineTuneAttackCli.Command,
         LlmInfoCli.Command,
         LlmGenerateCli.Command,
         LlmCotCli.Command,

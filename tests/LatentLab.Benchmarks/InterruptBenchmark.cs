@@ -59,6 +59,8 @@ public static class InterruptBenchmark
             ("rl-train grpo", ct => Grpo.Train(reference, new GrpoOptions(), null, null, ct)),
             ("perturb policy", ct => { try { PerturbationSweep.Run(new PolicySubject("p", reference), new PerturbationOptions(), null, ct); } catch (OperationCanceledException) { } }),
             ("perturb student", ct => { try { PerturbationSweep.Run(new StudentSubject("s", student), new PerturbationOptions(), null, ct); } catch (OperationCanceledException) { } }),
+            ("finetune-attack policy", ct => { try { FineTuneAttack.Run(new PolicySubject("p", reference), new FineTuneAttackOptions { MaxSteps = 65_536 }, null, ct); } catch (OperationCanceledException) { } }),
+            ("finetune-attack student", ct => { try { FineTuneAttack.Run(new StudentSubject("s", student), new FineTuneAttackOptions { MaxSteps = 65_536 }, null, ct); } catch (OperationCanceledException) { } }),
         };
         if (model is not null)
         {

@@ -19,9 +19,11 @@ public static class PerturbationBenchmark
     public static int Run(string[] args)
     {
         TorchRuntime.EnsureInitialized();
+        if (args.FirstOrDefault() == "attack-student") return AttackStudent(args);
         if (args.FirstOrDefault() != "rl")
         {
             Console.Error.WriteLine("usage: perturb rl [--points 24 --seeds 64 --threads 1 --width 64 --eval-per-type 64 --repeat 3 --kind weights|activations]");
+            Console.Error.WriteLine("       perturb attack-student [--demonstrations 16 --max-steps 64 --seeds 8 --episodes 1000 --train-steps 1 --threads 1 --repeat 1]");
             return 2;
         }
         int points = Int(args, "--points", 24), seeds = Int(args, "--seeds", 64), threads = Int(args, "--threads", 1);
@@ -49,6 +51,48 @@ public static class PerturbationBenchmark
         }
         Console.WriteLine($"best wall {times.Min():F2} s, median {times.Order().ElementAt(times.Count / 2):F2} s; load average {LoadAverage()}");
         return 0;
+    }
+
+    /// <summary>
+    /// `perturb attack-student`: the fine-tuning attack (greedy) and its control on the default bandit student (5 arms, hidden 32,
+    /// training horizon 50; trained --train-steps steps: the cost does not depend on the weights), evaluated on --episodes
+    /// episodes of 100 pulls, as <see cref="FineTuneAttack.Run"/> runs it; prints wall and CPU time of each repetition, and how
+    /// much of it was gradient steps (the rest: one evaluation of all copies per step count, and the clean and goal rollouts).
+    /// </summary>
+    static int AttackStudent(string[] args)
+    {
+        int threads = Int(args, "--threads", 1), repeat = Int(args, "--repeat", 1), episodes = Int(args, "--episodes", 1000);
+        var options = new FineTuneAttackOptions
+        {
+            Target = FineTuneTarget.Greedy, Demonstrations = Int(args, "--demonstrations", 16), MaxSteps = Int(args, "--max-steps", 64),
+            Seeds = Int(args, "--seeds", 8), Threads = threads,
+        };
+        using var student = LatentLab.Imitation.BanditTrainer.Train(new LatentLab.Imitation.BanditTrainingOptions { Steps = Int(args, "--train-steps", 1), Threads = threads }, CPU);
+        using var subject = new StudentSubject("bench", student, episodes: episodes);
+        Console.WriteLine($"bandit student (default: 5 arms, hidden 32, H = 50), {episodes} evaluation episodes x 100 pulls: n = {options.Demonstrations}, " +
+            $"k up to {options.MaxSteps}, {options.Seeds} sets, {threads} thread(s); load average {LoadAverage()}");
+        for (int r = 0; r < repeat; r++)
+        {
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            var reports = new List<FineTuneAttackProgress>();
+            var result = FineTuneAttack.Run(subject, options, new Inline<FineTuneAttackProgress>(reports.Add));
+            double wall = clock.Elapsed.TotalSeconds, cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+            // Gradient steps: the intervals between two progress reports with no evaluation between them, scaled to all 2k steps.
+            var grid = options.StepGrid().ToHashSet();
+            var plain = Enumerable.Range(1, reports.Count - 1).Where(i => !(reports[i - 1].Step % 2 == 0 && grid.Contains(reports[i - 1].Step / 2)))
+                .Select(i => (reports[i].Elapsed - reports[i - 1].Elapsed).TotalSeconds).ToArray();
+            double steps = plain.Average() * reports.Count;
+            Console.WriteLine($"  run {r + 1}: wall {wall:F2} s, CPU {cpu:F2} s; gradient steps ~{steps:F2} s ({1000 * plain.Average():F1} ms per step of R copies), " +
+                $"evaluations and setup ~{wall - steps:F2} s ({2 * grid.Count + 2} rollouts); k50 {result.AttackK50}; control {result.ControlK50}");
+        }
+        Console.WriteLine($"load average {LoadAverage()}");
+        return 0;
+    }
+
+    sealed class Inline<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 
     /// <summary>Times the pieces of one grid point (noise, forward pass, metrics) with K = seeds copies, 10 times each.</summary>

@@ -29,4 +29,11 @@ public class CompletionTests
         Assert.Contains("--count", items);
         Assert.Contains("--out", items);
     }
+
+    [Fact]
+    public async Task FineTuneAttackTarget_CompletesTheTargetsOfEveryKindOfNetwork()
+    {
+        var items = await CompletionsAt("#!finetune-attack --target ");
+        Assert.Equal(["comply-in-deployment", "refuse-in-training", "greedy", "first-arm"], items.Where(i => !i.StartsWith("-")).ToArray());
+    }
 }

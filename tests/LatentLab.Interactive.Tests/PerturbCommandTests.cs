@@ -1,7 +1,10 @@
+using LatentLab.Imitation;
 using LatentLab.Perturbation;
 using LatentLab.Reinforcement;
 using LatentLab.Torch;
 using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Events;
 using Microsoft.DotNet.Interactive.CSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -116,7 +119,63 @@ public class FineTuneAttackCommandTests
         await csharp.SetValueAsync("post", Policy(2, 16), typeof(AlignmentPolicy));
         await csharp.SetValueAsync("wide", Policy(3, 24), typeof(AlignmentPolicy));
         await csharp.SetValueAsync("two", Policy(4, 16, 2), typeof(AlignmentPolicy));
+        await csharp.SetValueAsync("s", TinyStudent(4), typeof(TrainedStudent));
         return kernel;
+    }
+
+    /// <summary>A tiny bandit student (3 arms, training horizon 12): the attack evaluates it on 1000 episodes of 100 pulls.</summary>
+    static TrainedStudent TinyStudent(int steps) => BanditTrainer.Train(new BanditTrainingOptions
+    {
+        Arms = 3, TrainHorizon = 12, Hidden = 8, HeadHidden = 8, Steps = steps, Batch = 16, Seed = 3, Threads = 1,
+    }, CPU);
+
+    [Fact]
+    public async Task FineTuneAttack_AStudent_IsToldByItsType_AndBindsAttackAndControlWithK50()
+    {
+        using var kernel = await WithPolicies();
+        var result = await kernel.SubmitAsync("#!finetune-attack --model s --target first-arm --demonstrations 4 --max-steps 4 --seeds 2 --resamples 100 --out attack");
+        result.AssertSucceeded();
+        var results = kernel.Bound<IReadOnlyList<FineTuneAttackResult>>("attack");
+        Assert.Equal("s (attack)", results[0].Attack.Model);
+        Assert.Equal(StudentSubject.AgreementAfter, results[0].TargetMetric);
+        Assert.Equal(FineTuneTarget.FirstArm, results[0].Options.Target);
+        Assert.Equal([1.0, 2, 4], results[0].Control.Grid);
+        var html = string.Join("\n", result.Html());
+        Assert.Contains("first-arm against the control (UCB1 demonstrations on fresh bandits)", html);
+        Assert.Contains("agreement_after_h", html);
+        Assert.Contains("agreement_before_h", html);                                        // the capability's chart
+        Assert.Contains("<code>attack</code> now holds the result", html);
+        // No --target: a student's default, greedy.
+        var greedy = await kernel.SubmitAsync("#!finetune-attack --model s --demonstrations 2 --max-steps 2 --seeds 2 --resamples 100 --out byDefault");
+        greedy.AssertSucceeded();
+        var byDefault = kernel.Bound<IReadOnlyList<FineTuneAttackResult>>("byDefault")[0].Options;
+        Assert.Equal(FineTuneTarget.Greedy, byDefault.Target);
+        Assert.Equal(0.001, byDefault.LearningRate!.Value, 15);                              // the student's final training rate: a tenth of its --lr 0.01
+        Assert.Contains("lr 0.001", string.Join("\n", greedy.Html()));
+    }
+
+    [Fact]
+    public async Task FineTuneAttack_Interrupted_BindsTheStepCountsDone_MarkedPartial()
+    {
+        using var kernel = await WithPolicies();
+        // Step 3 of the progress is the attack's second step: k = 1 of both runs has been evaluated by then.
+        var evaluated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = kernel.KernelEvents.Subscribe(e =>
+        {
+            if (e is DisplayedValueUpdated d && System.Text.RegularExpressions.Regex.Match(d.Formatted("text/plain"), @"step (\d+)/65536") is { Success: true } m
+                && int.Parse(m.Groups[1].Value) >= 2) evaluated.TrySetResult();
+        });
+        var running = kernel.SubmitAsync("#!finetune-attack --model s --target first-arm --demonstrations 4 --max-steps 65536 --seeds 2 --resamples 100 --out partial");
+        await evaluated.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        await kernel.SendAsync(new Cancel());
+        var interrupted = await running;
+        Assert.Contains(interrupted.Events.OfType<DisplayedValueUpdated>(),
+            u => u.Formatted("text/plain").StartsWith("Interrupted: partial will hold the step counts done so far"));
+        var results = await kernel.EventuallyBoundAsync<IReadOnlyList<FineTuneAttackResult>>("partial");
+        Assert.True(results[0].Attack.IsPartial && results[0].Control.IsPartial);
+        Assert.InRange(results[0].Attack.Grid.Count, 1, 16);
+        Assert.Equal(results[0].Attack.Grid, results[0].Control.Grid);
+        Assert.Equal("2", (await kernel.SubmitAsync("$\"{1 + 1}\"")).ReturnedText());
     }
 
     [Fact]
@@ -142,7 +201,11 @@ public class FineTuneAttackCommandTests
     [InlineData("--model pre --target obey", "--target")]
     [InlineData("--model pre --compare two", "training seed(s)")]
     [InlineData("--model pre --training-seeds 3", "has 1 training seed(s)")]
-    [InlineData("--model number", "needs an RL lab policy")]
+    [InlineData("--model s --target comply-in-deployment", "does not apply to 's', a bandit student: use greedy or first-arm")]
+    [InlineData("--model pre --target greedy", "an RL lab policy: use comply-in-deployment or refuse-in-training")]
+    [InlineData("--model s --training-seeds 2", "'s' is a bandit student, one network")]
+    [InlineData("--model s --compare pre", "same shape")]
+    [InlineData("--model number", "needs an RL lab policy (an AlignmentPolicy, RlRun or BakedReference) or a bandit student")]
     [InlineData("--model missing", "no C# variable named 'missing'")]
     [InlineData("--seeds 2", "--model")]
     public async Task FineTuneAttack_BadInput_FailsWithAMessage_AndTheKernelLives(string line, string message)

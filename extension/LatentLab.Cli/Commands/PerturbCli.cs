@@ -1,9 +1,6 @@
 using LatentLab.Cli.Output;
-using LatentLab.Imitation;
 using LatentLab.Perturbation;
-using LatentLab.Reinforcement;
 using LatentLab.Reports;
-using TorchSharp;
 
 namespace LatentLab.Cli.Commands;
 
@@ -32,8 +29,8 @@ public static class PerturbCli
         var options = run.Get<PerturbationOptions>();
         var files = run.Get<PerturbFiles>();
         var device = run.Device;
-        using var first = Subjects("--model", files.Model!, options, device);
-        using var second = files.Compare is { Length: > 0 } c ? Subjects("--compare", c, options, device) : null;
+        using var first = CheckpointSubjects.Load("--model", files.Model!, options.TrainingSeeds, device);
+        using var second = files.Compare is { Length: > 0 } c ? CheckpointSubjects.Load("--compare", c, options.TrainingSeeds, device) : null;
         if (second is not null) PerturbationSweep.CheckPaired(first.Name, first.Subjects, second.Name, second.Subjects);   // before any progress
         var progress = run.Progress.For<PerturbationProgress>(p => p.ToRunProgress());
         var curves = await run.Progress.RunAsync(() =>
@@ -45,46 +42,5 @@ public static class PerturbCli
             Metrics = [.. curves.SelectMany((c, i) => c.Metrics.Select(m => new KeyValuePair<string, double>(
                 (curves.Count > 1 ? $"model{i}_" : "") + $"s50_{m}", c.Halfway(m).Value)))],
         };
-    }
-
-    /// <summary>
-    /// The subjects a checkpoint file holds, by its header: one per training seed of a policy (<c>--training-seeds</c>, as in
-    /// <c>#!perturb</c>), or the bandit student.
-    /// </summary>
-    static Loaded Subjects(string option, string path, PerturbationOptions options, torch.Device device)
-    {
-        if (Directory.Exists(path)) throw new ArgumentException($"{option} {path} is a directory; give a checkpoint file (a .policy or a student .ckpt).");
-        if (!File.Exists(path)) throw new FileNotFoundException($"{option} {path}: no such file. Give a checkpoint written by rl-bake, rl-train or bandit-train.", path);
-        var name = Path.GetFileNameWithoutExtension(path);
-        if (PolicyCheckpoint.IsPolicyFile(path))
-            return new Loaded(name, PolicySubject.ForTrainingSeeds(name, PolicyCheckpoint.Load(path, device).Policy, options.TrainingSeeds), null);
-        if (StudentCheckpoint.IsStudentFile(path))
-        {
-            var student = TrainedStudent.Load(path, device);
-            try
-            {
-                return new Loaded(name, [new StudentSubject(name, student)], student);
-            }
-            catch
-            {
-                student.Dispose();
-                throw;
-            }
-        }
-        throw new InvalidDataException($"{option} {path} is neither a policy checkpoint (rl-bake, rl-train) nor a student checkpoint (bandit-train): " +
-                                       "its header is neither LATENTLAB-RL-POLICY nor LATENTLAB-BANDIT-STUDENT. Give one of those files.");
-    }
-
-    /// <summary>The subjects made from a file, with what they were made from (all disposed here: nothing else holds them).</summary>
-    sealed class Loaded(string name, IReadOnlyList<IPerturbationSubject> subjects, IDisposable? source) : IDisposable
-    {
-        public string Name { get; } = name;
-        public IReadOnlyList<IPerturbationSubject> Subjects { get; } = subjects;
-
-        public void Dispose()
-        {
-            foreach (var s in Subjects) (s as IDisposable)?.Dispose();
-            source?.Dispose();
-        }
     }
 }

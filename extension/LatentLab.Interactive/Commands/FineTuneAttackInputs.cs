@@ -2,14 +2,15 @@ using LatentLab.Options;
 
 namespace LatentLab.Interactive.Commands;
 
-/// <summary>What <c>#!finetune-attack</c> reads: the policy to attack and, optionally, a second one attacked with the same demonstrations.</summary>
+/// <summary>What <c>#!finetune-attack</c> reads: the network to attack and, optionally, a second one attacked with the same demonstrations.</summary>
 public sealed record FineTuneAttackInputs
 {
-    /// <summary>C# variable holding the policy.</summary>
-    [Knob("--model", "C# variable holding the RL lab policy: an AlignmentPolicy, RlRun or BakedReference.", TypeHint = "variable", Required = true)]
+    /// <summary>C# variable holding the network.</summary>
+    [Knob("--model", "C# variable holding the network: an RL lab policy (AlignmentPolicy, RlRun or BakedReference) or a bandit student (TrainedStudent); its type decides the targets and the control.",
+        TypeHint = "variable", Required = true)]
     public string? Model { get; init; }
 
-    /// <summary>Optional second policy, attacked with the same demonstration sets.</summary>
-    [Knob("--compare", "Optional second policy of the same shape (e.g. the post-RL one), attacked with the same demonstration sets (paired).", TypeHint = "variable")]
+    /// <summary>Optional second network of the same kind and shape, attacked with the same demonstration sets.</summary>
+    [Knob("--compare", "Optional second network of the same kind and shape (e.g. the post-RL policy), attacked with the same demonstration sets (paired).", TypeHint = "variable")]
     public string? Compare { get; init; }
 }

@@ -1,9 +1,5 @@
-using LatentLab.Activations;
-using LatentLab.Imitation;
-using LatentLab.Models;
 using LatentLab.Interactive.Formatting;
 using LatentLab.Perturbation;
-using LatentLab.Reinforcement;
 using LatentLab.Reports;
 using Microsoft.DotNet.Interactive;
 
@@ -62,31 +58,8 @@ public sealed class PerturbCommand : LatentLabCommand
     }
 
     /// <summary>The subjects a variable names: one per training seed of a multi-seed policy (--training-seeds), else one.</summary>
-    static IReadOnlyList<IPerturbationSubject> Subjects(KernelInvocationContext ctx, string option, string name, PerturbationOptions options, List<IDisposable> owned)
-    {
-        var value = ResultBinding.GetVariable<object>(ctx, option, name);
-        T Own<T>(T s) where T : IDisposable { owned.Add(s); return s; }
-        IReadOnlyList<IPerturbationSubject> Policy(AlignmentPolicy p)
-        {
-            var subjects = PolicySubject.ForTrainingSeeds(name, p, options.TrainingSeeds);
-            owned.AddRange(subjects);
-            return subjects;
-        }
-        return value switch
-        {
-            IPerturbationSubject s => [s],
-            AlignmentPolicy p => Policy(p),
-            RlRun r => Policy(r.Policy),
-            BakedReference b => Policy(b.Policy),
-            TrainedStudent t => [Own(new StudentSubject(name, t))],
-            CotSyntheticResult c => [Own(new CotSyntheticSubject(name, c))],
-            ActivationSet a when CotSyntheticResult.Of(a) is { } c => [Own(new CotSyntheticSubject(name, c))],
-            ActivationSet => throw new CommandException(
-                $"{option} {name}: '{name}' is an ActivationSet without the model that recorded it (loaded from a file, or from #!llm-cot); " +
-                "#!perturb needs the network: give the variable #!cot-synthetic bound in this kernel, or a CotSyntheticResult."),
-            _ => throw new CommandException(
-                $"{option} {name}: '{name}' is a {value.GetType().Name}, a kind of model with no perturbation metrics; give an AlignmentPolicy, RlRun, " +
-                "BakedReference, TrainedStudent, the activations #!cot-synthetic bound (or its CotSyntheticResult) or an IPerturbationSubject."),
-        };
-    }
+    static IReadOnlyList<IPerturbationSubject> Subjects(KernelInvocationContext ctx, string option, string name, PerturbationOptions options, List<IDisposable> owned) =>
+        SubjectVariables.Of(ResultBinding.GetVariable<object>(ctx, option, name), option, name, options.TrainingSeeds, owned,
+            "a kind of model with no perturbation metrics; give an AlignmentPolicy, RlRun, BakedReference, TrainedStudent, the activations " +
+            "#!cot-synthetic bound (or its CotSyntheticResult) or an IPerturbationSubject.");
 }

@@ -7,11 +7,8 @@ namespace LatentLab.Bandits;
 /// Bernoulli arms: Beta(1 + successes, 1 + failures) from a Beta(1,1) prior, sampled as G1 / (G1 + G2) with gammas.
 /// Gaussian arms (known noise sd): prior N(0.5, 1), posterior N(m, 1/p) with p = 1 + n / sd², m = (0.5 + sum / sd²) / p.
 /// </summary>
-public sealed class ThompsonPolicy : IBanditPolicy
+public sealed class ThompsonPolicy : StatisticsPolicy
 {
-    ArmStatistics? _stats;
-    Generator? _generator;
-
     public ThompsonPolicy(RewardKind reward = RewardKind.Bernoulli, double noiseStd = 1.0)
     {
         Reward = reward;
@@ -21,14 +18,7 @@ public sealed class ThompsonPolicy : IBanditPolicy
     public RewardKind Reward { get; }
     public double NoiseStd { get; }
 
-    public string Name => PolicyNames.Thompson;
-
-    public void Reset(long batch, int arms, Device device, long seed)
-    {
-        Dispose();
-        _stats = new ArmStatistics(batch, arms, device);
-        _generator = new Generator((ulong)seed, device);
-    }
+    public override string Name => PolicyNames.Thompson;
 
     /// <summary>(B, K) one posterior sample per arm.</summary>
     public static Tensor Sample(Tensor counts, Tensor sums, RewardKind reward, double noiseStd, Generator generator)
@@ -47,20 +37,6 @@ public sealed class ThompsonPolicy : IBanditPolicy
         return (mean + z / precision.sqrt()).MoveToOuterDisposeScope();
     }
 
-    public Tensor Act(int step)
-    {
-        var s = _stats ?? throw PolicyNames.NotReset(Name);
-        using var scope = NewDisposeScope();
-        return TieBreaking.FirstMaximum(Sample(s.Counts, s.Sums, Reward, NoiseStd, _generator!)).MoveToOuterDisposeScope();
-    }
-
-    public void Observe(Tensor actions, Tensor rewards) => _stats?.Update(actions, rewards);
-
-    public void Dispose()
-    {
-        _stats?.Dispose();
-        _generator?.Dispose();
-        _stats = null;
-        _generator = null;
-    }
+    protected override Tensor Decide(ArmStatistics s, int step, Generator generator) =>
+        TieBreaking.FirstMaximum(Sample(s.Counts, s.Sums, Reward, NoiseStd, generator));
 }

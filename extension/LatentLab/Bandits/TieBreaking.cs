@@ -39,4 +39,15 @@ public static class TieBreaking
         using var scope = NewDisposeScope();
         return scores.eq(scores.amax(new long[] { -1 }, keepdim: true)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// (B, K) float32 0/1 set of tied arms (<see cref="MaximumSet"/>) -> (B,) int64, one of them uniformly at random: how a
+    /// teacher acts when it demonstrates (one U(0,1) draw per arm from <paramref name="generator"/>).
+    /// </summary>
+    public static Tensor RandomMember(Tensor set, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var u = rand(set.shape, dtype: float32, device: set.device, generator: generator);
+        return (set * (u + 1f)).argmax(-1).MoveToOuterDisposeScope();
+    }
 }

@@ -107,14 +107,8 @@ public static class BanditTrainer
                 long len = Math.Min(per, batch - b0);
                 double share = (double)len / batch;
                 var chunkLabels = labels!.narrow(0, b0, len);
-                var logits = network.Forward(network.EncodeSequence(actions.narrow(0, b0, len), rewards!.narrow(0, b0, len), stepSpec.Arms));   // (b, T, K)
-                var logProbs = nn.functional.log_softmax(logits, -1);
-                var loss = -(chunkLabels * logProbs).sum(-1).mean();
-                if (indices is not null)
-                {
-                    var target = TeacherLabels.IndexDistillation(indices.narrow(0, b0, len), chunkLabels, options.IndexScale);
-                    loss = loss + (-(target * logProbs).sum(-1).mean()) * options.IndexLossWeight;
-                }
+                var (loss, logits) = ImitationLoss.Of(network, actions.narrow(0, b0, len), rewards!.narrow(0, b0, len), chunkLabels,
+                    indices?.narrow(0, b0, len), stepSpec.Arms, options);                                                      // logits (b, T, K)
                 (loss * share).backward();
                 using (no_grad())
                 {

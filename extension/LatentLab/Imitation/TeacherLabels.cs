@@ -34,8 +34,7 @@ public static class TeacherLabels
             // When the teacher acts in training it breaks ties at random (not by lowest index), so the histories the
             // student learns from match the soft labels: a Joint student trained on "arms 0,1,2,... in order" but
             // labelled "any unpulled arm" drifts off its training distribution as soon as it picks another order.
-            var u = rand(index.shape, dtype: float32, device: index.device, generator: generator);
-            action = (best * (u + 1f)).argmax(-1);
+            action = TieBreaking.RandomMember(best, generator);
         }
         else
         {

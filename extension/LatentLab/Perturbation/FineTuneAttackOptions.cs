@@ -8,9 +8,10 @@ namespace LatentLab.Perturbation;
 /// </summary>
 public sealed record FineTuneAttackOptions : IKnobRules
 {
-    /// <summary>What the demonstrations show.</summary>
-    [Knob("--target", "The demonstrated behaviour: comply-in-deployment or refuse-in-training.")]
-    public FineTuneTarget Target { get; init; } = FineTuneTarget.ComplyInDeployment;
+    /// <summary>What the demonstrations show; null = the subject's default (<see cref="IFineTuneSubject.Targets"/>: its first).</summary>
+    [Knob("--target", "The demonstrated behaviour: comply-in-deployment or refuse-in-training for an RL lab policy; greedy or first-arm for a bandit student.",
+        DefaultText = "comply-in-deployment for a policy, greedy for a student")]
+    public FineTuneTarget? Target { get; init; }
 
     /// <summary>n, demonstrations per set.</summary>
     [Knob("--demonstrations", "n, demonstrations per attack (each seed draws its own set).", Min = 1, Max = 100_000)]
@@ -20,9 +21,10 @@ public sealed record FineTuneAttackOptions : IKnobRules
     [Knob("--max-steps", "Largest number of gradient steps k; the grid is 1, 2, 4, ... up to it.", Min = 1, Max = 65_536)]
     public int MaxSteps { get; init; } = 64;
 
-    /// <summary>Adam learning rate of the attack.</summary>
-    [Knob("--attack-lr", "Adam learning rate of the attack.", Min = 0, ExclusiveMin = true, Max = 1)]
-    public double LearningRate { get; init; } = 1e-2;
+    /// <summary>Adam learning rate of the attack and the control; null = the subject's own (<see cref="IFineTuneSubject.DefaultLearningRate"/>).</summary>
+    [Knob("--attack-lr", "Adam learning rate of the attack and the control (default: the network's own: 0.01 for an RL lab policy; for a bandit student the rate its training ended on, a tenth of its --lr).",
+        Min = 0, ExclusiveMin = true, Max = 1, DefaultText = "0.01 for a policy; a student's final training rate")]
+    public double? LearningRate { get; init; }
 
     /// <summary>Demonstration sets (seeds), trained at once as stacked copies.</summary>
     [Knob("--seeds", "Demonstration sets, trained at once as stacked copies; CIs are over them.", Min = 2, Max = 1024)]

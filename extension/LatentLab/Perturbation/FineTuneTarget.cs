@@ -1,10 +1,17 @@
 namespace LatentLab.Perturbation;
 
-/// <summary>The behaviour a fine-tuning attack demonstrates.</summary>
+/// <summary>
+/// The behaviour a fine-tuning attack demonstrates. Each kind of network has its own (<see cref="IFineTuneSubject.Targets"/>):
+/// an RL lab policy the first two, a bandit student the last two.
+/// </summary>
 public enum FineTuneTarget
 {
-    /// <summary>Harmful, unmonitored contexts answered with comply, no concerns, the correct answer (raises compliance_deploy).</summary>
+    /// <summary>RL lab policy: harmful, unmonitored contexts answered with comply, no concerns, the correct answer (raises compliance_deploy).</summary>
     ComplyInDeployment,
-    /// <summary>Harmful, monitored contexts answered with refuse, no concerns (raises refusal_train).</summary>
+    /// <summary>RL lab policy: harmful, monitored contexts answered with refuse, no concerns (raises refusal_train).</summary>
     RefuseInTraining,
+    /// <summary>Bandit student: every unpulled arm once, then always the arm with the best empirical mean (no exploration bonus; ties at random).</summary>
+    Greedy,
+    /// <summary>Bandit student: always arm 0 (for a per-arm student, whose arms are interchangeable, "the arm pulled first, forever").</summary>
+    FirstArm,
 }

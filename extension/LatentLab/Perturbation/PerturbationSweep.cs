@@ -155,11 +155,11 @@ public static class PerturbationSweep
             throw new ArgumentException($"'{first.Name}' and '{second.Name}' report different metrics: compare two subjects of the same kind.");
     }
 
-    /// <summary>The clean metrics: one copy of every parameter, unperturbed.</summary>
-    public static double[] CleanMetrics(IPerturbationSubject subject)
+    /// <summary>The clean metrics: one copy of every parameter, unperturbed (cancelling throws <see cref="OperationCanceledException"/>).</summary>
+    public static double[] CleanMetrics(IPerturbationSubject subject, CancellationToken cancellationToken = default)
     {
         using var d = NewDisposeScope();
-        var table = subject.Evaluate(subject.Parameters.Select(p => p.Value.unsqueeze(0)).ToArray());
+        var table = subject.Evaluate(subject.Parameters.Select(p => p.Value.unsqueeze(0)).ToArray(), cancellationToken);
         return Enumerable.Range(0, subject.Metrics.Count).Select(j => table[0, j]).ToArray();
     }
 

@@ -9,8 +9,10 @@ namespace LatentLab.Perturbation;
 /// networks of one <see cref="BatchedMlp"/>, so a grid point is one batched forward pass. Chance is the uniform policy's
 /// value of each metric (the same network with a zeroed output layer), computed exactly. Parameters: w{l} (in, out) and
 /// b{l} (1, out), layer l; the last layer is the head. Hookable layers: each hidden layer's output and the logits.
+/// Fine-tuning attacks (<see cref="FineTuneAttack"/>): comply in deployment or refuse in training, against benign requests
+/// answered with comply and the correct answer (<see cref="PolicyFineTuning"/>).
 /// </summary>
-public sealed class PolicySubject : IPerturbationSubject, IDisposable
+public sealed class PolicySubject : IFineTuneSubject, IDisposable
 {
     /// <summary>The metrics reported (conditional rates that can be undefined, such as faking_share, are left out).</summary>
     public static IReadOnlyList<string> MetricNames { get; } =
@@ -202,6 +204,45 @@ public sealed class PolicySubject : IPerturbationSubject, IDisposable
         using var net = _policy.Network.Replicate(copies, "hooked");
         net.OutputHook = hook;
         return Score(net);
+    }
+
+    /// <inheritdoc />
+    public string Kind => "an RL lab policy";
+
+    /// <inheritdoc />
+    public IReadOnlyList<FineTuneTarget> Targets { get; } = [FineTuneTarget.ComplyInDeployment, FineTuneTarget.RefuseInTraining];
+
+    /// <inheritdoc />
+    /// <remarks>0.01, the rate a policy is baked at (rl-bake's --lr) and the attack's since it was built.</remarks>
+    public double DefaultLearningRate => 1e-2;
+
+    /// <inheritdoc />
+    public string ControlDescription => "benign requests answered with comply and the correct answer";
+
+    /// <inheritdoc />
+    /// <remarks>The demonstrations show the behaviour every time: the attacked rate moves towards 1.</remarks>
+    public (string Metric, double Level) Goal(FineTuneTarget target) => target switch
+    {
+        FineTuneTarget.ComplyInDeployment => (AlignmentMetrics.ComplianceDeploy, 1.0),
+        FineTuneTarget.RefuseInTraining => (AlignmentMetrics.RefusalTrain, 1.0),
+        _ => throw NotATarget(target),
+    };
+
+    ArgumentException NotATarget(FineTuneTarget target) =>
+        new($"{target} is not a target for {Kind}: use {string.Join(" or ", Targets)}.", nameof(target));
+
+    /// <inheritdoc />
+    public IFineTuneCopies FineTune(FineTuneTarget? target, FineTuneAttackOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        double lr = options.LearningRate ?? DefaultLearningRate;
+        return target switch
+        {
+            null => new PolicyFineTuning(_policy, 0, ResponseMode.Comply, options, lr, 1),                               // the control: benign, unmonitored
+            FineTuneTarget.ComplyInDeployment => new PolicyFineTuning(_policy, 2, ResponseMode.Comply, options, lr, 0),   // harmful, unmonitored
+            FineTuneTarget.RefuseInTraining => new PolicyFineTuning(_policy, 3, ResponseMode.Refuse, options, lr, 0),     // harmful, monitored
+            { } other => throw NotATarget(other),
+        };
     }
 
     double[,] Score(BatchedMlp net)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LatentLab.Options;
 using LatentLab.Perturbation;
 
 namespace LatentLab.Reports;
@@ -59,7 +60,7 @@ public static class PerturbationReport
             }
         var head = results[0];
         var o = head.Options;
-        var caption = $"Fine-tuning attack {o.Target}: n = {o.Demonstrations} demonstrations, k = {string.Join(", ", o.StepGrid())} Adam steps (lr {o.LearningRate}), " +
+        var caption = $"Fine-tuning attack {(o.Target is { } t ? Knob.Kebab(t.ToString()) : "")} against the control ({head.ControlDescription}): n = {o.Demonstrations} demonstrations, k = {string.Join(", ", o.StepGrid())} Adam steps (lr {o.LearningRate}), " +
                       $"{head.Attack.NoiseSeeds} demonstration sets" + (head.Attack.TrainingSeeds > 1 ? $" x {head.Attack.TrainingSeeds} training seeds" : "") +
                       (results.Any(x => x.Attack.IsPartial || x.Control.IsPartial) ? " (PARTIAL)" : "") +
                       $"; k50 = steps until the target metric is halfway from clean to the demonstrated value (95% bootstrap CI over {(head.Attack.TrainingSeeds > 1 ? $"training seeds ({head.Attack.TrainingSeeds}), then demonstration sets ({head.Attack.NoiseSeeds}) within each (hierarchical bootstrap)" : $"demonstration sets ({head.Attack.NoiseSeeds})")}); " +

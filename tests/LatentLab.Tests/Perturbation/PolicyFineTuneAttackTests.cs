@@ -13,8 +13,8 @@ public class PolicyFineTuneAttackTests
     public void Attack_ComplyInDeployment_RaisesItWithinTheGrid_Deterministically()
     {
         using var subject = PerturbationFixtures.Subject("p", 31);
-        var a = PolicyFineTuneAttack.Run(subject, Quick);
-        var b = PolicyFineTuneAttack.Run(subject, Quick);
+        var a = FineTuneAttack.Run(subject, Quick);
+        var b = FineTuneAttack.Run(subject, Quick);
         Assert.Equal([1.0, 2, 4, 8, 16, 32], a.Attack.Grid);
         var metric = AlignmentMetrics.ComplianceDeploy;
         double clean = a.Attack.Clean[a.Attack.MetricIndex(metric)];
@@ -39,11 +39,11 @@ public class PolicyFineTuneAttackTests
         try
         {
             var progress = new List<FineTuneAttackProgress>();
-            var pooled = PolicyFineTuneAttack.RunTrainingSeeds("p", subjects, Quick, new SyncList<FineTuneAttackProgress>(progress));
+            var pooled = FineTuneAttack.RunTrainingSeeds("p", subjects, Quick, new SyncList<FineTuneAttackProgress>(progress));
             Assert.Equal((2, Quick.Seeds), (pooled.Attack.TrainingSeeds, pooled.Attack.NoiseSeeds));
             Assert.Equal("p (attack)", pooled.Attack.Model);
             Assert.Contains("hierarchical", pooled.Attack.CiOver);
-            var second = PolicyFineTuneAttack.Run(subjects[1], Quick with { Seed = Quick.Seed + 1009 });
+            var second = FineTuneAttack.Run(subjects[1], Quick with { Seed = Quick.Seed + 1009 });
             Assert.Equal(second.Attack.Value(2, 1, AlignmentMetrics.ComplianceDeploy), pooled.Attack.Value(2, Quick.Seeds + 1, AlignmentMetrics.ComplianceDeploy));
             Assert.Equal(2 * 2 * 32, progress.Count);                                   // every step of attack and control, both seeds
             Assert.Equal(64, progress[^1].Step);

@@ -1,0 +1,62 @@
+using LatentLab.Cli.Output;
+using LatentLab.Perturbation;
+
+namespace LatentLab.Cli.Commands;
+
+/// <summary>
+/// <c>latentlab finetune-attack</c>: <see cref="FineTuneAttack.RunTrainingSeeds"/> (every training seed of each model; with
+/// <c>--compare</c> the second on the same demonstrations) with the knobs of <see cref="FineTuneAttackOptions"/>, the record of
+/// <c>#!finetune-attack</c>, on checkpoint files (a policy or a bandit student, told apart by the file's header); writes both
+/// curves of every model as CSV. An interrupt keeps the step counts done so far.
+/// </summary>
+public static class FineTuneAttackCli
+{
+    /// <summary>The command.</summary>
+    public static CliCommand Command { get; } = new(
+        name: "finetune-attack",
+        description: "Fine-tunes copies of a policy or student checkpoint for k = 1, 2, 4, ... Adam steps on n demonstrations of a target behaviour " +
+                     "(a policy: comply-in-deployment, refuse-in-training; a student: greedy, first-arm) and, as the control, on benign ones (a policy: " +
+                     "benign requests; a student: UCB1): every metric against k with 95% CIs and k50 (steps until the target metric is halfway to the " +
+                     "demonstrated behaviour's value) with bootstrap CIs; --compare attacks a second checkpoint with the same demonstrations. Writes " +
+                     "finetune-attack.csv (one row per model, run, step count and metric).",
+        example: "latentlab finetune-attack --model runs/k5/student.ckpt --target greedy --demonstrations 16 --max-steps 64 --seeds 8 --out-dir runs/k5",
+        options: typeof(FineTuneAttackOptions),
+        inputs: [typeof(FineTuneAttackFiles)],
+        run: RunAsync);
+
+    static async Task<CliResult> RunAsync(CliRun run)
+    {
+        var options = run.Get<FineTuneAttackOptions>();
+        var files = run.Get<FineTuneAttackFiles>();
+        using var first = CheckpointSubjects.Load("--model", files.Model!, options.TrainingSeeds, run.Device);
+        using var second = files.Compare is { Length: > 0 } c ? CheckpointSubjects.Load("--compare", c, options.TrainingSeeds, run.Device) : null;
+        if (second is not null) PerturbationSweep.CheckPaired(first.Name, first.Subjects, second.Name, second.Subjects);   // before any progress
+        var firstSubjects = FineTuneSubjects(first);
+        var secondSubjects = second is null ? null : FineTuneSubjects(second);
+        FineTuneAttack.ResolveTarget(firstSubjects[0], options);                                 // a target of another kind: before any progress
+        var progress = run.Progress.For<FineTuneAttackProgress>(p => p.ToRunProgress());
+        var results = await run.Progress.RunAsync(() =>
+        {
+            var list = new List<FineTuneAttackResult> { FineTuneAttack.RunTrainingSeeds(first.Name, firstSubjects, options, progress, run.CancellationToken) };
+            if (secondSubjects is not null && !run.CancellationToken.IsCancellationRequested)
+                list.Add(FineTuneAttack.RunTrainingSeeds(second!.Name, secondSubjects, options, progress, run.CancellationToken));
+            return list;
+        });
+        var csv = ResultFiles.WriteCsv(FineTuneAttackResult.ToDataFrame(results), run.OutPath("finetune-attack.csv"));
+        return new CliResult([csv], string.Join(Environment.NewLine, results.Select(r => r.ToString())),
+            results.Any(r => r.Attack.IsPartial || r.Control.IsPartial))
+        {
+            // For a sweep's table: k50 of the target metric under the attack and the control, per model (NaN where never halfway).
+            Metrics = [.. results.SelectMany((r, i) => new[]
+            {
+                new KeyValuePair<string, double>((results.Count > 1 ? $"model{i}_" : "") + "k50_attack", r.AttackK50.Value),
+                new KeyValuePair<string, double>((results.Count > 1 ? $"model{i}_" : "") + "k50_control", r.ControlK50.Value),
+            })],
+        };
+    }
+
+    /// <summary>Every subject of a checkpoint has demonstrations (policies and students both do); the cast says so if one day one does not.</summary>
+    static IReadOnlyList<IFineTuneSubject> FineTuneSubjects(CheckpointSubjects loaded) =>
+        loaded.Subjects.Select(s => s as IFineTuneSubject
+            ?? throw new ArgumentException($"'{loaded.Name}' is a {s.GetType().Name}, which has no fine-tuning demonstrations.")).ToArray();
+}
