@@ -112,9 +112,7 @@ public static class PolicyFineTuneAttack
             {
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
-                var stacks = new List<Tensor>();
-                for (int l = 0; l < net.LayerCount; l++) { stacks.Add(net.Weight(l).detach()); stacks.Add(net.Bias(l).detach()); }
-                results.Add(subject.Evaluate(stacks));
+                results.Add(subject.Evaluate(net.StackedParameters.Select(p => p.Value.detach()).ToArray()));
                 next++;
             }
             stepDone(step);
