@@ -131,29 +131,39 @@ public sealed class BatchedGru : nn.Module, IPolicyNetwork
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Fused where libtorch has the op (same equations, fewer passes over memory; elementwise work, not the matmuls, set the
+    /// speed at these sizes): the bias rides in baddbmm, r and z come from one add and one sigmoid over their 2H columns,
+    /// n_x + r * n_h is one addcmul, and h' = (1 - z) * n + z * h = n + z * (h - n) is one lerp.
+    /// </remarks>
     public (Tensor Logits, Tensor? State) Step(Tensor input, Tensor? state)
     {
+        long hidden = Hidden;
         var x = input;                                                               // (S', N, in)
         var next = new Tensor[Layers];
         for (int l = 0; l < Layers; l++)
         {
-            var h = state?.narrow(-1, (long)l * Hidden, Hidden);                     // (S', N, H); null: h = 0
-            var gx = x.matmul(_wIh[l]) + _bIh[l];                                    // (S', N, 3H)
-            var gh = h is null ? _bHh[l] : h.matmul(_wHh[l]) + _bHh[l];              // (S', N, 3H); h = 0 gives b_hh exactly
-            var x3 = gx.chunk(3, -1);                                                // r_x, z_x, n_x: (S', N, H) each
-            var h3 = gh.chunk(3, -1);
-            var r = (x3[0] + h3[0]).sigmoid();
-            var z = (x3[1] + h3[1]).sigmoid();
-            var n = (x3[2] + r * h3[2]).tanh();
-            var hNew = h is null ? (1 - z) * n : (1 - z) * n + z * h;                // (S', N, H)
+            var h = state?.narrow(-1, l * hidden, hidden);                           // (S', N, H); null: h = 0
+            var gx = Affine(x, _wIh[l], _bIh[l]);                                    // (S', N, 3H): [r_x, z_x, n_x]
+            var gh = h is null ? _bHh[l] : Affine(h, _wHh[l], _bHh[l]);              // (S', N, 3H); h = 0 gives b_hh exactly
+            var rz = (gx.narrow(-1, 0, 2 * hidden) + gh.narrow(-1, 0, 2 * hidden)).sigmoid(); // (S', N, 2H): [r, z]
+            var r = rz.narrow(-1, 0, hidden);
+            var z = rz.narrow(-1, hidden, hidden);
+            var n = gx.narrow(-1, 2 * hidden, hidden).addcmul(r, gh.narrow(-1, 2 * hidden, hidden), 1).tanh(); // tanh(n_x + r * n_h)
+            var hNew = h is null ? n.addcmul(z, n, -1) : n.lerp(h, z);               // (1 - z) * n [+ z * h]: (S', N, H)
             if (OutputHook is { } hook) hNew = hook(l, hNew);
             next[l] = hNew;
             x = hNew;
         }
-        var logits = x.matmul(_wHead) + _bHead;                                      // (S', N, out)
+        var logits = Affine(x, _wHead, _bHead);                                      // (S', N, out)
         if (OutputHook is { } head) logits = head(Layers, logits);
         return (logits, Layers == 1 ? next[0] : cat(next, -1));                      // state (S', N, L * H)
     }
+
+    /// <summary>x W + b for x (S', N, in), W (S, in, out), b (S, 1, out): one baddbmm when S' = S, else a broadcasting matmul (S = 1).</summary>
+    /// <remarks>TorchSharp's <c>batch1.baddbmm(batch2, mat)</c> is libtorch's mat.baddbmm(batch1, batch2) = mat + batch1 @ batch2.</remarks>
+    static Tensor Affine(Tensor x, Tensor w, Tensor b) =>
+        x.shape[0] == w.shape[0] ? x.baddbmm(w, b) : x.matmul(w) + b;
 
     /// <inheritdoc />
     public Tensor Logits(Tensor inputs)
