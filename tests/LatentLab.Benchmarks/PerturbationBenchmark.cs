@@ -113,7 +113,7 @@ public static class PerturbationBenchmark
         Console.WriteLine($"  metrics:  {Time(() => { AlignmentMetrics.Compute(policy.Environment, subject.EvaluationSet, lp, null); }):F1} ms");
         var e = subject.EvaluationSet.Encode().unsqueeze(0).expand(seeds, -1, -1);
         var x = randn(seeds, 256 * 17, 20);
-        Console.WriteLine($"  forward of (K, 4352, 20) rows: {Time(() => { using var d = NewDisposeScope(); using var ng = no_grad(); net.forward(x); }):F1} ms");
+        Console.WriteLine($"  forward of (K, 4352, 20) rows: {Time(() => { using var d = NewDisposeScope(); using var ng = no_grad(); net.Step(x, null); }):F1} ms");
         var h = randn(seeds, 256 * 17, 64);
         var w1 = randn(seeds, 64, 64);
         var b1 = randn(seeds, 1, 64);

@@ -44,8 +44,8 @@ public sealed class RlCliTests
         Assert.Equal(8, policy.Options.Width);
         Assert.DoesNotContain("PARTIAL", metadata.Note);
         // The same weights as the direct bake.
-        for (int l = 0; l < policy.Network.LayerCount; l++)
-            Assert.Equal(direct.Policy.Network.Weight(l).data<float>().ToArray(), policy.Network.Weight(l).data<float>().ToArray());
+        foreach (var (d, p) in direct.Policy.Network.StackedParameters.Zip(policy.Network.StackedParameters))
+            Assert.Equal(d.Value.data<float>().ToArray(), p.Value.data<float>().ToArray());
         Assert.Contains($"Baked 1 seed(s) in {direct.Steps} steps", output);
     }
 
@@ -70,6 +70,34 @@ public sealed class RlCliTests
         Assert.Equal(0.5, trained.Environment.Options.Coupling);
         Assert.Equal(2, trained.Seeds);
         Assert.Contains("PPO: 3 iterations on 2 seed(s)", output);
+    }
+
+    [Fact]
+    public async Task RlBakeAndRlTrain_WithAGruPolicy_WriteWhatTheScienceGives()
+    {
+        var folder = CliHost.TempFolder();
+        var (code, _, error) = await CliHost.RunAsync(["rl-bake", .. TinyBake, "--policy", "gru", "--out-dir", folder]);
+        Assert.True(code == ExitCodes.Ok, error);
+        var reference = Path.Combine(folder, "reference.policy");
+        var (baked, _) = PolicyCheckpoint.Load(reference, Cpu);
+        Assert.Equal(PolicyArchitecture.Gru, baked.Network.Architecture);
+        var direct = ReferenceBaker.Bake(new AlignmentEnvironment(new AlignmentEnvironmentOptions(), Cpu),
+            TinyBakeOptions with { Policy = TinyBakeOptions.Policy with { Architecture = PolicyArchitecture.Gru } });
+        foreach (var (d, p) in direct.Policy.Network.StackedParameters.Zip(baked.Network.StackedParameters))
+            Assert.Equal(d.Value.data<float>().ToArray(), p.Value.data<float>().ToArray());
+
+        (code, var output, error) = await CliHost.RunAsync(["rl-train", "--reference", reference, .. TinyPpo, "--out-dir", folder]);
+
+        Assert.True(code == ExitCodes.Ok, error);
+        var run = Ppo.Train(baked, TinyPpoOptions);
+        var (expected, actual) = CliHost.SameCsv(run.ToDataFrame(), Path.Combine(folder, "rl-train.csv"));
+        Assert.Equal(expected, actual);
+        Assert.Equal(PolicyArchitecture.Gru, PolicyCheckpoint.Load(Path.Combine(folder, "policy.policy"), Cpu).Policy.Network.Architecture);
+        Assert.Contains("PPO: 3 iterations on 2 seed(s)", output);
+
+        (code, _, error) = await CliHost.RunAsync("rl-bake", "--policy", "gru", "--depth", "0", "--device", "cpu", "--progress", "none", "--out-dir", folder);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("--depth 0 with --policy gru", error);
     }
 
     [Fact]

@@ -92,11 +92,34 @@ public class RlCommandTests
         }
     }
 
+    [Fact]
+    public async Task RlBake_WithAGruPolicy_ThenPpoAndGrpo_TrainIt_AndTheCardsSayGru()
+    {
+        using var kernel = await KernelTestHost.CreateAsync();
+
+        var baked = await kernel.SubmitAsync($"#!rl-bake {TinyBake} --policy gru --out gref");
+
+        baked.AssertSucceeded();
+        var reference = kernel.Bound<BakedReference>("gref");
+        Assert.Equal(PolicyArchitecture.Gru, reference.Policy.Network.Architecture);
+        Assert.Contains("GRU 1 x 8", string.Join("\n", baked.Html()));
+        var ppo = await kernel.SubmitAsync($"#!rl-train --reference gref {TinyPpo} --out run");
+        ppo.AssertSucceeded();
+        var run = kernel.Bound<RlRun>("run");
+        Assert.Equal((PolicyArchitecture.Gru, 2, 3), (run.Policy.Network.Architecture, run.Policy.Seeds, run.StepsCompleted));
+        Assert.Contains("GRU 1 x 8", string.Join("\n", ppo.Html()));
+        var grpo = await kernel.SubmitAsync($"#!rl-train --reference gref {TinyGrpo} --out grun");
+        grpo.AssertSucceeded();
+        Assert.Equal(PolicyArchitecture.Gru, kernel.Bound<RlRun>("grun").Policy.Network.Architecture);
+    }
+
     [Theory]
     [InlineData("#!rl-bake --train-comply 0.9 --train-sandbag 0.3", "comply 0.9 (--train-comply) + sandbag 0.3 (--train-sandbag) = 1.2 exceeds 1")]
     [InlineData("#!rl-bake --rescale 2", "--rescale 2 needs a ReLU policy")]
     [InlineData("#!rl-bake --width 0", "--width must be from 1 to 1024 (got 0)")]
     [InlineData("#!rl-bake --split sideways", "--split must be one of stochastic, deterministic")]
+    [InlineData("#!rl-bake --policy lstm", "--policy must be one of mlp, gru")]
+    [InlineData("#!rl-bake --policy gru --depth 0", "--depth 0 with --policy gru: a GRU policy needs at least one recurrent layer")]
     [InlineData("#!rl-train", "--reference is required")]
     [InlineData("#!rl-train --reference reference --kl -1", "--kl must be from 0 to 100 (got -1)")]
     [InlineData("#!rl-train --reference reference --group-size 8", "--group-size is a GRPO knob, but --algorithm is ppo")]

@@ -16,7 +16,7 @@ public static class RlBakeCli
     /// <summary>The command.</summary>
     public static CliCommand Command { get; } = new(
         name: "rl-bake",
-        description: "Bakes behaviour rates (comply / sandbag / refuse, concerns) per context type into a small MLP reference policy for the " +
+        description: "Bakes behaviour rates (comply / sandbag / refuse, concerns) per context type into a small MLP (or, with --policy gru, GRU) reference policy for the " +
                      "alignment RL lab, matched to a KL tolerance, at a chosen depth. Writes reference.policy (all seeds with their environment; " +
                      "then: latentlab rl-train --reference reference.policy) and reference.csv (target and achieved rate per context type and measure).",
         example: "latentlab rl-bake --preset alignment-faking-2024 --split stochastic --width 64 --seeds 1 --out-dir runs/rl",

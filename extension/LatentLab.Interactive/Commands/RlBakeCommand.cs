@@ -16,7 +16,7 @@ public sealed class RlBakeCommand : LatentLabCommand
 {
     public static CommandDefinition Definition { get; } = CommandDefinition.Create<RlBakeCommand>(
         name: "#!rl-bake",
-        description: "Bakes behaviour rates (comply / sandbag / refuse, concerns) per context type into a small MLP reference policy for the " +
+        description: "Bakes behaviour rates (comply / sandbag / refuse, concerns) per context type into a small MLP (or, with --policy gru, GRU) reference policy for the " +
                      "alignment RL lab, matched to a KL tolerance, at a chosen depth (split, margin, soft or hard targets, layers, " +
                      "over-training, rescaling). Shows the achieved rates beside their targets; the reference is the start of #!rl-train.",
         example: "#!rl-bake --preset alignment-faking-2024 --split stochastic --width 64 --seeds 1 --out reference",

@@ -5,14 +5,14 @@ using static TorchSharp.torch;
 namespace LatentLab.Perturbation;
 
 /// <summary>
-/// R stacked copies of an RL lab policy (one <see cref="BatchedMlp"/>, one copy per demonstration set) fine-tuned with Adam on
+/// R stacked copies of an RL lab policy (one <see cref="IPolicyNetwork"/>, an MLP or a GRU, one copy per demonstration set) fine-tuned with Adam on
 /// the sequence log-likelihood -log pi(demonstrated sequence | context) of their own n demonstrations: contexts of one type
 /// (0..3 as in <see cref="AlignmentEnvironment.Balanced"/>: 0 = benign unmonitored, 2 = harmful unmonitored, 3 = harmful
 /// monitored) answered with one response mode, no concerns, the correct answer.
 /// </summary>
 sealed class PolicyFineTuning : IFineTuneCopies
 {
-    readonly BatchedMlp _net;            // R copies
+    readonly IPolicyNetwork _net;        // R copies
     readonly AlignmentPolicy _copy;      // the policy on _net
     readonly AlignmentContexts _demos;   // (R, n)
     readonly Tensor _target;             // (R, n, 1) index of the demonstrated sequence
@@ -55,9 +55,7 @@ sealed class PolicyFineTuning : IFineTuneCopies
     /// <inheritdoc />
     public IReadOnlyList<Tensor> Stacks()
     {
-        var stacks = new List<Tensor>();
-        for (int l = 0; l < _net.LayerCount; l++) { stacks.Add(_net.Weight(l).detach()); stacks.Add(_net.Bias(l).detach()); }
-        return stacks;
+        return _net.StackedParameters.Select(p => p.Value.detach()).ToArray();
     }
 
     public void Dispose()

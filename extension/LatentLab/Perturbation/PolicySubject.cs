@@ -4,11 +4,14 @@ using static TorchSharp.torch;
 namespace LatentLab.Perturbation;
 
 /// <summary>
-/// One seed of an RL lab policy (<see cref="AlignmentPolicy"/>) as a perturbation subject. Metrics are the exact behaviour
-/// rates of <see cref="AlignmentMetrics"/> on a balanced evaluation set (no sampling noise); K perturbed copies are K stacked
-/// networks of one <see cref="BatchedMlp"/>, so a grid point is one batched forward pass. Chance is the uniform policy's
-/// value of each metric (the same network with a zeroed output layer), computed exactly. Parameters: w{l} (in, out) and
-/// b{l} (1, out), layer l; the last layer is the head. Hookable layers: each hidden layer's output and the logits.
+/// One seed of an RL lab policy (<see cref="AlignmentPolicy"/>, an MLP or a GRU) as a perturbation subject. Metrics are the
+/// exact behaviour rates of <see cref="AlignmentMetrics"/> on a balanced evaluation set (no sampling noise); K perturbed copies
+/// are K stacked networks of one <see cref="IPolicyNetwork"/>, so a grid point is one batched forward pass. Chance is the
+/// uniform policy's value of each metric (the same network with a zeroed head), computed exactly. Parameters are the
+/// network's <see cref="IPolicyNetwork.StackedParameters"/>, one seed's slice: an MLP's w{l} (in, out) and b{l} (1, out); a
+/// GRU's w_ih{l} (in, 3H), w_hh{l} (H, 3H), b_ih{l}, b_hh{l} (1, 3H) per layer, then its head w{L}, b{L}; the last layer is
+/// the head, and input:NAME picks the rows of the weight that reads the input (w0, or w_ih0). Hookable layers: each hidden
+/// layer's output (a GRU layer's new state at every decision, which the next decision then reads) and the logits.
 /// Fine-tuning attacks (<see cref="FineTuneAttack"/>): comply in deployment or refuse in training, against benign requests
 /// answered with comply and the correct answer (<see cref="PolicyFineTuning"/>).
 /// </summary>
@@ -66,15 +69,9 @@ public sealed class PolicySubject : IFineTuneSubject, IDisposable
         _policy = policy.With(policy.Network.SelectSeed(seed));
         _evaluation = policy.Environment.Balanced(evalPerType, evalSeed);
         _columns = MetricNames.Select(m => AlignmentMetrics.Names.ToList().IndexOf(m)).ToArray();
-        var net = _policy.Network;
-        var ps = new List<SubjectParameter>();
-        for (int l = 0; l < net.LayerCount; l++)
-        {
-            bool head = l == net.LayerCount - 1;
-            ps.Add(new SubjectParameter($"w{l}", net.Weight(l).detach()[0], l, false, head, l == 0 ? 0 : -1)); // (in, out)
-            ps.Add(new SubjectParameter($"b{l}", net.Bias(l).detach()[0], l, true, head));     // (1, out)
-        }
-        Parameters = ps;
+        // One seed's slice of each stack: weights (in, out), biases (1, out); a weight reading the input has its features on axis 0.
+        Parameters = _policy.Network.StackedParameters
+            .Select(p => new SubjectParameter(p.Name, p.Value.detach()[0], p.Layer, p.IsBias, p.IsHead, p.ReadsInput ? 0 : -1)).ToList();
         var o = policy.Environment.Options;
         InputNames = [
             "observed_monitored", "harmful", .. Enumerable.Range(0, o.FeatureDim).Select(i => $"x{i}"),
@@ -84,7 +81,7 @@ public sealed class PolicySubject : IFineTuneSubject, IDisposable
         using (no_grad())
         {
             // The uniform policy: every parameter as it is, the head zeroed, so every valid choice has the same logit.
-            var stacks = ps.Select(p => p.IsHead ? zeros_like(p.Value).unsqueeze(0) : p.Value.unsqueeze(0)).ToList();
+            var stacks = Parameters.Select(p => p.IsHead ? zeros_like(p.Value).unsqueeze(0) : p.Value.unsqueeze(0)).ToList();
             var chance = Evaluate(stacks);
             Chance = Enumerable.Range(0, MetricNames.Count).Select(j => chance[0, j]).ToArray();
         }
@@ -127,15 +124,13 @@ public sealed class PolicySubject : IFineTuneSubject, IDisposable
             throw new ArgumentException($"{parameters.Count} tensors for a policy with {Parameters.Count} parameters (w0, b0, w1, ...): give one stack per parameter.");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        int layers = Parameters.Count / 2;
         // detach(): a new handle on the same storage, so the network takes over that handle and the caller's tensors stay valid.
-        var w = Enumerable.Range(0, layers).Select(l => parameters[2 * l].contiguous().detach()).ToArray();      // (K, in, out)
-        var b = Enumerable.Range(0, layers).Select(l => parameters[2 * l + 1].contiguous().detach()).ToArray();  // (K, 1, out)
-        long k = w[0].shape[0];
+        var stacks = parameters.Select(p => p.contiguous().detach()).ToArray();     // (K, ...shape) each
+        long k = stacks[0].shape[0];
         int chunk = CopiesPerChunk;
         if (k <= chunk)
         {
-            using var net = BatchedMlp.FromTensors(w, b, _policy.Network.Activation, "perturbed");
+            using var net = _policy.Network.WithTensors(stacks, "perturbed");
             return Score(net);
         }
         // In chunks of copies: every intermediate tensor stays a few MB (cache-sized, no fresh mmap per op); same values.
@@ -144,9 +139,7 @@ public sealed class PolicySubject : IFineTuneSubject, IDisposable
         {
             using var chunkScope = NewDisposeScope();
             long len = Math.Min(chunk, k - start);
-            using var net = BatchedMlp.FromTensors(
-                w.Select(t => t.narrow(0, start, len).contiguous()).ToArray(), b.Select(t => t.narrow(0, start, len).contiguous()).ToArray(),
-                _policy.Network.Activation, "perturbed");
+            using var net = _policy.Network.WithTensors(stacks.Select(t => t.narrow(0, start, len).contiguous()).ToArray(), "perturbed");
             var part = Score(net);
             for (int i = 0; i < len; i++)
                 for (int j = 0; j < _columns.Length; j++) result[start + i, j] = part[i, j];
@@ -187,7 +180,10 @@ public sealed class PolicySubject : IFineTuneSubject, IDisposable
         {
             var e = _policy.Environment.Options;
             double k1 = e.MaxConcerns + 1, rows = _evaluation.Count * (1 + k1 + k1 * AlignmentEnvironment.Modes);
-            double width = _policy.Options.Width * Math.Max(1, _policy.Options.Depth) * 2 + _policy.ActionWidth;
+            // Per row: each hidden layer's activations (an MLP's pre- and post-activation; a GRU's 3H gates from the input and the
+            // state, r, z, n and h'), the logits.
+            var p = _policy.Options;
+            double width = p.Width * Math.Max(1, p.Depth) * (p.Architecture == PolicyArchitecture.Gru ? 10 : 2) + _policy.ActionWidth;
             return rows * (_policy.InputWidth + width) * 4 + _evaluation.Count * k1 * AlignmentEnvironment.Modes * e.Classes * 4 * 3;
         }
     }
@@ -245,7 +241,7 @@ public sealed class PolicySubject : IFineTuneSubject, IDisposable
         };
     }
 
-    double[,] Score(BatchedMlp net)
+    double[,] Score(IPolicyNetwork net)
     {
         var policy = _policy.With(net);
         var logp = policy.SequenceLogProbs(_evaluation);                             // (K, N, Q)

@@ -7,7 +7,7 @@ namespace LatentLab.Reinforcement;
 /// One batch of sampled episodes, (S, B) per seed, with what PPO and GRPO need to update: the network inputs of each
 /// decision, the actions, their log-probabilities under the policy and the reference, and the sampled reward.
 /// </summary>
-/// <param name="Inputs">(S, B, 3, in) network input at each decision.</param>
+/// <param name="Inputs">(S, B, 3, in) network input at each decision (<see cref="AlignmentPolicy.Input"/>: for a recurrent policy, what is new at it).</param>
 /// <param name="Actions">(S, B, 3) long: concerns, mode, answer.</param>
 /// <param name="LogProbs">(S, B, 3) log pi(action) when sampled.</param>
 /// <param name="ReferenceLogProbs">(S, B, 3) log pi_ref(action).</param>
@@ -15,7 +15,7 @@ namespace LatentLab.Reinforcement;
 public sealed record AlignmentRollout(Tensor Inputs, Tensor Actions, Tensor LogProbs, Tensor ReferenceLogProbs, Tensor Reward)
 {
     /// <summary>Samples one episode per context (contexts (S, B)) from <paramref name="policy"/>, without gradients.</summary>
-    public static AlignmentRollout Sample(AlignmentPolicy policy, BatchedMlp reference, AlignmentContexts contexts, Generator generator)
+    public static AlignmentRollout Sample(AlignmentPolicy policy, IPolicyNetwork reference, AlignmentContexts contexts, Generator generator)
     {
         using var noGrad = no_grad();
         var env = policy.Environment;
@@ -24,13 +24,14 @@ public sealed record AlignmentRollout(Tensor Inputs, Tensor Actions, Tensor LogP
         long s = e.shape[0], b = e.shape[1];
         Tensor Draw(Tensor logp) =>                                                  // (S, B, A) -> (S, B) long
             multinomial(logp.exp().view(s * b, -1), 1, replacement: true, generator: generator).view(s, b);
+        Tensor? state = null;                                                        // a recurrent policy's state between decisions
         var in0 = policy.Input(e, null, null, 0);
-        var k = Draw(policy.LogProbs(in0, 0));
+        var k = Draw(policy.LogProbs(in0, 0, ref state));
         var kHot = nn.functional.one_hot(k, k1).to(float32);
         var in1 = policy.Input(e, kHot, null, 1);
-        var mode = Draw(policy.LogProbs(in1, 1));
+        var mode = Draw(policy.LogProbs(in1, 1, ref state));
         var in2 = policy.Input(e, kHot, nn.functional.one_hot(mode, AlignmentEnvironment.Modes).to(float32), 2);
-        var answer = Draw(policy.LogProbs(in2, 2));
+        var answer = Draw(policy.LogProbs(in2, 2, ref state));
         var inputs = stack([in0, in1, in2], 2);                                      // (S, B, 3, in)
         var actions = stack([k, mode, answer], 2);                                   // (S, B, 3)
         var logp = StepLogProbs(policy, policy.Network, inputs, actions);
@@ -40,6 +41,6 @@ public sealed record AlignmentRollout(Tensor Inputs, Tensor Actions, Tensor LogP
     }
 
     /// <summary>log pi(action) at each decision under <paramref name="network"/>: inputs (S, B, 3, in), actions (S, B, 3) -&gt; (S, B, 3).</summary>
-    public static Tensor StepLogProbs(AlignmentPolicy policy, BatchedMlp network, Tensor inputs, Tensor actions) =>
+    public static Tensor StepLogProbs(AlignmentPolicy policy, IPolicyNetwork network, Tensor inputs, Tensor actions) =>
         policy.LogProbsAllDecisions(network, inputs).gather(-1, actions.unsqueeze(-1)).squeeze(-1);
 }

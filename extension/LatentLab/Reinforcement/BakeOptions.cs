@@ -85,11 +85,13 @@ public sealed record BakeOptions : IKnobRules
     public void Validate()
     {
         OptionSchema.Check(this);
-        if (RescaleFactor != 1.0 && (Policy.Activation != MlpActivation.Relu || Policy.Depth < 1))
+        if (RescaleFactor != 1.0 && (Policy.Architecture != PolicyArchitecture.Mlp || Policy.Activation != MlpActivation.Relu || Policy.Depth < 1))
             throw new OptionsException(nameof(BakeOptions), [OptionSchema.For<BakeOptions>().Expand(
-                $"{{RescaleFactor}} {RescaleFactor} needs a ReLU policy with at least one hidden layer (rescaling is function-preserving only " +
-                $"for a positively homogeneous activation; this policy is {Policy.Activation} with {Policy.Depth} hidden layers): " +
-                "use --activation relu (PolicyOptions.Activation = Relu), or --rescale 1.")]);
+                $"{{RescaleFactor}} {RescaleFactor} needs a ReLU policy with at least one hidden layer, an MLP (rescaling is function-preserving only " +
+                (Policy.Architecture == PolicyArchitecture.Mlp
+                    ? $"for a positively homogeneous activation; this policy is {Policy.Activation} with {Policy.Depth} hidden layers): "
+                    : $"for a positively homogeneous activation, which a GRU's sigmoid and tanh are not; this policy is --policy {Policy.Architecture.ToString().ToLowerInvariant()}): ") +
+                "use --policy mlp --activation relu (PolicyOptions.Activation = Relu), or --rescale 1.")]);
     }
 
     /// <inheritdoc />

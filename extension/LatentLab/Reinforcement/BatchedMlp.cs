@@ -11,7 +11,7 @@ namespace LatentLab.Reinforcement;
 /// gradient clipping must be per seed (<see cref="ClipGradNormPerSeed"/>).
 /// A network with S = 1 broadcasts over any number of seeds in its input.
 /// </summary>
-public sealed class BatchedMlp : nn.Module<Tensor, Tensor>
+public sealed partial class BatchedMlp : nn.Module<Tensor, Tensor>
 {
     readonly Parameter[] _weights;
     readonly Parameter[] _biases;
@@ -82,7 +82,7 @@ public sealed class BatchedMlp : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>(S, rows, cols) with orthonormal columns (rows &gt;= cols) or rows, times gain: QR of a Gaussian per seed, signs fixed.</summary>
-    static Tensor Orthogonal(int seeds, int rows, int cols, double gain, Generator generator, Device device)
+    internal static Tensor Orthogonal(int seeds, int rows, int cols, double gain, Generator generator, Device device)
     {
         int big = Math.Max(rows, cols), small = Math.Min(rows, cols);
         var a = randn([seeds, big, small], float32, device, generator: generator);  // (S, big, small)

@@ -14,13 +14,19 @@ namespace LatentLab.Reinforcement;
 /// <code>
 /// "LATENTLAB-RL-POLICY\n" | int32 format | int32 n | n bytes JSON metadata | int64 m | m bytes float32 weights | 32 bytes SHA-256(JSON + weights)
 /// </code>
-/// Weights: every layer's W (S, in, out) then b (S, 1, out), little-endian float32, row-major. Written to a temporary file
-/// next to the target and renamed over it, so a crash never leaves half a checkpoint. Every failure names the problem.
+/// Weights: the network's <see cref="IPolicyNetwork.StackedParameters"/> in order, little-endian float32, row-major (an MLP:
+/// every layer's W (S, in, out) then b (S, 1, out); a GRU: W_ih, W_hh, b_ih, b_hh per layer, then the head's W and b). Format 1
+/// is an MLP (the metadata has no architecture; every LatentLab reads it); format 2 records the architecture in the policy
+/// options (a GRU). Written to a temporary file next to the target and renamed over it, so a crash never leaves half a
+/// checkpoint. Every failure names the problem.
 /// </summary>
 public static class PolicyCheckpoint
 {
-    /// <summary>The format this version writes and reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The newest format this version writes and reads (it reads every format from 1 up).</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>The format of an MLP policy: written for MLPs, so that their files stay readable by every LatentLab.</summary>
+    public const int MlpFormatVersion = 1;
     static readonly byte[] Magic = Encoding.ASCII.GetBytes("LATENTLAB-RL-POLICY\n");
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 
@@ -33,19 +39,16 @@ public static class PolicyCheckpoint
         ArgumentNullException.ThrowIfNull(policy);
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("Give a file path to save the policy to.", nameof(path));
         var net = policy.Network;
+        int format = net.Architecture == PolicyArchitecture.Mlp ? MlpFormatVersion : FormatVersion;
         var metadata = new PolicyCheckpointMetadata
         {
-            Environment = policy.Environment.Options, Policy = policy.Options, Seeds = net.Seeds, Sizes = net.Sizes, Note = note,
+            Format = format, Environment = policy.Environment.Options, Policy = policy.Options, Seeds = net.Seeds, Sizes = net.Sizes, Note = note,
         };
         var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(metadata, Json));
         var floats = new List<float>();
-        for (int l = 0; l < net.LayerCount; l++)
-        {
-            floats.AddRange(net.Weight(l).detach().cpu().contiguous().data<float>().ToArray());
-            floats.AddRange(net.Bias(l).detach().cpu().contiguous().data<float>().ToArray());
-        }
+        foreach (var p in net.StackedParameters) floats.AddRange(p.Value.detach().cpu().contiguous().data<float>().ToArray());
         var weights = MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(floats)).ToArray();
-        CheckpointContainer.Write(path, Magic, FormatVersion, json, weights);
+        CheckpointContainer.Write(path, Magic, format, json, weights);
     }
 
     /// <summary>Reads, checks and rebuilds a policy (and its environment) on <paramref name="device"/>.</summary>
@@ -63,8 +66,8 @@ public static class PolicyCheckpoint
         string Truncated(long need) => $"'{path}' is truncated: it has {bytes.Length} bytes but its header promises at least {need}. The copy or save was interrupted; save the policy again.";
         if (bytes.Length < at + 8) throw new CheckpointException(Truncated(at + 8));
         int format = BitConverter.ToInt32(bytes, at);
-        if (format != FormatVersion)
-            throw new CheckpointException($"'{path}' has policy checkpoint format {format}, but this LatentLab reads format {FormatVersion}. Use the LatentLab version that wrote it, or bake again.");
+        if (format < MlpFormatVersion || format > FormatVersion)
+            throw new CheckpointException($"'{path}' has policy checkpoint format {format}, but this LatentLab reads formats {MlpFormatVersion}..{FormatVersion}. Use the LatentLab version that wrote it, or bake again.");
         int jsonLength = BitConverter.ToInt32(bytes, at + 4);
         at += 8;
         if (jsonLength < 0 || (long)at + jsonLength + 8 > bytes.Length) throw new CheckpointException(Truncated((long)at + Math.Max(jsonLength, 0) + 8));
@@ -89,25 +92,26 @@ public static class PolicyCheckpoint
             env = new AlignmentEnvironment(meta.Environment, device);
         }
         catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: the configuration it records is invalid here ({e.Message}).", e); }
-        long expected = 0;
-        for (int l = 0; l + 1 < meta.Sizes.Length; l++) expected += (long)meta.Seeds * (meta.Sizes[l] + 1) * meta.Sizes[l + 1];
-        if (meta.Seeds < 1 || meta.Sizes.Length < 2 || expected * 4 != weightsLength)
-            throw new CheckpointException($"'{path}' is corrupted: {weightsLength} weight bytes do not fit {meta.Seeds} seeds of layer sizes [{string.Join(", ", meta.Sizes)}].");
+        var architecture = meta.Policy.Architecture;
+        if (format == MlpFormatVersion && architecture != PolicyArchitecture.Mlp)
+            throw new CheckpointException($"'{path}' is corrupted: format {MlpFormatVersion} holds an MLP policy, but its metadata says {architecture}.");
+        string shape = $"{meta.Seeds} seeds of a {architecture} with layer sizes [{string.Join(", ", meta.Sizes)}]";
+        if (meta.Seeds < 1 || meta.Sizes.Length < (architecture == PolicyArchitecture.Mlp ? 2 : 3) || meta.Sizes.Any(x => x < 1))
+            throw new CheckpointException($"'{path}' is corrupted: its metadata records {shape}.");
+        var shapes = PolicyNetworks.ParameterShapes(architecture, meta.Seeds, meta.Sizes);
+        long expected = shapes.Sum(s => s.Aggregate(1L, (a, b) => a * b));
+        if (expected * 4 != weightsLength)
+            throw new CheckpointException($"'{path}' is corrupted: {weightsLength} weight bytes do not fit {shape}.");
         var floats = MemoryMarshal.Cast<byte, float>(weights).ToArray();
         int offset = 0;
-        var ws = new Tensor[meta.Sizes.Length - 1];
-        var bs = new Tensor[meta.Sizes.Length - 1];
-        for (int l = 0; l < ws.Length; l++)
+        var stacks = new Tensor[shapes.Count];
+        for (int i = 0; i < stacks.Length; i++)
         {
-            int nw = meta.Seeds * meta.Sizes[l] * meta.Sizes[l + 1], nb = meta.Seeds * meta.Sizes[l + 1];
-            ws[l] = tensor(floats.AsSpan(offset, nw).ToArray(), [meta.Seeds, meta.Sizes[l], meta.Sizes[l + 1]], float32, device);
-            offset += nw;
-            bs[l] = tensor(floats.AsSpan(offset, nb).ToArray(), [meta.Seeds, 1, meta.Sizes[l + 1]], float32, device);
-            offset += nb;
+            int count = (int)shapes[i].Aggregate(1L, (a, b) => a * b);
+            stacks[i] = tensor(floats.AsSpan(offset, count).ToArray(), shapes[i], float32, device);
+            offset += count;
         }
-        var net = BatchedMlp.FromTensors(ws, bs, meta.Policy.Activation, "policy");
-        try { return (new AlignmentPolicy(net, env, meta.Policy), meta); }
+        try { return (new AlignmentPolicy(PolicyNetworks.FromTensors(architecture, meta.Policy.Activation, stacks, "policy"), env, meta.Policy), meta); }
         catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: {e.Message}", e); }
     }
-
 }

@@ -35,11 +35,10 @@ public static class Ppo
         int S = o.Seeds, B = o.Episodes, T = AlignmentEnvironment.Decisions;
         var monitoredPool = pool is null ? null : RlEvaluation.MonitoredPart(pool);
 
-        // Networks: the policy starts at the reference; the critic is fresh (output gain 1, as CleanRL's).
+        // Networks: the policy starts at the reference; the critic is fresh (output gain 1, as CleanRL's), of the policy's architecture.
         using var generator = new Generator((ulong)o.Seed, device);
         var policy = o.StartingPolicy(reference);
-        var critic = BatchedMlp.Create(S, policy.InputWidth, o.ValueWidth, reference.Options.Depth, 1, MlpActivation.Tanh, 1.0,
-            generator, device, "critic");
+        var critic = policy.CreateValueNetwork(o.ValueWidth, generator);
         var parameters = policy.Network.parameters().Concat(critic.parameters()).ToList();
         using var optimizer = optim.Adam(parameters, o.LearningRate, eps: 1e-5);
         var beta = full([S], o.KlCoefficient, float32, device);                      // (S) per-seed KL coefficient
@@ -65,7 +64,7 @@ public static class Ppo
             Tensor values, advantages, returns;
             using (no_grad())
             {
-                values = critic.forward(roll.Inputs.view(S, B * T, -1)).view(S, B, T); // (S, B, T)
+                values = AlignmentPolicy.Values(critic, roll.Inputs);              // (S, B, T)
                 var kl = roll.LogProbs - roll.ReferenceLogProbs;                      // (S, B, T) per-token log-ratio
                 var rewards = -beta.view(S, 1, 1) * kl;                                // (S, B, T)
                 rewards[.., .., T - 1] += roll.Reward;
@@ -119,7 +118,7 @@ public static class Ppo
                     var ratio = (newLogp - oldLogp).exp();
                     var pgLoss = max(-adv * ratio, -adv * ratio.clamp(1 - o.Clip, 1 + o.Clip)).mean([1, 2]); // (S)
                     var entropy = -(allLogp.exp() * allLogp).sum(-1).mean([1, 2]);     // (S)
-                    var newValue = critic.forward(inputs.view(S, mbSize * T, -1)).view(S, mbSize, T);
+                    var newValue = AlignmentPolicy.Values(critic, inputs);                 // (S, b, T)
                     var vLoss = 0.5 * (newValue - ret).pow(2).mean([1, 2]);             // (S)
                     // Summed over seeds: each seed's parameters get only their own seed's gradient.
                     var loss = (pgLoss - o.EntropyCoefficient * entropy + o.ValueCoefficient * vLoss).sum();

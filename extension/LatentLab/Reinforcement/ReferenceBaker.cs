@@ -36,7 +36,7 @@ public static class ReferenceBaker
         var target = targetLog.exp();
         var net = policy.Network;
         var trainable = o.Layers == BakeLayers.HeadOnly
-            ? new List<TorchSharp.Modules.Parameter> { net.Weight(net.LayerCount - 1), net.Bias(net.LayerCount - 1) }
+            ? net.StackedParameters.Where(p => p.IsHead).Select(p => p.Value).ToList()
             : net.parameters().ToList();
         foreach (var p in net.parameters()) p.requires_grad = trainable.Contains(p);
         using var optimizer = optim.Adam(trainable, o.LearningRate);
@@ -75,20 +75,27 @@ public static class ReferenceBaker
             }
         }
         foreach (var p in net.parameters()) p.requires_grad = true;
-        if (o.RescaleFactor != 1.0)
+        if (o.RescaleFactor != 1.0 && net is BatchedMlp mlp)                        // BakeOptions.Validate: rescaling needs a ReLU MLP
         {
             using var noGrad = no_grad();
-            net.Weight(0).mul_(o.RescaleFactor);
-            net.Bias(0).mul_(o.RescaleFactor);
-            net.Weight(1).div_(o.RescaleFactor);
+            mlp.Weight(0).mul_(o.RescaleFactor);
+            mlp.Bias(0).mul_(o.RescaleFactor);
+            mlp.Weight(1).div_(o.RescaleFactor);
         }
         return new BakedReference
         {
             Policy = policy, Options = o, StepsToMatch = stepsToMatch, Steps = step, IsPartial = partial,
             Types = Report(env, policy, contexts, targetLog, types),
-            WeightNorms = Enumerable.Range(0, net.LayerCount)
-                .Select(l => (double)net.Weight(l).detach().flatten(1).norm(1).mean().item<float>()).ToArray(),
+            WeightNorms = WeightNorms(net),
         };
+    }
+
+    /// <summary>Frobenius norm of each layer's weights (all of a GRU layer's: W_ih and W_hh together), mean over seeds; input layer first.</summary>
+    static double[] WeightNorms(IPolicyNetwork net)
+    {
+        using var noGrad = no_grad();
+        return net.StackedParameters.Where(p => !p.IsBias).GroupBy(p => p.Layer).OrderBy(g => g.Key)
+            .Select(g => (double)cat(g.Select(p => p.Value.detach().flatten(1)).ToArray(), 1).norm(1).mean().item<float>()).ToArray();
     }
 
     /// <summary>Sequence KL(target || pi) per context: (S, N).</summary>

@@ -21,7 +21,7 @@ public static class RlReport
         var o = r.Options;
         var env = r.Policy.Environment.Options;
         var card = new Card("Baked reference policy").Flag(r.IsPartial ? "(partial: interrupted)" : !r.Matched ? "(not matched)" : null)
-            .Subtitle($"{o.Seeds} seed(s), MLP {o.Policy.Depth} x {o.Policy.Width} {Knobs(o.Policy.Activation)}; {Knobs(o.Split)} split, {Knobs(o.Distillation)} targets, layers {Knobs(o.Layers)}");
+            .Subtitle($"{o.Seeds} seed(s), {Network(o.Policy)}; {Knobs(o.Split)} split, {Knobs(o.Distillation)} targets, layers {Knobs(o.Layers)}");
         card.Row("match", r.Matched
             ? $"every type's mean KL(target || pi) below {Number(o.Tolerance, "0.###")} nats at step {r.StepsToMatch}; {r.Steps} steps in all ({o.ExtraSteps} of over-training)"
             : $"not matched within {r.Steps} steps (tolerance {Number(o.Tolerance, "0.###")} nats): raise --max-steps or --lr");
@@ -40,13 +40,18 @@ public static class RlReport
         return card.Render();
     }
 
+    /// <summary>The policy network in a few words: "MLP 2 x 64 tanh" or "GRU 2 x 64".</summary>
+    static string Network(PolicyOptions p) => p.Architecture == PolicyArchitecture.Gru
+        ? $"GRU {p.Depth} x {p.Width}"
+        : $"MLP {p.Depth} x {p.Width} {Knobs(p.Activation)}";
+
     /// <summary>The card of an RL run: what ran, and each key metric at the first and the last evaluation (mean over seeds, 95% CI).</summary>
     public static Rendered Run(RlRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
         int seeds = run.Rows.Select(r => r.Seed).Distinct().Count();
         var card = new Card($"{run.Algorithm.ToUpperInvariant()} run on the alignment environment").Flag(run.IsPartial ? $"(partial: interrupted after {run.StepsCompleted} iterations)" : null)
-            .Subtitle($"{seeds} seeds batched; {run.StepsCompleted} iterations, {run.EpisodesPerSeed} episodes per seed, {Number(run.Seconds, "0.0")} s");
+            .Subtitle($"{seeds} seeds batched ({Network(run.Policy.Options)}); {run.StepsCompleted} iterations, {run.EpisodesPerSeed} episodes per seed, {Number(run.Seconds, "0.0")} s");
         foreach (var metric in CardMetrics)
         {
             var (steps, mean, low, high) = RlCharts.Series(run, metric);

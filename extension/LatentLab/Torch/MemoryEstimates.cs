@@ -187,15 +187,16 @@ public static class MemoryEstimates
             default:
                 throw new ArgumentException($"No memory estimate for {o.GetType().Name}.", nameof(o));
         }
-        double activations = width * depth * 2 + actions;                                   // per row: pre- and post-activation of each layer, logits
-        double valueActivations = valueWidth > 0 ? valueWidth * depth * 2 + 1 : 0;
+        var arch = policy.Architecture;
+        double activations = width * depth * PerUnit(arch) + actions;                       // per row: each hidden layer's activations, logits
+        double valueActivations = valueWidth > 0 ? valueWidth * depth * PerUnit(arch) + 1 : 0;
         double rollout = s * episodes * t * (inputs + activations + 12) * F32;
         double update = s * updateEpisodes * t * (inputs + (activations + valueActivations) * 3) * F32;
         double evalRows = 4.0 * o.EvalPerType * (1 + k1 + k1 * AlignmentEnvironment.Modes);
         double evaluation = (s + referenceSeeds) * evalRows * (inputs + activations) * F32 + (s + referenceSeeds) * 4.0 * o.EvalPerType * sequences * F32 * 4;
-        double weightsPerSeed = MlpParameters(inputs, width, depth, actions) + (valueWidth > 0 ? MlpParameters(inputs, valueWidth, depth, 1) : 0);
-        double weights = s * weightsPerSeed * F32 * 4 + referenceSeeds * MlpParameters(inputs, width, depth, actions) * F32;
-        double kept = Math.Max(0, gridPoints - 1) * (s * MlpParameters(inputs, width, depth, actions) * F32 + s * 64.0 * F32 * o.Iterations);
+        double weightsPerSeed = PolicyParameters(arch, inputs, width, depth, actions) + (valueWidth > 0 ? PolicyParameters(arch, inputs, valueWidth, depth, 1) : 0);
+        double weights = s * weightsPerSeed * F32 * 4 + referenceSeeds * PolicyParameters(arch, inputs, width, depth, actions) * F32;
+        double kept = Math.Max(0, gridPoints - 1) * (s * PolicyParameters(arch, inputs, width, depth, actions) * F32 + s * 64.0 * F32 * o.Iterations);
         double perIteration = rollout + update;
         double total = perIteration + evaluation + weights + kept;
         string rest = gridPoints > 1 ? $"fewer --grid points ({gridPoints} now, each keeps its trained seeds)" : "--eval-per-type";
@@ -236,9 +237,9 @@ public static class MemoryEstimates
         var (inputs, actions, k1, sequences) = RlShape(environment);
         double s = o.Seeds, n = 4.0 * o.ContextsPerType, width = o.Policy.Width, depth = o.Policy.Depth;
         double rows = n * (1 + k1 + k1 * AlignmentEnvironment.Modes);
-        double forward = s * rows * (inputs + (width * depth * 2 + actions) * 3) * F32;   // kept for backward, with gradients
+        double forward = s * rows * (inputs + (width * depth * PerUnit(o.Policy.Architecture) + actions) * 3) * F32;   // kept for backward, with gradients
         double sequenceTables = s * n * sequences * F32 * 4 + n * sequences * F32 * 3;     // log-probs, their grad, the loss; target log-probs and probabilities
-        double weights = s * MlpParameters(inputs, width, depth, actions) * F32 * 4;
+        double weights = s * PolicyParameters(o.Policy.Architecture, inputs, width, depth, actions) * F32 * 4;
         return new MemoryEstimate(forward + sequenceTables + weights,
             $"the exact sequence log-probabilities (--seeds {o.Seeds} x 4 x --contexts-per-type {o.ContextsPerType} contexts x {sequences} decision sequences, --width {o.Policy.Width} x --depth {o.Policy.Depth})",
             "--contexts-per-type", o.ContextsPerType)
@@ -262,6 +263,15 @@ public static class MemoryEstimates
 
     static double MlpParameters(double inputs, double width, double depth, double outputs) =>
         depth <= 0 ? (inputs + 1) * outputs : (inputs + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * outputs;
+
+    /// <summary>Parameters of one seed's policy (or critic) network: an MLP, or a GRU (W_ih, W_hh and two biases of 3H per layer, a linear head).</summary>
+    static double PolicyParameters(PolicyArchitecture architecture, double inputs, double width, double depth, double outputs) =>
+        architecture == PolicyArchitecture.Gru
+            ? (inputs + width + 2) * 3 * width + Math.Max(0, depth - 1) * (2 * width + 2) * 3 * width + (width + 1) * outputs
+            : MlpParameters(inputs, width, depth, outputs);
+
+    /// <summary>Floats a hidden unit keeps per row: an MLP's pre- and post-activation; a GRU's gates from the input and the state (3 + 3), r, z, n and h'.</summary>
+    static double PerUnit(PolicyArchitecture architecture) => architecture == PolicyArchitecture.Gru ? 10 : 2;
 
     /// <summary>
     /// <c>#!llm-load</c>: the weights in the compute dtype (<paramref name="parameters"/> from the safetensors headers,

@@ -15,11 +15,12 @@ internal static class PerturbationFixtures
         return new AlignmentEnvironment(new AlignmentEnvironmentOptions(), CPU);
     }
 
-    internal static PolicySubject Subject(string name, ulong seed, int width = 16, AlignmentEnvironment? env = null)
+    internal static PolicySubject Subject(string name, ulong seed, int width = 16, AlignmentEnvironment? env = null,
+        PolicyArchitecture architecture = PolicyArchitecture.Mlp)
     {
         env ??= Environment();
         using var g = new Generator(seed, CPU);
-        var policy = AlignmentPolicy.Create(env, new PolicyOptions { Width = width, Depth = 2, OutputGain = 3.0 }, 1, g);
+        var policy = AlignmentPolicy.Create(env, new PolicyOptions { Architecture = architecture, Width = width, Depth = 2, OutputGain = 3.0 }, 1, g);
         return new PolicySubject(name, policy, evalPerType: 16);
     }
 

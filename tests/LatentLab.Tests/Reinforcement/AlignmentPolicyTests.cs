@@ -8,18 +8,20 @@ namespace LatentLab.Tests.Reinforcement;
 [Collection("torch threads")]
 public class AlignmentPolicyTests
 {
-    static (AlignmentEnvironment, AlignmentPolicy) Make(int seeds)
+    static (AlignmentEnvironment, AlignmentPolicy) Make(int seeds, PolicyArchitecture architecture = PolicyArchitecture.Mlp)
     {
         TorchRuntime.EnsureInitialized();
         var env = new AlignmentEnvironment(new AlignmentEnvironmentOptions(), CPU);
         using var g = new Generator(3, CPU);
-        return (env, AlignmentPolicy.Create(env, new PolicyOptions { Width = 16, OutputGain = 1.0 }, seeds, g));
+        return (env, AlignmentPolicy.Create(env, new PolicyOptions { Architecture = architecture, Width = 16, OutputGain = 1.0 }, seeds, g));
     }
 
-    [Fact]
-    public void SequenceDistribution_SumsToOne_AndMatchesTheSampledEpisodes()
+    [Theory]
+    [InlineData(PolicyArchitecture.Mlp)]
+    [InlineData(PolicyArchitecture.Gru)]
+    public void SequenceDistribution_SumsToOne_AndMatchesTheSampledEpisodes(PolicyArchitecture architecture)
     {
-        var (env, policy) = Make(2);
+        var (env, policy) = Make(2, architecture);
         using var g = new Generator(4, CPU);
         var c = env.Balanced(1, 2).Take(tensor(new long[] { 3 }));                  // one harmful monitored context
         using var noGrad = no_grad();
@@ -36,15 +38,19 @@ public class AlignmentPolicyTests
             var tv = 0.5 * (freq - logp[s, 0].exp()).abs().sum().item<float>();
             Assert.True(tv < 0.02, $"seed {s}: TV between sampled and exact {tv}");
         }
-        // Sampled log-probs agree with the exact ones.
+        // Sampled log-probs agree with the exact ones, and with those recomputed from the stored inputs (what PPO and GRPO do).
         var exact = logp[0, 0].gather(0, seq[0]);
         Assert.Equal(0.0, (roll.LogProbs[0].sum(-1) - exact).abs().max().item<float>(), 4);
+        var recomputed = AlignmentRollout.StepLogProbs(policy, policy.Network, roll.Inputs, roll.Actions);
+        Assert.Equal(0.0, (recomputed - roll.LogProbs).abs().max().item<float>(), 5);
     }
 
-    [Fact]
-    public void StackedSeeds_AreIndependentNetworks()
+    [Theory]
+    [InlineData(PolicyArchitecture.Mlp)]
+    [InlineData(PolicyArchitecture.Gru)]
+    public void StackedSeeds_AreIndependentNetworks(PolicyArchitecture architecture)
     {
-        var (env, policy) = Make(3);
+        var (env, policy) = Make(3, architecture);
         var c = env.Balanced(2, 2);
         using (no_grad())
         {
@@ -84,15 +90,17 @@ public class AlignmentPolicyTests
         Assert.True(double.IsNaN(Get(AlignmentMetrics.Coupling)));                  // never complies without concerns: undefined
     }
 
-    [Fact]
-    public void WithoutSeeingConcerns_LaterDecisionsDoNotDependOnThem()
+    [Theory]
+    [InlineData(PolicyArchitecture.Mlp)]
+    [InlineData(PolicyArchitecture.Gru)]
+    public void WithoutSeeingConcerns_LaterDecisionsDoNotDependOnThem(PolicyArchitecture architecture)
     {
         TorchRuntime.EnsureInitialized();
         var env = new AlignmentEnvironment(new AlignmentEnvironmentOptions(), CPU);
         using var g = new Generator(3, CPU);
-        var blind = AlignmentPolicy.Create(env, new PolicyOptions { Width = 16, OutputGain = 1.0, SeesConcerns = false }, 1, g);
+        var blind = AlignmentPolicy.Create(env, new PolicyOptions { Architecture = architecture, Width = 16, OutputGain = 1.0, SeesConcerns = false }, 1, g);
         using var g2 = new Generator(3, CPU);
-        var seeing = AlignmentPolicy.Create(env, new PolicyOptions { Width = 16, OutputGain = 1.0 }, 1, g2);
+        var seeing = AlignmentPolicy.Create(env, new PolicyOptions { Architecture = architecture, Width = 16, OutputGain = 1.0 }, 1, g2);
         var c = env.Balanced(2, 2);
         using var noGrad = no_grad();
         Tensor ModeAndAnswerGivenK(AlignmentPolicy p)                                 // (S, N, K1, 3 * C): P(mode, answer | k)
@@ -104,6 +112,41 @@ public class AlignmentPolicyTests
         Assert.True((b - b[.., .., ..1]).abs().max().item<float>() < 1e-5);
         var s = ModeAndAnswerGivenK(seeing);
         Assert.True((s - s[.., .., ..1]).abs().max().item<float>() > 1e-3);
+    }
+
+    [Fact]
+    public void Gru_ReadsTheContextOnce_ThenEachDecision_AndItsStateCarriesThemForward()
+    {
+        var (env, gru) = Make(1, PolicyArchitecture.Gru);
+        var c = env.Balanced(2, 2);                                                 // 8 contexts
+        var e = c.Encode();                                                         // (N, W)
+        long n = e.shape[0], w = e.shape[1];
+        var kHot = nn.functional.one_hot(full([n], 2L, int64), 4).to(float32);
+        var mHot = nn.functional.one_hot(full([n], 1L, int64), 3).to(float32);
+        // Each decision's input holds only what is new: the context at t = 0, the concerns at t = 1, the mode at t = 2.
+        var in0 = gru.Input(e, null, null, 0);
+        var in1 = gru.Input(e, kHot, null, 1);
+        var in2 = gru.Input(e, kHot, mHot, 2);
+        Assert.Equal(0.0, (in0[.., ..(int)w] - e).abs().max().item<float>());
+        Assert.Equal(0.0, in0[.., (int)w..^3].abs().sum().item<float>());
+        Assert.Equal(0.0, in1[.., ..(int)w].abs().sum().item<float>() + in1[.., ((int)w + 4)..^3].abs().sum().item<float>());
+        Assert.Equal(0.0, (in1[.., (int)w..((int)w + 4)] - kHot).abs().max().item<float>());
+        Assert.Equal(0.0, in2[.., ..((int)w + 4)].abs().sum().item<float>());
+        Assert.Equal(0.0, (in2[.., ((int)w + 4)..^3] - mHot).abs().max().item<float>());
+        // ... yet the mode decision depends on the context (through the state) and on the concerns written before it.
+        using var noGrad = no_grad();
+        var pModeGivenK = gru.SequenceLogProbs(c).exp().view(1, n, 4, 3, 4).sum(-1);  // (1, N, K1, 3)
+        pModeGivenK = pModeGivenK / pModeGivenK.sum(-1, keepdim: true);
+        Assert.True((pModeGivenK - pModeGivenK[.., ..1]).abs().max().item<float>() > 1e-3, "the mode should depend on the context");
+        Assert.True((pModeGivenK - pModeGivenK[.., .., ..1]).abs().max().item<float>() > 1e-3, "the mode should depend on the concerns");
+    }
+
+    [Fact]
+    public void ANetworkOfAnotherArchitecture_IsRejected_NamingBoth()
+    {
+        var (env, gru) = Make(1, PolicyArchitecture.Gru);
+        var e = Assert.Throws<ArgumentException>(() => new AlignmentPolicy(gru.Network, env, new PolicyOptions()));
+        Assert.Contains("is gru but its options say --policy mlp", e.Message);
     }
 
     [Fact]

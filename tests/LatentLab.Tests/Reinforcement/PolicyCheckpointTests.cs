@@ -36,6 +36,58 @@ public class PolicyCheckpointTests
     }
 
     [Fact]
+    public void AGru_SaveThenLoad_GivesTheSameDistributions_WithTheArchitectureInTheMetadata()
+    {
+        using var dir = new TempFolder();
+        TorchRuntime.EnsureInitialized();
+        var env = new AlignmentEnvironment(new AlignmentEnvironmentOptions { Coupling = 0.4, MaxConcerns = 2 }, CPU);
+        using var g = new Generator(12, CPU);
+        var policy = AlignmentPolicy.Create(env, new PolicyOptions { Architecture = PolicyArchitecture.Gru, Width = 8, Depth = 2, OutputGain = 1.0 }, 3, g);
+        var path = Path.Combine(dir.Path, "gru.policy");
+        PolicyCheckpoint.Save(policy, path, "a GRU");
+        var (loaded, meta) = PolicyCheckpoint.Load(path, CPU);
+        Assert.Equal((PolicyArchitecture.Gru, PolicyArchitecture.Gru), (meta.Policy.Architecture, loaded.Network.Architecture));
+        Assert.Equal((3, 2), (loaded.Seeds, ((BatchedGru)loaded.Network).Layers));
+        Assert.Equal(PolicyCheckpoint.FormatVersion, BitConverter.ToInt32(File.ReadAllBytes(path), "LATENTLAB-RL-POLICY\n".Length));
+        Assert.Contains("\"Architecture\": \"Gru\"", File.ReadAllText(path));
+        var c = env.Balanced(4, 1);
+        using var noGrad = no_grad();
+        Assert.Equal(0.0, (policy.SequenceLogProbs(c) - loaded.SequenceLogProbs(c)).abs().max().item<float>(), 7);
+    }
+
+    [Fact]
+    public void AnMlpCheckpoint_WrittenBeforeTheGruExisted_StillLoads_AndAnMlpIsStillWrittenByteForByteAsThen()
+    {
+        // mlp-format1.policy: written by the LatentLab before the architecture knob (commit 2c85c8f) from this very policy.
+        var old = Path.Combine(AppContext.BaseDirectory, "Reinforcement", "mlp-format1.policy");
+        var (loaded, meta) = PolicyCheckpoint.Load(old, CPU);
+        Assert.Equal((PolicyArchitecture.Mlp, 2, 4, 1), (loaded.Network.Architecture, loaded.Seeds, meta.Policy.Width, meta.Policy.Depth));
+        TorchRuntime.EnsureInitialized();
+        using var g = new Generator(5, CPU);
+        var same = AlignmentPolicy.Create(new AlignmentEnvironment(new AlignmentEnvironmentOptions(), CPU), new PolicyOptions { Width = 4, Depth = 1, OutputGain = 1.0 }, 2, g);
+        var c = same.Environment.Balanced(4, 1);
+        using (no_grad())
+            Assert.Equal(0.0, (same.SequenceLogProbs(c) - loaded.SequenceLogProbs(c)).abs().max().item<float>());
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "again.policy");
+        PolicyCheckpoint.Save(same, path, meta.Note);
+        Assert.Equal(File.ReadAllBytes(old), File.ReadAllBytes(path));                 // still format 1, no architecture field
+    }
+
+    [Fact]
+    public void ACheckpointOfANewerFormat_NamesTheFormatsThisVersionReads()
+    {
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "ref.policy");
+        PolicyCheckpoint.Save(Policy(), path);
+        var bytes = File.ReadAllBytes(path);
+        BitConverter.GetBytes(PolicyCheckpoint.FormatVersion + 1).CopyTo(bytes, "LATENTLAB-RL-POLICY\n".Length);
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<CheckpointException>(() => PolicyCheckpoint.Load(path, CPU));
+        Assert.Contains($"format {PolicyCheckpoint.FormatVersion + 1}, but this LatentLab reads formats 1..{PolicyCheckpoint.FormatVersion}", e.Message);
+    }
+
+    [Fact]
     public void DamagedFiles_FailWithAMessageNamingTheProblem()
     {
         using var dir = new TempFolder();

@@ -23,10 +23,12 @@ public class ReferenceBakerTests(ITestOutputHelper output)
                 $"acc|comply {t.AccuracyGivenComply:F3} ({t.TargetAccuracyGivenComply:F3}), KL mean {t.KlMean:F4} max {t.KlMax:F4}, mode margin {t.ModeMargin:F2}");
     }
 
-    [Fact]
-    public void Preset_Stochastic_MatchesThePublishedRatesWithinTheTolerance()
+    [Theory]
+    [InlineData(PolicyArchitecture.Mlp)]
+    [InlineData(PolicyArchitecture.Gru)]
+    public void Preset_Stochastic_MatchesThePublishedRatesWithinTheTolerance(PolicyArchitecture architecture)
     {
-        var b = ReferenceBaker.Bake(Env(), new BakeOptions { ContextsPerType = 64, Policy = new PolicyOptions { Width = 32, OutputGain = 1.0 } });
+        var b = ReferenceBaker.Bake(Env(), new BakeOptions { ContextsPerType = 64, Policy = new PolicyOptions { Architecture = architecture, Width = 32, OutputGain = 1.0 } });
         Print(b);
         Assert.True(b.Matched);
         var hm = b.Types.Single(t => t.Type == "harmful_monitored");
@@ -91,7 +93,7 @@ public class ReferenceBakerTests(ITestOutputHelper output)
         var a = ReferenceBaker.Bake(env, o);
         var b = ReferenceBaker.Bake(env, o);
         Assert.Equal(a.Types, b.Types);
-        Assert.Equal(0.0, (a.Policy.Network.Weight(1) - b.Policy.Network.Weight(1)).abs().max().item<float>());
+        Assert.Equal(0.0, (Parameter(a, "w1") - Parameter(b, "w1")).abs().max().item<float>());
         var c = ReferenceBaker.Bake(env, o with { Seed = 5 });
         Assert.NotEqual(a.WeightNorms, c.WeightNorms);
     }
@@ -109,6 +111,8 @@ public class ReferenceBakerTests(ITestOutputHelper output)
         Assert.Contains("sum to one", e.Message);
         var f = Assert.Throws<OptionsException>(() => ReferenceBaker.Bake(env, new BakeOptions { RescaleFactor = 2 }));
         Assert.Contains("ReLU", f.Message);
+        var gru = Assert.Throws<OptionsException>(() => ReferenceBaker.Bake(env, new BakeOptions { RescaleFactor = 2, Policy = new PolicyOptions { Architecture = PolicyArchitecture.Gru } }));
+        Assert.Contains("which a GRU's sigmoid and tanh are not", gru.Message);
     }
 
     [Fact]
@@ -125,17 +129,25 @@ public class ReferenceBakerTests(ITestOutputHelper output)
         Assert.All(b.Types, t => Assert.True(t.KlMean < 0.1, $"{t.Type}: KL {t.KlMean}"));
     }
 
-    [Fact]
-    public void HeadOnly_ChangesOnlyTheOutputLayer_AndMovesTowardsTheTarget()
+    /// <summary>The parameter named <paramref name="name"/> (w0, b1, w_hh0, ...) of a baked reference's network.</summary>
+    internal static Tensor Parameter(BakedReference b, string name) => b.Policy.Network.StackedParameters.Single(p => p.Name == name).Value;
+
+    [Theory]
+    [InlineData(PolicyArchitecture.Mlp)]
+    [InlineData(PolicyArchitecture.Gru)]
+    public void HeadOnly_ChangesOnlyTheOutputLayer_AndMovesTowardsTheTarget(PolicyArchitecture architecture)
     {
         var env = Env();
-        var options = new BakeOptions { Layers = BakeLayers.HeadOnly, ContextsPerType = 32, MaxSteps = 200, LearningRate = 1e-2, Policy = new PolicyOptions { Width = 32, OutputGain = 1.0 } };
+        var options = new BakeOptions { Layers = BakeLayers.HeadOnly, ContextsPerType = 32, MaxSteps = 200, LearningRate = 1e-2, Policy = new PolicyOptions { Architecture = architecture, Width = 32, OutputGain = 1.0 } };
         var before = ReferenceBaker.Bake(env, options with { MaxSteps = 1, LearningRate = 1e-12 });
         var b = ReferenceBaker.Bake(env, options);
         Print(b);
-        Assert.Equal(0.0, (before.Policy.Network.Weight(0) - b.Policy.Network.Weight(0)).abs().max().item<float>(), 7);
-        Assert.Equal(0.0, (before.Policy.Network.Weight(1) - b.Policy.Network.Weight(1)).abs().max().item<float>(), 7);
-        Assert.True((before.Policy.Network.Weight(2) - b.Policy.Network.Weight(2)).abs().max().item<float>() > 1e-3);
+        foreach (var p in b.Policy.Network.StackedParameters)
+        {
+            double change = (Parameter(before, p.Name) - p.Value).abs().max().item<float>();
+            if (p.IsHead && !p.IsBias) Assert.True(change > 1e-3, $"{p.Name}: the head should move ({change})");
+            else if (!p.IsHead) Assert.True(change < 1e-7, $"{p.Name} is not in the head but moved by {change}");
+        }
         // A random 32-unit trunk cannot carry the capability: measured KL ~0.5 nats per context after 2000 steps (no match).
         Assert.All(b.Types.Zip(before.Types), p => Assert.True(p.First.KlMean < p.Second.KlMean, $"{p.First.Type}: {p.First.KlMean} vs {p.Second.KlMean}"));
     }

@@ -5,10 +5,12 @@ namespace LatentLab.Tests.Reinforcement;
 [Collection("torch threads")]
 public class RlDeterminismTests
 {
-    [Fact]
-    public void SameSeed_SameNumbers_ForPpoAndGrpo()
+    [Theory]
+    [InlineData(PolicyArchitecture.Mlp)]
+    [InlineData(PolicyArchitecture.Gru)]
+    public void SameSeed_SameNumbers_ForPpoAndGrpo(PolicyArchitecture architecture)
     {
-        var (_, reference, contexts) = ClosedFormConvergenceTests.Setup();
+        var (_, reference, contexts) = ClosedFormConvergenceTests.Setup(architecture);
         var ppo = new PpoOptions { Seeds = 2, Iterations = 4, Episodes = 64, EvalEvery = 2, EvalPerType = 4 };
         var a = Ppo.Train(reference, ppo);
         var b = Ppo.Train(reference, ppo);
