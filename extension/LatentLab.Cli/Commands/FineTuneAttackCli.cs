@@ -4,7 +4,7 @@ using LatentLab.Perturbation;
 namespace LatentLab.Cli.Commands;
 
 /// <summary>
-/// <c>latentlab finetune-attack</c>: <see cref="FineTuneAttack.RunTrainingSeeds"/> (every training seed of each model; with
+/// <c>latentlab finetune-attack</c>: <see cref="FineTuneAttack.Compare"/> (every training seed of each model; with
 /// <c>--compare</c> the second on the same demonstrations) with the knobs of <see cref="FineTuneAttackOptions"/>, the record of
 /// <c>#!finetune-attack</c>, on checkpoint files (a policy or a bandit student, told apart by the file's header); writes both
 /// curves of every model as CSV. An interrupt keeps the step counts done so far.
@@ -30,18 +30,12 @@ public static class FineTuneAttackCli
         var files = run.Get<FineTuneAttackFiles>();
         using var first = CheckpointSubjects.Load("--model", files.Model!, options.TrainingSeeds, run.Device);
         using var second = files.Compare is { Length: > 0 } c ? CheckpointSubjects.Load("--compare", c, options.TrainingSeeds, run.Device) : null;
-        if (second is not null) PerturbationSweep.CheckPaired(first.Name, first.Subjects, second.Name, second.Subjects);   // before any progress
-        var firstSubjects = FineTuneSubjects(first);
-        var secondSubjects = second is null ? null : FineTuneSubjects(second);
-        FineTuneAttack.ResolveTarget(firstSubjects[0], options);                                 // a target of another kind: before any progress
+        var firstSubjects = FineTuneAttack.Subjects($"--model {files.Model}", first.Subjects);
+        var secondSubjects = second is null ? null : FineTuneAttack.Subjects($"--compare {files.Compare}", second.Subjects);
+        FineTuneAttack.Check(first.Name, firstSubjects, second?.Name, secondSubjects, options);            // before any progress
         var progress = run.Progress.For<FineTuneAttackProgress>(p => p.ToRunProgress());
         var results = await run.Progress.RunAsync(() =>
-        {
-            var list = new List<FineTuneAttackResult> { FineTuneAttack.RunTrainingSeeds(first.Name, firstSubjects, options, progress, run.CancellationToken) };
-            if (secondSubjects is not null && !run.CancellationToken.IsCancellationRequested)
-                list.Add(FineTuneAttack.RunTrainingSeeds(second!.Name, secondSubjects, options, progress, run.CancellationToken));
-            return list;
-        });
+            FineTuneAttack.Compare(first.Name, firstSubjects, second?.Name, secondSubjects, options, progress, run.CancellationToken));
         var csv = ResultFiles.WriteCsv(FineTuneAttackResult.ToDataFrame(results), run.OutPath("finetune-attack.csv"));
         return new CliResult([csv], string.Join(Environment.NewLine, results.Select(r => r.ToString())),
             results.Any(r => r.Attack.IsPartial || r.Control.IsPartial))
@@ -54,9 +48,4 @@ public static class FineTuneAttackCli
             })],
         };
     }
-
-    /// <summary>Every subject of a checkpoint has demonstrations (policies and students both do); the cast says so if one day one does not.</summary>
-    static IReadOnlyList<IFineTuneSubject> FineTuneSubjects(CheckpointSubjects loaded) =>
-        loaded.Subjects.Select(s => s as IFineTuneSubject
-            ?? throw new ArgumentException($"'{loaded.Name}' is a {s.GetType().Name}, which has no fine-tuning demonstrations.")).ToArray();
 }

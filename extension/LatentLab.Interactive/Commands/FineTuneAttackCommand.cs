@@ -37,18 +37,11 @@ public sealed class FineTuneAttackCommand : LatentLabCommand
         {
             var first = Subjects(ctx, "--model", inputs.Model!, options, owned);
             var second = inputs.Compare is { Length: > 0 } c ? Subjects(ctx, "--compare", c, options, owned) : null;
-            if (second is not null) PerturbationSweep.CheckPaired(inputs.Model!, first, inputs.Compare!, second);
-            FineTuneAttack.ResolveTarget(first[0], options);                                       // a target of another kind: say so before the panel
+            FineTuneAttack.Check(inputs.Model!, first, inputs.Compare, second, options);           // before the live panel
             var live = LivePanel.Start(ctx, cmd, new RunPanel("Fine-tuning attack", chart: false), TimeSpan.FromSeconds(1),
                 interrupted: $"Interrupted: {cmd.OutName} will hold the step counts done so far (marked partial).");
             var progress = live.For<FineTuneAttackProgress>(p => p.ToRunProgress());
-            var results = await Task.Run(() =>
-            {
-                var list = new List<FineTuneAttackResult> { FineTuneAttack.RunTrainingSeeds(inputs.Model!, first, options, progress, ctx.CancellationToken) };
-                if (second is not null && !ctx.CancellationToken.IsCancellationRequested)
-                    list.Add(FineTuneAttack.RunTrainingSeeds(inputs.Compare!, second, options, progress, ctx.CancellationToken));
-                return (IReadOnlyList<FineTuneAttackResult>)list;
-            });
+            var results = await Task.Run(() => FineTuneAttack.Compare(inputs.Model!, first, inputs.Compare, second, options, progress, ctx.CancellationToken));
             live.Complete();
             var summary = PerturbationReport.FineTuneSummary(results);
             ctx.Display(new HtmlFragment(summary.Html, summary.Text), "text/html", "text/plain");
@@ -69,9 +62,7 @@ public sealed class FineTuneAttackCommand : LatentLabCommand
         var value = ResultBinding.GetVariable<object>(ctx, option, name);
         if (value is CotSyntheticResult or ActivationSet)
             throw new CommandException($"{option} {name}: '{name}' holds the cot-synthetic transformer, which has no fine-tuning attack yet: " + Needs + " Use #!perturb for it.");
-        var subjects = SubjectVariables.Of(value, option, name, options.TrainingSeeds, owned, Needs + " For other networks use #!perturb.");
-        return subjects.Select(s => s as IFineTuneSubject ?? throw new CommandException(
-            $"{option} {name}: '{name}' is an {nameof(IPerturbationSubject)} without fine-tuning demonstrations (a {s.GetType().Name}, not an {nameof(IFineTuneSubject)}): " + Needs)).ToArray();
+        return FineTuneAttack.Subjects($"{option} {name}", SubjectVariables.Of(value, option, name, options.TrainingSeeds, owned, Needs + " For other networks use #!perturb."));
     }
 
     const string Needs = "the fine-tuning attack needs an RL lab policy (an AlignmentPolicy, RlRun or BakedReference) or a bandit student (a TrainedStudent), " +

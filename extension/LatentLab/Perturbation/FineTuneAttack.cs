@@ -100,6 +100,46 @@ public static class FineTuneAttack
     }
 
     /// <summary>
+    /// The attack on one model's training seeds (<see cref="RunTrainingSeeds"/>), and with <paramref name="second"/> the same for a
+    /// second model on the same demonstrations (<see cref="PerturbationSweep.CheckPaired"/>): what <c>#!finetune-attack</c> and
+    /// <c>latentlab finetune-attack</c> run. Checks the pairing and the target (<see cref="ResolveTarget"/>) before any work; an
+    /// interrupt during the first model returns its partial result alone.
+    /// </summary>
+    public static IReadOnlyList<FineTuneAttackResult> Compare(string firstName, IReadOnlyList<IFineTuneSubject> first, string? secondName,
+        IReadOnlyList<IFineTuneSubject>? second, FineTuneAttackOptions options, IProgress<FineTuneAttackProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        Check(firstName, first, secondName, second, options);
+        var results = new List<FineTuneAttackResult> { RunTrainingSeeds(firstName, first, options, progress, cancellationToken) };
+        if (second is not null && !cancellationToken.IsCancellationRequested)
+            results.Add(RunTrainingSeeds(secondName ?? "second", second, options, progress, cancellationToken));
+        return results;
+    }
+
+    /// <summary>
+    /// What <see cref="Compare"/> refuses, without running anything (a front end calls it before its progress display): two
+    /// models that cannot be paired, a target the first model's kind has no demonstrations for.
+    /// </summary>
+    public static void Check(string firstName, IReadOnlyList<IFineTuneSubject> first, string? secondName, IReadOnlyList<IFineTuneSubject>? second,
+        FineTuneAttackOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(options);
+        if (second is not null) PerturbationSweep.CheckPaired(firstName, first, secondName ?? "second", second);
+        if (first.Count == 0) throw new ArgumentException("no training seeds: give at least one network.", nameof(first));
+        ResolveTarget(first[0], options);
+    }
+
+    /// <summary>
+    /// <paramref name="subjects"/> as subjects a fine-tuning attack can train; throws <see cref="ArgumentException"/> starting with
+    /// <paramref name="label"/> (e.g. "--model pre") when one has no demonstrations (it is not an <see cref="IFineTuneSubject"/>).
+    /// </summary>
+    public static IReadOnlyList<IFineTuneSubject> Subjects(string label, IEnumerable<IPerturbationSubject> subjects) =>
+        subjects.Select(s => s as IFineTuneSubject ?? throw new ArgumentException(
+            $"{label}: a {s.GetType().Name} is an {nameof(IPerturbationSubject)} without fine-tuning demonstrations (not an {nameof(IFineTuneSubject)}); " +
+            "the fine-tuning attack needs an RL lab policy or a bandit student, whose demonstrations it knows how to make.")).ToArray();
+
+    /// <summary>
     /// <c>--target</c> for this subject: the one given, or the subject's default (its first target) when none is. Throws
     /// <see cref="OptionsException"/> naming the targets of the subject's kind when the one given is not among them.
     /// </summary>
