@@ -37,12 +37,10 @@ public sealed class CheckpointSubjects : IDisposable
             return new CheckpointSubjects(name, PolicySubject.ForTrainingSeeds(name, PolicyCheckpoint.Load(path, device).Policy, trainingSeeds), null);
         if (StudentCheckpoint.IsStudentFile(path))
         {
-            if (trainingSeeds > 1)
-                throw new ArgumentException($"--training-seeds {trainingSeeds}: {option} {path} is a bandit student, one network (1 training seed); use 0 or 1, or leave --training-seeds out.");
             var student = TrainedStudent.Load(path, device);
             try
             {
-                return new CheckpointSubjects(name, [new StudentSubject(name, student)], student);
+                return new CheckpointSubjects(name, StudentSubject.ForTrainingSeeds(name, student, trainingSeeds), student);
             }
             catch
             {

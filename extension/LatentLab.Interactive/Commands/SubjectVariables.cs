@@ -17,21 +17,18 @@ internal static class SubjectVariables
     public static IReadOnlyList<IPerturbationSubject> Of(object value, string option, string name, int trainingSeeds, List<IDisposable> owned, string unknown)
     {
         T Own<T>(T s) where T : IDisposable { owned.Add(s); return s; }
-        IReadOnlyList<IPerturbationSubject> Policy(AlignmentPolicy p)
+        IReadOnlyList<IPerturbationSubject> OwnAll<T>(IReadOnlyList<T> subjects) where T : IPerturbationSubject, IDisposable
         {
-            var subjects = PolicySubject.ForTrainingSeeds(name, p, trainingSeeds);
-            owned.AddRange(subjects);
-            return subjects;
+            foreach (var s in subjects) owned.Add(s);
+            return [.. subjects.Cast<IPerturbationSubject>()];
         }
         return value switch
         {
             IPerturbationSubject s => [s],
-            AlignmentPolicy p => Policy(p),
-            RlRun r => Policy(r.Policy),
-            BakedReference b => Policy(b.Policy),
-            TrainedStudent when trainingSeeds > 1 => throw new CommandException(
-                $"--training-seeds {trainingSeeds}: '{name}' is a bandit student, one network (1 training seed); use 0 or 1, or leave --training-seeds out."),
-            TrainedStudent t => [Own(new StudentSubject(name, t))],
+            AlignmentPolicy p => OwnAll(PolicySubject.ForTrainingSeeds(name, p, trainingSeeds)),
+            RlRun r => OwnAll(PolicySubject.ForTrainingSeeds(name, r.Policy, trainingSeeds)),
+            BakedReference b => OwnAll(PolicySubject.ForTrainingSeeds(name, b.Policy, trainingSeeds)),
+            TrainedStudent t => OwnAll(StudentSubject.ForTrainingSeeds(name, t, trainingSeeds)),
             CotSyntheticResult c => [Own(new CotSyntheticSubject(name, c))],
             ActivationSet a when CotSyntheticResult.Of(a) is { } c => [Own(new CotSyntheticSubject(name, c))],
             ActivationSet => throw new CommandException(

@@ -37,6 +37,19 @@ public sealed class StudentSubject : IFineTuneSubject, IDisposable
     readonly double _ucbRegret;
     readonly Dictionary<int, BanditEnvironment> _replicated = new();
 
+    /// <summary>
+    /// The subjects <c>--training-seeds</c> selects from a bandit student, as <see cref="PolicySubject.ForTrainingSeeds"/> does from a
+    /// policy: a student is one network, so the one subject, named <paramref name="name"/>; 0 (all) or 1. The caller disposes it.
+    /// </summary>
+    public static IReadOnlyList<StudentSubject> ForTrainingSeeds(string name, TrainedStudent student, int trainingSeeds)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        if (trainingSeeds < 0 || trainingSeeds > 1)
+            throw new ArgumentException($"--training-seeds {trainingSeeds}: '{name}' is a bandit student, one network (1 training seed); " +
+                                        "use 0 or 1, or leave --training-seeds out.");
+        return [new StudentSubject(name, student)];
+    }
+
     /// <param name="episodes">Evaluation episodes (bandits), drawn once from <paramref name="seed"/>.</param>
     /// <param name="horizon">Pulls per episode (the regret ratio is read here); must exceed the training horizon.</param>
     public StudentSubject(string name, TrainedStudent student, int episodes = 1000, int horizon = 100, long seed = 4242)
