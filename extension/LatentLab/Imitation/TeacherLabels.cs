@@ -29,12 +29,7 @@ public static class TeacherLabels
         if (teacher == TeacherKind.Ucb1)
         {
             index = Ucb1Policy.Index(counts, sums, step);                                       // (B, K)
-            var best = TieBreaking.MaximumSet(index).to(float32);                               // (B, K)
-            labels = best / best.sum(-1, keepdim: true);
-            // When the teacher acts in training it breaks ties at random (not by lowest index), so the histories the
-            // student learns from match the soft labels: a Joint student trained on "arms 0,1,2,... in order" but
-            // labelled "any unpulled arm" drifts off its training distribution as soon as it picks another order.
-            action = TieBreaking.RandomMember(best, generator);
+            (labels, action) = FromIndex(index, generator);
         }
         else
         {
@@ -47,6 +42,21 @@ public static class TeacherLabels
             action = winners[0];
         }
         return (labels.MoveToOuterDisposeScope(), action.MoveToOuterDisposeScope(), index?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The soft label and the action of a teacher that pulls the arm of highest <paramref name="index"/> (B, K): uniform over its
+    /// tied best arms (labels (B, K) summing to 1), and one of them at random as its action (B,) int64. When the teacher acts in
+    /// training it breaks ties at random (not by lowest index), so the histories the student learns from match the soft labels:
+    /// a Joint student trained on "arms 0,1,2,... in order" but labelled "any unpulled arm" drifts off its training
+    /// distribution as soon as it picks another order.
+    /// </summary>
+    public static (Tensor Labels, Tensor Action) FromIndex(Tensor index, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var best = TieBreaking.MaximumSet(index).to(float32);                                   // (B, K)
+        var labels = best / best.sum(-1, keepdim: true);
+        return (labels.MoveToOuterDisposeScope(), TieBreaking.RandomMember(best, generator).MoveToOuterDisposeScope());
     }
 
     /// <summary>

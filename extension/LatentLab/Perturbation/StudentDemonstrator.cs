@@ -51,9 +51,7 @@ public sealed class StudentDemonstrator
             return (onehot.MoveToOuterDisposeScope(), first.MoveToOuterDisposeScope(), null);
         }
         var index = GreedyPolicy.Scores(counts, sums);                                          // (B, K) empirical means, +inf unpulled
-        var best = TieBreaking.MaximumSet(index).to(float32);                                   // (B, K)
-        var labels = best / best.sum(-1, keepdim: true);
-        var action = TieBreaking.RandomMember(best, generator);
+        var (labels, action) = TeacherLabels.FromIndex(index, generator);                       // as UCB1's teacher labels from its index
         return (labels.MoveToOuterDisposeScope(), action.MoveToOuterDisposeScope(), index.MoveToOuterDisposeScope());
     }
 
