@@ -44,5 +44,5 @@ public sealed record RunProgress(string Stage, long Done, long Total, TimeSpan E
     public static TimeSpan? Remaining(TimeSpan elapsed, double fraction) =>
         !(fraction > 0) ? null
         : fraction >= 1 ? TimeSpan.Zero
-        : TimeSpan.FromSeconds(elapsed.TotalSeconds * (1 - fraction) / fraction);
+        : TimeSpan.FromTicks((long)Math.Round(elapsed.Ticks * (1 - fraction) / fraction));   // in ticks: half done leaves exactly the elapsed time
 }
