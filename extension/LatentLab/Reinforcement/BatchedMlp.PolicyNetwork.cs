@@ -51,6 +51,10 @@ public sealed partial class BatchedMlp : IPolicyNetwork
     {
         if (stacks.Count != 2 * LayerCount)
             throw new ArgumentException($"{stacks.Count} tensors for an MLP of {LayerCount} layers: give w0, b0, w1, ... (one weight and one bias per layer).");
-        return FromTensors(stacks.Where((_, i) => i % 2 == 0).ToArray(), stacks.Where((_, i) => i % 2 == 1).ToArray(), Activation, name);
+        return FromStacked(stacks, Activation, name);
     }
+
+    /// <summary>A network from tensors in <see cref="StackedParameters"/> order, w0, b0, w1, b1, ... (taken over, not copied).</summary>
+    public static BatchedMlp FromStacked(IReadOnlyList<Tensor> stacks, MlpActivation activation, string name = nameof(BatchedMlp)) =>
+        FromTensors(stacks.Where((_, i) => i % 2 == 0).ToArray(), stacks.Where((_, i) => i % 2 == 1).ToArray(), activation, name);
 }

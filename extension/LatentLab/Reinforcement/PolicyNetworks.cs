@@ -28,6 +28,6 @@ public static class PolicyNetworks
         architecture switch
         {
             PolicyArchitecture.Gru => BatchedGru.FromTensors(stacks, name),
-            _ => BatchedMlp.FromTensors(stacks.Where((_, i) => i % 2 == 0).ToArray(), stacks.Where((_, i) => i % 2 == 1).ToArray(), activation, name),
+            _ => BatchedMlp.FromStacked(stacks, activation, name),
         };
 }
