@@ -99,8 +99,10 @@ public static class PolicyCheckpoint
         if (meta.Seeds < 1 || meta.Sizes.Length < (architecture == PolicyArchitecture.Mlp ? 2 : 3) || meta.Sizes.Any(x => x < 1))
             throw new CheckpointException($"'{path}' is corrupted: its metadata records {shape}.");
         var shapes = PolicyNetworks.ParameterShapes(architecture, meta.Seeds, meta.Sizes);
-        long expected = shapes.Sum(s => s.Aggregate(1L, (a, b) => a * b));
-        if (expected * 4 != weightsLength)
+        long expected;
+        try { expected = checked(shapes.Sum(s => s.Aggregate(1L, (a, b) => checked(a * b))) * 4); }
+        catch (OverflowException) { throw new CheckpointException($"'{path}' is corrupted: {shape} would hold more numbers than a file can."); }
+        if (expected != weightsLength)
             throw new CheckpointException($"'{path}' is corrupted: {weightsLength} weight bytes do not fit {shape}.");
         var floats = MemoryMarshal.Cast<byte, float>(weights).ToArray();
         int offset = 0;

@@ -88,6 +88,26 @@ public class PolicyCheckpointTests
     }
 
     [Fact]
+    public void LayerSizesWhoseProductOverflows_AreReportedAsCorrupted_NotAnArithmeticError()
+    {
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "ref.policy");
+        PolicyCheckpoint.Save(Policy(), path);
+        var bytes = File.ReadAllBytes(path);
+        int at = "LATENTLAB-RL-POLICY\n".Length, format = BitConverter.ToInt32(bytes, at), jsonLength = BitConverter.ToInt32(bytes, at + 4);
+        var json = System.Text.Encoding.UTF8.GetString(bytes, at + 8, jsonLength);
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        node["Sizes"] = new System.Text.Json.Nodes.JsonArray(2_000_000_000, 2_000_000_000, 2_000_000_000, 8);   // a sum of products past 2^63
+        var weights = bytes[(at + 8 + jsonLength + 8)..^32];
+        LatentLab.Imitation.CheckpointContainer.Write(path, System.Text.Encoding.ASCII.GetBytes("LATENTLAB-RL-POLICY\n"), format,
+            System.Text.Encoding.UTF8.GetBytes(node.ToJsonString()), weights);
+        var e = Assert.Throws<CheckpointException>(() => PolicyCheckpoint.Load(path, CPU));
+        Assert.Contains("is corrupted", e.Message);
+        Assert.Contains("would hold more numbers than a file can", e.Message);   // counted with checked arithmetic, not wrapped around
+        Assert.Contains("2000000000", e.Message);
+    }
+
+    [Fact]
     public void DamagedFiles_FailWithAMessageNamingTheProblem()
     {
         using var dir = new TempFolder();
