@@ -249,21 +249,20 @@ public sealed class ActivationSet : IDisposable
     }
 
     /// <summary>
-    /// Throws when a probe cannot be fitted on these labels: every question has the same one. The set itself is kept (an
-    /// interrupted or partly trained model often answers one letter throughout, and its activations are still a result).
+    /// Throws when a probe cannot be fitted on these labels: every question has the same one (<see cref="SingleClassNote"/>). The
+    /// set itself is kept (an interrupted or partly trained model often answers one letter throughout, and its activations are
+    /// still a result).
     /// </summary>
     public void ThrowIfSingleClass()
     {
-        if (ClassCount < 2)
-            throw new ActivationFileException(_labelsFrom, $"every question has the same label '{ClassNames[0]}'; a probe needs at least 2 classes. " +
-                "Check that the labels are the model's answers (e.g. 0/1 or A/B), not a constant; for a model you trained or recorded, " +
-                "train it longer or record more questions so that it gives more than one answer.");
+        if (SingleClassNote is { } note) throw new ActivationFileException(_labelsFrom, note);
     }
 
-    /// <summary>A note for displays when <see cref="ThrowIfSingleClass"/> would refuse the set, else null.</summary>
+    /// <summary>Why no probe can be fitted on this set (every question has the same label), for displays and <see cref="ThrowIfSingleClass"/>; else null.</summary>
     public string? SingleClassNote => ClassCount < 2
-        ? $"every question has the same label '{ClassNames[0]}', so #!probe-sweep cannot fit a probe on it (it needs at least 2 classes); " +
-          "train the model longer or record more questions."
+        ? $"every question has the same label '{ClassNames[0]}'; a probe needs at least 2 classes. Check that the labels are the model's " +
+          "answers (e.g. 0/1 or A/B), not a constant; for a model you trained or recorded, train it longer or record more questions " +
+          "so that it gives more than one answer."
         : null;
 
     public override string ToString() =>
