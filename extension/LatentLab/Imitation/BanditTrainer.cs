@@ -112,7 +112,7 @@ public static class BanditTrainer
                 (loss * share).backward();
                 using (no_grad())
                 {
-                    var agree = chunkLabels.gather(-1, TieBreaking.FirstMaximum(logits).unsqueeze(-1)).gt(0);            // (b, T, 1)
+                    var agree = chunkLabels.gather(-1, TieBreaking.FirstNearMaximum(logits).unsqueeze(-1)).gt(0);        // (b, T, 1): the arm the student pulls
                     stepAgreement += agree.to(float32).mean().item<float>() * share;
                 }
                 stepLoss += loss.item<float>() * share;
