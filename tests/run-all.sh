@@ -17,6 +17,15 @@ python=/usr/bin/python3
 started=$(date +%s)
 step() { echo "== [$(( $(date +%s) - started )) s] $*" >&2; }
 
+# The interrupt tests send SIGINT to the processes they start. A shell that starts this script in the background
+# (`cmd &` without job control, nohup) leaves SIGINT ignored, and an ignored signal stays ignored across exec, so those
+# processes would never see it (.NET installs no handler for a signal ignored at start). bash cannot un-ignore a signal
+# it started with, so restart once through python with the default disposition.
+if (( 0x$(awk '/^SigIgn:/ {print $2}' /proc/$$/status) & 0x2 )); then
+  echo "run-all.sh: SIGINT is ignored in this shell (started in the background?); restarting with SIGINT's default so the interrupt tests can work" >&2
+  exec "$python" -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp("bash", ["bash"] + sys.argv[1:])' "${BASH_SOURCE[0]}" "$@"
+fi
+
 step "prerequisites (Jupyter, nbconvert, Chromium)"
 bash tests/install-prerequisites.sh --browser || { echo "run-all.sh: missing system packages (see above)" >&2; exit 1; }
 
