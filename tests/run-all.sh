@@ -23,7 +23,7 @@ step() { echo "== [$(( $(date +%s) - started )) s] $*" >&2; }
 # it started with, so restart once through python with the default disposition.
 if (( 0x$(awk '/^SigIgn:/ {print $2}' /proc/$$/status) & 0x2 )); then
   echo "run-all.sh: SIGINT is ignored in this shell (started in the background?); restarting with SIGINT's default so the interrupt tests can work" >&2
-  exec "$python" -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp("bash", ["bash"] + sys.argv[1:])' "${BASH_SOURCE[0]}" "$@"
+  exec "$python" -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp("bash", ["bash"] + sys.argv[1:])' "$root/tests/run-all.sh" "$@"
 fi
 
 step "prerequisites (Jupyter, nbconvert, Chromium)"
