@@ -33,6 +33,8 @@ public sealed partial class ProcessTests
     [Fact]
     public async Task CtrlC_StopsTraining_WritesThePartialStudent_AndExits130()
     {
+        Assert.False(SigIntIgnoredHere(), "SIGINT is ignored in this test process (started in the background without job control?), " +
+            "so the tool would inherit that and never see it; run the tests through tests/run-all.sh, which restores SIGINT's default.");
         var folder = CliHost.TempFolder();
         using var process = Start("bandit-train", "--steps", "1000000", "--batch", "16", "--hidden", "8", "--device", "cpu", "--progress", "plain",
             "--out-dir", folder);
@@ -50,8 +52,6 @@ public sealed partial class ProcessTests
         try
         {
             await firstProgress.Task.WaitAsync(TimeSpan.FromSeconds(60));   // plain progress: a line every 5 s
-            Assert.False(SigIntIgnoredHere(), "SIGINT is ignored in this test process (started in the background without job control?), " +
-                "so the tool inherits that and can never see it; run the tests through tests/run-all.sh, which restores SIGINT's default.");
             Assert.Equal(0, Kill(process.Id, SigInt));
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         }

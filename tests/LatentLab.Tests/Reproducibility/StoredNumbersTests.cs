@@ -44,12 +44,14 @@ public class StoredNumbersTests
     /// (0.0114 on the Xeons, 0.0103 on an AMD EPYC family 25, with every other tensor equal to six digits) that no choice, label or
     /// regret depends on.
     /// </summary>
-    static IEnumerable<TorchSharp.torch.Tensor> IdentifiedParameters(TrainedStudent student) =>
-        student.Network.named_parameters()
-            .Where(p => !(student.Network.Architecture == StudentArchitecture.PerArm && p.name == LastHeadBias(student.Network)))
-            .Select(p => p.parameter);
-
-    static string LastHeadBias(StudentNetwork network) => network.named_parameters().Select(p => p.name).Last(n => n.EndsWith("bias"));
+    static IEnumerable<TorchSharp.torch.Tensor> IdentifiedParameters(TrainedStudent student)
+    {
+        var parameters = student.Network.named_parameters().ToList();
+        if (student.Network.Architecture != StudentArchitecture.PerArm) return parameters.Select(p => p.parameter);
+        var (name, bias) = parameters[^1];                        // the head is registered last; its final layer's bias is its last parameter
+        Assert.True(name.EndsWith("bias", StringComparison.Ordinal) && bias.numel() == 1, $"expected the per-arm head's one-element output bias last, found '{name}' {bias.shape.Length}-d");
+        return parameters.SkipLast(1).Select(p => p.parameter);
+    }
 
     static bool DefaultKernels => Environment.GetEnvironmentVariable("LATENTLAB_REPRODUCIBLE_KERNELS") != "0";
 
