@@ -144,13 +144,19 @@ public static class LlmBenchmark
     static (double[] Ours, double[] Peer) Measure(string name, int reps, Func<double> ours, Func<double> peer)
     {
         ours(); peer();   // warm-up (allocator, thread pools, page faults) on both sides, not counted
+        Console.WriteLine($"  {name} warm-up: LatentLab RSS {Rss("VmRSS:") / 1e9:F2} GB, peak {PeakRss() / 1e9:F2} GB");
         var o = new double[reps];
         var p = new double[reps];
         for (int r = 0; r < reps; r++)
         {
+            var me = Process.GetCurrentProcess();
+            TimeSpan user = me.UserProcessorTime, sys = me.PrivilegedProcessorTime;
             o[r] = ours();
+            me.Refresh();
+            double userSeconds = (me.UserProcessorTime - user).TotalSeconds, sysSeconds = (me.PrivilegedProcessorTime - sys).TotalSeconds;
             p[r] = peer();
-            Console.WriteLine($"  {name} rep {r + 1}: LatentLab {o[r]:F2} s, peer {p[r]:F2} s, load average {Load()}");
+            Console.WriteLine($"  {name} rep {r + 1}: LatentLab {o[r]:F2} s (CPU user {userSeconds:F2} s, sys {sysSeconds:F2} s), peer {p[r]:F2} s, load average {Load()}; " +
+                $"LatentLab RSS {Rss("VmRSS:") / 1e9:F2} GB, peak {PeakRss() / 1e9:F2} GB");
         }
         return (o, p);
     }
@@ -163,10 +169,13 @@ public static class LlmBenchmark
 
     static string Load() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
-    static long PeakRss()
+    static long PeakRss() => Rss("VmHWM:");
+
+    /// <summary>A line of /proc/self/status in bytes: VmHWM: (the peak resident set) or VmRSS: (the current one).</summary>
+    static long Rss(string field)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
         return -1;
     }

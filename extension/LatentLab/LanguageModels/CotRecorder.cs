@@ -64,6 +64,7 @@ public static class CotRecorder
         var done = records.Select(r => r.Index).ToHashSet();
 
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
+        using var memory = NativeAllocator.ReturnLargeBlocks();   // activations go back to the OS layer by layer (see NativeAllocator)
         using var noGrad = no_grad();
         using var layerIndex = tensor(layers.Select(l => (long)l).ToArray(), device: model.Device);
         using var letterIndex = tensor(letterIds.SelectMany(ids => ids).ToArray(), device: model.Device);   // every spelling of every letter

@@ -150,6 +150,7 @@ public sealed class LanguageModel : IDisposable
         CheckIds(inputIds, attentionMask);
         using var scope = NewDisposeScope();
         using var cache = useCache ? new KvCache(Config.Layers) : null;
+        using var memory = NativeAllocator.ReturnLargeBlocks();   // once for all steps (see NativeAllocator)
         var ids = inputIds.to(int64, Device);                                               // (B, T) prompt + generated
         var mask = attentionMask?.to(int64, Device) ?? ones_like(ids);                      // (B, T)
         var step = ids;                                                                     // what this step feeds in
@@ -176,6 +177,7 @@ public sealed class LanguageModel : IDisposable
     Tensor Run(Tensor inputIds, Tensor? attentionMask, KvCache? cache, List<Tensor>? states, bool lastOnly)
     {
         CheckIds(inputIds, attentionMask, cache?.Length ?? 0);
+        using var memory = NativeAllocator.ReturnLargeBlocks();   // cheap when a generation's scope is already open
         using var noGrad = no_grad();
         var ids = inputIds.to(int64, Device);
         long b = ids.shape[0], t = ids.shape[1], past = cache?.Length ?? 0, s = past + t;
@@ -197,10 +199,12 @@ public sealed class LanguageModel : IDisposable
         foreach (var layer in _layers)
         {
             using var layerScope = NewDisposeScope();  // frees the layer's intermediates now, not at the end of the pass
-            h = (layer.Sliding
+            var next = (layer.Sliding
                 ? layer.Forward(h, localCos, localSin, allowedSliding, cache)
                 : layer.Forward(h, cos, sin, allowed, cache)).MoveToOuterDisposeScope();
-            states?.Add(h);
+            if (states is null) h.Dispose();           // nobody records it: the previous residual stream can go now
+            else states.Add(next);
+            h = next;
         }
         if (lastOnly) h = h.narrow(1, t - 1, 1);                                                  // (B, 1, D)
         h = _norm.Forward(h);

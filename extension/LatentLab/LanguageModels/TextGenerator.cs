@@ -97,6 +97,7 @@ public static class TextGenerator
         if (seeds is not null && seeds.Count != b) throw new ArgumentException($"seeds has {seeds.Count} entries for {b} prompts; give one per prompt (or none).", nameof(seeds));
         var eos = EosIds(model, tokenizer);
         var sampler = new TokenSampler(options.Temperature, options.TopP, options.TopK, seeds ?? Enumerable.Range(0, b).Select(r => options.Seed + r).ToArray());
+        using var memory = NativeAllocator.ReturnLargeBlocks();   // for the whole generation, not step by step (see NativeAllocator)
         var watch = Stopwatch.StartNew();
         var generated = Enumerable.Range(0, b).Select(_ => new List<int>()).ToArray();
         var reasons = Enumerable.Repeat(GenerationStopReason.MaxNewTokens, b).ToArray();

@@ -56,6 +56,50 @@ public class NativeAllocatorTests(ITestOutputHelper output)
         Assert.False(NativeAllocator.IsKeepingPages);
     }
 
+    [Fact]
+    public void AfterALanguageModelPass_ItsFreedActivationBlocks_AreBackWithTheOs_EvenAfterGlibcsThresholdHasSlid()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("LATENTLAB_DEFAULT_MALLOC") == "1") return;
+        using var threads = TorchRuntime.UseThreads(1);
+        // Free one 32 MB block first: glibc's sliding threshold then serves every later block below 32 MB from the heap,
+        // where a freed block below a live one stays resident.
+        torch.ones(8 * MiB, dtype: torch.float32).Dispose();
+        long before = ResidentBytes(), held;
+        var pins = new List<torch.Tensor>();
+        using (var pass = NativeAllocator.ReturnLargeBlocks())
+        {
+            Assert.True(pass.Active);
+            Assert.True(NativeAllocator.IsReturningLargeBlocks);
+            using (NativeAllocator.ReturnLargeBlocks()) Assert.True(NativeAllocator.IsReturningLargeBlocks);   // nested: still on
+            Assert.True(NativeAllocator.IsReturningLargeBlocks);
+
+            // 24 activation-sized blocks (12 MB each, like an MLP tensor at 8 x 128 tokens), each with a small live
+            // block allocated after it (a layer's output that outlives its intermediates); then the big ones are freed.
+            var blocks = new List<torch.Tensor>();
+            for (int i = 0; i < 24; i++)
+            {
+                blocks.Add(torch.ones(3 * MiB, dtype: torch.float32));
+                pins.Add(torch.ones(1024, dtype: torch.float32));
+            }
+            held = ResidentBytes();
+            foreach (var block in blocks) block.Dispose();
+
+            using (var bandit = NativeAllocator.KeepPagesMapped())   // a bandit run's settings win while it runs
+            {
+                Assert.True(bandit.Active);
+                Assert.False(NativeAllocator.IsReturningLargeBlocks);
+            }
+            Assert.True(NativeAllocator.IsReturningLargeBlocks);     // and the pass's come back after it
+        }
+        Assert.False(NativeAllocator.IsReturningLargeBlocks);
+        Assert.False(NativeAllocator.IsKeepingPages);
+        long after = ResidentBytes();
+        foreach (var pin in pins) pin.Dispose();
+        output.WriteLine($"RSS before {before / MiB} MiB, holding 24 x 12 MB {held / MiB} MiB, after the pass {after / MiB} MiB (small blocks still live)");
+        Assert.True(held - before > 200 * MiB, $"the 288 MB of blocks did not show in the resident set ({before / MiB} -> {held / MiB} MiB)");
+        Assert.True(after - before < 48 * MiB, $"after the pass the resident set stayed {(after - before) / MiB} MiB above where it started");
+    }
+
     /// <summary>Allocates and touches 2 GiB, then a small tensor above it that stays alive, then frees the big one.</summary>
     static (long Before, long Held, long After) AllocateAndFree()
     {
