@@ -213,7 +213,7 @@ public sealed class StackedStudentPolicy : IBanditPolicy
 
     /// <summary>
     /// One step in the fused kernel: episodes split into one contiguous block per thread (a block's rows are stepped
-    /// copy by copy), each thread choosing its episodes' arms (<see cref="FirstNearMaximum"/>). Every row's numbers are
+    /// copy by copy), each thread choosing its episodes' arms (<see cref="TieBreaking.FirstNearMaximum(ReadOnlySpan{float})"/>). Every row's numbers are
     /// the same whatever the split, so the thread count changes no result.
     /// </summary>
     unsafe Tensor ActFused(int step)
@@ -259,7 +259,7 @@ public sealed class StackedStudentPolicy : IBanditPolicy
                     fused.Step(copy, r0, end, xp, h, c, sp, first, scratch[w]);
                     r0 = end;
                 }
-                for (long e = e0; e < e1; e++) ap[e] = FirstNearMaximum(sp + e * k, (int)k);
+                for (long e = e0; e < e1; e++) ap[e] = TieBreaking.FirstNearMaximum(new ReadOnlySpan<float>(sp + e * k, (int)k));
             }
             if (workers == 1) Work(0);
             else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
@@ -267,23 +267,6 @@ public sealed class StackedStudentPolicy : IBanditPolicy
         _fusedScoresCurrent = true;
         LastStepVectorized = fused.Vector;
         return actions.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
-    /// <see cref="TieBreaking.FirstNearMaximum"/> on one episode's K scores, in the same float32 operations: the first arm
-    /// whose score is at least max - (|max| * tolerance + 1e-12); a NaN maximum selects no arm there, so arm 0 here too.
-    /// </summary>
-    static unsafe long FirstNearMaximum(float* s, int k)
-    {
-        float max = s[0];
-        for (int j = 1; j < k; j++)
-            if (float.IsNaN(s[j]) || s[j] > max) { max = s[j]; if (float.IsNaN(max)) break; }
-        float tolerance = MathF.Abs(max) * TieBreaking.NetworkTieTolerance;
-        tolerance += 1e-12f;
-        float threshold = max - tolerance;
-        for (int j = 0; j < k; j++)
-            if (s[j] >= threshold) return j;
-        return 0;
     }
 
     /// <summary>The fused kernel's copy of the weights (read once from the stacked tensors).</summary>

@@ -24,7 +24,7 @@ internal sealed unsafe class FusedLstmRollout
 
     readonly int _copies, _inputs, _hidden, _hp, _layers;
     readonly float[][] _wx, _wh, _b;                               // per layer: (C, Hp/8, D, 32), (C, Hp/8, H, 32), (C, Hp/8, 32)
-    readonly float[][] _headW, _headB;                             // per head layer: (C, Op/8, in, 8), (C, Op); last layer of 1 output: (C, inP) and (C, 1)
+    readonly float[][] _headW, _headB;                             // per head layer: (C, Op/32, in, 32), (C, Op); last layer of 1 output: (C, inP) and (C, 1)
     readonly int[] _headIn, _headOut, _headOutP;                   // actual input, actual output, padded output sizes
     readonly bool _dotLast;                                        // the last head layer has one output: a dot product per row
     readonly int _scratch;                                         // floats of scratch per worker
@@ -78,7 +78,7 @@ internal sealed unsafe class FusedLstmRollout
         int layersHead = headShapes.Length;
         _headIn = headShapes.Select(s => s.In).ToArray();
         _headOut = headShapes.Select(s => s.Out).ToArray();
-        _headOutP = _headOut.Select(o => (o + Lanes - 1) / Lanes * Lanes).ToArray();
+        _headOutP = _headOut.Select(o => (o + 31) / 32 * 32).ToArray();    // whole micro-kernel groups of 32 outputs (zero padding)
         Outputs = _headOut[^1];
         _dotLast = Outputs == 1;
         _headW = new float[layersHead][];
@@ -98,14 +98,14 @@ internal sealed unsafe class FusedLstmRollout
                 }
                 continue;
             }
-            int outP = _headOutP[j], oc = outP / Lanes;
-            _headW[j] = Pinned((long)copies * oc * inSize * Lanes);
+            int outP = _headOutP[j], groups = outP / 32;
+            _headW[j] = Pinned((long)copies * outP * inSize);
             _headB[j] = Pinned((long)copies * outP);
             for (int c = 0; c < copies; c++)
                 for (int o = 0; o < outSize; o++)
                 {
                     for (int k = 0; k < inSize; k++)
-                        _headW[j][(((long)c * oc + o / Lanes) * inSize + k) * Lanes + o % Lanes] = headW[j][((long)c * inSize + k) * outSize + o];
+                        _headW[j][(((long)c * groups + o / 32) * inSize + k) * 32 + o % 32] = headW[j][((long)c * inSize + k) * outSize + o];
                     _headB[j][(long)c * outP + o] = headB[j][(long)c * outSize + o];
                 }
         }
@@ -135,6 +135,7 @@ internal sealed unsafe class FusedLstmRollout
     /// copy <paramref name="copy"/>: reads x (rows, inputs), updates h and c, writes scores (rows, Outputs).
     /// <paramref name="first"/>: the state is zero, so the recurrent products are skipped (they would add exact zeros).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(int copy, long r0, long r1, float* x, float[][] h, float[][] c, float* scores, bool first, float[] scratch)
     {
         fixed (float* s = scratch)
@@ -188,6 +189,7 @@ internal sealed unsafe class FusedLstmRollout
     }
 
     /// <summary>The LSTM cell for n (1..4) rows: gates = b + x W_x + h W_h per 8-unit chunk, then c and h; new h to hNew (n, Hp).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void Cell(int copy, int n, float* x, int xStride, int d, float* h, float* c, bool first, float* wx, float* wh, float* b, float* pre, float* hNew)
     {
         int chunks = _hp / Lanes;
@@ -197,7 +199,7 @@ internal sealed unsafe class FusedLstmRollout
             float* wxj = wx + cj * d * 32, whj = wh + cj * _hidden * 32, bj = b + cj * 32;
             if (Vector)
             {
-                if (n == Rows) Gates4(x, xStride, d, wxj, first ? null : h, _hp, _hidden, whj, bj, pre);
+                if (n == Rows) Gates4(x, xStride, d, wxj, first ? null : h, _hp, _hidden, whj, bj, pre, 32);
                 else for (int i = 0; i < n; i++) Gates1(x + i * xStride, d, wxj, first ? null : h + i * _hp, _hidden, whj, bj, pre + i * 32);
                 for (int i = 0; i < n; i++) UpdateVector(pre + i * 32, c + i * _hp + j * Lanes, hNew + i * _hp + j * Lanes);
             }
@@ -212,7 +214,7 @@ internal sealed unsafe class FusedLstmRollout
 
     /// <summary>Gate pre-activations of one chunk for 4 rows: pre (4, 32) = b + sum_k x_k wx_k (+ sum_k h_k wh_k).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Gates4(float* x, int xs, int d, float* wx, float* h, int hs, int hd, float* wh, float* b, float* pre)
+    static void Gates4(float* x, int xs, int d, float* wx, float* h, int hs, int hd, float* wh, float* b, float* pre, int ps)
     {
         var b0 = Avx.LoadVector256(b); var b1 = Avx.LoadVector256(b + 8); var b2 = Avx.LoadVector256(b + 16); var b3 = Avx.LoadVector256(b + 24);
         Vector256<float> a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
@@ -239,12 +241,13 @@ internal sealed unsafe class FusedLstmRollout
             }
         }
         Avx.Store(pre, a00); Avx.Store(pre + 8, a01); Avx.Store(pre + 16, a02); Avx.Store(pre + 24, a03);
-        Avx.Store(pre + 32, a10); Avx.Store(pre + 40, a11); Avx.Store(pre + 48, a12); Avx.Store(pre + 56, a13);
-        Avx.Store(pre + 64, a20); Avx.Store(pre + 72, a21); Avx.Store(pre + 80, a22); Avx.Store(pre + 88, a23);
-        Avx.Store(pre + 96, a30); Avx.Store(pre + 104, a31); Avx.Store(pre + 112, a32); Avx.Store(pre + 120, a33);
+        pre += ps; Avx.Store(pre, a10); Avx.Store(pre + 8, a11); Avx.Store(pre + 16, a12); Avx.Store(pre + 24, a13);
+        pre += ps; Avx.Store(pre, a20); Avx.Store(pre + 8, a21); Avx.Store(pre + 16, a22); Avx.Store(pre + 24, a23);
+        pre += ps; Avx.Store(pre, a30); Avx.Store(pre + 8, a31); Avx.Store(pre + 16, a32); Avx.Store(pre + 24, a33);
     }
 
     /// <summary><see cref="Gates4"/> for one row (the same operations per element).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Gates1(float* x, int d, float* wx, float* h, int hd, float* wh, float* b, float* pre)
     {
         var a0 = Avx.LoadVector256(b); var a1 = Avx.LoadVector256(b + 8); var a2 = Avx.LoadVector256(b + 16); var a3 = Avx.LoadVector256(b + 24);
@@ -265,6 +268,7 @@ internal sealed unsafe class FusedLstmRollout
         Avx.Store(pre, a0); Avx.Store(pre + 8, a1); Avx.Store(pre + 16, a2); Avx.Store(pre + 24, a3);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void GatesScalar(float* x, int d, float* wx, float* h, int hd, float* wh, float* b, float* pre)
     {
         for (int o = 0; o < 32; o++) pre[o] = b[o];
@@ -283,59 +287,51 @@ internal sealed unsafe class FusedLstmRollout
         }
     }
 
-    /// <summary>c = sigmoid(f) c + sigmoid(i) tanh(g), h = sigmoid(o) tanh(c) for one row's chunk of 8 units.</summary>
+    /// <summary>The cell update of one row's chunk of 8 units (<see cref="LstmActivations.Cell(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float})"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void UpdateVector(float* pre, float* c, float* h)
     {
-        var i = LstmActivations.Sigmoid(Avx.LoadVector256(pre));
-        var f = LstmActivations.Sigmoid(Avx.LoadVector256(pre + 8));
-        var g = LstmActivations.Tanh(Avx.LoadVector256(pre + 16));
-        var o = LstmActivations.Sigmoid(Avx.LoadVector256(pre + 24));
-        var cNew = Fma.MultiplyAdd(f, Avx.LoadVector256(c), Avx.Multiply(i, g));
+        var (cNew, hNew) = LstmActivations.Cell(Avx.LoadVector256(pre), Avx.LoadVector256(pre + 8), Avx.LoadVector256(pre + 16),
+            Avx.LoadVector256(pre + 24), Avx.LoadVector256(c));
         Avx.Store(c, cNew);
-        Avx.Store(h, Avx.Multiply(o, LstmActivations.Tanh(cNew)));
+        Avx.Store(h, hNew);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void UpdateScalar(float* pre, float* c, float* h)
     {
         for (int u = 0; u < Lanes; u++)
-        {
-            float i = LstmActivations.Sigmoid(pre[u]), f = LstmActivations.Sigmoid(pre[8 + u]);
-            float g = LstmActivations.Tanh(pre[16 + u]), o = LstmActivations.Sigmoid(pre[24 + u]);
-            float cNew = MathF.FusedMultiplyAdd(f, c[u], i * g);
-            c[u] = cNew;
-            h[u] = o * LstmActivations.Tanh(cNew);
-        }
+            (c[u], h[u]) = LstmActivations.Cell(pre[u], pre[8 + u], pre[16 + u], pre[24 + u], c[u]);
     }
 
-    /// <summary>A head Linear for n rows: dst (n, outP) = b + act W (then tanh), per 8 outputs, the inputs in order.</summary>
+    /// <summary>A head Linear for n rows: dst (n, outP) = b + act W (then tanh), per group of 32 outputs, the inputs in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void Linear(int copy, int n, float* act, int actStride, int inSize, float* w, float* b, int outP, float* dst, bool tanh)
     {
-        int oc = outP / Lanes;
-        for (int j = 0; j < oc; j++)
+        int groups = outP / 32;
+        for (int j = 0; j < groups; j++)
         {
-            float* wj = w + ((long)copy * oc + j) * inSize * Lanes, bj = b + (long)copy * outP + j * Lanes;
-            for (int i = 0; i < n; i++)
+            float* wj = w + ((long)copy * groups + j) * inSize * 32, bj = b + (long)copy * outP + j * 32, dj = dst + j * 32;
+            if (Vector)
             {
-                float* a = act + i * actStride, o = dst + i * outP + j * Lanes;
-                if (Vector)
-                {
-                    var acc = Avx.LoadVector256(bj);
-                    for (int k = 0; k < inSize; k++) acc = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + k), Avx.LoadVector256(wj + k * Lanes), acc);
-                    Avx.Store(o, tanh ? LstmActivations.Tanh(acc) : acc);
-                }
-                else
-                    for (int u = 0; u < Lanes; u++)
-                    {
-                        float acc = bj[u];
-                        for (int k = 0; k < inSize; k++) acc = MathF.FusedMultiplyAdd(a[k], wj[k * Lanes + u], acc);
-                        o[u] = tanh ? LstmActivations.Tanh(acc) : acc;
-                    }
+                if (n == Rows) Gates4(act, actStride, inSize, wj, null, 0, 0, null, bj, dj, outP);
+                else for (int i = 0; i < n; i++) Gates1(act + i * actStride, inSize, wj, null, 0, null, bj, dj + i * outP);
+                if (tanh)
+                    for (int i = 0; i < n; i++)
+                        for (int v = 0; v < 32; v += Lanes) Avx.Store(dj + i * outP + v, LstmActivations.Tanh(Avx.LoadVector256(dj + i * outP + v)));
             }
+            else
+                for (int i = 0; i < n; i++)
+                {
+                    GatesScalar(act + i * actStride, inSize, wj, null, 0, null, bj, dj + i * outP);
+                    if (tanh)
+                        for (int v = 0; v < 32; v++) dj[i * outP + v] = LstmActivations.Tanh(dj[i * outP + v]);
+                }
         }
     }
 
     /// <summary>sum_k a_k w_k over inP (a multiple of 8) in eight lanes, then lanes (i, i+4), (i, i+2), (0, 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     float Dot(float* a, float* w, int inP)
     {
         if (Vector)
