@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LatentLab.Bandits;
 using LatentLab.Imitation;
+using LatentLab.Imitation.Simd;
 using LatentLab.Reports;
 using LatentLab.Statistics;
 using LatentLab.Torch;
@@ -37,6 +38,7 @@ public static class BanditBenchmark
             "time-to-bar" => TimeToBar(args, device),
             "rollouts" => Rollouts(args, device),
             "report" => Report(args, device),
+            "kernel" => Kernel(args),
             _ => Usage(),
         };
     }
@@ -231,6 +233,36 @@ public static class BanditBenchmark
         return 0;
     }
 
+    /// <summary>
+    /// `bandits kernel [--rows 20480 --hidden 32 --head-hidden 32 --inputs 3 --steps 100 --scalar]`: the fused LSTM step alone
+    /// (random weights and inputs, one thread, no torch op): ns of CPU time per LSTM row and step.
+    /// </summary>
+    static unsafe int Kernel(string[] args)
+    {
+        int rows = I(args, "--rows", 20480), hidden = I(args, "--hidden", 32), head = I(args, "--head-hidden", 32), inputs = I(args, "--inputs", 3), steps = I(args, "--steps", 100);
+        var rng = new Random(1);
+        float[] R(long n, float scale) => Enumerable.Range(0, (int)n).Select(_ => (float)(rng.NextDouble() * 2 - 1) * scale).ToArray();
+        var shapes = head > 0 ? new[] { (hidden, head), (head, 1) } : new[] { (hidden, 1) };
+        var kernel = new LatentLab.Imitation.Simd.FusedLstmRollout(1, inputs, hidden,
+            new[] { R(inputs * 4 * hidden, 0.5f) }, new[] { R(hidden * 4 * hidden, 0.3f) }, new[] { R(4 * hidden, 0.1f) },
+            shapes, shapes.Select(s => R(s.Item1 * s.Item2, 0.3f)).ToArray(), shapes.Select(s => R(s.Item2, 0.1f)).ToArray(), vector: !args.Contains("--scalar"));
+        var (h, c) = kernel.NewState(rows);
+        var scratch = kernel.NewScratch();
+        var x = GC.AllocateArray<float>(rows * inputs, pinned: true);
+        R(rows * inputs, 1f).CopyTo(x, 0);
+        var scores = GC.AllocateArray<float>(rows * kernel.Outputs, pinned: true);
+        fixed (float* xp = x, sp = scores)
+        {
+            for (int warm = 0; warm < 3; warm++) kernel.Step(0, 0, rows, xp, h, c, sp, warm == 0, scratch);
+            var cpu0 = CpuTime();
+            for (int t = 0; t < steps; t++) kernel.Step(0, 0, rows, xp, h, c, sp, false, scratch);
+            double ns = (CpuTime() - cpu0).TotalSeconds * 1e9 / ((double)rows * steps);
+            Console.WriteLine($"fused step ({(kernel.Vector ? "AVX2+FMA" : "scalar")}): {ns:0.0} ns CPU per row (hidden {hidden}, head {head}, inputs {inputs}); checksum {scores.Sum():0.000}");
+        }
+        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+
     internal record RolloutRate(int Threads, string Path, double MSteps, double Ms, long Steps, double MStepsCpu);
 
     internal static List<RolloutRate> RolloutRates(TrainedStudent student, Device device, IEnumerable<int> threadCounts, int reps, long blockRows = StackedStudentPolicy.DefaultBlockRows)
@@ -265,9 +297,13 @@ public static class BanditBenchmark
                 rates.Add(new RolloutRate(threads, path, steps / s / 1e6, s * 1000, steps, steps / cpu / 1e6));
             }
             Add("student (nn.LSTM per step)", env, () => new StudentPolicy(student.Network));
-            Add("stacked, 1 copy", env, () => StackedStudentPolicy.Of(student.Network, blockRows));
+            var one = student.Network.parameters().Select(p => p.detach().unsqueeze(0)).ToList();
             var stacks = student.Network.parameters().Select(p => stack(Enumerable.Repeat(p.detach(), 16).ToArray())).ToList();
-            Add("stacked, 16 copies x 1024 episodes", replicated, () => new StackedStudentPolicy(student.Network, stacks) { BlockRows = blockRows });
+            Add("stacked torch ops, 1 copy", env, () => new StackedStudentPolicy(student.Network, one) { BlockRows = blockRows, Path = StudentRolloutPath.Torch });
+            Add("stacked torch ops, 16 x 1024", replicated, () => new StackedStudentPolicy(student.Network, stacks) { BlockRows = blockRows, Path = StudentRolloutPath.Torch });
+            Add("stacked fused, 1 copy", env, () => StackedStudentPolicy.Of(student.Network, blockRows));
+            Add("stacked fused, 16 x 1024", replicated, () => new StackedStudentPolicy(student.Network, stacks) { BlockRows = blockRows });
+            foreach (var t in one) t.Dispose();
             foreach (var t in stacks) t.Dispose();
         }
         return rates;
@@ -425,8 +461,12 @@ public static class BanditBenchmark
         var spec = new BanditSpec(5);
         using var env = BanditEnvironment.Create(spec, 4096, 100, 1, device);
         using var student = BanditTrainer.Train(baseOptions with { Arms = 5, Steps = 1 }, device);
-        var policies = PolicyNames.Classic.Select(n => PolicyNames.Create(n, spec)).Append(student.CreatePolicy()).ToList();
-        foreach (var policy in policies)
+        var policies = PolicyNames.Classic.Select(n => PolicyNames.Create(n, spec)).Append(student.CreatePolicy())
+            .Select(p => (p.Name, p)).ToList();
+        // The evaluation path (StudentEvaluator, perturbation sweeps): the stacked policy, fused C# kernel and torch ops.
+        policies.Add(("student, stacked fused (evaluation path)", StackedStudentPolicy.Of(student.Network)));
+        policies.Add(("student, stacked torch ops", new StackedStudentPolicy(student.Network, student.Network.parameters().Select(p => p.detach().unsqueeze(0)).ToList()) { Path = StudentRolloutPath.Torch }));
+        foreach (var (name, policy) in policies)
         {
             double best = double.MaxValue, bestCpu = double.MaxValue;
             for (int rep = 0; rep < 5; rep++)
@@ -438,7 +478,7 @@ public static class BanditBenchmark
                 best = Math.Min(best, clock.Elapsed.TotalSeconds);
                 bestCpu = Math.Min(bestCpu, (CpuTime() - cpu0).TotalSeconds);
             }
-            Console.WriteLine($"  {policy.Name,-10} {4096 * 100 / best / 1e6,8:0.00} M env-steps/s wall ({best * 1000:0} ms per 4096 x 100), {4096 * 100 / bestCpu / 1e6,8:0.00} M per CPU-second");
+            Console.WriteLine($"  {name,-40} {4096 * 100 / best / 1e6,8:0.00} M env-steps/s wall ({best * 1000:0} ms per 4096 x 100), {4096 * 100 / bestCpu / 1e6,8:0.00} M per CPU-second");
             policy.Dispose();
         }
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");

@@ -33,6 +33,25 @@ public static class TieBreaking
         return near.to(ScalarType.Int32).argmax(-1).MoveToOuterDisposeScope();                        // first true
     }
 
+    /// <summary>
+    /// <see cref="FirstNearMaximum(Tensor)"/> on one episode's K scores, in the same float32 operations (the fused rollout
+    /// kernel's arm choice): the first arm whose score is at least max - (|max| * tolerance + 1e-12). A NaN score makes the
+    /// maximum NaN (amax propagates it) and no score passes the test, so arm 0, as argmax of all-false gives.
+    /// </summary>
+    public static int FirstNearMaximum(ReadOnlySpan<float> scores)
+    {
+        if (scores.IsEmpty) throw new ArgumentException("No scores to choose an arm from: give one score per arm.", nameof(scores));
+        float max = scores[0];
+        for (int j = 1; j < scores.Length && !float.IsNaN(max); j++)
+            if (float.IsNaN(scores[j]) || scores[j] > max) max = scores[j];
+        float tolerance = MathF.Abs(max) * NetworkTieTolerance;
+        tolerance += 1e-12f;
+        float threshold = max - tolerance;
+        for (int j = 0; j < scores.Length; j++)
+            if (scores[j] >= threshold) return j;
+        return 0;
+    }
+
     /// <summary>(B, K) scores -> (B, K) bool: true for every arm that attains the maximum (all tied arms).</summary>
     public static Tensor MaximumSet(Tensor scores)
     {

@@ -1,4 +1,6 @@
 using LatentLab.Bandits;
+using LatentLab.Formats;
+using LatentLab.Imitation.Simd;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,6 +15,9 @@ namespace LatentLab.Imitation;
 /// same bandits). With C = 1 it is the fast rollout path of a single student: the same numbers as
 /// <see cref="StudentPolicy"/> up to float rounding (the sums run in another order), with fewer ops per step.
 /// No gradients: for evaluation, DAgger rollouts and perturbation sweeps.
+/// On the CPU a step runs by default in a fused C# kernel (<see cref="FusedLstmRollout"/>, <see cref="StudentRolloutPath"/>):
+/// the same cell without a torch op per gate, split over torch's thread count by blocks of episodes; the step's inputs
+/// still come from the student's own encoder (<see cref="StudentNetwork.EncodeStep"/>).
 /// </summary>
 public sealed class StackedStudentPolicy : IBanditPolicy
 {
@@ -26,6 +31,18 @@ public sealed class StackedStudentPolicy : IBanditPolicy
     long _batch;                                 // C*B
     int _arms;
     Device _device = CPU;
+    FusedLstmRollout? _fused;                    // built on the first fused step
+    float[][]? _fusedH, _fusedC;                 // per layer (C*N, Hp): the fused path's state
+    float[]? _fusedScores;                       // (C*B*K): the last fused step's scores
+    float[][]? _fusedScratch;                    // one per worker
+    int _threads = 1;
+    Tensor? _fusedLogits;
+
+    /// <summary>How a step is computed on the CPU (default: the fused kernel). Off the CPU, always <see cref="StudentRolloutPath.Torch"/>.</summary>
+    public StudentRolloutPath Path { get; init; } = StudentRolloutPath.Fused;
+
+    /// <summary>Whether the last step ran in the fused kernel with AVX2+FMA (false: scalar code or torch ops).</summary>
+    public bool LastStepVectorized { get; private set; }
 
     /// <summary>Number of stacked copies.</summary>
     public int Copies { get; }
@@ -102,10 +119,24 @@ public sealed class StackedStudentPolicy : IBanditPolicy
         _batch = batch;
         _arms = arms;
         _device = device;
+        _threads = Math.Max(1, torch.get_num_threads());
     }
 
+    Tensor? _lastLogits;
+
     /// <summary>(C*B, K) scores of the last step (null before the first).</summary>
-    public Tensor? LastLogits { get; private set; }
+    public Tensor? LastLogits
+    {
+        get
+        {
+            // The fused path keeps its scores in managed memory; the tensor is made only when asked for.
+            if (_fusedScoresCurrent && _fusedLogits is null)
+                _fusedLogits = tensor(_fusedScores!, new long[] { _batch, _arms }).DetachFromDisposeScope();
+            return _fusedScoresCurrent ? _fusedLogits : _lastLogits;
+        }
+    }
+
+    bool _fusedScoresCurrent;
 
     /// <summary>
     /// Default of the LSTM rows (over all copies) stepped by one pass of the cell's ops. The cell's ops are memory-bound at
@@ -119,6 +150,12 @@ public sealed class StackedStudentPolicy : IBanditPolicy
     public long BlockRows { get; init; } = DefaultBlockRows;
 
     public Tensor Act(int step)
+    {
+        if (Path != StudentRolloutPath.Torch && _device.type == DeviceType.CPU) return ActFused(step);
+        return ActTorch(step);
+    }
+
+    Tensor ActTorch(int step)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -167,9 +204,79 @@ public sealed class StackedStudentPolicy : IBanditPolicy
             }
             scores.narrow(1, r0, n).copy_(xb);
         }
-        LastLogits?.Dispose();
-        LastLogits = scores.reshape(_batch, k).DetachFromDisposeScope();                    // per-arm (C, B*K, 1), joint (C, B, K)
-        return TieBreaking.FirstNearMaximum(LastLogits).MoveToOuterDisposeScope();
+        _lastLogits?.Dispose();
+        _lastLogits = scores.reshape(_batch, k).DetachFromDisposeScope();                   // per-arm (C, B*K, 1), joint (C, B, K)
+        _fusedScoresCurrent = false;
+        LastStepVectorized = false;
+        return TieBreaking.FirstNearMaximum(_lastLogits).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// One step in the fused kernel: episodes split into one contiguous block per thread (a block's rows are stepped
+    /// copy by copy), each thread choosing its episodes' arms (<see cref="TieBreaking.FirstNearMaximum(ReadOnlySpan{float})"/>). Every row's numbers are
+    /// the same whatever the split, so the thread count changes no result.
+    /// </summary>
+    unsafe Tensor ActFused(int step)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        _fused ??= BuildFused();
+        long episodes = _batch, k = _arms;
+        long rowsPerEpisode = _architecture == StudentArchitecture.PerArm ? k : 1;
+        long rowsPerCopy = episodes / Copies * rowsPerEpisode;
+        bool first = _fusedH is null;
+        if (first)
+        {
+            (_fusedH, _fusedC) = _fused.NewState(episodes * rowsPerEpisode);
+            _fusedScores = GC.AllocateArray<float>(checked((int)(episodes * k)), pinned: true);
+        }
+        _fusedLogits?.Dispose();
+        _fusedLogits = null;
+        _lastLogits?.Dispose();
+        _lastLogits = null;
+        var x = Inputs(step).to(float32).contiguous();                                  // (C*B, K, F) per-arm or (C*B, F) joint
+        var actions = empty(episodes, dtype: int64);
+        float* xp = (float*)TensorMemory.Pointer(x);
+        long* ap = (long*)TensorMemory.Pointer(actions);
+        int workers = (int)Math.Clamp(Math.Min(_threads, episodes / 64), 1, _threads);    // at least 64 episodes per worker
+        if (_fusedScratch is null || _fusedScratch.Length < workers)
+            _fusedScratch = Enumerable.Range(0, workers).Select(_ => _fused.NewScratch()).ToArray();
+        var fused = _fused;
+        var h = _fusedH!;
+        var c = _fusedC!;
+        var scratch = _fusedScratch;
+        fixed (float* scores = _fusedScores)
+        {
+            float* sp = scores;
+            void Work(int w)
+            {
+                long e0 = episodes * w / workers, e1 = episodes * (w + 1) / workers;
+                long r0 = e0 * rowsPerEpisode, r1 = e1 * rowsPerEpisode;
+                while (r0 < r1)
+                {
+                    int copy = (int)(r0 / rowsPerCopy);
+                    long end = Math.Min(r1, (copy + 1) * rowsPerCopy);
+                    fused.Step(copy, r0, end, xp, h, c, sp, first, scratch[w]);
+                    r0 = end;
+                }
+                for (long e = e0; e < e1; e++) ap[e] = TieBreaking.FirstNearMaximum(new ReadOnlySpan<float>(sp + e * k, (int)k));
+            }
+            if (workers == 1) Work(0);
+            else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+        }
+        _fusedScoresCurrent = true;
+        LastStepVectorized = fused.Vector;
+        return actions.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The fused kernel's copy of the weights (read once from the stacked tensors).</summary>
+    FusedLstmRollout BuildFused()
+    {
+        static float[] Flat(Tensor t) => t.detach().cpu().to(float32).contiguous().data<float>().ToArray();
+        var headShapes = _headWT.Select(w => ((int)w.shape[1], (int)w.shape[2])).ToArray();
+        return new FusedLstmRollout(Copies, (int)_wihT[0].shape[1], _hidden,
+            _wihT.Select(Flat).ToArray(), _whhT.Select(Flat).ToArray(), _bias.Select(Flat).ToArray(),
+            headShapes, _headWT.Select(Flat).ToArray(), _headB.Select(Flat).ToArray(), vector: Path == StudentRolloutPath.Fused);
     }
 
     /// <summary>This step's inputs, (C*B, K, F) per-arm or (C*B, F) joint: the student's own step features (<see cref="StudentNetwork.EncodeStep"/>).</summary>
@@ -193,10 +300,15 @@ public sealed class StackedStudentPolicy : IBanditPolicy
     void Clear()
     {
         DisposeState();
+        _fusedH = _fusedC = null;
+        _fusedScores = null;
+        _fusedLogits?.Dispose();
+        _fusedLogits = null;
+        _fusedScoresCurrent = false;
         _lastActions?.Dispose();
         _lastRewards?.Dispose();
-        LastLogits?.Dispose();
-        _lastActions = _lastRewards = LastLogits = null;
+        _lastLogits?.Dispose();
+        _lastActions = _lastRewards = _lastLogits = null;
     }
 
     public void Dispose()
