@@ -62,12 +62,25 @@ public sealed class CotSyntheticSubject : IFineTuneSubject, IDisposable
     /// <param name="layer">Layer of the probe cell (0 = embedding); with <paramref name="position"/> both -1 (the default), the best cell is chosen.</param>
     /// <param name="position">Position of the probe cell (0 = BOS, ChainLength + 1 = ANS).</param>
     public CotSyntheticSubject(string name, CotSyntheticResult result, int questions = 768, long evalSeed = 9090, int layer = -1, int position = -1)
+        : this(name, (result ?? throw new ArgumentNullException(nameof(result))).Model, result.Task, result.Options, questions, evalSeed, layer, position)
     {
-        ArgumentNullException.ThrowIfNull(result);
+    }
+
+    /// <summary>A model loaded from a checkpoint (<see cref="CotCheckpoint.Load"/>): the same subject as the trained result's.</summary>
+    /// <param name="name">Name in tables and charts.</param>
+    /// <param name="checkpoint">The loaded model (not changed; the caller disposes it).</param>
+    public CotSyntheticSubject(string name, CotCheckpoint.Loaded checkpoint, int questions = 768, long evalSeed = 9090, int layer = -1, int position = -1)
+        : this(name, (checkpoint ?? throw new ArgumentNullException(nameof(checkpoint))).Model, new CotTask(checkpoint.Options), checkpoint.Options,
+            questions, evalSeed, layer, position)
+    {
+    }
+
+    CotSyntheticSubject(string name, TinyTransformer model, CotTask task, CotSyntheticOptions? options, int questions, long evalSeed, int layer, int position)
+    {
         if (questions < 30) throw new ArgumentException($"questions = {questions}: use at least 30 (they are split in thirds: fit, select, score).", nameof(questions));
-        _model = result.Model;
-        _task = result.Task;
-        _trainingRate = (result.Options ?? new CotSyntheticOptions()).LearningRate;
+        _model = model;
+        _task = task;
+        _trainingRate = (options ?? new CotSyntheticOptions()).LearningRate;
         _choices = _task.Choices;
         int positions = _task.Tokens - 1, layers = _model.BlockCount + 1;
         if ((layer < 0) != (position < 0))
