@@ -107,6 +107,25 @@ public class CotFineTuneAttackTests(TinyCotFixture fixture) : IClassFixture<Tiny
     }
 
     [Fact]
+    public void StackedCopies_TrainApart_ACopysCurveDoesNotDependOnHowManyOthersAreStacked()
+    {
+        // Sets are drawn one after another from one seed, so with 3 sets the first 2 are those of a 2-set run; if the copies
+        // shared a gradient (or a clip factor), adding a third would move the first two.
+        using var subject = fixture.Subject();
+        var options = Quick with { Target = FineTuneTarget.ShiftedLetter, MaxSteps = 8 };
+        var two = FineTuneAttack.Run(subject, options with { Seeds = 2 });
+        var three = FineTuneAttack.Run(subject, options with { Seeds = 3 });
+        var metric = CotSyntheticSubject.AnswerAccuracy;
+        Assert.Contains(two.Attack.Values(two.Attack.Grid.Count - 1, metric), v => v < 0.9);   // the attack moved them: the check is not of untouched copies
+        for (int p = 0; p < two.Attack.Grid.Count; p++)
+            for (int r = 0; r < 2; r++)
+            {
+                Assert.Equal(two.Attack.Value(p, r, metric), three.Attack.Value(p, r, metric), 6);
+                Assert.Equal(two.Control.Value(p, r, metric), three.Control.Value(p, r, metric), 6);
+            }
+    }
+
+    [Fact]
     public void Demonstrations_ChangeOnlyTheLetter_AndTheControlIsACopyingTask()
     {
         var task = fixture.Result.Task;
