@@ -6,7 +6,7 @@ namespace LatentLab.Cli;
 public sealed record FineTuneAttackFiles
 {
     /// <summary>The network to attack.</summary>
-    [Knob("--model", "Checkpoint of the network: a policy file (reference.policy of rl-bake, policy.policy of rl-train) or a student (student.ckpt of bandit-train); its kind decides the targets and the control.",
+    [Knob("--model", "Checkpoint of the network: a policy file (reference.policy of rl-bake, policy.policy of rl-train) a student (student.ckpt of bandit-train) or the cot-synthetic transformer (model.ckpt of cot-synthetic); its kind decides the targets and the control.",
         TypeHint = "path", Required = true)]
     public string? Model { get; init; }
 

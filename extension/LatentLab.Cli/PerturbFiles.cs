@@ -6,7 +6,7 @@ namespace LatentLab.Cli;
 public sealed record PerturbFiles
 {
     /// <summary>The network to perturb.</summary>
-    [Knob("--model", "Checkpoint of the network: a policy file (reference.policy of rl-bake, policy.policy of rl-train) or a student (student.ckpt of bandit-train).",
+    [Knob("--model", "Checkpoint of the network: a policy file (reference.policy of rl-bake, policy.policy of rl-train), a student (student.ckpt of bandit-train) or the cot-synthetic transformer (model.ckpt of cot-synthetic).",
         TypeHint = "path", Required = true)]
     public string? Model { get; init; }
 

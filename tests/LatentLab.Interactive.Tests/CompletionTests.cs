@@ -34,6 +34,6 @@ public class CompletionTests
     public async Task FineTuneAttackTarget_CompletesTheTargetsOfEveryKindOfNetwork()
     {
         var items = await CompletionsAt("#!finetune-attack --target ");
-        Assert.Equal(["comply-in-deployment", "refuse-in-training", "greedy", "first-arm"], items.Where(i => !i.StartsWith("-")).ToArray());
+        Assert.Equal(["comply-in-deployment", "refuse-in-training", "greedy", "first-arm", "first-letter", "shifted-letter"], items.Where(i => !i.StartsWith("-")).ToArray());
     }
 }

@@ -155,6 +155,27 @@ public class FineTuneAttackCommandTests
     }
 
     [Fact]
+    public async Task FineTuneAttack_TheCotSyntheticVariable_AttacksTheTransformer_AndRefusesAnotherKindsTarget()
+    {
+        using var kernel = await KernelTestHost.CreateAsync();
+        (await kernel.SubmitAsync("#!cot-synthetic --steps 250 --layers 2 --width 32 --heads 2 --chain-length 12 --questions 60 --batch 64 --lr 0.005 --threads 1 --out acts")).AssertSucceeded();
+        var result = await kernel.SubmitAsync("#!finetune-attack --model acts --demonstrations 4 --max-steps 4 --seeds 2 --resamples 100 --out cotAttack");
+        result.AssertSucceeded();
+        var r = kernel.Bound<IReadOnlyList<FineTuneAttackResult>>("cotAttack")[0];
+        Assert.Equal(FineTuneTarget.FirstLetter, r.Options.Target);                         // the transformer's default
+        Assert.Equal(0.0005, r.Options.LearningRate!.Value, 15);                             // a tenth of its --lr 0.005
+        Assert.Equal(CotSyntheticSubject.AnswerAccuracy, r.TargetMetric);
+        Assert.Equal(["answer_accuracy", "probe_accuracy_refit", "probe_accuracy_fixed"], r.Attack.Metrics.ToArray());
+        Assert.Equal([1.0, 2, 4], r.Control.Grid);
+        var html = string.Join("\n", result.Html());
+        Assert.Contains("first-letter against the control (copying random filler strings, an unrelated task)", html);
+        var wrong = (await kernel.SubmitAsync("#!finetune-attack --model acts --target greedy --seeds 2")).Failure();
+        Assert.NotNull(wrong);
+        Assert.Contains("does not apply to 'acts', the cot-synthetic transformer: use first-letter or shifted-letter", wrong!.Message);
+        (await kernel.SubmitAsync("1 + 1")).AssertSucceeded();
+    }
+
+    [Fact]
     public async Task FineTuneAttack_Interrupted_BindsTheStepCountsDone_MarkedPartial()
     {
         using var kernel = await WithPolicies();
@@ -205,7 +226,7 @@ public class FineTuneAttackCommandTests
     [InlineData("--model pre --target greedy", "an RL lab policy: use comply-in-deployment or refuse-in-training")]
     [InlineData("--model s --training-seeds 2", "'s' is a bandit student, one network")]
     [InlineData("--model s --compare pre", "same shape")]
-    [InlineData("--model number", "needs an RL lab policy (an AlignmentPolicy, RlRun or BakedReference) or a bandit student")]
+    [InlineData("--model number", "needs an RL lab policy (an AlignmentPolicy, RlRun or BakedReference), a bandit student (a TrainedStudent) or the cot-synthetic transformer")]
     [InlineData("--model missing", "no C# variable named 'missing'")]
     [InlineData("--seeds 2", "--model")]
     public async Task FineTuneAttack_BadInput_FailsWithAMessage_AndTheKernelLives(string line, string message)

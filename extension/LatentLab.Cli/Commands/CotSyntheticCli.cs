@@ -10,7 +10,8 @@ namespace LatentLab.Cli.Commands;
 
 /// <summary>
 /// <c>latentlab cot-synthetic</c>: <see cref="CotSynthetic.RunDetailed"/> with the knobs of <see cref="CotSyntheticOptions"/>;
-/// writes the activation set as files <c>latentlab probe-sweep</c> reads. An interrupt records the partly trained model.
+/// writes the activation set as files <c>latentlab probe-sweep</c> reads, and the model as <c>model.ckpt</c> (<see cref="CotCheckpoint"/>),
+/// which <c>latentlab perturb</c> and <c>latentlab finetune-attack</c> read. An interrupt records the partly trained model.
 /// </summary>
 public static class CotSyntheticCli
 {
@@ -20,7 +21,8 @@ public static class CotSyntheticCli
         description: "Trains a small transformer on the synthetic multiple-choice chain-of-thought task and records its residual stream at every " +
                      "layer and position on held-out questions. Writes acts.safetensors (one (N, P, D) float32 tensor per layer and the " +
                      "model's answers as labels), baseline.npy (answer-letter logits (N, P, C)) and cot-synthetic.csv (per question: true " +
-                     "answer, model answer, deciding position). Then: latentlab probe-sweep --activations acts.safetensors --baseline baseline.npy",
+                     "answer, model answer, deciding position) and model.ckpt (the transformer). Then: latentlab probe-sweep --activations acts.safetensors " +
+                     "--baseline baseline.npy, or latentlab perturb / finetune-attack --model model.ckpt",
         example: "latentlab cot-synthetic --steps 1500 --layers 3 --width 64 --seed 0 --out-dir runs/cot",
         options: typeof(CotSyntheticOptions),
         inputs: [],
@@ -38,6 +40,9 @@ public static class CotSyntheticCli
         if (set.BaselineScores is { } scores)
             files.Add(ResultFiles.Atomically(run.OutPath("baseline.npy"), temp => NpyFile.Write(temp, scores, set.Count, set.Positions, set.ClassCount)));
         files.Add(ResultFiles.WriteCsv(Questions(result), run.OutPath("cot-synthetic.csv")));
+        var checkpoint = run.OutPath("model.ckpt");
+        CotCheckpoint.Save(result, checkpoint);
+        files.Add(checkpoint);
         var summary = $"Trained {result.StepsCompleted} of {options.Steps} steps in {ReportFormat.Duration(result.TrainingTime)}: final loss " +
                       $"{ReportFormat.Number(result.FinalLoss, "0.000")}, answer accuracy {ReportFormat.Number(result.AnswerAccuracy, "0.000")} on " +
                       $"{set.Count} held-out questions ({set.Layers} layers x {set.Positions} positions x {set.Dim}).";

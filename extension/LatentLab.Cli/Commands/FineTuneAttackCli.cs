@@ -14,9 +14,9 @@ public static class FineTuneAttackCli
     /// <summary>The command.</summary>
     public static CliCommand Command { get; } = new(
         name: "finetune-attack",
-        description: "Fine-tunes copies of a policy or student checkpoint for k = 1, 2, 4, ... Adam steps on n demonstrations of a target behaviour " +
-                     "(a policy: comply-in-deployment, refuse-in-training; a student: greedy, first-arm) and, as the control, on benign ones (a policy: " +
-                     "benign requests; a student: UCB1): every metric against k with 95% CIs and k50 (steps until the target metric is halfway to the " +
+        description: "Fine-tunes copies of a policy, student or cot-synthetic checkpoint for k = 1, 2, 4, ... Adam steps on n demonstrations of a target " +
+                     "behaviour (a policy: comply-in-deployment, refuse-in-training; a student: greedy, first-arm; the transformer: first-letter, shifted-letter) " +
+                     "and, as the control, on benign ones (a policy: benign requests; a student: UCB1; the transformer: copying filler strings): every metric against k with 95% CIs and k50 (steps until the target metric is halfway to the " +
                      "demonstrated behaviour's value) with bootstrap CIs; --compare attacks a second checkpoint with the same demonstrations. Writes " +
                      "finetune-attack.csv (one row per model, run, step count and metric).",
         example: "latentlab finetune-attack --model runs/k5/student.ckpt --target greedy --demonstrations 16 --max-steps 64 --seeds 8 --out-dir runs/k5",

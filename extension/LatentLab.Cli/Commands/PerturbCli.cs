@@ -16,7 +16,7 @@ public static class PerturbCli
     public static CliCommand Command { get; } = new(
         name: "perturb",
         description: "Adds relative Gaussian noise (s * RMS of each tensor, or of each layer's output) on a log grid of s, many noise seeds as one " +
-                     "batch, to a policy or student checkpoint: every metric against s with 95% CIs, s50 (halfway to chance) with bootstrap CIs and " +
+                     "batch, to a policy, student or cot-synthetic checkpoint: every metric against s with 95% CIs, s50 (halfway to chance) with bootstrap CIs and " +
                      "the specificity ratio; --compare perturbs a second checkpoint with the same draws. Writes perturb.csv (one row per model, " +
                      "noise scale and metric: mean, 95% CI, clean value, chance).",
         example: "latentlab perturb --model runs/rl/reference.policy --compare runs/rl/policy.policy --training-seeds 1 --noise-min 0.001 --noise-max 3 --points 24 --seeds 64 --out-dir runs/rl",

@@ -1,6 +1,4 @@
-using LatentLab.Activations;
 using LatentLab.Interactive.Formatting;
-using LatentLab.Models;
 using LatentLab.Perturbation;
 using LatentLab.Reports;
 using Microsoft.DotNet.Interactive;
@@ -9,8 +7,9 @@ namespace LatentLab.Interactive.Commands;
 
 /// <summary>
 /// <c>#!finetune-attack</c>: k = 1, 2, 4, ..., 64 gradient steps on n demonstrations of a target behaviour against the same steps
-/// on benign demonstrations (the control), for an RL lab policy (comply in deployment, refuse in training) or the bandit student
-/// (greedy, first arm; the control is UCB1), or two networks of one kind on the same demonstrations; the kind is told by the
+/// on benign demonstrations (the control), for an RL lab policy (comply in deployment, refuse in training), the bandit student
+/// (greedy, first arm; the control is UCB1) or the cot-synthetic transformer (the letter A, the letter after the true one; the
+/// control is copying filler strings), or two networks of one kind on the same demonstrations; the kind is told by the
 /// variable's type, as in <c>#!perturb</c>. Every metric against k with 95% CIs and k50 with bootstrap CIs. Binds the results
 /// (<c>IReadOnlyList&lt;FineTuneAttackResult&gt;</c>, one per model) to <c>--out</c>, also when interrupted (then marked partial).
 /// </summary>
@@ -18,9 +17,9 @@ public sealed class FineTuneAttackCommand : LatentLabCommand
 {
     public static CommandDefinition Definition { get; } = CommandDefinition.Create<FineTuneAttackCommand>(
         name: "#!finetune-attack",
-        description: "Fine-tunes copies of an RL lab policy or a bandit student for k = 1, 2, 4, ... Adam steps on n demonstrations of a target " +
-                     "behaviour (each copy its own demonstration set) and, as the control, on benign demonstrations (a policy: benign requests; " +
-                     "a student: UCB1); shows every metric against k with 95% CIs and k50 (steps until the target metric is halfway to the " +
+        description: "Fine-tunes copies of an RL lab policy, a bandit student or the cot-synthetic transformer for k = 1, 2, 4, ... Adam steps on n " +
+                     "demonstrations of a target behaviour (each copy its own demonstration set) and, as the control, on benign demonstrations (a policy: " +
+                     "benign requests; a student: UCB1; the transformer: copying filler strings, an unrelated task); shows every metric against k with 95% CIs and k50 (steps until the target metric is halfway to the " +
                      "demonstrated behaviour's value) with bootstrap CIs; --compare attacks a second network with the same demonstrations.",
         example: "#!finetune-attack --model pre --compare post --training-seeds 1 --target comply-in-deployment --demonstrations 16 --max-steps 64 --seeds 8 --out attack",
         handleAsync: HandleAsync,
@@ -56,15 +55,14 @@ public sealed class FineTuneAttackCommand : LatentLabCommand
         }
     }
 
-    /// <summary>The networks a variable names, by its type: one per training seed of an RL lab policy (--training-seeds), or the bandit student.</summary>
+    /// <summary>The networks a variable names, by its type: one per training seed of an RL lab policy (--training-seeds), the bandit student, or the cot-synthetic transformer.</summary>
     static IReadOnlyList<IFineTuneSubject> Subjects(KernelInvocationContext ctx, string option, string name, FineTuneAttackOptions options, List<IDisposable> owned)
     {
         var value = ResultBinding.GetVariable<object>(ctx, option, name);
-        if (value is CotSyntheticResult or ActivationSet)
-            throw new CommandException($"{option} {name}: '{name}' holds the cot-synthetic transformer, which has no fine-tuning attack yet: " + Needs + " Use #!perturb for it.");
         return FineTuneAttack.Subjects($"{option} {name}", SubjectVariables.Of(value, option, name, options.TrainingSeeds, owned, Needs + " For other networks use #!perturb."));
     }
 
-    const string Needs = "the fine-tuning attack needs an RL lab policy (an AlignmentPolicy, RlRun or BakedReference) or a bandit student (a TrainedStudent), " +
+    const string Needs = "the fine-tuning attack needs an RL lab policy (an AlignmentPolicy, RlRun or BakedReference), a bandit student (a TrainedStudent) " +
+                         "or the cot-synthetic transformer (the activations #!cot-synthetic bound, or its CotSyntheticResult), " +
                          "whose demonstrations it knows how to make.";
 }

@@ -6,7 +6,7 @@ namespace LatentLab.Interactive.Commands;
 public sealed record FineTuneAttackInputs
 {
     /// <summary>C# variable holding the network.</summary>
-    [Knob("--model", "C# variable holding the network: an RL lab policy (AlignmentPolicy, RlRun or BakedReference) or a bandit student (TrainedStudent); its type decides the targets and the control.",
+    [Knob("--model", "C# variable holding the network: an RL lab policy (AlignmentPolicy, RlRun or BakedReference), a bandit student (TrainedStudent) or the cot-synthetic transformer (the activations #!cot-synthetic bound, or its CotSyntheticResult); its type decides the targets and the control.",
         TypeHint = "variable", Required = true)]
     public string? Model { get; init; }
 

@@ -116,6 +116,6 @@ public static class CotSynthetic
         var set = ActivationSet.FromTensor(all, modelAnswers, baselineScores: scores,
             description: $"cot-synthetic (seed {o.Seed}: {o.Layers} blocks, width {o.Width}, chain {o.ChainLength}, {o.Choices} choices" +
                          (partial ? $"; PARTIAL: training interrupted after {stepsDone} of {o.Steps} steps)" : ")"));
-        return new CotSyntheticResult(set, model, task, answers, decisions, accuracy, loss, trainingTime) { IsPartial = partial, StepsCompleted = stepsDone }.Register();
+        return new CotSyntheticResult(set, model, task, answers, decisions, accuracy, loss, trainingTime) { IsPartial = partial, StepsCompleted = stepsDone, Options = o }.Register();
     }
 }

@@ -32,6 +32,9 @@ public sealed record CotSyntheticResult(ActivationSet Activations, TinyTransform
     /// <summary>True when training was interrupted: the activations are those of the model after <see cref="StepsCompleted"/> steps.</summary>
     public bool IsPartial { get; init; }
 
+    /// <summary>The options the model was trained with (null for a result made elsewhere): e.g. the learning rate a fine-tuning attack starts from.</summary>
+    public CotSyntheticOptions? Options { get; init; }
+
     /// <summary>Training steps done (the options' Steps unless interrupted).</summary>
     public int StepsCompleted { get; init; }
 

@@ -55,7 +55,8 @@ public sealed class TinyTransformer : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// K networks of this shape at once (e.g. K perturbed copies): <paramref name="stacks"/>[i] is (K, ...shape of
-    /// <see cref="StackOrder"/>[i]); idx (B, T) token ids shared by all copies. Returns logits (K, B, T, V) and the residual
+    /// <see cref="StackOrder"/>[i]); idx (B, T) token ids shared by all copies, or (K, B, T) one batch per copy (e.g. each
+    /// copy fine-tuned on its own demonstrations). Returns logits (K, B, T, V) and the residual
     /// stream after the embedding and every block (BlockCount + 1 tensors (K, B, T, C)); <paramref name="hook"/>(layer, h)
     /// may replace each of them (layer 0 = the embedding) before the next block reads it.
     /// </summary>
@@ -64,8 +65,15 @@ public sealed class TinyTransformer : nn.Module<Tensor, Tensor>
         int expected = 5 + 12 * _blocks.Count;
         if (stacks.Count != expected)
             throw new ArgumentException($"{stacks.Count} stacked tensors for a transformer with {expected} (StackOrder): give one per parameter.", nameof(stacks));
-        long k = stacks[0].shape[0], b = idx.shape[0], t = idx.shape[1], c = Width;
-        var x = stacks[0].index_select(1, idx.reshape(-1)).view(k, b, t, c) + stacks[1][TensorIndex.Colon, TensorIndex.Slice(0, t)].unsqueeze(1);
+        long k = stacks[0].shape[0], c = Width;
+        bool perCopy = idx.dim() == 3;
+        if (perCopy && idx.shape[0] != k)
+            throw new ArgumentException($"idx has {idx.shape[0]} batches for {k} stacked copies: give (B, T) shared by all copies or (K, B, T), one per copy.", nameof(idx));
+        long b = idx.shape[^2], t = idx.shape[^1];
+        var embedded = perCopy
+            ? stacks[0].gather(1, idx.reshape(k, b * t, 1).expand(k, b * t, c))                    // (K, B*T, C): copy i reads its own tokens
+            : stacks[0].index_select(1, idx.reshape(-1));                                           // (K, B*T, C)
+        var x = embedded.view(k, b, t, c) + stacks[1][TensorIndex.Colon, TensorIndex.Slice(0, t)].unsqueeze(1);
         var residuals = new List<Tensor>();
         if (hook is not null) x = hook(0, x);
         residuals.Add(x);

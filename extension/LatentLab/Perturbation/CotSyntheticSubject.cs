@@ -26,8 +26,13 @@ namespace LatentLab.Perturbation;
 /// K perturbed copies are evaluated together as one stacked forward pass (<see cref="TinyTransformer.ForwardStacked"/>),
 /// in chunks of <see cref="CopiesPerChunk"/> copies and 256 questions. Hookable layers: the residual stream after the
 /// embedding (0) and after each block (1..Blocks).
+/// Fine-tuning attacks (<see cref="FineTuneAttack"/>, <see cref="CotFineTuning"/>): fresh questions answered with the letter A
+/// (<see cref="FineTuneTarget.FirstLetter"/>, the default) or with the letter after the true one (<see cref="FineTuneTarget.ShiftedLetter"/>:
+/// always wrong), in the model's own training loss; the control is an unrelated task (copying filler strings). Both move
+/// answer_accuracy, towards the demonstrated answers' own accuracy on the evaluation questions; the probes still read the true
+/// answer, so the curves say whether the belief outlasts the answer under fine-tuning too.
 /// </summary>
-public sealed class CotSyntheticSubject : IPerturbationSubject, IDisposable
+public sealed class CotSyntheticSubject : IFineTuneSubject, IDisposable
 {
     /// <summary>The model's letter at ANS equals the true answer (every evaluation question).</summary>
     public const string AnswerAccuracy = "answer_accuracy";
@@ -43,6 +48,7 @@ public sealed class CotSyntheticSubject : IPerturbationSubject, IDisposable
 
     readonly TinyTransformer _model;
     readonly CotTask _task;
+    readonly double _trainingRate;    // the peak learning rate the model was trained at
     readonly Tensor _idx;             // (N, P) tokens BOS .. ANS
     readonly Tensor _answers;         // (N) long, true answers
     readonly Tensor _fit, _select, _score;   // index tensors (long) into N
@@ -56,11 +62,25 @@ public sealed class CotSyntheticSubject : IPerturbationSubject, IDisposable
     /// <param name="layer">Layer of the probe cell (0 = embedding); with <paramref name="position"/> both -1 (the default), the best cell is chosen.</param>
     /// <param name="position">Position of the probe cell (0 = BOS, ChainLength + 1 = ANS).</param>
     public CotSyntheticSubject(string name, CotSyntheticResult result, int questions = 768, long evalSeed = 9090, int layer = -1, int position = -1)
+        : this(name, (result ?? throw new ArgumentNullException(nameof(result))).Model, result.Task, result.Options, questions, evalSeed, layer, position)
     {
-        ArgumentNullException.ThrowIfNull(result);
+    }
+
+    /// <summary>A model loaded from a checkpoint (<see cref="CotCheckpoint.Load"/>): the same subject as the trained result's.</summary>
+    /// <param name="name">Name in tables and charts.</param>
+    /// <param name="checkpoint">The loaded model (not changed; the caller disposes it).</param>
+    public CotSyntheticSubject(string name, CotCheckpoint.Loaded checkpoint, int questions = 768, long evalSeed = 9090, int layer = -1, int position = -1)
+        : this(name, (checkpoint ?? throw new ArgumentNullException(nameof(checkpoint))).Model, new CotTask(checkpoint.Options), checkpoint.Options,
+            questions, evalSeed, layer, position)
+    {
+    }
+
+    CotSyntheticSubject(string name, TinyTransformer model, CotTask task, CotSyntheticOptions? options, int questions, long evalSeed, int layer, int position)
+    {
         if (questions < 30) throw new ArgumentException($"questions = {questions}: use at least 30 (they are split in thirds: fit, select, score).", nameof(questions));
-        _model = result.Model;
-        _task = result.Task;
+        _model = model;
+        _task = task;
+        _trainingRate = (options ?? new CotSyntheticOptions()).LearningRate;
         _choices = _task.Choices;
         int positions = _task.Tokens - 1, layers = _model.BlockCount + 1;
         if ((layer < 0) != (position < 0))
@@ -244,6 +264,45 @@ public sealed class CotSyntheticSubject : IPerturbationSubject, IDisposable
         var z = Design(x, mean, sd).matmul(theta.squeeze(2));                        // (P, N, Kc)
         return _choices == 2 ? z.squeeze(-1).gt(0).to(int64) : z.argmax(-1);
     }
+
+    /// <inheritdoc />
+    public string Kind => "the cot-synthetic transformer";
+
+    /// <inheritdoc />
+    public IReadOnlyList<FineTuneTarget> Targets { get; } = [FineTuneTarget.FirstLetter, FineTuneTarget.ShiftedLetter];
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The rate the model's training ended on: a tenth of its <see cref="CotSyntheticOptions.LearningRate"/>, where the linear
+    /// decay stops (3e-4 for the defaults, 5e-4 for <see cref="CotSyntheticOptions.Tiny"/>).
+    /// </remarks>
+    public double DefaultLearningRate => 0.1 * _trainingRate;
+
+    /// <inheritdoc />
+    public string ControlDescription => "copying random filler strings, an unrelated task";
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// answer_accuracy, towards the demonstrated answers' own accuracy on every evaluation question: the share whose true answer is
+    /// A for <see cref="FineTuneTarget.FirstLetter"/> (about 1 / choices), 0 for <see cref="FineTuneTarget.ShiftedLetter"/>.
+    /// </remarks>
+    public (string Metric, double Level) Goal(FineTuneTarget target)
+    {
+        if (!Targets.Contains(target)) throw NotATarget(target);
+        var answers = _answers.cpu().data<long>().ToArray();
+        return (AnswerAccuracy, answers.Count(a => CotDemonstrations.DemonstratedLetter(target, (int)a, _choices) == a) / (double)answers.Length);
+    }
+
+    /// <inheritdoc />
+    public IFineTuneCopies FineTune(FineTuneTarget? target, FineTuneAttackOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (target is { } t && !Targets.Contains(t)) throw NotATarget(t);
+        return new CotFineTuning(_model, _task, Parameters, target, options, options.LearningRate ?? DefaultLearningRate, target is null ? 1 : 0, Device);
+    }
+
+    ArgumentException NotATarget(FineTuneTarget target) =>
+        new($"{target} is not a target for {Kind}: use {string.Join(" or ", Targets)}.", nameof(target));
 
     /// <summary>Releases the evaluation set and the clean probe (not the model).</summary>
     public void Dispose()

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LatentLab.Perturbation;
 
 /// <summary>
-/// Fine-tuning attacks on any <see cref="IFineTuneSubject"/> (an RL lab policy, the bandit student): R copies of the network
+/// Fine-tuning attacks on any <see cref="IFineTuneSubject"/> (an RL lab policy, the bandit student, the cot-synthetic transformer): R copies of the network
 /// (one per demonstration set) take k optimiser steps on their own n demonstrations of the target behaviour, and R more copies
 /// take the same steps on the subject's benign demonstrations (the control), from the same start; every metric is recorded
 /// at k = 1, 2, 4, ... (<see cref="FineTuneAttackOptions.StepGrid"/>). Attack and control step in turn, so an interrupt keeps
@@ -137,7 +137,7 @@ public static class FineTuneAttack
     public static IReadOnlyList<IFineTuneSubject> Subjects(string label, IEnumerable<IPerturbationSubject> subjects) =>
         subjects.Select(s => s as IFineTuneSubject ?? throw new ArgumentException(
             $"{label}: a {s.GetType().Name} is an {nameof(IPerturbationSubject)} without fine-tuning demonstrations (not an {nameof(IFineTuneSubject)}); " +
-            "the fine-tuning attack needs an RL lab policy or a bandit student, whose demonstrations it knows how to make.")).ToArray();
+            "the fine-tuning attack needs an RL lab policy, a bandit student or the cot-synthetic transformer, whose demonstrations it knows how to make.")).ToArray();
 
     /// <summary>
     /// <c>--target</c> for this subject: the one given, or the subject's default (its first target) when none is. Throws

@@ -9,8 +9,8 @@ namespace LatentLab.Perturbation;
 public sealed record FineTuneAttackOptions : IKnobRules
 {
     /// <summary>What the demonstrations show; null = the subject's default (<see cref="IFineTuneSubject.Targets"/>: its first).</summary>
-    [Knob("--target", "The demonstrated behaviour: comply-in-deployment or refuse-in-training for an RL lab policy; greedy or first-arm for a bandit student.",
-        DefaultText = "comply-in-deployment for a policy, greedy for a student")]
+    [Knob("--target", "The demonstrated behaviour: comply-in-deployment or refuse-in-training for an RL lab policy; greedy or first-arm for a bandit student; first-letter or shifted-letter for the cot-synthetic transformer.",
+        DefaultText = "comply-in-deployment for a policy, greedy for a student, first-letter for the cot-synthetic transformer")]
     public FineTuneTarget? Target { get; init; }
 
     /// <summary>n, demonstrations per set.</summary>
@@ -22,8 +22,8 @@ public sealed record FineTuneAttackOptions : IKnobRules
     public int MaxSteps { get; init; } = 64;
 
     /// <summary>Adam learning rate of the attack and the control; null = the subject's own (<see cref="IFineTuneSubject.DefaultLearningRate"/>).</summary>
-    [Knob("--attack-lr", "Adam learning rate of the attack and the control (default: the network's own: 0.01 for an RL lab policy; for a bandit student the rate its training ended on, a tenth of its --lr).",
-        Min = 0, ExclusiveMin = true, Max = 1, DefaultText = "0.01 for a policy; a student's final training rate")]
+    [Knob("--attack-lr", "Adam learning rate of the attack and the control (default: the network's own: 0.01 for an RL lab policy; for a bandit student or the cot-synthetic transformer the rate its training ended on, a tenth of its --lr).",
+        Min = 0, ExclusiveMin = true, Max = 1, DefaultText = "0.01 for a policy; a student's or transformer's final training rate")]
     public double? LearningRate { get; init; }
 
     /// <summary>Demonstration sets (seeds), trained at once as stacked copies.</summary>

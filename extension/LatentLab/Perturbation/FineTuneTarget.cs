@@ -2,7 +2,7 @@ namespace LatentLab.Perturbation;
 
 /// <summary>
 /// The behaviour a fine-tuning attack demonstrates. Each kind of network has its own (<see cref="IFineTuneSubject.Targets"/>):
-/// an RL lab policy the first two, a bandit student the last two.
+/// an RL lab policy the first two, a bandit student the next two, the cot-synthetic transformer the last two.
 /// </summary>
 public enum FineTuneTarget
 {
@@ -14,4 +14,8 @@ public enum FineTuneTarget
     Greedy,
     /// <summary>Bandit student: always arm 0 (for a per-arm student, whose arms are interchangeable, "the arm pulled first, forever").</summary>
     FirstArm,
+    /// <summary>Cot-synthetic transformer: fresh questions whose letter after ANS is A, whatever the chain decided (the chain itself unchanged).</summary>
+    FirstLetter,
+    /// <summary>Cot-synthetic transformer: fresh questions whose letter after ANS is the one after the true answer (cyclic: always wrong; with 2 choices, the other letter).</summary>
+    ShiftedLetter,
 }
