@@ -18,7 +18,7 @@ public static class CliApp
         bool errorIsTerminal = false, IReadOnlyList<CliCommand>? commands = null)
     {
         var root = new RootCommand("latentlab: LatentLab's experiments from a terminal, with the options of the notebook's magic commands. " +
-                                   "Results are written as files into --out-dir; exit codes: 0 ok, 2 bad input, 130 interrupted, 1 a bug.");
+                                   "Results are written as files into --out-dir; exit codes: 0 ok, 2 bad input, 130 interrupted, 3 a sweep with failed points, 1 a bug.");
         foreach (var command in commands ?? CliCommands.All)
         {
             var symbol = command.ToCommand();
@@ -62,6 +62,11 @@ public static class CliApp
                     ? "the files above hold the partial result (marked partial)."
                     : "the run had finished; its files are complete.")).ConfigureAwait(false);
                 return ExitCodes.Interrupted;
+            }
+            if (result.ExitCode is { } code && code != ExitCodes.Ok)
+            {
+                if (result.Problem is { } problem) await error.WriteLineAsync($"latentlab {command.Name}: {problem}").ConfigureAwait(false);
+                return code;
             }
             return ExitCodes.Ok;
         }

@@ -8,4 +8,13 @@ public sealed record CliResult(IReadOnlyList<string> Files, string Summary, bool
 {
     /// <summary>The run's scalar results by name (e.g. final_loss), written by <c>--summary</c> and merged by a sweep; deterministic values only (no timings).</summary>
     public IReadOnlyList<KeyValuePair<string, double>> Metrics { get; init; } = [];
+
+    /// <summary>
+    /// The exit code of a run that finished (not interrupted) but did not wholly succeed, with <see cref="Problem"/> on stderr:
+    /// <see cref="ExitCodes.PointsFailed"/> for a sweep with failed points. Null: <see cref="ExitCodes.Ok"/>.
+    /// </summary>
+    public int? ExitCode { get; init; }
+
+    /// <summary>The line for stderr that goes with <see cref="ExitCode"/>.</summary>
+    public string? Problem { get; init; }
 }

@@ -12,6 +12,13 @@ public static class ExitCodes
     /// <summary>Bad input: an option, a file or the setup; the message on stderr says what to change.</summary>
     public const int BadInput = 2;
 
+    /// <summary>
+    /// <c>latentlab sweep</c> only: the sweep ran to its end but not every point is done (some failed, or Slurm ended them
+    /// without a result); the failed points and their messages are on stderr, and points.csv / settings.csv hold every point,
+    /// the done ones with their metrics. Running the same command again reruns only the points not done.
+    /// </summary>
+    public const int PointsFailed = 3;
+
     /// <summary>Interrupted (Ctrl-C / SIGINT, or SIGTERM); a partial result, where the command has one, is written.</summary>
     public const int Interrupted = 130;
 }

@@ -132,6 +132,24 @@ public sealed class RlCliTests
         Assert.Equal(4, direct.Points.Count);
         Assert.Contains("4 point(s)", output);
         Assert.False(File.Exists(Path.Combine(folder, "policy.policy")));
+
+        // Every point's trained policy beside rl-grid.csv, named by the point, holding that point's weights and environment.
+        string[] names = ["policy_kl-0_concern-cost-0.policy", "policy_kl-0_concern-cost-0.2.policy", "policy_kl-0.1_concern-cost-0.policy", "policy_kl-0.1_concern-cost-0.2.policy"];
+        Assert.Equal(names.Order(StringComparer.Ordinal), Directory.GetFiles(folder, "policy_*.policy").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var (name, point) in names.Zip(direct.Points))
+        {
+            Assert.Contains($"  wrote {Path.Combine(folder, name)}", output);
+            var (policy, metadata) = PolicyCheckpoint.Load(Path.Combine(folder, name), Cpu);
+            Assert.Equal(2, policy.Seeds);
+            Assert.Equal(point.B, policy.Environment.Options.ConcernCost);
+            Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"kl={point.A}, concern-cost={point.B}, 3 iterations"), metadata.Note);
+            Assert.DoesNotContain("PARTIAL", metadata.Note);
+            foreach (var (d, p) in point.Run.Policy.Network.StackedParameters.Zip(policy.Network.StackedParameters, (d, p) => (d, p)))
+                Assert.Equal(d.Value.data<float>().ToArray(), p.Value.data<float>().ToArray());
+        }
+        // The points' policies differ (a file per point, not one policy written four times).
+        static float[] First(string file) => PolicyCheckpoint.Load(file, Cpu).Policy.Network.StackedParameters.First().Value.data<float>().ToArray();
+        Assert.NotEqual(First(Path.Combine(folder, names[0])), First(Path.Combine(folder, names[3])));
     }
 
     [Fact]

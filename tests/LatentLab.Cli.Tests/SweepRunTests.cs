@@ -122,6 +122,37 @@ public sealed class LocalSweepTests
     }
 
     [Fact]
+    public async Task LatentlabSweep_WithAFailingPoint_Exits3_NamesThePointAndItsMessage_AndWritesTheTableOfTheDoneOnes()
+    {
+        var folder = CliHost.TempFolder();
+        var o = SweepFixture.Failing(folder);
+        string[] line = ["sweep", "--command", o.Command, "--grid", o.Grid, "--fixed", o.Fixed, "--seeds", o.Seeds, "--workers", "2", "--folder", folder,
+            "--tool", SweepFixture.ToolDll, "--progress", "none"];
+
+        var (code, output, error) = await CliHost.RunAsync(line);
+
+        Assert.Equal(ExitCodes.PointsFailed, code);
+        Assert.Contains("2 points (2 settings x 1 seeds): 1 done (0 of them before this run), 1 failed, 0 not run", output);
+        var points = File.ReadAllLines(Path.Combine(folder, "points.csv"));
+        Assert.Equal(3, points.Length);
+        var failedRow = Assert.Single(points, l => l.Contains(",failed,", StringComparison.Ordinal));
+        var failedName = failedRow.Split(',')[0];
+        Assert.Single(points, l => l.Contains(",done,", StringComparison.Ordinal));
+        Assert.Contains($"latentlab sweep: point {failedName} failed: exit code 2 (bad input)", error);
+        Assert.Contains("missing.json", error[error.IndexOf($"point {failedName} failed", StringComparison.Ordinal)..]);
+        Assert.Contains("latentlab sweep: 1 of 2 points not done (1 failed;", error);
+        Assert.Contains("exit code 3", error);
+        var doneName = Assert.Single(points, l => l.Contains(",done,", StringComparison.Ordinal)).Split(',')[0];
+        Assert.DoesNotContain($"point {doneName}", error);
+
+        // All done: 0. The failing option replaced by a good file, the resume runs only that point.
+        File.WriteAllText(Path.Combine(folder + "-inputs", "missing.json"), "{\"hidden\": 16}");
+        (code, output, error) = await CliHost.RunAsync(line);
+        Assert.True(code == ExitCodes.Ok, error);
+        Assert.Contains("2 done (1 of them before this run), 0 failed", output);
+    }
+
+    [Fact]
     public async Task Interrupt_KillsTheRunningPoints_KeepsNothingHalfDone_AndAResumeFinishesThem()
     {
         var folder = CliHost.TempFolder();

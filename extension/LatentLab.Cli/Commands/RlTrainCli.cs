@@ -62,9 +62,22 @@ public static class RlTrainCli
         var result = await run.Progress.RunAsync(() => train(run.Progress.For<RlProgress>(p => p.ToRunProgress(algorithm, clock.Elapsed))));
         if (result is RlGrid g)
         {
+            // Every point's trained seeds beside the grid's table, named by the point (policy_kl-0.04_concern-cost-0.1.policy).
+            var trainType = choices.Algorithm == RlAlgorithm.Ppo ? typeof(PpoOptions) : typeof(GrpoOptions);
+            var policies = new List<string>();
+            foreach (var point in g.Points)
+            {
+                var name = GridPointFileName(g.SettingA, point.A, g.SettingB, point.B, trainType);
+                var file = run.OutPath(name);
+                PolicyCheckpoint.Save(point.Run.Policy, file,
+                    $"latentlab rl-train --algorithm {algorithm} --grid point {FlagOf(g.SettingA, trainType)}={Options.OptionText.Number(point.A)}, " +
+                    $"{FlagOf(g.SettingB, trainType)}={Options.OptionText.Number(point.B)}, {point.Run.StepsCompleted} iterations" +
+                    (point.Run.IsPartial ? " (PARTIAL: interrupted)" : ""));
+                policies.Add(file);
+            }
             var csv = ResultFiles.WriteCsv(g.ToDataFrame(), run.OutPath("rl-grid.csv"));
-            return new CliResult([csv], $"{algorithm.ToUpperInvariant()} grid over {g.SettingA} x {g.SettingB}: {g.Points.Count} point(s) in " +
-                                        $"{ReportFormat.Duration(clock.Elapsed)}.", g.IsPartial);
+            return new CliResult([csv, .. policies], $"{algorithm.ToUpperInvariant()} grid over {g.SettingA} x {g.SettingB}: {g.Points.Count} point(s) in " +
+                                                     $"{ReportFormat.Duration(clock.Elapsed)}.", g.IsPartial);
         }
         var r = (RlRun)result;
         var policy = run.OutPath("policy.policy");
@@ -80,6 +93,20 @@ public static class RlTrainCli
                        .. r.Rows.Select(x => x.Metric).Distinct().Select(m => new KeyValuePair<string, double>($"final_{m}", r.Final(m).Average()))],
         };
     }
+
+    /// <summary>
+    /// The policy file of a grid point: <c>policy_&lt;flag A&gt;-&lt;a&gt;_&lt;flag B&gt;-&lt;b&gt;.policy</c> with the settings' flags
+    /// (e.g. <c>policy_kl-0.04_concern-cost-0.1.policy</c>); characters other than letters, digits, '.', '-' and '+' become '~'.
+    /// </summary>
+    public static string GridPointFileName(string settingA, double a, string settingB, double b, Type trainOptions) =>
+        $"policy_{Safe(FlagOf(settingA, trainOptions))}-{Safe(Options.OptionText.Number(a))}_{Safe(FlagOf(settingB, trainOptions))}-{Safe(Options.OptionText.Number(b))}.policy";
+
+    /// <summary>The flag, without dashes, of a grid setting (an environment setting or a knob of <paramref name="trainOptions"/>).</summary>
+    static string FlagOf(string setting, Type trainOptions) => (RlGrid.Settings.Contains(setting)
+        ? Options.OptionSchema.For<AlignmentEnvironmentOptions>().Of(setting)
+        : Options.OptionSchema.For(trainOptions).Of(setting)).Flag.TrimStart('-');
+
+    static string Safe(string text) => string.Concat(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '+' ? c : '~'));
 
     /// <summary>GRPO's options: its defaults (or the --options file read as a GrpoOptions), the shared PPO flags typed, then its own flags.</summary>
     static GrpoOptions GrpoOptionsOf(CliRun run, IReadOnlyList<KeyValuePair<string, string?>> grpoOnly)

@@ -64,13 +64,23 @@ public static class SweepCli
         var saved = table.Save(outcome.Folder.Path);
         foreach (var failed in outcome.Points.Where(p => p.State == PointState.Failed))
             await run.Error.WriteLineAsync($"latentlab sweep: point {failed.Point.Name} failed: {failed.Error}").ConfigureAwait(false);
+        foreach (var lost in outcome.Points.Where(p => p.State == PointState.Pending && p.Error is not null))
+            await run.Error.WriteLineAsync($"latentlab sweep: point {lost.Point.Name} {lost.Error}").ConfigureAwait(false);
         var plan = outcome.Folder.Plan;
         var summary = $"Sweep of {plan.Command.Name}: {plan.Points.Count} points ({plan.Settings} settings x {Math.Max(1, plan.Seeds.Count)} seeds): " +
                       $"{outcome.Done} done ({outcome.Skipped} of them before this run), " +
                       $"{outcome.Failed} failed, {outcome.Pending} not run, in {ReportFormat.Duration(outcome.Elapsed)}" +
                       (outcome.Pending + outcome.Failed > 0 ? "; run the same command again to resume." : ".");
+        // Not interrupted but not every point done: exit 3 (scripts must not take the tables as complete); the tables are written all the same.
+        int notDone = outcome.Failed + outcome.Pending;
         return new CliResult([.. saved, Path.Combine(outcome.Folder.Path, SweepFolder.ManifestFile)], summary, outcome.Interrupted)
         {
+            ExitCode = notDone > 0 ? ExitCodes.PointsFailed : null,
+            Problem = notDone == 0 ? null :
+                $"{notDone} of {plan.Points.Count} points not done ({outcome.Failed} failed" + (outcome.Pending > 0 ? $", {outcome.Pending} ended without a result" : "") +
+                $"; each is listed above with its message, and its stderr.log is in its folder under {Path.Combine(outcome.Folder.Path, "points")}). " +
+                $"The tables hold every point, the {outcome.Done} done with their metrics; exit code {ExitCodes.PointsFailed}. " +
+                "Fix the cause and run the same command again: only the points not done run.",
             Metrics = [new("points", plan.Points.Count), new("done", outcome.Done), new("failed", outcome.Failed), new("pending", outcome.Pending)],
         };
     }
