@@ -1,5 +1,6 @@
 using System.Net;
 using LatentLab.Imitation;
+using LatentLab.Interactive.Hosting;
 using LatentLab.Interactive.Formatting;
 using LatentLab.Reports;
 using LatentLab.Torch;
@@ -63,15 +64,19 @@ public sealed class BanditTrainCommand : LatentLabCommand
     static bool KeepPartialStudent(BanditTrainCommand cmd, KernelInvocationContext ctx, Task<TrainedStudent> training,
         LivePanel live, BanditTrainingPanel panel)
     {
+        InterruptTrace.Mark("#!bandit-train: cancellation callback runs; waiting for the training loop");
         if (!training.Wait(TimeSpan.FromSeconds(5)))
         {
             return false;                       // a very slow step: the handler binds it when the loop stops
         }
         var student = training.Result;
+        InterruptTrace.Mark($"#!bandit-train: training loop returned ({student.StepsCompleted} steps)");
         ResultBinding.BindAsync(ctx, cmd.OutName, student).GetAwaiter().GetResult();
+        InterruptTrace.Mark($"#!bandit-train: partial student bound to {cmd.OutName}");
         var message = $"Interrupted: {cmd.OutName} holds the partial student ({student.StepsCompleted} of {student.Options.Steps} steps). " +
                       "Evaluate it as it is, or run the cell again to train from the start.";
         live.Show(panel.Finished(student, message));
+        InterruptTrace.Mark("#!bandit-train: interrupted panel shown; callback returns");
         return true;
     }
 }
