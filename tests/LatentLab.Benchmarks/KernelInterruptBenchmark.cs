@@ -36,14 +36,15 @@ public static class KernelInterruptBenchmark
 
         using var kernel = CreateKernelAsync().GetAwaiter().GetResult();
         Submit(kernel, "1+1");                                                               // the C# kernel's first compilation (~3 s)
-        // Inputs some commands read, made before their first interrupt (small, not timed). The probe sweep's set has the shape of a
-        // default #!cot-synthetic set (500 questions, 5 layers, 26 positions, width 64), random: the sweep's work is the same.
+        // Inputs some commands read, made before their first interrupt (small, not timed). The probe sweep's set is a default
+        // #!cot-synthetic set (5 layers, 26 positions, width 64) with 2000 questions instead of 500, random (the sweep's work is the
+        // same): at 500 the sweep ends within the 1.5 s before the first interrupt.
         var setups = new Dictionary<string, string>
         {
             ["small"] = "#!bandit-train --steps 5 --batch 16 --device cpu --out small",
             ["reference"] = "#!rl-bake --max-steps 50 --device cpu --out reference",
             ["acts"] = "TorchSharp.torch.manual_seed(1); var acts = LatentLab.Activations.ActivationSet.FromTensor(" +
-                       "TorchSharp.torch.randn(500, 5, 26, 64), Enumerable.Range(0, 500).Select(i => i % 4).ToArray());",
+                       "TorchSharp.torch.randn(2000, 5, 26, 64), Enumerable.Range(0, 2000).Select(i => i % 4).ToArray());",
         };
         var commands = new (string Name, string Code, string Out, string? Needs)[]
         {

@@ -66,7 +66,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
     /// of a rollout and between the gradient chunks of a step, so it stops within tens of milliseconds; past this wait the cell
     /// ends anyway, with a message that does not give the step count.
     /// </summary>
-    internal static TimeSpan StopWait { get; set; } = TimeSpan.FromMilliseconds(200);
+    internal static TimeSpan StopWait { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
     /// Runs on the interrupt, on the cancelling thread, before .NET Interactive closes the cell (so it must be quick): waits up
@@ -94,6 +94,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
         {
             return;                             // the training failed: the handler reports it
         }
+        InterruptTrace.Mark("#!bandit-train: the trainer is not back yet");
         live.Show(panel.Interrupted(
             $"Interrupted: {cmd.OutName} holds the partial student (the steps completed so far: {cmd.OutName}.StepsCompleted says how many). {next}"));
         InterruptTrace.Mark("#!bandit-train: trainer still stopping; interrupted panel shown without the step count");
