@@ -44,7 +44,11 @@ public sealed class BanditTrainCommand : LatentLabCommand
         if (ctx.CancellationToken.IsCancellationRequested)
         {
             var partial = training.Result;
-            InterruptTrace.Mark($"#!bandit-train: training returned ({partial.StepsCompleted} steps); binding {cmd.OutName}");
+            InterruptTrace.Mark($"#!bandit-train: training returned ({partial.StepsCompleted} steps)");
+            // The trainer is usually back before the cell has ended: bind after that, or the binding (a Roslyn compilation,
+            // allocation-heavy, 0.05-2 s) runs while the host sends the cell's end to the notebook.
+            await PendingResults.CellEndedAsync(ctx, TimeSpan.FromSeconds(1));
+            InterruptTrace.Mark($"#!bandit-train: binding {cmd.OutName}");
             await ResultBinding.BindAsync(ctx, cmd.OutName, partial);      // its display is dropped when the cell has already ended
             InterruptTrace.Mark($"#!bandit-train: partial student bound to {cmd.OutName}");
             return;
