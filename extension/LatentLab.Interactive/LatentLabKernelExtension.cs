@@ -23,6 +23,7 @@ public sealed class LatentLabKernelExtension : IKernelExtension
         InterruptBridge.InstallForHost(kernel);
         // An interrupted command binds its partial result a moment after its cell ended: the next cell waits for it.
         PendingResults.Install(kernel);
+        InterruptTrace.Watch(kernel);   // LATENTLAB_INTERRUPT_TRACE=1: where an interrupt's time goes, on stderr
 
         // Initialise TorchSharp now (natives fixed for this system), before any cell touches torch; a failure is
         // reported on the card instead of failing the load.

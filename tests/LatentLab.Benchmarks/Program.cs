@@ -13,6 +13,7 @@ public static class Program
         ["sweep"] = SweepBenchmark.Run,
         ["llm"] = LlmBenchmark.Run,
         ["interrupt"] = InterruptBenchmark.Run,
+        ["interrupt-kernel"] = KernelInterruptBenchmark.Run,
     };
 
     public static int Main(string[] args)

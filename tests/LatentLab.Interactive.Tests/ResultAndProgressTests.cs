@@ -1,3 +1,7 @@
+using LatentLab.Interactive.Formatting;
+using LatentLab.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Events;
 
 namespace LatentLab.Interactive.Tests;
@@ -55,6 +59,43 @@ public class ResultAndProgressTests
         result.AssertSucceeded();
         var update = Assert.Single(result.Events.OfType<DisplayedValueUpdated>());
         Assert.Equal("step 500", update.Formatted("text/plain"));
+    }
+}
+
+public class LiveDisplayClosingTests
+{
+    [Fact]
+    public async Task LiveDisplay_ClosingPanel_DoesNotWaitForAnUpdateBeingDrawn_AndIsNeverCoveredByIt()
+    {
+        // An interrupt's red panel is shown on the cancelling thread while the worker may be drawing a progress update: the
+        // cell ends only when the panel is out, so it must not wait for that drawing, and the older update must not cover it.
+        var command = new SubmitCode("#!test");
+        using var context = KernelInvocationContext.GetOrCreateAmbientContext(command);
+        var shown = new List<string>();
+        using var subscription = context.KernelEvents.Subscribe(e =>
+        {
+            // The value itself (its formatted text depends on whether an earlier test registered LatentLab's formatters).
+            if (e is DisplayedValueUpdated { Value: HtmlFragment fragment }) lock (shown) shown.Add(fragment.Text);
+        });
+        using var drawing = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var display = LiveDisplay<int>.Start(context, command, new HtmlFragment("start", "start"), step =>
+        {
+            if (step == 1) { drawing.Set(); release.Wait(); }
+            return new HtmlFragment($"step {step}", $"step {step}");
+        }, TimeSpan.Zero);
+
+        var worker = Task.Run(() => display.Report(1));
+        Assert.True(drawing.Wait(TimeSpan.FromSeconds(60)), "the update was never drawn");
+        var close = Task.Run(() => display.Show(new HtmlFragment("interrupted", "interrupted")));
+        var first = await Task.WhenAny(close, Task.Delay(TimeSpan.FromSeconds(60)));   // a hang guard, not a speed check
+        Assert.True(first == close, "Show waited for the update being drawn");
+        release.Set();
+        await worker.WaitAsync(TimeSpan.FromSeconds(60));
+        display.Report(2);                                                              // after the closing panel: dropped
+        display.Complete();
+
+        lock (shown) Assert.Equal(["interrupted"], shown);
     }
 }
 

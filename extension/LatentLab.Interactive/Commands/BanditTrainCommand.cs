@@ -1,5 +1,6 @@
 using System.Net;
 using LatentLab.Imitation;
+using LatentLab.Interactive.Hosting;
 using LatentLab.Interactive.Formatting;
 using LatentLab.Reports;
 using LatentLab.Torch;
@@ -34,14 +35,22 @@ public sealed class BanditTrainCommand : LatentLabCommand
         var live = LivePanel.Start(ctx, cmd, panel.Panel, TimeSpan.FromSeconds(1));
 
         var training = Task.Run(() => BanditTrainer.Train(options, device, live.For<TrainingProgress>(p => p.ToRunProgress()), ctx.CancellationToken));
-        // An interrupt completes this cell at once; keep the partial student while the cell can still show output.
-        bool kept = false;
-        using (ctx.CancellationToken.Register(() => kept = KeepPartialStudent(cmd, ctx, training, live, panel)))
+        // An interrupt ends this cell as soon as the callback returns: it only says what is kept. The partial student is
+        // bound below, once the trainer has returned (the next cell waits for that: PendingResults).
+        using (ctx.CancellationToken.Register(() => ShowInterrupted(cmd, training, live, panel)))
         {
             await training;
         }
-        if (kept)
+        if (ctx.CancellationToken.IsCancellationRequested)
         {
+            var partial = training.Result;
+            InterruptTrace.Mark($"#!bandit-train: training returned ({partial.StepsCompleted} steps)");
+            // The trainer is usually back before the cell has ended: bind after that, or the binding (a Roslyn compilation,
+            // allocation-heavy, 0.05-2 s) runs while the host sends the cell's end to the notebook.
+            await PendingResults.CellEndedAsync(ctx, TimeSpan.FromSeconds(1));
+            InterruptTrace.Mark($"#!bandit-train: binding {cmd.OutName}");
+            await ResultBinding.BindAsync(ctx, cmd.OutName, partial);      // its display is dropped when the cell has already ended
+            InterruptTrace.Mark($"#!bandit-train: partial student bound to {cmd.OutName}");
             return;
         }
         var student = training.Result;
@@ -57,21 +66,41 @@ public sealed class BanditTrainCommand : LatentLabCommand
     }
 
     /// <summary>
-    /// Runs on the interrupt, before .NET Interactive closes the cell: waits for the training loop to stop (it checks the
-    /// token at every pull, so well under a second), binds the partial student to --out and says so in the live display.
+    /// How long the interrupt waits for the training loop to stop before it ends the cell. The loop checks the token at every pull
+    /// of a rollout and between the gradient chunks of a step, so it stops within tens of milliseconds; past this wait the cell
+    /// ends anyway, with a message that does not give the step count.
     /// </summary>
-    static bool KeepPartialStudent(BanditTrainCommand cmd, KernelInvocationContext ctx, Task<TrainedStudent> training,
-        LivePanel live, BanditTrainingPanel panel)
+    internal static TimeSpan StopWait { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Runs on the interrupt, on the cancelling thread, before .NET Interactive closes the cell (so it must be quick): waits up
+    /// to <see cref="StopWait"/> for the trainer to return and turns the live display red with what is kept and how many steps.
+    /// Binding (a C# declaration: 0.05-0.3 s) is left to the handler, which runs on once the cell has ended.
+    /// </summary>
+    static void ShowInterrupted(BanditTrainCommand cmd, Task<TrainedStudent> training, LivePanel live, BanditTrainingPanel panel)
     {
-        if (!training.Wait(TimeSpan.FromSeconds(5)))
+        InterruptTrace.Mark("#!bandit-train: cancellation callback runs");
+        const string next = "Evaluate it as it is, or run the cell again to train from the start.";
+        try
         {
-            return false;                       // a very slow step: the handler binds it when the loop stops
+            if (training.Wait(StopWait))
+            {
+                var student = training.Result;
+                InterruptTrace.Mark("#!bandit-train: trainer returned");
+                live.Show(panel.Finished(student, student.IsPartial
+                    ? $"Interrupted: {cmd.OutName} holds the partial student ({student.StepsCompleted} of {student.Options.Steps} steps). {next}"
+                    : $"Interrupted as training ended: {cmd.OutName} holds the trained student ({student.StepsCompleted} steps); it was not saved."));
+                InterruptTrace.Mark($"#!bandit-train: interrupted panel shown ({student.StepsCompleted} steps)");
+                return;
+            }
         }
-        var student = training.Result;
-        ResultBinding.BindAsync(ctx, cmd.OutName, student).GetAwaiter().GetResult();
-        var message = $"Interrupted: {cmd.OutName} holds the partial student ({student.StepsCompleted} of {student.Options.Steps} steps). " +
-                      "Evaluate it as it is, or run the cell again to train from the start.";
-        live.Show(panel.Finished(student, message));
-        return true;
+        catch (AggregateException)
+        {
+            return;                             // the training failed: the handler reports it
+        }
+        InterruptTrace.Mark("#!bandit-train: the trainer is not back yet");
+        live.Show(panel.Interrupted(
+            $"Interrupted: {cmd.OutName} holds the partial student (the steps completed so far: {cmd.OutName}.StepsCompleted says how many). {next}"));
+        InterruptTrace.Mark("#!bandit-train: trainer still stopping; interrupted panel shown without the step count");
     }
 }

@@ -29,6 +29,7 @@ public static class CommandRunner
         {
             // Tracked so that a cell run right after an interrupt waits for the partial result this command still binds.
             await PendingResults.Track(handleAsync(command, context));
+            if (context.CancellationToken.IsCancellationRequested) Hosting.InterruptTrace.Mark($"{definition.Name}: handler returned after the interrupt");
         }
         catch (Exception e)
         {

@@ -25,7 +25,8 @@ public sealed class LiveDisplay<T> : IProgress<T>
     readonly string _displayId;
     static readonly string[] Mimes = ["text/html", "text/plain"];
     T _latest = default!;
-    bool _pending;
+    long _version, _published;      // reports received, and the one on screen
+    bool _rendering, _closed;
 
     LiveDisplay(KernelInvocationContext context, KernelCommand command, string displayId, Func<T, HtmlFragment> render, TimeSpan interval)
     {
@@ -46,48 +47,79 @@ public sealed class LiveDisplay<T> : IProgress<T>
         return new LiveDisplay<T>(context, command, displayed.DisplayId, render, interval ?? TimeSpan.FromMilliseconds(250));
     }
 
-    /// <summary>Records the newest state; updates the display if the last update is older than the interval.</summary>
+    /// <summary>
+    /// Records the newest state; updates the display if the last update is older than the interval. The state is rendered
+    /// outside the lock (a panel with a chart takes a while), so a closing <see cref="Show"/> (an interrupt's red panel) never
+    /// waits for an update being drawn; an update drawn while it was shown is dropped.
+    /// </summary>
     public void Report(T value)
     {
+        long version;
         lock (_gate)
         {
             _latest = value;
-            _pending = true;
-            if (_sinceUpdate.Elapsed >= _interval)
-            {
-                Flush();
-            }
+            version = ++_version;
+            if (_closed || _rendering || _sinceUpdate.Elapsed < _interval) return;
+            _rendering = true;
         }
+        RenderAndPublish(value, version);
     }
 
     /// <summary>Shows the newest reported state if it is not on screen yet. Call before the handler returns.</summary>
     public void Complete()
     {
+        T latest;
+        long version;
         lock (_gate)
         {
-            if (_pending)
-            {
-                Flush();
-            }
+            if (_closed || _version == _published) return;
+            latest = _latest;
+            version = _version;
+            _rendering = true;
         }
+        RenderAndPublish(latest, version);
     }
 
-    /// <summary>Replaces the display with <paramref name="fragment"/> now (e.g. the closing state), whatever the interval.</summary>
+    /// <summary>
+    /// Replaces the display with <paramref name="fragment"/> now (the closing state: finished or interrupted), whatever the
+    /// interval; later reports no longer update it.
+    /// </summary>
     public void Show(HtmlFragment fragment)
     {
         lock (_gate)
         {
+            _closed = true;
             Publish(fragment);
+            _published = _version;
         }
     }
 
-    void Flush() => Publish(_render(_latest));
+    void RenderAndPublish(T value, long version)
+    {
+        HtmlFragment fragment;
+        try
+        {
+            fragment = _render(value);
+        }
+        catch
+        {
+            lock (_gate) _rendering = false;
+            throw;
+        }
+        lock (_gate)
+        {
+            _rendering = false;
+            // The closing panel is on screen, or a newer state already is: this one must not cover it.
+            if (_closed || version <= _published) return;
+            Publish(fragment);
+            _published = version;
+        }
+    }
 
     void Publish(HtmlFragment fragment)
     {
         // Published on the captured context, so reports from any thread (ambient context or not) reach this cell.
         _context.Publish(new DisplayedValueUpdated(fragment, _displayId, _command, FormattedValue.CreateManyFromObject(fragment, Mimes)));
-        _pending = false;
         Updates++;
         _sinceUpdate.Restart();
     }

@@ -53,7 +53,7 @@ public sealed class LivePanel : IProgress<RunProgress>
                 {
                     lock (live._gate)
                     {
-                        live._display?.Show(HtmlFragment.From(panel.Finished(interrupted, stopped: true, withChart: true)));
+                        live._display?.Show(HtmlFragment.From(panel.Stopped(interrupted)));
                     }
                 });
             }
@@ -62,10 +62,16 @@ public sealed class LivePanel : IProgress<RunProgress>
         return live;
     }
 
-    /// <summary>Records the report in the panel (every one, for the chart) and updates the display when the interval has passed.</summary>
+    /// <summary>
+    /// Records the report in the panel (every one, for the chart) and updates the display when the interval has passed. After an
+    /// interrupt only the record is kept: the cell is closing, its interrupted panel is (or is about to be) on screen, and the
+    /// science's last report (it reports where it stopped) must not spend the interrupt's time rendering an update that .NET
+    /// Interactive would drop or that would cover that panel.
+    /// </summary>
     public void Report(RunProgress value)
     {
         Panel.Report(value);
+        if (_context.CancellationToken.IsCancellationRequested) return;
         _display.Report(value);
     }
 

@@ -45,6 +45,18 @@ public static class PendingResults
     }
 
     /// <summary>
+    /// Waits until the interrupted cell of <paramref name="context"/> has ended (.NET Interactive closes it once the cancellation
+    /// callbacks have run), or <paramref name="timeout"/>: an interrupted command that binds its partial result at once would
+    /// otherwise compete with the host sending the cell's end to the notebook.
+    /// </summary>
+    public static async Task CellEndedAsync(KernelInvocationContext context, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!context.IsComplete && clock.Elapsed < timeout)
+            await Task.Delay(5).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Makes each new top-level command of <paramref name="kernel"/> (a cell; not the commands a cell sends on its own, and
     /// not Cancel) wait for the LatentLab commands still binding their results.
     /// </summary>

@@ -25,15 +25,18 @@ public sealed class BanditTrainingPanel
 
     /// <summary>
     /// The closing panel: finished or interrupted. The student's card (displayed next) carries the curves; only an
-    /// interrupted run, which shows no card, keeps them here.
+    /// interrupted run, which shows no card, keeps them here (as the live display last drew them: <see cref="RunPanel.Stopped"/>).
     /// </summary>
     public Rendered Finished(TrainedStudent student, string? message = null)
     {
         var status = message ?? (student.IsPartial
             ? $"Interrupted after {student.StepsCompleted} of {_options.Steps} steps ({Duration(student.TrainingTime)}): the partial model is kept."
             : $"Done: {student.StepsCompleted} steps in {Duration(student.TrainingTime)}.");
-        return Panel.Finished(status, stopped: student.IsPartial, withChart: student.IsPartial);
+        return student.IsPartial ? Panel.Stopped(status) : Panel.Finished(status);
     }
+
+    /// <summary>The closing panel of an interrupted run whose student is not back yet: <paramref name="message"/>, stopped, with the curves as last drawn.</summary>
+    public Rendered Interrupted(string message) => Panel.Stopped(message);
 
     static string Describe(BanditTrainingOptions o, string device) =>
         $"K={o.Arms}, training horizon {o.TrainHorizon}, teacher {o.Teacher.ToString().ToLowerInvariant()}, " +

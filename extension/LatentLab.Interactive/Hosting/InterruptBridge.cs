@@ -121,6 +121,7 @@ public sealed class InterruptBridge : IDisposable
     private void OnInterrupt(PosixSignalContext context)
     {
         context.Cancel = true;          // no default termination
+        InterruptTrace.Begin("SIGINT received");
         Interlocked.Increment(ref _interrupts);
         // Off the signal thread: cancelling runs the commands' cancellation callbacks (which bind partial results).
         _ = Task.Run(CancelRunningSubmissionAsync);
@@ -130,7 +131,9 @@ public sealed class InterruptBridge : IDisposable
     {
         try
         {
+            InterruptTrace.Mark("sending Cancel to the root kernel");
             await _root.SendAsync(new Cancel());
+            InterruptTrace.Mark("Cancel command completed");
         }
         catch (Exception e)
         {

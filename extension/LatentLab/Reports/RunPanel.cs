@@ -16,6 +16,7 @@ public sealed class RunPanel : IProgress<RunProgress>
     readonly List<RunProgress> _history = [];
     readonly string _description;
     readonly string _chartTitle;
+    string _renderedChart = "";
 
     /// <param name="description">What is about to run, shown before the first report (e.g. "Probe sweep: reading 400 questions x ...").</param>
     /// <param name="chart">Whether renders include the chart of the scalars.</param>
@@ -66,7 +67,8 @@ public sealed class RunPanel : IProgress<RunProgress>
             if (_history.Count == 0) return Starting();
             var p = _history[^1];
             var figures = Figures(p);
-            return new Rendered(Frame(ProgressBar.Html(p.Fraction) + $"<div>{Escape(figures)}</div>" + ChartHtml()),
+            _renderedChart = ChartHtml();
+            return new Rendered(Frame(ProgressBar.Html(p.Fraction) + $"<div>{Escape(figures)}</div>" + _renderedChart),
                 $"{ProgressBar.Text(p.Fraction)} {figures}");
         }
     }
@@ -85,6 +87,25 @@ public sealed class RunPanel : IProgress<RunProgress>
             if (p is not null) html.Append($"<div>{Escape(Figures(p))}</div>");
             if (withChart) html.Append(ChartHtml());
             return new Rendered(Frame(html.ToString()), p is null ? status : $"{status} {Figures(p)}");
+        }
+    }
+
+    /// <summary>
+    /// The closing panel of an interrupted run, made within the interrupt's few milliseconds (a notebook cell ends when it is
+    /// done): <paramref name="status"/> in red with a red bar and the last figures, as <see cref="Finished"/> with
+    /// <c>stopped</c> and <c>withChart</c>, but the chart is the one the last <see cref="Render"/> drew (the curve up to the
+    /// last live update, one display interval old at most; none if no render had one yet), not drawn again. Drawing a chart
+    /// is the one costly part of a panel: the first one in a process took 1.1 s at a load average of 28 (its serialiser's
+    /// start-up), and a long run's curve has hundreds of points.
+    /// </summary>
+    public Rendered Stopped(string status)
+    {
+        lock (_gate)
+        {
+            var p = _history.Count == 0 ? null : _history[^1];
+            var html = ProgressBar.Html(p?.Fraction ?? 0, stopped: true) + $"<div style=\"color:{Palette.Alert}\"><b>{Escape(status)}</b></div>";
+            if (p is not null) html += $"<div>{Escape(Figures(p))}</div>";
+            return new Rendered(Frame(html + _renderedChart), p is null ? status : $"{status} {Figures(p)}");
         }
     }
 

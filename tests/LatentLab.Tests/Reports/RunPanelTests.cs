@@ -54,6 +54,30 @@ public class RunPanelTests
     }
 
     [Fact]
+    public void Stopped_ShowsTheChartAsLastRendered_WithoutDrawingItAgain()
+    {
+        var panel = new RunPanel("Training a toy");
+        panel.Report(Step(10, 0.9, 1.0));
+        panel.Render();                                                                // one point: the live display had no chart yet
+        panel.Report(Step(20, 0.7, 2.0));
+        var early = panel.Stopped("Interrupted.");
+        Assert.DoesNotContain("latentlab-chart", early.Html);                          // nothing drawn yet, nothing drawn now
+        Assert.StartsWith("Interrupted. Training: 20/100 steps", early.Text);          // the figures are the newest report's
+        Assert.Contains(Palette.Red, early.Html);
+
+        panel.Report(Step(30, 0.5, 3.0));
+        var live = panel.Render();                                                     // the chart of 10, 20, 30
+        panel.Report(Step(40, 0.4, 4.0));
+        var stopped = panel.Stopped("Interrupted.");
+        Assert.StartsWith("Interrupted. Training: 40/100 steps", stopped.Text);
+        var id = System.Text.RegularExpressions.Regex.Match(live.Html, "latentlab-chart-[0-9a-f]{32}").Value;
+        Assert.NotEmpty(id);
+        Assert.Contains(id, stopped.Html);                                             // the very chart the live display drew (each drawing has its own id)
+        Assert.DoesNotContain("[10,20,30,40]", stopped.Html.Replace(" ", ""));         // not redrawn with the report after it
+        Assert.Contains("[10,20,30,40]", panel.Finished("done", withChart: true).Html.Replace(" ", ""));   // Finished draws it anew
+    }
+
+    [Fact]
     public void Panel_KeepsOneReportPerCount_AndThinsLongCurves()
     {
         var panel = new RunPanel("x");
