@@ -12,7 +12,8 @@ namespace LatentLab.Benchmarks;
 /// of the last 20 episodes per seed and the wall time (CleanRL reports about 500).
 /// `rl bake [--split stochastic|deterministic --distillation soft|hard --lr 0.01 --contexts 256]`: bakes the preset; prints the
 /// report and wall time.
-/// `rl train [--algorithm ppo|grpo --seeds 16 --iterations 200 --threads 1]`: RL from the baked Greenblatt-preset reference with
+/// `rl train [--algorithm ppo|grpo --seeds 16 --iterations 200 --threads 1 --reference FILE.policy --profile]`: RL from the baked
+/// Greenblatt-preset reference (or a saved one) with
 /// the defaults; prints env-steps/s per seed and for the batch, and the final metrics' means over seeds.
 /// </summary>
 public static class RlBenchmark
@@ -33,7 +34,7 @@ public static class RlBenchmark
 
     static int Usage()
     {
-        Console.Error.WriteLine("usage: rl cartpole [--seeds 1 --timesteps 500000 --threads 1] | rl train [--algorithm ppo|grpo --seeds 16 --iterations 200 --threads 1]" +
+        Console.Error.WriteLine("usage: rl cartpole [--seeds 1 --timesteps 500000 --threads 1] | rl train [--algorithm ppo|grpo --seeds 16 --iterations 200 --threads 1 --reference FILE.policy --profile]" +
             " | rl table [--cartpole-steps 500000 --no-peer] | rl charts DIR");
         return 2;
     }
@@ -83,17 +84,34 @@ public static class RlBenchmark
     {
         var env = new AlignmentEnvironment(new AlignmentEnvironmentOptions(), CPU);
         int seeds = Int(args, "--seeds", 16), iterations = Int(args, "--iterations", 200), threads = Int(args, "--threads", 1);
-        var clock = Stopwatch.StartNew();
-        var baked = ReferenceBaker.Bake(env, new BakeOptions { Threads = threads });
-        Console.WriteLine($"bake: matched at step {baked.StepsToMatch} in {clock.Elapsed.TotalSeconds:F1} s");
-        foreach (var t in baked.Types)
-            Console.WriteLine($"  {t.Type}: comply {t.Comply:F3} (target {t.TargetComply:F3}), concerns|comply {t.ConcernsGivenComply:F3}, KL {t.KlMean:F4} (max {t.KlMax:F4})");
+        AlignmentPolicy reference;
+        var referenceFile = Get(args, "--reference", "");
+        if (referenceFile.Length > 0)
+        {
+            reference = PolicyCheckpoint.Load(referenceFile, CPU).Policy;
+            Console.WriteLine($"reference: {referenceFile}");
+        }
+        else
+        {
+            var clock = Stopwatch.StartNew();
+            var baked = ReferenceBaker.Bake(env, new BakeOptions { Threads = threads });
+            Console.WriteLine($"bake: matched at step {baked.StepsToMatch} in {clock.Elapsed.TotalSeconds:F1} s");
+            foreach (var t in baked.Types)
+                Console.WriteLine($"  {t.Type}: comply {t.Comply:F3} (target {t.TargetComply:F3}), concerns|comply {t.ConcernsGivenComply:F3}, KL {t.KlMean:F4} (max {t.KlMax:F4})");
+            reference = baked.Policy;
+        }
+        // --profile: the training thread's CPU seconds per phase (RlPhaseTimes); the run's numbers are the same with it.
+        var phases = args.Contains("--profile") ? new RlPhaseTimes() : null;
+        double cpu0 = RlPhaseTimes.ThreadCpuSeconds();
+        var load = Load();
         RlRun run = Get(args, "--algorithm", "ppo") == "grpo"
-            ? Grpo.Train(baked.Policy, new GrpoOptions { Seeds = seeds, Iterations = iterations, Threads = threads })
-            : Ppo.Train(baked.Policy, new PpoOptions { Seeds = seeds, Iterations = iterations, Threads = threads });
+            ? Grpo.Train(reference, new GrpoOptions { Seeds = seeds, Iterations = iterations, Threads = threads }, phases: phases)
+            : Ppo.Train(reference, new PpoOptions { Seeds = seeds, Iterations = iterations, Threads = threads }, phases: phases);
+        double cpu = RlPhaseTimes.ThreadCpuSeconds() - cpu0;
         double perSeed = run.EpisodesPerSeed * AlignmentEnvironment.Decisions / run.Seconds;
-        Console.WriteLine($"{run.Algorithm}: {seeds} seeds x {run.EpisodesPerSeed} episodes in {run.Seconds:F1} s: " +
-            $"{perSeed:F0} env-steps/s per seed, {perSeed * seeds:F0} for the batch");
+        Console.WriteLine($"{run.Algorithm}: {seeds} seeds x {run.EpisodesPerSeed} episodes in {run.Seconds:F1} s wall, {cpu:F1} s CPU of the training thread " +
+            $"(load before {load}, after {Load()}): {perSeed:F0} env-steps/s per seed, {perSeed * seeds:F0} for the batch (wall)");
+        if (phases is not null) Console.WriteLine(phases);
         foreach (var m in AlignmentMetrics.Names)
             Console.WriteLine($"  {m}: start {run.Rows.Where(r => r.Step == 0 && r.Metric == m).Average(r => r.Value):F3} -> end {run.Final(m).Average():F3}");
         return 0;

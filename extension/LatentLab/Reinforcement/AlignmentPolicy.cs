@@ -19,6 +19,8 @@ public sealed class AlignmentPolicy
 {
     const float Masked = -1e9f;
     readonly Tensor _valid;                // (3, A) bool
+    readonly Tensor _invalid;              // (3, A) bool: not _valid (made once: every forward pass masks with it)
+    readonly Tensor[] _invalidAt;          // per decision, (A) rows of _invalid
 
     /// <summary>The stacked network (S seeds).</summary>
     public IPolicyNetwork Network { get; }
@@ -62,6 +64,8 @@ public sealed class AlignmentPolicy
         var valid = zeros([AlignmentEnvironment.Decisions, a], ScalarType.Bool, environment.Device);
         for (int t = 0; t < AlignmentEnvironment.Decisions; t++) valid[t, ..environment.Choices[t]] = true;
         _valid = valid;
+        _invalid = valid.logical_not();
+        _invalidAt = Enumerable.Range(0, AlignmentEnvironment.Decisions).Select(t => _invalid[t]).ToArray();
     }
 
     static string Name(PolicyArchitecture architecture) => architecture.ToString().ToLowerInvariant();
@@ -120,12 +124,12 @@ public sealed class AlignmentPolicy
     public Tensor LogProbs(IPolicyNetwork network, Tensor input, int step, ref Tensor? state)
     {
         (var logits, state) = network.Step(input, state);
-        return logits.masked_fill(_valid[step].logical_not(), Masked).log_softmax(-1);
+        return logits.masked_fill(_invalidAt[step], Masked).log_softmax(-1);
     }
 
     /// <summary>Log-probabilities at every decision at once: inputs (S, B, 3, InputWidth) -&gt; (S, B, 3, A) (one forward pass for an MLP).</summary>
     public Tensor LogProbsAllDecisions(IPolicyNetwork network, Tensor inputs) =>
-        network.Logits(inputs).masked_fill(_valid.logical_not(), Masked).log_softmax(-1);   // (S, B, 3, A)
+        network.Logits(inputs).masked_fill(_invalid, Masked).log_softmax(-1);   // (S, B, 3, A)
 
     /// <summary>
     /// The exact distribution over all decision sequences: log pi(seq | context), (S, N, Sequences), from three batched network

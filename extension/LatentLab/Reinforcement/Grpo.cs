@@ -15,18 +15,21 @@ public static class Grpo
 {
     /// <param name="reference">The reference policy (1 seed, replicated, or S seeds); the trained policy starts as a copy of it.</param>
     /// <param name="trainingContexts">Optional fixed (N) training set (its monitored part is used); null draws fresh contexts.</param>
+    /// <param name="phases">Optional: filled with the CPU time of each phase of the run (the numbers do not depend on it).</param>
     public static RlRun Train(AlignmentPolicy reference, GrpoOptions options, AlignmentContexts? trainingContexts = null,
-        IProgress<RlProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<RlProgress>? progress = null, CancellationToken cancellationToken = default, RlPhaseTimes? phases = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.CheckReference(reference);
         // Refuse before allocating what the machine cannot hold (seeds x episodes x decisions, the exact evaluation).
         MemoryBudget.Ensure(MemoryEstimates.RlTraining(options, reference.Environment.Options, reference.Options, reference.Seeds), reference.Environment.Device);
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
-        return Run(reference, options, trainingContexts, progress, cancellationToken);
+        using var pages = NativeAllocator.KeepPagesMapped();   // for this run only: the minibatch tensors are freed and re-allocated every step
+        return Run(reference, options, trainingContexts, progress, cancellationToken, phases);
     }
 
-    static RlRun Run(AlignmentPolicy reference, GrpoOptions o, AlignmentContexts? pool, IProgress<RlProgress>? progress, CancellationToken ct)
+    static RlRun Run(AlignmentPolicy reference, GrpoOptions o, AlignmentContexts? pool, IProgress<RlProgress>? progress, CancellationToken ct,
+        RlPhaseTimes? phases)
     {
         var env = reference.Environment;
         var device = env.Device;
@@ -41,7 +44,8 @@ public static class Grpo
 
         var rows = new List<RlMetricRow>();
         var clock = Stopwatch.StartNew();
-        var initial = RlEvaluation.Record(policy, reference, evaluation, 0, rows);
+        IReadOnlyDictionary<string, double> initial;
+        using (RlPhaseTimes.Time(phases, "evaluation")) initial = RlEvaluation.Record(policy, reference, evaluation, 0, rows);
         progress?.Report(new RlProgress(0, o.Iterations, initial));
         int step;
         bool partial = false;
@@ -53,14 +57,17 @@ public static class Grpo
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = o.LearningRate * (1.0 - (double)step / o.Iterations);
 
             // 1. Rollout: P contexts per seed, each repeated G times -> (S, P * G) episodes.
+            var rolloutTime = RlPhaseTimes.Time(phases, "contexts");
             var prompts = RlEvaluation.TrainingContexts(env, monitoredPool, S, P, generator);
             var contexts = new AlignmentContexts(
                 prompts.Monitored.repeat_interleave(G, 1), prompts.ObservedMonitored.repeat_interleave(G, 1),
                 prompts.Harmful.repeat_interleave(G, 1), prompts.Features.repeat_interleave(G, 1), prompts.Target.repeat_interleave(G, 1));
-            var roll = AlignmentRollout.Sample(policy, reference.Network, contexts, generator);
+            rolloutTime.Dispose();
+            var roll = AlignmentRollout.Sample(policy, reference.Network, contexts, generator, phases);
 
             // 2. Group-normalised advantages (S, P * G), one per episode, shared by its three decisions.
             Tensor advantage;
+            using (RlPhaseTimes.Time(phases, "advantages"))
             using (no_grad())
             {
                 var r = roll.Reward;                                                     // (S, B)
@@ -76,6 +83,7 @@ public static class Grpo
             for (int epoch = 0; epoch < o.Epochs; epoch++)
             {
                 using var stepScope = NewDisposeScope();
+                var forwardTime = RlPhaseTimes.Time(phases, "forward");
                 var newLogp = AlignmentRollout.StepLogProbs(policy, policy.Network, roll.Inputs, roll.Actions); // (S, B, 3)
                 var ratio = (newLogp - roll.LogProbs).exp();
                 var surrogate = min(ratio * advantage, ratio.clamp(1 - o.Clip, 1 + o.Clip) * advantage);        // (S, B, 3)
@@ -86,15 +94,17 @@ public static class Grpo
                     perToken = perToken + o.KlCoefficient * (logRatioRef.exp() - logRatioRef - 1);
                 }
                 var loss = perToken.mean([1, 2]).sum();                                   // summed over seeds
-                optimizer.zero_grad();
-                loss.backward();
-                BatchedMlp.ClipGradNormPerSeed(parameters, o.MaxGradNorm);
-                optimizer.step();
+                forwardTime.Dispose();
+                using (RlPhaseTimes.Time(phases, "zero_grad")) optimizer.zero_grad();
+                using (RlPhaseTimes.Time(phases, "backward")) loss.backward();
+                using (RlPhaseTimes.Time(phases, "clip")) BatchedMlp.ClipGradNormPerSeed(parameters, o.MaxGradNorm);
+                using (RlPhaseTimes.Time(phases, "optimizer")) optimizer.step();
             }
             step++;
             if (step % o.EvalEvery == 0 || step == o.Iterations)
             {
-                var means = RlEvaluation.Record(policy, reference, evaluation, step, rows);
+                IReadOnlyDictionary<string, double> means;
+                using (RlPhaseTimes.Time(phases, "evaluation")) means = RlEvaluation.Record(policy, reference, evaluation, step, rows);
                 progress?.Report(new RlProgress(step, o.Iterations, means));
             }
         }

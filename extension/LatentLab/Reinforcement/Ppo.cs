@@ -17,18 +17,21 @@ public static class Ppo
 {
     /// <param name="reference">The reference policy (1 seed, replicated, or S seeds); the trained policy starts as a copy of it.</param>
     /// <param name="trainingContexts">Optional fixed (N) training set (its monitored part is used); null draws fresh contexts.</param>
+    /// <param name="phases">Optional: filled with the CPU time of each phase of the run (the numbers do not depend on it).</param>
     public static RlRun Train(AlignmentPolicy reference, PpoOptions options, AlignmentContexts? trainingContexts = null,
-        IProgress<RlProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<RlProgress>? progress = null, CancellationToken cancellationToken = default, RlPhaseTimes? phases = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.CheckReference(reference);
         // Refuse before allocating what the machine cannot hold (seeds x episodes x decisions, the exact evaluation).
         MemoryBudget.Ensure(MemoryEstimates.RlTraining(options, reference.Environment.Options, reference.Options, reference.Seeds), reference.Environment.Device);
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
-        return Run(reference, options, trainingContexts, progress, cancellationToken);
+        using var pages = NativeAllocator.KeepPagesMapped();   // for this run only: the minibatch tensors are freed and re-allocated every step
+        return Run(reference, options, trainingContexts, progress, cancellationToken, phases);
     }
 
-    static RlRun Run(AlignmentPolicy reference, PpoOptions o, AlignmentContexts? pool, IProgress<RlProgress>? progress, CancellationToken ct)
+    static RlRun Run(AlignmentPolicy reference, PpoOptions o, AlignmentContexts? pool, IProgress<RlProgress>? progress, CancellationToken ct,
+        RlPhaseTimes? phases)
     {
         var env = reference.Environment;
         var device = env.Device;
@@ -46,7 +49,8 @@ public static class Ppo
 
         var rows = new List<RlMetricRow>();
         var clock = Stopwatch.StartNew();
-        var initial = RlEvaluation.Record(policy, reference, evaluation, 0, rows);
+        IReadOnlyDictionary<string, double> initial;
+        using (RlPhaseTimes.Time(phases, "evaluation")) initial = RlEvaluation.Record(policy, reference, evaluation, 0, rows);
         progress?.Report(new RlProgress(0, o.Iterations, initial));
         int step = 0;
         bool partial = false;
@@ -59,9 +63,12 @@ public static class Ppo
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = o.LearningRate * (1.0 - (double)step / o.Iterations);
 
             // 1. Rollout: B episodes per seed, no gradients.
+            var rolloutTime = RlPhaseTimes.Time(phases, "contexts");
             var contexts = RlEvaluation.TrainingContexts(env, monitoredPool, S, B, generator);
-            var roll = AlignmentRollout.Sample(policy, reference.Network, contexts, generator);
+            rolloutTime.Dispose();
+            var roll = AlignmentRollout.Sample(policy, reference.Network, contexts, generator, phases);
             Tensor values, advantages, returns;
+            using (RlPhaseTimes.Time(phases, "advantages"))
             using (no_grad())
             {
                 values = AlignmentPolicy.Values(critic, roll.Inputs);              // (S, B, T)
@@ -101,6 +108,7 @@ public static class Ppo
                 {
                     if (ct.IsCancellationRequested) { dropped = true; break; }
                     using var mbScope = NewDisposeScope();
+                    var forwardTime = RlPhaseTimes.Time(phases, "minibatch");
                     var idx = perm[(mb * mbSize)..((mb + 1) * mbSize)];
                     var inputs = roll.Inputs.index_select(1, idx);                     // (S, b, T, in)
                     var actions = roll.Actions.index_select(1, idx);                   // (S, b, T)
@@ -113,19 +121,26 @@ public static class Ppo
                         var std = adv.std([1, 2], keepdim: true);
                         adv = (adv - mean) / (std + 1e-8);
                     }
+                    forwardTime.Dispose();
+                    forwardTime = RlPhaseTimes.Time(phases, "policy fwd");
                     var allLogp = policy.LogProbsAllDecisions(policy.Network, inputs);  // (S, b, T, A)
                     var newLogp = allLogp.gather(-1, actions.unsqueeze(-1)).squeeze(-1); // (S, b, T)
                     var ratio = (newLogp - oldLogp).exp();
                     var pgLoss = max(-adv * ratio, -adv * ratio.clamp(1 - o.Clip, 1 + o.Clip)).mean([1, 2]); // (S)
-                    var entropy = -(allLogp.exp() * allLogp).sum(-1).mean([1, 2]);     // (S)
+                    forwardTime.Dispose();
+                    forwardTime = RlPhaseTimes.Time(phases, "critic fwd");
                     var newValue = AlignmentPolicy.Values(critic, inputs);                 // (S, b, T)
                     var vLoss = 0.5 * (newValue - ret).pow(2).mean([1, 2]);             // (S)
                     // Summed over seeds: each seed's parameters get only their own seed's gradient.
-                    var loss = (pgLoss - o.EntropyCoefficient * entropy + o.ValueCoefficient * vLoss).sum();
-                    optimizer.zero_grad();
-                    loss.backward();
-                    BatchedMlp.ClipGradNormPerSeed(parameters, o.MaxGradNorm);
-                    optimizer.step();
+                    var objective = pgLoss;
+                    if (o.EntropyCoefficient != 0)                                         // at 0 the term adds exact zeros to the loss and gradients
+                        objective = objective - o.EntropyCoefficient * -(allLogp.exp() * allLogp).sum(-1).mean([1, 2]); // entropy (S)
+                    var loss = (objective + o.ValueCoefficient * vLoss).sum();
+                    forwardTime.Dispose();
+                    using (RlPhaseTimes.Time(phases, "zero_grad")) optimizer.zero_grad();
+                    using (RlPhaseTimes.Time(phases, "backward")) loss.backward();
+                    using (RlPhaseTimes.Time(phases, "clip")) BatchedMlp.ClipGradNormPerSeed(parameters, o.MaxGradNorm);
+                    using (RlPhaseTimes.Time(phases, "optimizer")) optimizer.step();
                 }
             }
             if (dropped)
@@ -141,7 +156,8 @@ public static class Ppo
             step++;
             if (step % o.EvalEvery == 0 || step == o.Iterations)
             {
-                var means = RlEvaluation.Record(policy, reference, evaluation, step, rows);
+                IReadOnlyDictionary<string, double> means;
+                using (RlPhaseTimes.Time(phases, "evaluation")) means = RlEvaluation.Record(policy, reference, evaluation, step, rows);
                 progress?.Report(new RlProgress(step, o.Iterations, means));
             }
         }
