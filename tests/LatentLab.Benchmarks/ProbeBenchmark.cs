@@ -14,6 +14,9 @@ namespace LatentLab.Benchmarks;
 ///   probes generate DIR [--n 500 --layers 8 --positions 32 --dim 256 --seed 0]  planted-signal .npy files + folds.npy
 ///   probes sweep DIR [--repeat 3] [--no-control] [--batch-mb 128] [--tol T] [--max-iter M]                time the sweep on DIR, write DIR/latentlab*.csv (PRECOND=1: preconditioned solver)
 ///   probes large DIR [--gb 3] [--layers 4] [--write-only]                        a multi-GB float16 file streamed by NpyWriter; sweep it memory-mapped; peak RSS
+///   probes real DIR [--sweep-layers k] [--tol T] [--max-iter M] [--form primal|kernel]  the real-size (500, 28, 256, 2048) float16 sweep
+///                                                                                (--max-iter 1: the per-layer cost that is not iterations)
+///   probes products DIR [--columns 16 --n 500 --dim 256 --problems 5]           CPU ms of the solver's thin products and bookkeeping ops per block
 /// Compare with scikit-learn: /usr/bin/python3 tests/LatentLab.Benchmarks/probe_sklearn.py DIR
 /// </summary>
 public static class ProbeBenchmark
@@ -37,6 +40,7 @@ public static class ProbeBenchmark
             case "cot": args0 = args; Cot(args.Contains("--tiny")); return 0;
             case "charts": Charts(dir); return 0;
             case "micro": Micro(); return 0;
+            case "products": Products(Int(args, "--columns", 16), Int(args, "--n", 500), Int(args, "--dim", 256), Int(args, "--problems", 5)); return 0;
             case "real": args0 = args; Real(dir, Int(args, "--n", 500), Int(args, "--layers", 28), Int(args, "--positions", 256), Int(args, "--dim", 2048), Int(args, "--sweep-layers", 0), Int(args, "--sample-cells", 16), args.Contains("--write-only")); return 0;
             case "large": Large(dir, Double(args, "--gb", 3), Int(args, "--layers", 4), args.Contains("--write-only")); return 0;
             default: Console.Error.WriteLine($"unknown probes benchmark '{args[0]}'"); return 2;
@@ -223,7 +227,7 @@ public static class ProbeBenchmark
         var sw2 = Stopwatch.StartNew();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var options = new ProbeSweepOptions { Layers = layerList, Control = true, Threads = _threads,
-            Tolerance = Double(args0, "--tol", new ProbeSweepOptions().Tolerance),
+            Tolerance = Double(args0, "--tol", new ProbeSweepOptions().Tolerance), MaxIterations = Int(args0, "--max-iter", new ProbeSweepOptions().MaxIterations),
             SolverForm = Enum.Parse<ProbeSolverForm>(Str(args0, "--form", "Auto"), ignoreCase: true) };
         var result = KernelLikeThread.Run(args0, () => ProbeSweep.Run(set, options, TorchSharp.torch.CPU,
             new Progress<SweepProgress>(pr => Console.WriteLine($"  {pr.Message}  [{pr.Elapsed.TotalSeconds:F1} s, VmRSS {Vm("VmRSS")}, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}]"))));
@@ -321,6 +325,64 @@ public static class ProbeBenchmark
         T("bf16 theta' X'", () => thb.bmm(xbt));
         T("bf16 r X", () => rb.bmm(xb));
         T("sigmoid 160k", () => g.sigmoid());
+    }
+
+    /// <summary>
+    /// The solver's two thin products for one block (columns x problems, N x (D+1)) in several layouts, in CPU ms per call
+    /// (one thread): which orientation MKL runs fastest, and what its packing of the design matrix costs.
+    /// </summary>
+    static void Products(int columns, int n, int dim, int problems)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var x = TorchSharp.torch.randn(columns, n, dim + 1);                      // (B, N, D+1)
+        var xt = x.transpose(1, 2);                                               // (B, D+1, N) view
+        var xtc = xt.contiguous();                                                // (B, D+1, N) copy
+        var th = TorchSharp.torch.randn(columns, problems, dim + 1);              // (B, QK, D+1)
+        var thT = th.transpose(1, 2).contiguous();                                // (B, D+1, QK)
+        var r = TorchSharp.torch.randn(columns, problems, n);                     // (B, QK, N)
+        var rT = r.transpose(1, 2).contiguous();                                  // (B, N, QK)
+        void T(string name, Func<TorchSharp.torch.Tensor> f)
+        {
+            for (int i = 0; i < 5; i++) f().Dispose();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            int reps = 200;
+            for (int i = 0; i < reps; i++) f().Dispose();
+            double ms = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / reps;
+            double gflops = 2.0 * columns * problems * n * (dim + 1) / (ms * 1e6);
+            Console.WriteLine($"{name,-44} {ms,8:F3} ms CPU  {gflops,6:F1} GFLOP/s");
+        }
+        Console.WriteLine($"block: {columns} columns x {problems} problems, N={n}, D+1={dim + 1}; {TorchRuntime.KernelSettings}");
+        T("z: th.bmm(x^T view)   (QK,D1)x(D1,N)", () => th.bmm(xt));
+        T("z: th.bmm(x^T contiguous)", () => th.bmm(xtc));
+        T("z: x.bmm(th^T) -> (N,QK)", () => x.bmm(thT));
+        T("z: x.matmul(th^T view)", () => x.bmm(th.transpose(1, 2)));
+        T("g: r.bmm(x)           (QK,N)x(N,D1)", () => r.bmm(x));
+        T("g: r.bmm(x^T contiguous, transposed view)", () => r.bmm(xtc.transpose(1, 2)));
+        T("g: x^T.bmm(r^T) -> (D1,QK)", () => xt.bmm(rT));
+        T("g: x^T contiguous .bmm(r^T)", () => xtc.bmm(rT));
+        T("g: (r^T)^T view .bmm(x)  r kept (N,QK)", () => rT.transpose(1, 2).bmm(x));
+        T("g: x^T view .bmm(r view)  -> (D1,QK)", () => xt.bmm(r.transpose(1, 2)));
+        // The L-BFGS bookkeeping over the (B, D+1, Q, K) parameter tensors (temporaries freed at once, as the solver's
+        // per-iteration scope does not: there they live to the iteration's end). GFLOP/s is meaningless for these lines.
+        var a = TorchSharp.torch.randn(columns, dim + 1, problems, 1);
+        var b2 = TorchSharp.torch.randn(columns, dim + 1, problems, 1);
+        var alpha = TorchSharp.torch.randn(columns, 1, problems, 1);
+        var ap = TorchSharp.torch.randn(columns, problems, 1, dim + 1);          // problem-major layout (B, Q, K, D+1)
+        var bp = TorchSharp.torch.randn(columns, problems, 1, dim + 1);
+        var hist = TorchSharp.torch.randn(columns * problems, 20, dim + 1);      // 20 stored vectors per problem
+        var v = TorchSharp.torch.randn(columns * problems, dim + 1, 1);
+        T("dot (B,D+1,Q,K): (a*b).sum([1,3])", () => { using var p = a * b2; return p.sum([1L, 3L]); });
+        T("dot (B,Q,K,D+1): (a*b).sum([2,3])", () => { using var p = ap * bp; return p.sum([2L, 3L]); });
+        T("dot (B,Q,K,D+1): bmm (1,D+1)x(D+1,1)", () => ap.view(-1, 1, dim + 1).bmm(bp.view(-1, dim + 1, 1)));
+        T("axpy: q.sub_(alpha*y)", () => { using var t = alpha * b2; a.sub_(t); return TorchSharp.torch.empty(0); });
+        T("axpy: q.addcmul_(alpha, y, -1)", () => { a.addcmul_(alpha, b2, -1); return TorchSharp.torch.empty(0); });
+        T("max |g| per problem: abs().amax([1,3])", () => { using var t = b2.abs(); return t.amax([1L, 3L]); });
+        T("max |g|: abs().amax(1).amax(-1)", () => { using var t = b2.abs(); using var m1 = t.amax(1); return m1.amax(-1); });
+        T("max |g|: max(amax, -amin) over [1,3]", () => { using var hi = b2.amax([1L, 3L]); using var lo = b2.amin([1L, 3L]); using var nlo = lo.neg(); return TorchSharp.torch.maximum(hi, nlo); });
+        T("max |g|: abs() as (B,D+1,QK) .amax(1)", () => { using var t = b2.abs(); return t.view(columns, dim + 1, -1).amax(1); });
+        T("20 dots per problem: hist.bmm(v)", () => hist.bmm(v));
+        T("20 dots per problem: (hist*v').sum(-1)", () => { using var p = hist * v.transpose(1, 2); return p.sum(-1); });
+        Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
     }
 
     static string Vm(string key) =>
