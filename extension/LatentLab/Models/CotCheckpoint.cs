@@ -16,6 +16,9 @@ public static class CotCheckpoint
     /// <summary>The format this LatentLab writes and reads.</summary>
     public const int FormatVersion = 1;
     static readonly byte[] Magic = Encoding.ASCII.GetBytes("LATENTLAB-COT-TRANSFORMER\n");
+    static readonly CheckpointContainer.Kind Kind = new("LatentLab cot-synthetic checkpoint", Magic, FormatVersion, FormatVersion,
+        "a model.ckpt written by latentlab cot-synthetic (or CotCheckpoint.Save)", "or write one with latentlab cot-synthetic",
+        "write it again with latentlab cot-synthetic");
 
     /// <summary>What a checkpoint records besides the weights.</summary>
     public sealed record Metadata(int Format, CotSyntheticOptions Options, bool IsPartial, int StepsCompleted, double AnswerAccuracy, double FinalLoss);
@@ -45,26 +48,8 @@ public static class CotCheckpoint
     {
         ArgumentNullException.ThrowIfNull(device);
         TorchRuntime.EnsureInitialized();
-        if (!File.Exists(path)) throw new CheckpointException($"No cot-synthetic checkpoint at '{path}': the file does not exist. Write one with latentlab cot-synthetic.");
-        var bytes = File.ReadAllBytes(path);
+        var (_, json, weights) = CheckpointContainer.Read(path, Kind);
         string Corrupt(string what) => $"'{path}' is corrupted: {what}. Write it again with latentlab cot-synthetic.";
-        if (!bytes.AsSpan().StartsWith(Magic))
-            throw new CheckpointException($"'{path}' is not a cot-synthetic checkpoint (it does not start with the LATENTLAB-COT-TRANSFORMER header).");
-        int at = Magic.Length;
-        if (bytes.Length < at + 8) throw new CheckpointException(Corrupt("it ends inside its header"));
-        int format = BitConverter.ToInt32(bytes, at), jsonLength = BitConverter.ToInt32(bytes, at + 4);
-        if (format != FormatVersion)
-            throw new CheckpointException($"'{path}' has checkpoint format {format}, but this LatentLab reads format {FormatVersion}: use the LatentLab version that wrote it, or retrain.");
-        at += 8;
-        if (jsonLength < 0 || (long)at + jsonLength + 8 > bytes.Length) throw new CheckpointException(Corrupt("its metadata runs past the end of the file"));
-        var json = bytes.AsSpan(at, jsonLength).ToArray();
-        at += jsonLength;
-        long weightsLength = BitConverter.ToInt64(bytes, at);
-        at += 8;
-        if (weightsLength < 0 || at + weightsLength + 32 != bytes.Length) throw new CheckpointException(Corrupt("its weights do not end where the checksum begins"));
-        var weights = bytes.AsSpan(at, (int)weightsLength).ToArray();
-        if (!bytes.AsSpan(at + (int)weightsLength, 32).SequenceEqual(CheckpointContainer.Hash(json, weights)))
-            throw new CheckpointException(Corrupt("its SHA-256 checksum does not match its contents"));
         Metadata? metadata;
         try { metadata = JsonSerializer.Deserialize<Metadata>(json); }
         catch (JsonException e) { throw new CheckpointException(Corrupt($"its metadata is not valid JSON ({e.Message})"), e); }

@@ -28,6 +28,8 @@ public static class PolicyCheckpoint
     /// <summary>The format of an MLP policy: written for MLPs, so that their files stay readable by every LatentLab.</summary>
     public const int MlpFormatVersion = 1;
     static readonly byte[] Magic = Encoding.ASCII.GetBytes("LATENTLAB-RL-POLICY\n");
+    static readonly CheckpointContainer.Kind Kind = new("LatentLab RL policy checkpoint", Magic, MlpFormatVersion, FormatVersion,
+        "a file written by PolicyCheckpoint.Save", "or bake / train and save first", "save the policy again");
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 
     /// <summary>Whether <paramref name="path"/> is a policy checkpoint by its header (reads only the header).</summary>
@@ -55,32 +57,8 @@ public static class PolicyCheckpoint
     /// <exception cref="CheckpointException">Missing, not a policy checkpoint, truncated, corrupted or incompatible.</exception>
     public static (AlignmentPolicy Policy, PolicyCheckpointMetadata Metadata) Load(string path, Device device)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new CheckpointException("No checkpoint path was given; pass the file written by PolicyCheckpoint.Save.");
-        if (Directory.Exists(path)) throw new CheckpointException($"'{path}' is a directory, give a file: the policy checkpoint inside it.");
-        if (!File.Exists(path)) throw new CheckpointException($"No policy checkpoint at '{path}': the file does not exist. Check the path (or bake / train and save first).");
-        StaleTempFiles.Remove(path);
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-            throw new CheckpointException($"'{path}' is not a LatentLab RL policy checkpoint (it does not start with the LATENTLAB-RL-POLICY header). Load a file written by PolicyCheckpoint.Save.");
-        int at = Magic.Length;
-        string Truncated(long need) => $"'{path}' is truncated: it has {bytes.Length} bytes but its header promises at least {need}. The copy or save was interrupted; save the policy again.";
-        if (bytes.Length < at + 8) throw new CheckpointException(Truncated(at + 8));
-        int format = BitConverter.ToInt32(bytes, at);
-        if (format < MlpFormatVersion || format > FormatVersion)
-            throw new CheckpointException($"'{path}' has policy checkpoint format {format}, but this LatentLab reads formats {MlpFormatVersion}..{FormatVersion}. Use the LatentLab version that wrote it, or bake again.");
-        int jsonLength = BitConverter.ToInt32(bytes, at + 4);
-        at += 8;
-        if (jsonLength < 0 || (long)at + jsonLength + 8 > bytes.Length) throw new CheckpointException(Truncated((long)at + Math.Max(jsonLength, 0) + 8));
-        var json = bytes.AsSpan(at, jsonLength).ToArray();
-        at += jsonLength;
-        long weightsLength = BitConverter.ToInt64(bytes, at);
-        at += 8;
-        if (weightsLength < 0 || at + weightsLength + 32 > bytes.Length) throw new CheckpointException(Truncated(at + Math.Max(weightsLength, 0) + 32));
-        var weights = bytes.AsSpan(at, (int)weightsLength).ToArray();
-        at += (int)weightsLength;
-        if (!bytes.AsSpan(at, 32).SequenceEqual(CheckpointContainer.Hash(json, weights)))
-            throw new CheckpointException($"'{path}' is corrupted: its SHA-256 checksum does not match its contents (a byte changed after it was saved). Use an intact copy or save again.");
-        if (bytes.Length != at + 32) throw new CheckpointException($"'{path}' is corrupted: it has {bytes.Length - at - 32} unexpected bytes after the checksum.");
+        var (format, json, weights) = CheckpointContainer.Read(path, Kind);
+        long weightsLength = weights.Length;
         PolicyCheckpointMetadata? meta;
         try { meta = JsonSerializer.Deserialize<PolicyCheckpointMetadata>(json, Json); }
         catch (JsonException e) { throw new CheckpointException($"'{path}' is corrupted: its metadata is not valid JSON ({e.Message}).", e); }
