@@ -1,4 +1,5 @@
 using LatentLab.Models;
+using LatentLab.Reinforcement;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -72,14 +73,7 @@ sealed class CotFineTuning : IFineTuneCopies
         var perToken = nn.functional.cross_entropy(logits.reshape(-1, _vocab), _target.reshape(-1), reduction: nn.Reduction.None).view(r, n, t);
         var loss = ((perToken * _weight).sum([1, 2]) / _weight.sum([1, 2])).sum();                      // each copy its own mean; summed, gradients stay apart
         loss.backward();
-        using (no_grad())
-        {
-            // Each copy's gradient clipped on its own, as clip_grad_norm_ clips one network's.
-            var grads = _stacks.Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToArray();
-            var norm = stack(grads.Select(g => g.pow(2).reshape(r, -1).sum([1])).ToArray(), 1).sum([1]).sqrt();   // (R)
-            var coef = (GradClip / (norm + 1e-6)).clamp_max(1.0);
-            foreach (var g in grads) g.mul_(coef.view([r, .. Enumerable.Repeat(1L, (int)g.dim() - 1)]));
-        }
+        BatchedMlp.ClipGradNormPerSeed(_stacks, GradClip);                          // each copy's gradient clipped on its own
         _adam.step();
     }
 
