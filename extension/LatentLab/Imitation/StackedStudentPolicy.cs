@@ -34,9 +34,9 @@ public sealed class StackedStudentPolicy : IBanditPolicy
     FusedLstmRollout? _fused;                    // built on the first fused step
     float[][]? _fusedH, _fusedC;                 // per layer (C*N, Hp): the fused path's state
     float[]? _fusedScores;                       // (C*B*K): the last fused step's scores
+    bool _fusedScoresCurrent;                    // the last step was fused: LastLogits is made from _fusedScores when asked for
     float[][]? _fusedScratch;                    // one per worker
     int _threads = 1;
-    Tensor? _fusedLogits;
 
     /// <summary>How a step is computed on the CPU (default: the fused kernel). Off the CPU, always <see cref="StudentRolloutPath.Torch"/>.</summary>
     public StudentRolloutPath Path { get; init; } = StudentRolloutPath.Fused;
@@ -130,13 +130,11 @@ public sealed class StackedStudentPolicy : IBanditPolicy
         get
         {
             // The fused path keeps its scores in managed memory; the tensor is made only when asked for.
-            if (_fusedScoresCurrent && _fusedLogits is null)
-                _fusedLogits = tensor(_fusedScores!, new long[] { _batch, _arms }).DetachFromDisposeScope();
-            return _fusedScoresCurrent ? _fusedLogits : _lastLogits;
+            if (_fusedScoresCurrent && _lastLogits is null)
+                _lastLogits = tensor(_fusedScores!, new long[] { _batch, _arms }).DetachFromDisposeScope();
+            return _lastLogits;
         }
     }
-
-    bool _fusedScoresCurrent;
 
     /// <summary>
     /// Default of the LSTM rows (over all copies) stepped by one pass of the cell's ops. The cell's ops are memory-bound at
@@ -230,8 +228,6 @@ public sealed class StackedStudentPolicy : IBanditPolicy
             (_fusedH, _fusedC) = _fused.NewState(episodes * rowsPerEpisode);
             _fusedScores = GC.AllocateArray<float>(checked((int)(episodes * k)), pinned: true);
         }
-        _fusedLogits?.Dispose();
-        _fusedLogits = null;
         _lastLogits?.Dispose();
         _lastLogits = null;
         var x = Inputs(step).to(float32).contiguous();                                  // (C*B, K, F) per-arm or (C*B, F) joint
@@ -302,8 +298,6 @@ public sealed class StackedStudentPolicy : IBanditPolicy
         DisposeState();
         _fusedH = _fusedC = null;
         _fusedScores = null;
-        _fusedLogits?.Dispose();
-        _fusedLogits = null;
         _fusedScoresCurrent = false;
         _lastActions?.Dispose();
         _lastRewards?.Dispose();

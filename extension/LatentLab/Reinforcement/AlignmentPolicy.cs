@@ -18,8 +18,7 @@ namespace LatentLab.Reinforcement;
 public sealed class AlignmentPolicy
 {
     const float Masked = -1e9f;
-    readonly Tensor _valid;                // (3, A) bool
-    readonly Tensor _invalid;              // (3, A) bool: not _valid (made once: every forward pass masks with it)
+    readonly Tensor _invalid;              // (3, A) bool: choices a decision does not have (made once: every forward pass masks with it)
     readonly Tensor[] _invalidAt;          // per decision, (A) rows of _invalid
 
     /// <summary>The stacked network (S seeds).</summary>
@@ -63,7 +62,6 @@ public sealed class AlignmentPolicy
                 $"Classes {environment.Options.Classes}): use a policy made for the same environment shape.");
         var valid = zeros([AlignmentEnvironment.Decisions, a], ScalarType.Bool, environment.Device);
         for (int t = 0; t < AlignmentEnvironment.Decisions; t++) valid[t, ..environment.Choices[t]] = true;
-        _valid = valid;
         _invalid = valid.logical_not();
         _invalidAt = Enumerable.Range(0, AlignmentEnvironment.Decisions).Select(t => _invalid[t]).ToArray();
     }

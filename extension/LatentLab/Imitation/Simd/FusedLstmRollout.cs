@@ -27,6 +27,7 @@ internal sealed unsafe class FusedLstmRollout
     readonly float[][] _headW, _headB;                             // per head layer: (C, Op/32, in, 32), (C, Op); last layer of 1 output: (C, inP) and (C, 1)
     readonly int[] _headIn, _headOut, _headOutP;                   // actual input, actual output, padded output sizes
     readonly bool _dotLast;                                        // the last head layer has one output: a dot product per row
+    readonly int _widest;                                          // widest activation row: max(Hp, padded head outputs)
     readonly int _scratch;                                         // floats of scratch per worker
 
     /// <summary>Whether this instance runs the AVX2+FMA code (otherwise the scalar code with the same numbers).</summary>
@@ -109,8 +110,8 @@ internal sealed unsafe class FusedLstmRollout
                     _headB[j][(long)c * outP + o] = headB[j][(long)c * outSize + o];
                 }
         }
-        int widest = Math.Max(_hp, _headOutP.Max());
-        _scratch = Rows * 32 + 2 * Rows * widest;                           // gate pre-activations, two activation buffers
+        _widest = Math.Max(_hp, _headOutP.Max());
+        _scratch = Rows * 32 + 2 * Rows * _widest;                           // gate pre-activations, two activation buffers
     }
 
     static float[] Pinned(long n) => GC.AllocateArray<float>(checked((int)n), pinned: true);
@@ -140,7 +141,7 @@ internal sealed unsafe class FusedLstmRollout
     {
         fixed (float* s = scratch)
         {
-            float* pre = s, actA = s + Rows * 32, actB = actA + Rows * Math.Max(_hp, _headOutP.Max());
+            float* pre = s, actA = s + Rows * 32, actB = actA + Rows * _widest;
             for (long r = r0; r < r1; r += Rows)
             {
                 int n = (int)Math.Min(Rows, r1 - r);
