@@ -182,20 +182,6 @@ public class FusedRolloutTests
         }
     }
 
-    static (long[] Actions, float[] Scores) Roll(BanditEnvironment env, StackedStudentPolicy policy)
-    {
-        env.Reset();
-        policy.Reset(env.Batch, env.Spec.Arms, Cpu, 0);
-        var actions = new List<long>();
-        var scores = new List<float>();
-        for (int t = 0; t < env.Horizon; t++)
-        {
-            using var scope = NewDisposeScope();
-            var a = policy.Act(t);
-            actions.AddRange(Longs(a));
-            scores.AddRange(Floats(policy.LastLogits!));
-            policy.Observe(a, env.Pull(a));
-        }
-        return (actions.ToArray(), scores.ToArray());
-    }
+    static (long[] Actions, float[] Scores) Roll(BanditEnvironment env, StackedStudentPolicy policy) =>
+        StackedStudentPolicyTests.Roll(env, policy, () => policy.LastLogits!);
 }

@@ -20,7 +20,7 @@ public class StackedStudentPolicyTests
     }
 
     /// <summary>Rolls one policy over env for its horizon; returns every step's actions (T, B) and scores (T, B, K).</summary>
-    static (long[] Actions, float[] Scores) Roll(BanditEnvironment env, IBanditPolicy policy, Func<Tensor> lastScores)
+    internal static (long[] Actions, float[] Scores) Roll(BanditEnvironment env, IBanditPolicy policy, Func<Tensor> lastScores)
     {
         env.Reset();
         policy.Reset(env.Batch, env.Spec.Arms, Cpu, 0);

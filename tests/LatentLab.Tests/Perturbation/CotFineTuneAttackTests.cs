@@ -67,14 +67,7 @@ public class CotFineTuneAttackTests(TinyCotFixture fixture) : IClassFixture<Tiny
         Assert.All(control, m => Assert.True(m > (clean + a.TargetValue) / 2, $"control at {m}"));
         Assert.True(control[^1] - attacked[^1] > 0.3, $"control {control[^1]} vs attack {attacked[^1]} after 32 steps");
         // The same options: the same demonstrations, the same steps, the same numbers.
-        Assert.Equal(a.AttackK50, b.AttackK50);
-        for (int p = 0; p < a.Attack.Grid.Count; p++)
-            for (int r = 0; r < Quick.Seeds; r++)
-                foreach (var m in subject.Metrics)
-                {
-                    Assert.Equal(a.Attack.Value(p, r, m), b.Attack.Value(p, r, m));
-                    Assert.Equal(a.Control.Value(p, r, m), b.Control.Value(p, r, m));
-                }
+        FineTuneAttackAssert.SameNumbers(a, b, subject.Metrics, Quick.Seeds);
         // The clean model is not changed by an attack; both runs report every metric, the probes included.
         Assert.Equal(a.Attack.Clean, PerturbationSweep.CleanMetrics(subject));
         Assert.Equal(subject.Metrics, a.Control.Metrics);

@@ -55,14 +55,7 @@ public class StudentFineTuneAttackTests(TinyStudentFixture fixture) : IClassFixt
         Assert.Equal(HalfwayStatus.NotReached, a.ControlK50.Status);
         Assert.All(a.Control.MeanCurve(metric), m => Assert.True(m.Mean > (clean + a.TargetValue) / 2, $"control at {m.Mean}"));
         // The same options: the same demonstrations, the same steps, the same numbers.
-        Assert.Equal(a.AttackK50, b.AttackK50);
-        for (int p = 0; p < a.Attack.Grid.Count; p++)
-            for (int r = 0; r < Quick.Seeds; r++)
-                foreach (var m in subject.Metrics)
-                {
-                    Assert.Equal(a.Attack.Value(p, r, m), b.Attack.Value(p, r, m));
-                    Assert.Equal(a.Control.Value(p, r, m), b.Control.Value(p, r, m));
-                }
+        FineTuneAttackAssert.SameNumbers(a, b, subject.Metrics, Quick.Seeds);
         // The clean student is not changed by an attack.
         Assert.Equal(a.Attack.Clean, PerturbationSweep.CleanMetrics(subject));
         Assert.Equal(["student (attack)", "student (control)"], new[] { a.Attack.Model, a.Control.Model });
