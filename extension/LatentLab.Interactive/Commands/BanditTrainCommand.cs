@@ -45,10 +45,7 @@ public sealed class BanditTrainCommand : LatentLabCommand
         {
             var partial = training.Result;
             InterruptTrace.Mark($"#!bandit-train: training returned ({partial.StepsCompleted} steps)");
-            // The trainer is usually back before the cell has ended: bind after that, or the binding (a Roslyn compilation,
-            // allocation-heavy, 0.05-2 s) runs while the host sends the cell's end to the notebook.
-            await PendingResults.CellEndedAsync(ctx, TimeSpan.FromSeconds(1));
-            InterruptTrace.Mark($"#!bandit-train: binding {cmd.OutName}");
+            // The trainer is usually back before the cell has ended: BindAsync waits for that end before it binds.
             await ResultBinding.BindAsync(ctx, cmd.OutName, partial);      // its display is dropped when the cell has already ended
             InterruptTrace.Mark($"#!bandit-train: partial student bound to {cmd.OutName}");
             return;

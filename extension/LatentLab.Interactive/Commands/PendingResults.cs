@@ -46,8 +46,8 @@ public static class PendingResults
 
     /// <summary>
     /// Waits until the interrupted cell of <paramref name="context"/> has ended (.NET Interactive closes it once the cancellation
-    /// callbacks have run), or <paramref name="timeout"/>: an interrupted command that binds its partial result at once would
-    /// otherwise compete with the host sending the cell's end to the notebook.
+    /// callbacks have run), or <paramref name="timeout"/>: <see cref="ResultBinding.BindAsync"/> calls it after an interrupt, so
+    /// that binding a partial result does not compete with the host sending the cell's end to the notebook.
     /// </summary>
     public static async Task CellEndedAsync(KernelInvocationContext context, TimeSpan timeout)
     {

@@ -13,10 +13,13 @@ public static class ResultBinding
 {
     /// <summary>
     /// Declares <paramref name="name"/> of type <typeparamref name="T"/> in the notebook's C# kernel and says so in the output.
-    /// Throws <see cref="CommandException"/> when the notebook has no C# kernel.
+    /// Throws <see cref="CommandException"/> when the notebook has no C# kernel. After an interrupt it first waits (up to a
+    /// second) for the cell to end: the declaration is a Roslyn compilation (0.05-2 s, allocation-heavy) that would otherwise
+    /// run while the host sends the cell's end; the next cell waits for the binding (<see cref="PendingResults"/>).
     /// </summary>
     public static async Task BindAsync<T>(KernelInvocationContext context, string name, T value)
     {
+        if (context.CancellationToken.IsCancellationRequested) await PendingResults.CellEndedAsync(context, TimeSpan.FromSeconds(1));
         var csharp = FindCSharpKernel(context, $"--out {name}");
         await csharp.SetValueAsync(name, value!, typeof(T));
         context.Display(new HtmlFragment(
