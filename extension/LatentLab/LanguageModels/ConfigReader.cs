@@ -30,11 +30,37 @@ internal sealed class ConfigReader(JsonElement root, string source, Func<string,
         _ => throw Bad(key, "true or false"),
     } : null;
 
-    public int? Int(string key) => Get(key) is { } v ? (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw Bad(key, "an integer")) : defaults?.Invoke(key);
+    public int? Int(string key) => Get(key) is { } v ? Int32(key, v) : defaults?.Invoke(key);
 
-    public double? Double(string key) => Get(key) is { } v ? (v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Bad(key, "a number")) : defaults?.Invoke(key);
+    /// <summary>A size (layers, heads, widths): a whole number of at least 1, or the family default when the key is absent.</summary>
+    public int? Size(string key) => Int(key) is { } n ? (n >= 1 ? n : throw new InvalidDataException(
+        $"{Source}: \"{key}\" is {n}; a size must be a whole number of at least 1. Is config.json damaged or edited by hand?")) : null;
 
-    public int RequiredInt(string key) => Int(key) ?? throw new InvalidDataException($"{Source} lacks \"{key}\", which every checkpoint of this family has. Is the file complete?");
+    /// <summary>As <see cref="Size"/>, for a key every checkpoint of the family has.</summary>
+    public int RequiredSize(string key) => Size(key) ?? throw Lacks(key);
+
+    // A number that is whole but too large (99999999999) or has a fraction (64.5) says so, instead of "should be an integer".
+    int Int32(string key, JsonElement v)
+    {
+        if (v.ValueKind != JsonValueKind.Number) throw Bad(key, $"an integer, not {Kind(v)}");
+        if (v.TryGetInt32(out int i)) return i;
+        if (v.TryGetInt64(out _) || (v.TryGetDouble(out double d) && Math.Floor(d) == d))
+            throw new InvalidDataException($"{Source}: \"{key}\" is {v.GetRawText()}, too large for this setting (at most {int.MaxValue}). Is config.json damaged or edited by hand?");
+        throw Bad(key, $"an integer, not {v.GetRawText()}");
+    }
+
+    static string Kind(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.String => $"the text \"{v.GetString()}\"",
+        JsonValueKind.True or JsonValueKind.False => v.GetRawText(),
+        var k => "a JSON " + k.ToString().ToLowerInvariant(),
+    };
+
+    public double? Double(string key) => Get(key) is { } v ? (v.ValueKind == JsonValueKind.Number ? Finite(key, v.TryGetDouble(out double d) ? d : double.PositiveInfinity) : throw Bad(key, $"a number, not {Kind(v)}")) : defaults?.Invoke(key);
+
+    public int RequiredInt(string key) => Int(key) ?? throw Lacks(key);
+
+    InvalidDataException Lacks(string key) => new($"{Source} lacks \"{key}\", which every checkpoint of this family has. Is the file complete?");
 
     public string[] StringArray(string key) => Get(key) is { ValueKind: JsonValueKind.Array } v
         ? v.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Bad(key, "a list of strings")).ToArray()
@@ -43,10 +69,13 @@ internal sealed class ConfigReader(JsonElement root, string source, Func<string,
     public int[] IntOrIntArray(string key) => Get(key) switch
     {
         null => [],
-        { ValueKind: JsonValueKind.Number } v => [v.GetInt32()],
-        { ValueKind: JsonValueKind.Array } v => v.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Number ? e.GetInt32() : throw Bad(key, "an integer or a list of integers")).ToArray(),
+        { ValueKind: JsonValueKind.Number } v => [Int32(key, v)],
+        { ValueKind: JsonValueKind.Array } v => v.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Number ? Int32(key, e) : throw Bad(key, "an integer or a list of integers")).ToArray(),
         _ => throw Bad(key, "an integer or a list of integers"),
     };
+
+    double Finite(string key, double d) => double.IsFinite(d) ? d
+        : throw new InvalidDataException($"{Source}: \"{key}\" is beyond the range of a double. Is config.json damaged or edited by hand?");
 
     InvalidDataException Bad(string key, string expected) => new($"{Source}: \"{key}\" should be {expected}.");
 }

@@ -113,13 +113,13 @@ public sealed record LanguageModelConfig
     {
         bool gemma = type is "gemma2" or "gemma3_text";
         if (type == "gemma3_text") r = r.WithDefaults(Gemma3Default);
-        int hidden = r.RequiredInt("hidden_size");
-        int heads = r.RequiredInt("num_attention_heads");
-        int kvHeads = r.Int("num_key_value_heads") ?? heads;
+        int hidden = r.RequiredSize("hidden_size");
+        int heads = r.RequiredSize("num_attention_heads");
+        int kvHeads = r.Size("num_key_value_heads") ?? heads;
         if (heads % kvHeads != 0)
             throw new InvalidDataException($"{r.Source}: num_attention_heads {heads} is not a multiple of num_key_value_heads {kvHeads}.");
-        int headDim = r.Int("head_dim") ?? hidden / heads;
-        int layers = r.RequiredInt("num_hidden_layers");
+        int headDim = r.Size("head_dim") ?? hidden / heads;
+        int layers = r.RequiredSize("num_hidden_layers");
 
         string act = r.String(gemma ? "hidden_activation" : "hidden_act") ?? r.String("hidden_act") ?? (gemma ? "gelu_pytorch_tanh" : "silu");
         if (act is not ("silu" or "gelu_pytorch_tanh"))
@@ -152,7 +152,7 @@ public sealed record LanguageModelConfig
             for (int i = 0; i < layers; i++) sliding[i] = i % 2 == 0;
         else if (type == "gemma3_text")
         {
-            int pattern = r.Int("sliding_window_pattern") ?? 6;
+            int pattern = r.Size("sliding_window_pattern") ?? 6;
             for (int i = 0; i < layers; i++) sliding[i] = (i + 1) % pattern != 0;
         }
         if (sliding.Any(s => s) && window is null)
@@ -167,9 +167,9 @@ public sealed record LanguageModelConfig
         return new LanguageModelConfig
         {
             ModelType = type,
-            VocabSize = r.RequiredInt("vocab_size"),
+            VocabSize = r.RequiredSize("vocab_size"),
             HiddenSize = hidden,
-            IntermediateSize = r.RequiredInt("intermediate_size"),
+            IntermediateSize = r.RequiredSize("intermediate_size"),
             Layers = layers,
             Heads = heads,
             KvHeads = kvHeads,

@@ -53,28 +53,58 @@ public sealed class LanguageModelTokenizer
         var path = Path.Combine(folder, "tokenizer.json");
         if (!File.Exists(path))
             throw new FileNotFoundException($"'{folder}' has no tokenizer.json. Download it with the model (the fast-tokenizer file of the Hugging Face repository).", path);
+        return Guarded(path, () => Read(folder, path));
+    }
+
+    // Hugging Face's tokenizer.json has deep optional parts (normalizer, pre-tokenizer, post-processor steps); a field there of
+    // a type no tokenizers version writes (a number where a string belongs, an object for a list) is named by the JSON error
+    // and the file, never shown as a .NET exception. The fields read on every load have their own typed reads below.
+    static T Guarded<T>(string path, Func<T> read)
+    {
+        try { return read(); }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: a field has an unexpected type or value ({e.Message}). The file is damaged or was edited by hand: " +
+                "use the tokenizer files of the model's Hugging Face repository.", e);
+        }
+    }
+
+    static LanguageModelTokenizer Read(string folder, string path)
+    {
         using var doc = Parse(path);
         var root = doc.RootElement;
-        var model = Property(root, "model", path);
-        string type = model.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
+        if (root.ValueKind != JsonValueKind.Object) throw WrongType(path, "the file", "a JSON object", root);
+        var model = OfKind(Property(root, "model", path), JsonValueKind.Object, path, "\"model\"");
+        string type = model.TryGetProperty("type", out var t) ? Text(t, path, "model.type") : "";
         if (type != "BPE")
             throw new NotSupportedException($"{path}: tokenizer model '{type}' is not supported; expected BPE (Qwen, Llama 3).");
         bool byteFallback = model.TryGetProperty("byte_fallback", out var bf) && bf.ValueKind == JsonValueKind.True;
         if (!byteFallback && !IsByteLevel(root))
             throw new NotSupportedException($"{path}: this BPE tokenizer is neither byte-level (Qwen, Llama 3) nor SentencePiece-style with byte fallback (Gemma).");
 
-        var vocab = Property(model, "vocab", path).EnumerateObject().Select(p => new KeyValuePair<string, int>(p.Name, p.Value.GetInt32())).ToList();
-        var merges = Property(model, "merges", path).EnumerateArray().Select(m => m.ValueKind == JsonValueKind.Array
-            ? (m[0].GetString()!, m[1].GetString()!) : SplitMerge(m.GetString() ?? "", path)).ToList();
+        var vocab = OfKind(Property(model, "vocab", path), JsonValueKind.Object, path, "model.vocab").EnumerateObject()
+            .Select(p => new KeyValuePair<string, int>(p.Name, TokenId(p.Value, path, $"model.vocab[\"{p.Name}\"]"))).ToList();
+        if (vocab.Count == 0) throw new InvalidDataException($"{path}: model.vocab is empty. Use the tokenizer files of the model's Hugging Face repository.");
+        var merges = OfKind(Property(model, "merges", path), JsonValueKind.Array, path, "model.merges").EnumerateArray().Select((m, i) => m.ValueKind switch
+        {
+            JsonValueKind.Array when m.GetArrayLength() == 2 => (Text(m[0], path, $"model.merges[{i}][0]"), Text(m[1], path, $"model.merges[{i}][1]")),
+            JsonValueKind.String => SplitMerge(m.GetString()!, path),
+            _ => throw WrongType(path, $"model.merges[{i}]", "\"a b\" or a pair [\"a\", \"b\"]", m),
+        }).ToList();
         var added = new Dictionary<string, int>(StringComparer.Ordinal);
         var special = new HashSet<int>();
-        if (root.TryGetProperty("added_tokens", out var addedTokens))
-            foreach (var a in addedTokens.EnumerateArray())
+        if (root.TryGetProperty("added_tokens", out var addedTokens) && addedTokens.ValueKind != JsonValueKind.Null)
+        {
+            int i = 0;
+            foreach (var a in OfKind(addedTokens, JsonValueKind.Array, path, "added_tokens").EnumerateArray())
             {
-                int id = a.GetProperty("id").GetInt32();
-                added[a.GetProperty("content").GetString()!] = id;
+                var where = $"added_tokens[{i++}]";
+                OfKind(a, JsonValueKind.Object, path, where);
+                int id = TokenId(Property(a, "id", path), path, where + ".id");
+                added[Text(Property(a, "content", path), path, where + ".content")] = id;
                 if (a.TryGetProperty("special", out var sp) && sp.ValueKind == JsonValueKind.True) special.Add(id);
             }
+        }
         int size = Math.Max(vocab.Max(v => v.Value), added.Count > 0 ? added.Values.Max() : 0) + 1;
         var tokens = new string[size];
         foreach (var (text, id) in vocab) tokens[id] = text;
@@ -108,15 +138,47 @@ public sealed class LanguageModelTokenizer
         var configPath = Path.Combine(folder, "tokenizer_config.json");
         if (File.Exists(configPath))
         {
-            using var config = Parse(configPath);
-            bos = TokenText(config.RootElement, "bos_token");
-            eos = TokenText(config.RootElement, "eos_token");
-            cleanUp = config.RootElement.TryGetProperty("clean_up_tokenization_spaces", out var cu) && cu.ValueKind == JsonValueKind.True;
-            string? template = config.RootElement.TryGetProperty("chat_template", out var ct) && ct.ValueKind == JsonValueKind.String ? ct.GetString() : null;
-            chat = ChatTemplate.FromTemplateText(template, bos, configPath);
+            (bos, eos, cleanUp, chat) = Guarded(configPath, () => ReadConfig(configPath));
         }
         return new LanguageModelTokenizer(byteLevel, sentencePiece, tokens, added, special, PrefixIds(root, added), chat, bos, eos, cleanUp);
     }
+
+    static (string? Bos, string? Eos, bool CleanUp, ChatTemplate? Chat) ReadConfig(string configPath)
+    {
+        using var config = Parse(configPath);
+        var root = config.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw WrongType(configPath, "the file", "a JSON object", root);
+        var bos = TokenText(root, "bos_token");
+        var eos = TokenText(root, "eos_token");
+        bool cleanUp = root.TryGetProperty("clean_up_tokenization_spaces", out var cu) && cu.ValueKind == JsonValueKind.True;
+        string? template = root.TryGetProperty("chat_template", out var ct) && ct.ValueKind == JsonValueKind.String ? ct.GetString() : null;
+        return (bos, eos, cleanUp, ChatTemplate.FromTemplateText(template, bos, configPath));
+    }
+
+    /// <summary>Token ids above this are refused (the largest vocabularies have about 256 thousand tokens).</summary>
+    const int MaxTokenId = 1 << 24;
+
+    static string Text(JsonElement e, string path, string where) => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw WrongType(path, where, "a string", e);
+
+    static int TokenId(JsonElement e, string path, string where) =>
+        e.ValueKind != JsonValueKind.Number ? throw WrongType(path, where, "a token id (a whole number)", e)
+        : e.TryGetInt32(out int id) && id is >= 0 and < MaxTokenId ? id
+        : throw new InvalidDataException($"{path}: {where} is {e.GetRawText()}; a token id is a whole number from 0 to {MaxTokenId - 1}. " +
+            "The file is damaged or was edited by hand: use the tokenizer files of the model's Hugging Face repository.");
+
+    static JsonElement OfKind(JsonElement e, JsonValueKind kind, string path, string where) => e.ValueKind == kind ? e
+        : throw WrongType(path, where, kind == JsonValueKind.Object ? "a JSON object" : "a JSON list", e);
+
+    static InvalidDataException WrongType(string path, string where, string expected, JsonElement e) =>
+        new($"{path}: {where} should be {expected}, not {Describe(e)}. The file is damaged or was edited by hand: use the tokenizer files of the model's Hugging Face repository.");
+
+    static string Describe(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.String => "the text " + e.GetRawText(),
+        JsonValueKind.Number => "the number " + e.GetRawText(),
+        JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null => e.GetRawText(),
+        var k => "a JSON " + (k == JsonValueKind.Array ? "list" : k.ToString().ToLowerInvariant()),
+    };
 
     /// <summary>Token ids of <paramref name="text"/>; <paramref name="addSpecialTokens"/> adds what the tokenizer's
     /// post-processor adds (Llama 3: &lt;|begin_of_text|&gt;; Qwen: nothing). Added tokens written in the text are matched.</summary>
@@ -267,5 +329,5 @@ public sealed class LanguageModelTokenizer
     static string? TokenText(JsonElement config, string key) =>
         !config.TryGetProperty(key, out var v) ? null
         : v.ValueKind == JsonValueKind.String ? v.GetString()
-        : v.ValueKind == JsonValueKind.Object && v.TryGetProperty("content", out var c) ? c.GetString() : null;
+        : v.ValueKind == JsonValueKind.Object && v.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
 }
