@@ -52,6 +52,7 @@ public static class CliApp
         try
         {
             var run = new CliRun(command, parse, output, error, errorIsTerminal, cancellationToken);
+            run.CheckOutputs();
             var result = await command.Run(run).ConfigureAwait(false);
             if (run.Knobs.SummaryFile is { } summaryFile) SummaryFile.Write(summaryFile, command, result);
             await output.WriteLineAsync(result.Summary).ConfigureAwait(false);
@@ -62,6 +63,12 @@ public static class CliApp
                     ? "the files above hold the partial result (marked partial)."
                     : "the run had finished; its files are complete.")).ConfigureAwait(false);
                 return ExitCodes.Interrupted;
+            }
+            if (run.Rescued.Count > 0)
+            {
+                await error.WriteLineAsync($"latentlab {command.Name}: --out-dir {run.Knobs.OutDir} could not take {run.Rescued.Count} of the result files; " +
+                    $"they are in {Path.GetDirectoryName(run.Rescued[0])}. Move them where you want them, and give a writable --out-dir next time.").ConfigureAwait(false);
+                return ExitCodes.BadInput;
             }
             if (result.ExitCode is { } code && code != ExitCodes.Ok)
             {
@@ -77,7 +84,7 @@ public static class CliApp
         }
         catch (Exception e) when (IsUserError(Unwrap(e)))
         {
-            await error.WriteLineAsync($"latentlab {command.Name}: {Unwrap(e).Message}").ConfigureAwait(false);
+            await error.WriteLineAsync($"latentlab {command.Name}: {UserErrors.MessageOf(Unwrap(e))}").ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
         catch (Exception e)

@@ -63,7 +63,7 @@ public sealed class CliRun
             }
             catch (ArgumentException e) when (e is not OptionsException)
             {
-                throw new ArgumentException($"--options {file}: {e.Message}", e);
+                throw new ArgumentException($"--options {file}: {LatentLab.Options.UserErrors.MessageOf(e)}", e);
             }
         }
         var line = _command.Options.Where(o => o.Schema == schema)
@@ -93,11 +93,54 @@ public sealed class CliRun
         return OptionSchema.Check(schema.With(start, Line(schema)));
     }
 
-    /// <summary>The full path of <paramref name="fileName"/> in <c>--out-dir</c> (the folder is created).</summary>
+    /// <summary>
+    /// Refuses, before the run computes anything, an <c>--out-dir</c> that can never hold files (it is a file, or lies under
+    /// one) and a <c>--summary</c> that is a folder: the message names the option and the fix, and no finished run is lost to it.
+    /// </summary>
+    internal void CheckOutputs()
+    {
+        var folder = Path.GetFullPath(Knobs.OutDir);
+        if (File.Exists(folder))
+            throw new ArgumentException($"--out-dir {Knobs.OutDir} is a file; give a folder for the result files (it is created when missing), e.g. --out-dir {Knobs.OutDir}-results.");
+        for (var dir = Path.GetDirectoryName(folder); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            if (File.Exists(dir))
+                throw new ArgumentException($"--out-dir {Knobs.OutDir} lies under {dir}, which is a file, so the folder cannot be created; give a folder elsewhere.");
+        }
+        if (Knobs.SummaryFile is { } summary && Directory.Exists(summary))
+            throw new ArgumentException($"--summary {summary} is a folder; give the path of the JSON file to write, e.g. --summary {Path.Combine(summary, "summary.json")}.");
+    }
+
+    /// <summary>Files written outside <c>--out-dir</c> because it could not take them (see <see cref="OutPath"/>).</summary>
+    public IReadOnlyList<string> Rescued => _rescued;
+    readonly List<string> _rescued = [];
+    string? _rescueFolder;
+
+    /// <summary>
+    /// The full path of <paramref name="fileName"/> in <c>--out-dir</c> (the folder is created). Called once the result is
+    /// computed: when the folder cannot be created or the name is taken by a folder, the file goes to a rescue folder in the
+    /// temp directory instead (said on stderr; the run then exits with 2), so a finished result is never lost to its path.
+    /// </summary>
     public string OutPath(string fileName)
     {
         var folder = Path.GetFullPath(Knobs.OutDir);
-        Directory.CreateDirectory(folder);
-        return Path.Combine(folder, fileName);
+        string? problem = null;
+        try
+        {
+            Directory.CreateDirectory(folder);
+            if (Directory.Exists(Path.Combine(folder, fileName))) problem = $"{Path.Combine(folder, fileName)} is a folder";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            problem = e.Message;
+        }
+        if (problem is null) return Path.Combine(folder, fileName);
+        _rescueFolder ??= Directory.CreateDirectory(Path.Combine(Path.GetTempPath(),
+            $"latentlab-rescue-{_command.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}")).FullName;
+        var rescued = Path.Combine(_rescueFolder, fileName);
+        _rescued.Add(rescued);
+        Error.WriteLine($"latentlab {_command.Name}: cannot write {fileName} into --out-dir {Knobs.OutDir} ({problem}); " +
+                        $"writing it to {rescued} instead, so the result is kept: move it where you want it.");
+        return rescued;
     }
 }

@@ -13,6 +13,8 @@ public static class OptionsFile
     /// <summary>The key/value pairs of the file, as text the knobs parse; throws <see cref="InvalidDataException"/> naming the problem.</summary>
     public static IReadOnlyList<KeyValuePair<string, string?>> Read(string path)
     {
+        if (Directory.Exists(path))
+            throw new IOException($"--options {path} is a folder; give the JSON file of options inside it, such as {{\"arms\": 10, \"steps\": 300}}.");
         if (!File.Exists(path))
             throw new FileNotFoundException($"--options {path}: no such file. Give a JSON file such as {{\"arms\": 10, \"steps\": 300}}.", path);
         JsonDocument document;
@@ -36,8 +38,8 @@ public static class OptionsFile
     {
         JsonValueKind.String => p.Value.GetString()!,
         JsonValueKind.Number => p.Value.GetRawText(),
-        JsonValueKind.True => "on",
-        JsonValueKind.False => "off",
+        JsonValueKind.True => "true",                     // as written, so a message about a non-switch quotes it as the user typed it
+        JsonValueKind.False => "false",
         JsonValueKind.Null => throw new InvalidDataException($"--options {path}: \"{p.Name}\" is null; give a value, or leave the key out for the default."),
         JsonValueKind.Array => string.Join(",", p.Value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String
             ? v.GetString()

@@ -35,9 +35,10 @@ public sealed class SweepCommand : LatentLabCommand
         var outcome = await Task.Run(() => Sweep.RunAsync(options, commands, tool, live.For<SweepRunProgress>(p => p.ToRunProgress()), ctx.CancellationToken));
         live.Complete();
         var table = outcome.Table();
-        table.Save(outcome.Folder.Path);
         ctx.Display(Summary(outcome, cmd.OutName), "text/html", "text/plain");
-        await ResultBinding.BindAsync(ctx, cmd.OutName, table);
+        // Bound first: a folder that cannot take points.csv / settings.csv any more is a warning, never the loss of the table.
+        await ResultBinding.BindThenSaveAsync(ctx, cmd.OutName, table, outcome.Folder.Path, folder => table.Save(folder),
+            $"{cmd.OutName}.Save(\"another/folder\")");
     }
 
     static HtmlFragment Summary(SweepOutcome outcome, string name)
