@@ -120,7 +120,7 @@ public static class RlTrainCli
             }
             catch (ArgumentException e) when (e is not Options.OptionsException)
             {
-                throw new ArgumentException($"--options {file} (read as a GrpoOptions, since --algorithm is grpo): {e.Message}", e);
+                throw new ArgumentException($"--options {file} (read as a GrpoOptions, since --algorithm is grpo): {LatentLab.Options.UserErrors.MessageOf(e)}", e);
             }
         }
         return RlTrainChoices.Grpo(start, run.Line(Options.OptionSchema.For<PpoOptions>()), grpoOnly);

@@ -10,20 +10,7 @@ public static class ResultFiles
     public static string WriteCsv(DataFrame frame, string path) =>
         Atomically(path, temp => DataFrame.SaveCsv(frame, temp, cultureInfo: CultureInfo.InvariantCulture));
 
-    /// <summary>Lets <paramref name="write"/> fill a temporary path, then moves it to <paramref name="path"/>; returns <paramref name="path"/>.</summary>
-    public static string Atomically(string path, Action<string> write)
-    {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp{Path.GetExtension(path)}");
-        try
-        {
-            write(temp);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-        return path;
-    }
+    /// <summary>Lets <paramref name="write"/> fill a temporary path, then moves it to <paramref name="path"/>; returns <paramref name="path"/>.
+    /// Stale temps of <paramref name="path"/> left by a killed run are removed first (<see cref="LatentLab.Formats.AtomicFile"/>).</summary>
+    public static string Atomically(string path, Action<string> write) => LatentLab.Formats.AtomicFile.Write(path, write);
 }

@@ -52,7 +52,7 @@ public static class CommandRunner
             return $"{commandName} was interrupted; nothing was bound or saved by it. Run the cell again to restart.";
         }
         return IsUserError(e)
-            ? $"{commandName}: {e.Message}"
+            ? $"{commandName}: {UserErrors.MessageOf(e)}"
             : $"{commandName} failed: {e.GetType().Name}: {e.Message} (this is a LatentLab bug; please report it with the cell that caused it).";
     }
 

@@ -1,3 +1,4 @@
+using LatentLab.Options;
 using LatentLab.Interactive.Formatting;
 using LatentLab.Reports;
 using Microsoft.DotNet.Interactive;
@@ -44,7 +45,7 @@ public static class ResultBinding
         }
         catch (Exception e) when (CommandRunner.IsUserError(e))
         {
-            var text = $"Warning: {name} holds the result, but saving it to {path} failed: {e.Message} Save it again with {saveAgain}.";
+            var text = $"Warning: {name} holds the result, but saving it to {path} failed: {UserErrors.MessageOf(UserErrors.Unwrap(e))} Save it again with {saveAgain}.";
             context.Display(new HtmlFragment($"<div style=\"color:{Palette.Caution}\">{ReportFormat.Escape(text)}</div>", text), "text/html", "text/plain");
         }
     }

@@ -96,7 +96,7 @@ public sealed class TrainedStudent : IDisposable
     {
         ThrowIfDisposed();
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("Give a file path for the PyTorch state dict.", nameof(path));
-        Network.save_py(path);
+        Formats.AtomicFile.Write(path, temp => Network.save_py(temp));   // a killed export leaves the old file, and its temp is removed next time
     }
 
     /// <summary>Loads a PyTorch state dict written by <see cref="ExportPyTorch"/> (or by Python) into a student with these options.</summary>

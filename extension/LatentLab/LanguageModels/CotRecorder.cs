@@ -181,13 +181,19 @@ public static class CotRecorder
         var path = Path.Combine(folder, RunFile);
         if (File.Exists(path))
         {
-            var before = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path)) ?? [];
+            Dictionary<string, string> before;
+            try { before = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path)) ?? []; }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path} is not the recording's settings file (an object of text values): {e.Message} " +
+                    "It was damaged or edited by hand: record into a new folder, or delete the folder to start over.", e);
+            }
             var differs = run.Where(kv => before.GetValueOrDefault(kv.Key) != kv.Value).Select(kv => $"{kv.Key} was {before.GetValueOrDefault(kv.Key) ?? "(none)"}, now {kv.Value}").ToList();
             if (differs.Count > 0)
                 throw new InvalidDataException($"'{folder}' holds a recording made with other settings ({string.Join("; ", differs)}). " +
                     "Resume with the same model, --layers, --max-new-tokens and --dtype, or record into a new folder.");
         }
-        else File.WriteAllText(path, JsonSerializer.Serialize(run, new JsonSerializerOptions { WriteIndented = true }));
+        else Formats.AtomicFile.WriteText(path, JsonSerializer.Serialize(run, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>The records of earlier runs whose activations are on disk (a row past activations.npy's end was lost in a crash: redone).</summary>

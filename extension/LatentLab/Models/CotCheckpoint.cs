@@ -55,7 +55,7 @@ public static class CotCheckpoint
         catch (JsonException e) { throw new CheckpointException(Corrupt($"its metadata is not valid JSON ({e.Message})"), e); }
         if (metadata?.Options is not { } o) throw new CheckpointException(Corrupt("its metadata has no training options"));
         try { o.Validate(); }
-        catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: the configuration it records is invalid here ({e.Message}).", e); }
+        catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: the configuration it records is invalid here ({LatentLab.Options.UserErrors.MessageOf(e)}).", e); }
         var task = new CotTask(o);
         var model = new TinyTransformer(task.Vocab, task.Tokens, o.Width, o.Layers, o.Heads, device);
         try

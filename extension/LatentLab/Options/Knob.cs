@@ -229,9 +229,19 @@ public sealed class Knob
         for (int i = 0; i < name.Length; i++)
         {
             if (char.IsUpper(name[i]) && i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]))) text.Append('-');
+            // A year (four or more digits) is a word of its own, as users write it: AlignmentFaking2024 -> alignment-faking-2024
+            // (short numbers stay attached: Ucb1 -> ucb1, Float32 -> float32).
+            else if (char.IsDigit(name[i]) && i > 0 && char.IsLetter(name[i - 1]) && DigitsFrom(name, i) >= 4) text.Append('-');
             text.Append(char.ToLowerInvariant(name[i]));
         }
         return text.ToString();
+    }
+
+    static int DigitsFrom(string s, int start)
+    {
+        int n = 0;
+        while (start + n < s.Length && char.IsDigit(s[start + n])) n++;
+        return n;
     }
 
     string? CheckRange(double value)

@@ -18,6 +18,23 @@ public static class UserErrors
             or NotSupportedException or TorchSetupException
         || (e.GetType().Namespace?.StartsWith("LatentLab", StringComparison.Ordinal) ?? false);
 
+    /// <summary>
+    /// The message a user sees: <paramref name="e"/>'s own, without the " (Parameter 'options')" that .NET appends to an
+    /// <see cref="ArgumentException"/> naming a C# parameter the user never wrote (the message names the option itself).
+    /// </summary>
+    public static string MessageOf(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var message = e.Message;
+        if (e is ArgumentException { ParamName: { Length: > 0 } name })
+        {
+            var suffix = $" (Parameter '{name}')";
+            int at = message.LastIndexOf(suffix, StringComparison.Ordinal);
+            if (at >= 0) message = message.Remove(at, suffix.Length);
+        }
+        return message;
+    }
+
     /// <summary>The exception that says what happened: through single-inner aggregates, reflection and type initializers.</summary>
     public static Exception Unwrap(Exception e) => e switch
     {

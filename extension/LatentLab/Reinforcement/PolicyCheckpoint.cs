@@ -69,7 +69,7 @@ public static class PolicyCheckpoint
             meta.Policy.Validate();
             env = new AlignmentEnvironment(meta.Environment, device);
         }
-        catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: the configuration it records is invalid here ({e.Message}).", e); }
+        catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: the configuration it records is invalid here ({LatentLab.Options.UserErrors.MessageOf(e)}).", e); }
         var architecture = meta.Policy.Architecture;
         if (format == MlpFormatVersion && architecture != PolicyArchitecture.Mlp)
             throw new CheckpointException($"'{path}' is corrupted: format {MlpFormatVersion} holds an MLP policy, but its metadata says {architecture}.");
@@ -92,6 +92,6 @@ public static class PolicyCheckpoint
             offset += count;
         }
         try { return (new AlignmentPolicy(PolicyNetworks.FromTensors(architecture, meta.Policy.Activation, stacks, "policy"), env, meta.Policy), meta); }
-        catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: {e.Message}", e); }
+        catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: {LatentLab.Options.UserErrors.MessageOf(e)}", e); }
     }
 }

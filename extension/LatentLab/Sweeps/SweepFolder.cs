@@ -194,17 +194,5 @@ public sealed class SweepFolder
     }
 
     /// <summary>Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/>, then renames it (a reader sees all or nothing).</summary>
-    public static void WriteAtomically(string path, string text)
-    {
-        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            File.WriteAllText(temp, text);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
+    public static void WriteAtomically(string path, string text) => Formats.AtomicFile.WriteText(path, text);
 }

@@ -171,7 +171,7 @@ public sealed class SweepPlan
                     }
                     catch (ArgumentException e)
                     {
-                        throw new ArgumentException($"{option}: {e.Message}", e);
+                        throw new ArgumentException($"{option}: {LatentLab.Options.UserErrors.MessageOf(e)}", e);
                     }
                     if (knob.Check(parsed) is { } problem) throw new ArgumentException($"{option}: {problem}");
                 }
@@ -224,7 +224,7 @@ public sealed class SweepPlan
                 }
                 catch (ArgumentException e)
                 {
-                    problems.Add($"{point.Name}: {e.Message}");
+                    problems.Add($"{point.Name}: {LatentLab.Options.UserErrors.MessageOf(e)}");
                     continue;
                 }
                 problems.AddRange(schema.Problems(record).Select(p => $"{point.Name}: {p}"));

@@ -74,9 +74,7 @@ public sealed class SweepTable
         foreach (var (frame, name) in new[] { (Points, "points.csv"), (Settings, "settings.csv") })
         {
             var path = Path.Combine(folder, name);
-            var temp = $"{path}.{Environment.ProcessId}.tmp";
-            DataFrame.SaveCsv(frame, temp, cultureInfo: System.Globalization.CultureInfo.InvariantCulture);
-            File.Move(temp, path, overwrite: true);
+            Formats.AtomicFile.Write(path, temp => DataFrame.SaveCsv(frame, temp, cultureInfo: System.Globalization.CultureInfo.InvariantCulture));
             paths.Add(path);
         }
         return paths;
