@@ -18,6 +18,24 @@ public static class OptionText
         return !Keywords.Contains(name);
     }
 
+    /// <summary>
+    /// The problem of a comma-separated list of grid values, or null: a value with a leading zero ("0,01" typed with a decimal
+    /// comma reads as the values 0 and 01) or a value given twice (the same point would run twice).
+    /// </summary>
+    public static string? GridValuesProblem(string option, string part, IReadOnlyList<string> values)
+    {
+        foreach (var v in values)
+        {
+            var digits = v.TrimStart('-', '+');
+            if (digits.Length > 1 && digits[0] == '0' && char.IsAsciiDigit(digits[1]))
+                return $"{option}: '{v}' in '{part}' looks like the decimals of a number written with a decimal comma (values are separated by commas): " +
+                       "write decimals with a point, e.g. 0.01 (or drop the leading zero).";
+        }
+        var twice = values.GroupBy(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? Number(x) : v)
+            .FirstOrDefault(g => g.Count() > 1);
+        return twice is null ? null : $"{option}: '{part}' lists the value {twice.Key} {twice.Count()} times; give each value once.";
+    }
+
     /// <summary>One item of an index list: 5, -3, 0-3, 2..6, -5..-1.</summary>
     public static bool TryParseRange(string item, out int from, out int to)
     {

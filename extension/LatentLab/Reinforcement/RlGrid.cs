@@ -67,7 +67,9 @@ public sealed class RlGrid
         {
             var eq = part.Split('=', 2, StringSplitOptions.TrimEntries);
             if (eq.Length != 2 || eq[0].Length == 0) throw new ArgumentException($"--grid: '{part}' is not setting=values; {form}.");
-            var values = eq[1].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(v =>
+            var texts = eq[1].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (Options.OptionText.GridValuesProblem("--grid", part, texts) is { } problem) throw new ArgumentException(problem);
+            var values = texts.Select(v =>
                 double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x)
                     ? x : throw new ArgumentException($"--grid: '{v}' in '{part}' is not a number (use a point as the decimal separator); {form}.")).ToArray();
             if (values.Length == 0) throw new ArgumentException($"--grid: '{part}' has no values; {form}.");

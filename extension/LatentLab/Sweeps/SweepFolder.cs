@@ -62,6 +62,15 @@ public sealed class SweepFolder
     {
         var path = System.IO.Path.GetFullPath(folder);
         var manifest = System.IO.Path.Combine(path, ManifestFile);
+        if (File.Exists(path))
+            throw new ArgumentException($"--folder {folder} is a file; give a folder for the sweep (it is created when missing), e.g. --folder {folder}-sweep.");
+        for (var dir = System.IO.Path.GetDirectoryName(path); dir is not null; dir = System.IO.Path.GetDirectoryName(dir))
+        {
+            if (File.Exists(dir))
+                throw new ArgumentException($"--folder {folder} lies under {dir}, which is a file, so the folder cannot be created; give a folder elsewhere.");
+        }
+        if (Directory.Exists(manifest))
+            throw new ArgumentException($"--folder {folder}: {ManifestFile} there is a folder, not the sweep's manifest; use another folder or delete this one.");
         if (File.Exists(manifest))
         {
             JsonNode? existing;
@@ -73,7 +82,11 @@ public sealed class SweepFolder
             {
                 throw new ArgumentException($"--folder {folder}: {ManifestFile} there is not readable ({e.Message}); use another folder or delete this one.", e);
             }
-            var id = existing?["id"]?.GetValue<string>();
+            string? id;
+            try { id = existing is JsonObject o && o["id"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null; }
+            catch (InvalidOperationException) { id = null; }
+            if (existing is not JsonObject)
+                throw new ArgumentException($"--folder {folder}: {ManifestFile} there is not a sweep manifest (a JSON object); use another folder or delete this one.");
             if (id != plan.Id)
             {
                 throw new ArgumentException($"--folder {folder} holds another sweep (latentlab {existing?["command"]} --grid \"{existing?["grid"]}\" " +

@@ -158,6 +158,8 @@ public sealed class SweepPlan
                 .Select(v => v.Trim()).ToList();
             if (values.Count == 0 || values.Any(v => v.Length == 0))
                 throw new ArgumentException($"{option}: {flag} has {(values.All(v => v.Length == 0) ? "no values" : "an empty value")} ('{part}'); write e.g. {name}=1,2,3.");
+            if (found?.Knob.Kind is not (KnobKind.IntegerList or KnobKind.TextList) && OptionText.GridValuesProblem(option, part, values) is { } repeated)
+                throw new ArgumentException(repeated);
             if (single && values.Count > 1)
                 throw new ArgumentException($"{option}: {flag} has {values.Count} values; --fixed takes one per option (put it in --grid to sweep over it).");
             if (found is { Knob: var knob })
