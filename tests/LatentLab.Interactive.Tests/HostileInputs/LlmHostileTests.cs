@@ -70,6 +70,37 @@ public class LlmLoadHostileTests
         }
         finally { Directory.Delete(folder, true); }
     }
+
+    [Theory]
+    // config.json fields of the wrong type or range (a hand edit, a damaged download).
+    [InlineData("config.json", "num_key_value_heads", "0", "\"num_key_value_heads\" is 0")]
+    [InlineData("config.json", "num_hidden_layers", "-3", "\"num_hidden_layers\" is -3")]
+    [InlineData("config.json", "hidden_size", "99999999999", "too large for this setting")]
+    // tokenizer.json fields of the wrong type or range.
+    [InlineData("tokenizer.json", "added_tokens", "[{\"id\": \"x\", \"content\": \"<|x|>\"}]", "added_tokens[0].id should be a token id")]
+    [InlineData("tokenizer.json", "added_tokens", "{\"a\": 1}", "added_tokens should be a JSON list")]
+    [InlineData("tokenizer.json", "model", "\"BPE\"", "\"model\" should be a JSON object")]
+    public async Task FieldsOfTheWrongTypeOrRange_AreNamedWithTheirFile(string file, string key, string json, string expected)
+    {
+        using var kernel = await LlmHostile.WithModelAsync();
+        var folder = Path.Combine(Path.GetTempPath(), $"latentlab-itest-fields-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            File.Copy(Path.Combine(LlmTestFixture.Model, "config.json"), Path.Combine(folder, "config.json"));
+            File.Copy(Path.Combine(LlmTestFixture.Model, "model.safetensors"), Path.Combine(folder, "model.safetensors"));
+            foreach (var f in Directory.GetFiles(LlmTestFixture.Tokenizer)) File.Copy(f, Path.Combine(folder, Path.GetFileName(f)));
+            var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, file)))!.AsObject();
+            node.Remove(key);
+            File.WriteAllText(Path.Combine(folder, file), node.ToJsonString().TrimEnd('}') + $", \"{key}\": {json}}}");
+
+            var result = await kernel.SubmitAsync($"#!llm-load --model \"{folder}\" --device cpu --out broken");
+
+            result.AssertCase($"{file} {key} = {json}", "#!llm-load", file, expected);
+            await kernel.AssertAliveAsync(LlmHostile.Bound);
+        }
+        finally { Directory.Delete(folder, true); }
+    }
 }
 
 /// <summary>#!llm-generate with hostile but realistic inputs; after each, the kernel lives and earlier results are bound.</summary>

@@ -50,6 +50,21 @@ public class RlTrainHostileTests
         await kernel.AssertAliveAsync(("reference", typeof(BakedReference)), ("earlier", typeof(RlRun)));
     }
 
+    [Theory]
+    // A decimal comma inside a comma-separated grid: "0,04" reads as the values 0 and 04 (kl = 4), not 0.04.
+    [InlineData("--grid \"kl=0,0,04; concern-cost=0,0.1\"", "'04' in 'kl=0,0,04' looks like the decimals of a number written with a decimal comma")]
+    [InlineData("--grid \"kl=0.1,0.1; concern-cost=0,0.1\"", "'kl=0.1,0.1' lists the value 0.1 2 times")]
+    [InlineData("--grid \"kl=; concern-cost=0,0.1\"", "'kl=' has no values")]
+    public async Task GridValuesTypedWithADecimalCommaOrTwice_AreRefused(string line, string expected)
+    {
+        using var kernel = await WithReferenceAsync();
+
+        var result = await kernel.SubmitAsync($"#!rl-train --reference reference {TinyPpo} {line} --out run");
+
+        result.AssertCase(line, "--grid", expected);
+        await kernel.AssertAliveAsync(("reference", typeof(BakedReference)), ("earlier", typeof(RlRun)));
+    }
+
     [Fact]
     public async Task InterruptedAtTheDefaults_BindsAPartialRun_WhoseStepsMatchItsRows()
     {

@@ -1,0 +1,114 @@
+using LatentLab.Imitation;
+using LatentLab.Torch;
+
+namespace LatentLab.Cli.Tests;
+
+/// <summary>
+/// Hostile output paths and option files for every command (they share CliRun's checks): an --out-dir that can never hold
+/// files is refused before the run computes anything; a result file that cannot be written where asked after the run goes to
+/// a rescue folder (the finished run is never lost); stale temp files of a killed write are removed on the next write.
+/// </summary>
+public sealed class HostileOutputTests
+{
+    static readonly string[] Tiny = ["--arms", "3", "--steps", "3", "--batch", "4", "--hidden", "4", "--train-horizon", "10", "--seed", "1",
+        "--device", "cpu", "--progress", "none"];
+
+    [Theory]
+    [InlineData("bandit-train")]
+    [InlineData("cot-synthetic")]
+    [InlineData("rl-bake")]
+    public async Task AnOutDirThatIsAFile_OrLiesUnderOne_IsRefusedBeforeTheRun_NamingTheOption(string command)
+    {
+        var folder = CliHost.TempFolder();
+        var file = Path.Combine(folder, "taken");
+        File.WriteAllText(file, "not a folder");
+
+        var (code, output, error) = await CliHost.RunAsync(command, "--out-dir", file, "--progress", "none");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Equal("", output);
+        Assert.Contains($"--out-dir {file} is a file; give a folder", error);
+
+        (code, _, error) = await CliHost.RunAsync(command, "--out-dir", Path.Combine(file, "sub"), "--progress", "none");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains($"lies under {file}, which is a file", error);
+        Assert.DoesNotContain(" at ", error);
+    }
+
+    [Fact]
+    public async Task AResultFileWhoseNameIsTakenByAFolder_GoesToARescueFolder_AndTheFinishedStudentLoads()
+    {
+        var folder = CliHost.TempFolder();
+        Directory.CreateDirectory(Path.Combine(folder, "student.ckpt"));
+
+        var (code, _, error) = await CliHost.RunAsync(["bandit-train", .. Tiny, "--out-dir", folder]);
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("cannot write student.ckpt into --out-dir", error);
+        var rescued = error.Split(' ', '\n').First(w => w.EndsWith("student.ckpt", StringComparison.Ordinal) && w.Contains("latentlab-rescue-bandit-train-"));
+        using var student = TrainedStudent.Load(rescued, TorchRuntime.ResolveDevice("cpu"));
+        Assert.Equal(3, student.StepsCompleted);
+        Assert.True(File.Exists(Path.Combine(folder, "student-history.csv")));   // the file that could be written is where asked
+        Assert.Contains("Move them where you want them", error);
+        Directory.Delete(Path.GetDirectoryName(rescued)!, recursive: true);
+    }
+
+    [Fact]
+    public async Task ASummaryThatIsAFolder_AndAnOptionsFileThatIsAFolder_AreNamedAsFolders()
+    {
+        var folder = CliHost.TempFolder();
+
+        var (code, _, error) = await CliHost.RunAsync(["bandit-train", .. Tiny, "--out-dir", folder, "--summary", folder]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains($"--summary {folder} is a folder", error);
+        Assert.False(File.Exists(Path.Combine(folder, "student.ckpt")));            // refused before training
+
+        (code, _, error) = await CliHost.RunAsync(["bandit-train", .. Tiny, "--options", folder]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains($"--options {folder} is a folder; give the JSON file", error);
+        Assert.DoesNotContain("no such file", error);
+    }
+
+    [Fact]
+    public async Task StaleTempFilesOfAKilledWrite_AreRemovedByTheNextWrite_OthersAreKept()
+    {
+        var folder = CliHost.TempFolder();
+        string[] stale = [".student-history.csv.0123abcd.tmp", ".summary.json.89abcdef.tmp"];
+        string[] foreign = [".student-history.csv.notours.tmp", "student-history.csv.0123abcd.tmp", ".other.csv.0123abcd.tmp"];
+        foreach (var name in stale.Concat(foreign)) File.WriteAllText(Path.Combine(folder, name), "left by a killed run");
+
+        var (code, _, error) = await CliHost.RunAsync(["bandit-train", .. Tiny, "--out-dir", folder, "--summary", Path.Combine(folder, "summary.json")]);
+
+        Assert.True(code == ExitCodes.Ok, error);
+        foreach (var name in stale) Assert.False(File.Exists(Path.Combine(folder, name)), $"{name} was left behind");
+        foreach (var name in foreign) Assert.True(File.Exists(Path.Combine(folder, name)), $"{name} is not ours and was removed");
+        Assert.Empty(Directory.GetFiles(folder, ".student.ckpt.*.tmp"));
+    }
+
+    [Theory]
+    [InlineData("--grid", "hidden=16,16", "lists the value 16 2 times")]
+    [InlineData("--grid", "lr=0,01", "'01' in 'lr=0,01' looks like the decimals of a number written with a decimal comma")]
+    [InlineData("--fixed", "lr=0,01", "'01' in 'lr=0,01' looks like")]
+    public async Task SweepGridValues_TypedWithADecimalCommaOrTwice_AreRefused(string option, string value, string expected)
+    {
+        var folder = CliHost.TempFolder();
+        string[] grid = option == "--grid" ? [] : ["--grid", "hidden=8,16"];
+        var (code, _, error) = await CliHost.RunAsync(["sweep", "--command", "bandit-train", option, value, .. grid, "--folder", Path.Combine(folder, "s")]);
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains(expected, error);
+        Assert.False(Directory.Exists(Path.Combine(folder, "s")));
+    }
+
+    [Fact]
+    public async Task ASweepFolderThatIsAFile_IsNamedAsAFile()
+    {
+        var file = Path.Combine(CliHost.TempFolder(), "taken");
+        File.WriteAllText(file, "x");
+
+        var (code, _, error) = await CliHost.RunAsync("sweep", "--command", "bandit-train", "--grid", "hidden=8,16", "--folder", file);
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains($"--folder {file} is a file; give a folder for the sweep", error);
+        Assert.DoesNotContain("already exists", error);
+    }
+}
