@@ -92,7 +92,7 @@ public class LlmLoadHostileTests
             foreach (var f in Directory.GetFiles(LlmTestFixture.Tokenizer)) File.Copy(f, Path.Combine(folder, Path.GetFileName(f)));
             var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, file)))!.AsObject();
             node.Remove(key);
-            File.WriteAllText(Path.Combine(folder, file), node.ToJsonString().TrimEnd('}') + $", \"{key}\": {json}}}");
+            File.WriteAllText(Path.Combine(folder, file), node.ToJsonString()[..^1] + $", \"{key}\": {json}}}");
 
             var result = await kernel.SubmitAsync($"#!llm-load --model \"{folder}\" --device cpu --out broken");
 

@@ -96,7 +96,7 @@ public class HostileModelFileTests
         var config = JsonNode.Parse(text)!.AsObject();
         config.Remove(key);
         // 1e400 is valid JSON but no JsonNode holds it: splice the raw text in.
-        File.WriteAllText(dir.File("config.json"), config.ToJsonString().TrimEnd('}') + $", \"{key}\": {json}}}");
+        File.WriteAllText(dir.File("config.json"), config.ToJsonString()[..^1] + $", \"{key}\": {json}}}");
 
         var e = Record.Exception(() => LanguageModelConfig.Load(dir.Path));
 
