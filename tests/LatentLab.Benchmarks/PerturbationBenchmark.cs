@@ -20,9 +20,11 @@ public static class PerturbationBenchmark
     {
         TorchRuntime.EnsureInitialized();
         if (args.FirstOrDefault() == "attack-student") return AttackStudent(args);
+        if (args.FirstOrDefault() == "student") return Student(args);
         if (args.FirstOrDefault() != "rl")
         {
             Console.Error.WriteLine("usage: perturb rl [--points 24 --seeds 64 --threads 1 --width 64 --eval-per-type 64 --repeat 3 --kind weights|activations]");
+            Console.Error.WriteLine("       perturb student [--points 24 --seeds 16 --episodes 1000 --threads 2 --repeat 1 --train-steps 1 --one-by-one]");
             Console.Error.WriteLine("       perturb attack-student [--demonstrations 16 --max-steps 64 --seeds 8 --episodes 1000 --train-steps 1 --threads 1 --repeat 1]");
             return 2;
         }
@@ -87,6 +89,92 @@ public static class PerturbationBenchmark
                 $"evaluations and setup ~{wall - steps:F2} s ({2 * grid.Count + 2} rollouts); k50 {result.AttackK50}; control {result.ControlK50}");
         }
         Console.WriteLine($"load average {LoadAverage()}");
+        return 0;
+    }
+
+    /// <summary>
+    /// `perturb student`: the weight-noise sweep of the default bandit student (5 arms, hidden 32, H = 50; trained --train-steps
+    /// steps: the cost does not depend on the weights) as <see cref="PerturbationSweep.Run"/> runs it: --points noise scales x
+    /// --seeds noise seeds, agreement with UCB1 and regret to step 100 on --episodes episodes each. Prints wall and CPU time
+    /// per repetition and the student env-steps per second (points x seeds x episodes x 100 pulls, plus the clean copy).
+    /// </summary>
+    static int Student(string[] args)
+    {
+        int threads = Int(args, "--threads", 2), repeat = Int(args, "--repeat", 1), episodes = Int(args, "--episodes", 1000);
+        int points = Int(args, "--points", 24), seeds = Int(args, "--seeds", 16);
+        using var student = LatentLab.Imitation.BanditTrainer.Train(new LatentLab.Imitation.BanditTrainingOptions { Steps = Int(args, "--train-steps", 1), Threads = threads }, CPU);
+        using var subject = new StudentSubject("bench", student, episodes: episodes);
+        var options = new PerturbationOptions { Points = points, Seeds = seeds, Threads = threads, NoiseMin = 0.01, NoiseMax = 3, Resamples = 200 };
+        double envSteps = (points * (double)seeds + 1) * episodes * 100;
+        if (args.Contains("--profile")) return ProfileStudent(student, subject, seeds, threads);
+        Console.WriteLine($"bandit student (default: 5 arms, hidden 32, H = 50), weight noise: {points} points x {seeds} seeds x {episodes} episodes x 100 pulls " +
+            $"({envSteps / 1e6:F1} M student env-steps), {threads} thread(s); load average {LoadAverage()}");
+        for (int r = 0; r < repeat; r++)
+        {
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            var curve = PerturbationSweep.Run(subject, options);
+            double wall = clock.Elapsed.TotalSeconds, cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+            var s50 = curve.Halfway(StudentSubject.AgreementAfter);
+            Console.WriteLine($"  run {r + 1}: wall {wall:F2} s, CPU {cpu:F2} s, {envSteps / wall / 1e6:F2} M env-steps/s wall ({envSteps / cpu / 1e6:F2} per CPU-s); " +
+                $"s50(agreement_after_h) {s50.Value:0.####}; load average {LoadAverage()}");
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// Where one grid point of the student sweep spends its time: one rollout of `seeds` stacked copies on the replicated
+    /// episodes, split into the policy's Act (encoder + fused kernel + arm choice), its Observe, UCB1's labels and the pulls.
+    /// </summary>
+    static int ProfileStudent(LatentLab.Imitation.TrainedStudent student, StudentSubject subject, int seeds, int threads)
+    {
+        using var t = TorchRuntime.UseThreads(threads);
+        var eps = WeightNoise.Draw(subject.Parameters.Select(p => p.Shape).ToArray(), seeds, 1, CPU);
+        var clean = subject.Parameters.Select(p => p.Value).ToArray();
+        var touched = clean.Select(_ => true).ToArray();
+        var stacks = WeightNoise.Apply(clean, eps, touched, 0.1);
+        for (int rep = 0; rep < 3; rep++)
+        {
+            var c = Stopwatch.StartNew();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            subject.Evaluate(stacks);
+            Console.WriteLine($"  one point (Evaluate, {seeds} copies): wall {c.Elapsed.TotalMilliseconds:F0} ms, CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds:F0} ms");
+        }
+        using var env = LatentLab.Bandits.BanditEnvironment.Create(new LatentLab.Bandits.BanditSpec(student.Arms), 1000, 100, 4242, CPU).Replicate(seeds);
+        using var policy = new LatentLab.Imitation.StackedStudentPolicy(student.Network, stacks);
+        double act = 0, observe = 0, ucb = 0, pull = 0;
+        var total = Stopwatch.StartNew();
+        using (no_grad())
+        {
+            env.Reset();
+            policy.Reset(env.Batch, env.Spec.Arms, CPU, 1);
+            for (int step = 0; step < 100; step++)
+            {
+                using var d = NewDisposeScope();
+                var w = Stopwatch.StartNew();
+                var actions = policy.Act(step);
+                act += w.Elapsed.TotalMilliseconds; w.Restart();
+                var best = LatentLab.Bandits.Ucb1Policy.BestArms(env.Statistics.Counts, env.Statistics.Sums, step);
+                var agree = best.gather(1, actions.unsqueeze(1)).squeeze(1);
+                ucb += w.Elapsed.TotalMilliseconds; w.Restart();
+                var rewards = env.Pull(actions);
+                pull += w.Elapsed.TotalMilliseconds; w.Restart();
+                policy.Observe(actions, rewards);
+                observe += w.Elapsed.TotalMilliseconds;
+            }
+        }
+        Console.WriteLine($"  one rollout of {seeds} x 1000 episodes x 100 pulls, all copies in one batch: {total.Elapsed.TotalMilliseconds:F0} ms: " +
+            $"Act {act:F0} ms, UCB1 labels {ucb:F0} ms, pulls {pull:F0} ms, Observe {observe:F0} ms");
+        var x = policy;   // the encoder alone, as Act calls it
+        var enc = Stopwatch.StartNew();
+        for (int step = 1; step < 100; step++)
+        {
+            using var d = NewDisposeScope();
+            using var ng = no_grad();
+            var a = randint(0, 5, new long[] { env.Batch }, dtype: int64);
+            student.Network.EncodeStep(a, rand(env.Batch), env.Batch, step, CPU, 5).squeeze(1).to(float32).contiguous();
+        }
+        Console.WriteLine($"    of Act, the encoder (EncodeStep) x 99: {enc.Elapsed.TotalMilliseconds:F0} ms");
         return 0;
     }
 

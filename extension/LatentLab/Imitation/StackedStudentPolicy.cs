@@ -41,6 +41,19 @@ public sealed class StackedStudentPolicy : IBanditPolicy
     /// <summary>How a step is computed on the CPU (default: the fused kernel). Off the CPU, always <see cref="StudentRolloutPath.Torch"/>.</summary>
     public StudentRolloutPath Path { get; init; } = StudentRolloutPath.Fused;
 
+    /// <summary>
+    /// Optional hook on every layer's output at every step (activation noise, <c>Perturbation/ActivationNoise</c>):
+    /// hook(layer, h) with h (C, N, width) returns the h the rest of the step reads. Layers 0..L-1 are the LSTM layers (the
+    /// hooked h is also the state the next step reads, as nn.LSTM's output is its state; the cell state stays as computed),
+    /// then the head's Linear layers (after tanh for the hidden ones), the last being the scores. A hooked policy steps with
+    /// torch ops, all rows of a step in one pass (so a hook sees every row of a copy at once). <see cref="HookedLayers"/>
+    /// counts the layers.
+    /// </summary>
+    public Func<int, Tensor, Tensor>? OutputHook { get; init; }
+
+    /// <summary>Number of layers <see cref="OutputHook"/> is called on per step: the LSTM layers, then the head's Linear layers.</summary>
+    public int HookedLayers => _layers + _headWT.Length;
+
     /// <summary>Whether the last step ran in the fused kernel with AVX2+FMA (false: scalar code or torch ops).</summary>
     public bool LastStepVectorized { get; private set; }
 
@@ -149,7 +162,7 @@ public sealed class StackedStudentPolicy : IBanditPolicy
 
     public Tensor Act(int step)
     {
-        if (Path != StudentRolloutPath.Torch && _device.type == DeviceType.CPU) return ActFused(step);
+        if (Path != StudentRolloutPath.Torch && _device.type == DeviceType.CPU && OutputHook is null) return ActFused(step);
         return ActTorch(step);
     }
 
@@ -173,7 +186,8 @@ public sealed class StackedStudentPolicy : IBanditPolicy
         }
         long outputs = _architecture == StudentArchitecture.PerArm ? 1 : k;
         var scores = empty(c, rows, outputs, dtype: float32, device: _device);
-        long block = BlockRows <= 0 ? rows : Math.Clamp(BlockRows / c, 1, rows);
+        var hook = OutputHook;
+        long block = BlockRows <= 0 || hook is not null ? rows : Math.Clamp(BlockRows / c, 1, rows);
         for (long r0 = 0; r0 < rows; r0 += block)
         {
             using var blockScope = NewDisposeScope();
@@ -192,13 +206,15 @@ public sealed class StackedStudentPolicy : IBanditPolicy
                 var o = sig.narrow(-1, 3 * _hidden, _hidden);
                 if (first) cb.copy_(i * g);
                 else cb.mul_(f).addcmul_(i, g, 1);                                          // c = f*c + i*g
-                hb.copy_(cb.tanh().mul_(o));                                                // h = o*tanh(c)
+                var hNew = cb.tanh().mul_(o);                                               // h = o*tanh(c)
+                hb.copy_(hook is null ? hNew : hook(l, hNew));
                 xb = hb;
             }
             for (int j = 0; j < _headWT.Length; j++)
             {
                 xb = xb.bmm(_headWT[j]).add_(_headB[j]);
                 if (j < _headWT.Length - 1) xb = xb.tanh_();
+                if (hook is not null) xb = hook(_layers + j, xb);
             }
             scores.narrow(1, r0, n).copy_(xb);
         }

@@ -47,38 +47,44 @@ public static class CotSynthetic
         double lossAvg = double.NaN, accLast = 0;
         int done = 0;
         model.train();
-        for (int step = 1; step <= o.Steps; step++)
+        // The training loop frees and re-allocates the same activation and gradient blocks every step, which with glibc's
+        // defaults are mmap'ed and faulted in again each time (see NativeAllocator). Only the loop: recording keeps its
+        // tensors, and runs with the defaults again.
+        using (NativeAllocator.KeepPagesMapped())
         {
-            if (cancellationToken.IsCancellationRequested)
+            for (int step = 1; step <= o.Steps; step++)
             {
-                if (done == 0) cancellationToken.ThrowIfCancellationRequested();
-                break;                                                                  // keep what was trained: record it below
-            }
-            using var scope = NewDisposeScope();
-            var (tokens, answers, _) = task.Sample(o.Batch, rng);
-            var idx = tensor(tokens, [o.Batch, t], device: device);                     // (B, T)
-            var input = idx[TensorIndex.Colon, TensorIndex.Slice(0, t - 1)];            // (B, T-1)
-            var target = idx[TensorIndex.Colon, TensorIndex.Slice(1, t)];               // (B, T-1)
-            var logits = model.forward(input);                                          // (B, T-1, V)
-            // Next-token loss on every position, with the answer letter weighted up so the answer is learnt early.
-            var perToken = nn.functional.cross_entropy(logits.reshape(-1, task.Vocab), target.reshape(-1), reduction: nn.Reduction.None).view(o.Batch, t - 1);
-            var weight = ones(t - 1, device: device);
-            weight[t - 2] = 4.0f;
-            var loss = (perToken * weight).sum() / (weight.sum() * o.Batch);
-            optimizer.zero_grad();
-            loss.backward();
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0);
-            double lr = o.LearningRate * Math.Min(1.0, step / 50.0) * (0.1 + 0.9 * (1 - (double)step / o.Steps));
-            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
-            optimizer.step();
-            double l = loss.item<float>();
-            done = step;
-            lossAvg = double.IsNaN(lossAvg) ? l : 0.95 * lossAvg + 0.05 * l;
-            if (step % 25 == 0 || step == o.Steps)
-            {
-                var letters = logits[TensorIndex.Colon, t - 2, TensorIndex.Slice(task.Letter(0), task.Letter(0) + o.Choices)].argmax(-1).cpu().data<long>().ToArray();
-                accLast = letters.Zip(answers).Count(x => x.First == x.Second) / (double)o.Batch;
-                progress?.Report(new CotSyntheticProgress("train", step, o.Steps, lossAvg, accLast, clock.Elapsed));
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    if (done == 0) cancellationToken.ThrowIfCancellationRequested();
+                    break;                                                                  // keep what was trained: record it below
+                }
+                using var scope = NewDisposeScope();
+                var (tokens, answers, _) = task.Sample(o.Batch, rng);
+                var idx = tensor(tokens, [o.Batch, t], device: device);                     // (B, T)
+                var input = idx[TensorIndex.Colon, TensorIndex.Slice(0, t - 1)];            // (B, T-1)
+                var target = idx[TensorIndex.Colon, TensorIndex.Slice(1, t)];               // (B, T-1)
+                var logits = model.forward(input);                                          // (B, T-1, V)
+                // Next-token loss on every position, with the answer letter weighted up so the answer is learnt early.
+                var perToken = nn.functional.cross_entropy(logits.reshape(-1, task.Vocab), target.reshape(-1), reduction: nn.Reduction.None).view(o.Batch, t - 1);
+                var weight = ones(t - 1, device: device);
+                weight[t - 2] = 4.0f;
+                var loss = (perToken * weight).sum() / (weight.sum() * o.Batch);
+                optimizer.zero_grad();
+                loss.backward();
+                nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                double lr = o.LearningRate * Math.Min(1.0, step / 50.0) * (0.1 + 0.9 * (1 - (double)step / o.Steps));
+                foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                optimizer.step();
+                double l = loss.item<float>();
+                done = step;
+                lossAvg = double.IsNaN(lossAvg) ? l : 0.95 * lossAvg + 0.05 * l;
+                if (step % 25 == 0 || step == o.Steps)
+                {
+                    var letters = logits[TensorIndex.Colon, t - 2, TensorIndex.Slice(task.Letter(0), task.Letter(0) + o.Choices)].argmax(-1).cpu().data<long>().ToArray();
+                    accLast = letters.Zip(answers).Count(x => x.First == x.Second) / (double)o.Batch;
+                    progress?.Report(new CotSyntheticProgress("train", step, o.Steps, lossAvg, accLast, clock.Elapsed));
+                }
             }
         }
         var trainingTime = clock.Elapsed;

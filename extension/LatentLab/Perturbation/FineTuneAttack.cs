@@ -28,6 +28,7 @@ public static class FineTuneAttack
         cancellationToken.ThrowIfCancellationRequested();                               // interrupted before it began: nothing to keep
         options = options with { Target = target, LearningRate = options.LearningRate ?? subject.DefaultLearningRate };
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
+        using var pages = NativeAllocator.KeepPagesMapped();   // every step frees and re-allocates the same blocks (see NativeAllocator)
         var watch = Stopwatch.StartNew();
         var clean = PerturbationSweep.CleanMetrics(subject, cancellationToken);          // interrupted here: nothing to keep, it throws
         var (metric, level) = subject.Goal(target);

@@ -1,6 +1,7 @@
 using TorchSharp;
 using LatentLab.Bandits;
 using LatentLab.Imitation;
+using LatentLab.Imitation.Simd;
 using static TorchSharp.torch;
 
 namespace LatentLab.Perturbation;
@@ -14,7 +15,8 @@ namespace LatentLab.Perturbation;
 /// plays all copies on the episodes replicated K times (<see cref="BanditEnvironment.Replicate"/>), a few batched matrix
 /// products per step for all copies at once, in chunks of at most <see cref="MaxRowsPerBatch"/> LSTM rows.
 /// <see cref="EvaluateOneByOne"/> is the reference path (one copy after another through <see cref="StudentPolicy"/>); both
-/// give the same numbers up to float rounding. No activation hooks (weights only).
+/// give the same numbers up to float rounding. Activation noise (<see cref="EvaluateWithHook"/>) hooks every LSTM layer's h and
+/// every head layer's output at every pull.
 /// Fine-tuning attacks (<see cref="FineTuneAttack"/>, <see cref="StudentFineTuning"/>): greedy or first-arm demonstrations
 /// move agreement after the horizon towards the demonstrator's own value; the control is UCB1 on fresh bandits.
 /// </summary>
@@ -106,7 +108,10 @@ public sealed class StudentSubject : IFineTuneSubject, IDisposable
     /// <inheritdoc />
     public IReadOnlyList<double> Chance { get; }
     /// <inheritdoc />
-    public int ActivationLayers => 0;
+    /// <remarks>The LSTM layers (their h at every pull, which is also the state the next pull reads), then the head's Linear
+    /// layers (the hidden ones after tanh; the last is the arm scores): 3 for the default student (layer:0 the LSTM, layer:1
+    /// the head's hidden layer, layer:2 = head the scores).</remarks>
+    public int ActivationLayers => _training.Layers + Parameters.Count(p => p.IsHead && !p.IsBias);
     /// <inheritdoc />
     public Device Device { get; }
 
@@ -121,7 +126,12 @@ public sealed class StudentSubject : IFineTuneSubject, IDisposable
     public double[,] Evaluate(IReadOnlyList<Tensor> parameters, CancellationToken cancellationToken)
     {
         CheckStacks(parameters);
-        long k = parameters[0].shape[0];
+        return Roll((int)parameters[0].shape[0], (c0, n) => new StackedStudentPolicy(_work, parameters.Select(p => p.narrow(0, c0, n)).ToList()), cancellationToken);
+    }
+
+    /// <summary>The metrics of <paramref name="k"/> copies, rolled out in chunks of copies; <paramref name="policyOf"/>(first copy, count) stacks a chunk.</summary>
+    double[,] Roll(int k, Func<int, int, StackedStudentPolicy> policyOf, CancellationToken cancellationToken)
+    {
         var result = new double[k, 3];
         long rowsPerCopy = _env.Batch * (_work.Architecture == StudentArchitecture.PerArm ? _env.Spec.Arms : 1);
         int chunk = (int)Math.Clamp(MaxRowsPerBatch / rowsPerCopy, 1, k);
@@ -131,7 +141,7 @@ public sealed class StudentSubject : IFineTuneSubject, IDisposable
             int n = (int)Math.Min(chunk, k - c0);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            using var policy = new StackedStudentPolicy(_work, parameters.Select(p => p.narrow(0, c0, n)).ToList());
+            using var policy = policyOf(c0, n);
             var env = Replicated(n);
             using var trace = BanditRollout.Run(env, policy, _horizon, policySeed: 1, trackAgreement: true, cancellationToken: cancellationToken);
             var agree = trace.Agreement!.view(_horizon, n, _env.Batch);                      // (T, C, B)
@@ -190,8 +200,18 @@ public sealed class StudentSubject : IFineTuneSubject, IDisposable
     }
 
     /// <inheritdoc />
-    public double[,] EvaluateWithHook(int copies, Func<int, Tensor, Tensor> hook) =>
-        throw new NotSupportedException($"'{Name}' (a bandit student) has no activation hooks yet: use --kind weights.");
+    /// <remarks>
+    /// <paramref name="copies"/> copies of the clean student rolled out together (<see cref="StackedStudentPolicy.OutputHook"/>,
+    /// torch ops), in chunks of at most <see cref="MaxRowsPerBatch"/> LSTM rows as <see cref="Evaluate(IReadOnlyList{Tensor}, CancellationToken)"/>;
+    /// the hook is called at every pull on every layer of a chunk, so each copy's noise is relative to its own activations at that pull.
+    /// </remarks>
+    public double[,] EvaluateWithHook(int copies, Func<int, Tensor, Tensor> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        if (copies < 1) throw new ArgumentException($"copies = {copies}: evaluate at least one copy.", nameof(copies));
+        return Roll(copies, (c0, n) => new StackedStudentPolicy(_work, Parameters.Select(p => p.Value.unsqueeze(0).expand([n, .. p.Shape])).ToList())
+            { OutputHook = hook, Path = StudentRolloutPath.Torch }, CancellationToken.None);
+    }
 
     /// <summary>The metrics of any bandit policy on the evaluation episodes, in <see cref="Metrics"/> order (e.g. a demonstrator's own).</summary>
     public double[] EvaluatePolicy(IBanditPolicy policy, CancellationToken cancellationToken = default)

@@ -8,7 +8,7 @@ public static class PerturbationCharts
 {
     /// <summary>
     /// One metric against the noise scale (log x) for one or more networks on the same draws: the mean over noise seeds with
-    /// its 95% CI band, each network's clean value at the left, the chance floor (dotted), and each network's s50 as a marker
+    /// its 95% CI band, each network's clean value (an open circle at the grid's left end), the chance floor (dotted), and each network's s50 as a marker
     /// on the halfway level with its bootstrap CI as a horizontal bar.
     /// </summary>
     public static PlotlyChart MetricCurves(IReadOnlyList<PerturbationCurve> curves, string metric, string? title = null)
@@ -26,6 +26,14 @@ public static class PerturbationCharts
             var ci = c.MeanCurve(metric);
             traces.AddRange(ChartParts.CiBand(c.Model, points.Select(p => c.Grid[p]).ToArray(), points.Select(p => ci[p].Mean).ToArray(),
                 points.Select(p => ci[p].Low).ToArray(), points.Select(p => ci[p].High).ToArray(), color, markers: true));
+            // The clean value, where the curve starts from (s = 0 is off a log axis): an open circle at the grid's left end.
+            double cleanValue = c.Clean[c.MetricIndex(metric)];
+            traces.Add(new Scatter
+            {
+                x = new[] { xMin }, y = new[] { cleanValue }, mode = "markers", legendgroup = c.Model,
+                marker = new Marker { color = color, size = 10, symbol = "circle-open" },
+                name = $"{c.Model} clean {cleanValue:0.###}",
+            });
             var h = c.Halfway(metric);
             if (!double.IsNaN(h.Value) && h.Value > 0)
             {

@@ -8,7 +8,7 @@ namespace LatentLab.Tests.Perturbation;
 public class PerturbationChartsTests
 {
     [Fact]
-    public void MetricCurves_TwoNetworks_HaveLogAxisBandsChanceAndS50Markers()
+    public void MetricCurves_TwoNetworks_HaveLogAxisBandsCleanValuesChanceAndS50Markers()
     {
         var env = PerturbationFixtures.Environment();
         using var a = PerturbationFixtures.Subject("pre-RL", 21, env: env);
@@ -20,6 +20,8 @@ public class PerturbationChartsTests
         Assert.Contains("post-RL", html);
         Assert.Contains("tonexty", html);
         Assert.Contains("chance 0.333", html);
+        foreach (var c in curves)
+            Assert.Contains($"{c.Model} clean {c.Clean[c.MetricIndex(AlignmentMetrics.ComplianceTrain)]:0.###}", html);
         foreach (var c in curves)
             if (!double.IsNaN(c.Halfway(AlignmentMetrics.ComplianceTrain).Value)) Assert.Contains($"{c.Model} s50 =", html);
         Assert.Throws<ArgumentException>(() => PerturbationCharts.MetricCurves([], AlignmentMetrics.ComplianceTrain));
