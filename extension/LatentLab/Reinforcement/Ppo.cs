@@ -125,35 +125,8 @@ public static class Ppo
                     }
                     else
                     {
-                        var forwardTime = RlPhaseTimes.Time(phases, "minibatch");
                         var idx = perm[(mb * mbSize)..((mb + 1) * mbSize)];
-                        var inputs = roll.Inputs.index_select(1, idx);                     // (S, b, T, in)
-                        var actions = roll.Actions.index_select(1, idx);                   // (S, b, T)
-                        var oldLogp = roll.LogProbs.index_select(1, idx);
-                        var adv = advantages.index_select(1, idx);                         // (S, b, T)
-                        var ret = returns.index_select(1, idx);
-                        if (o.NormalizeAdvantages)
-                        {
-                            var mean = adv.mean([1, 2], keepdim: true);
-                            var std = adv.std([1, 2], keepdim: true);
-                            adv = (adv - mean) / (std + 1e-8);
-                        }
-                        forwardTime.Dispose();
-                        forwardTime = RlPhaseTimes.Time(phases, "policy fwd");
-                        var allLogp = policy.LogProbsAllDecisions(policy.Network, inputs);  // (S, b, T, A)
-                        var newLogp = allLogp.gather(-1, actions.unsqueeze(-1)).squeeze(-1); // (S, b, T)
-                        var ratio = (newLogp - oldLogp).exp();
-                        var pgLoss = max(-adv * ratio, -adv * ratio.clamp(1 - o.Clip, 1 + o.Clip)).mean([1, 2]); // (S)
-                        forwardTime.Dispose();
-                        forwardTime = RlPhaseTimes.Time(phases, "critic fwd");
-                        var newValue = AlignmentPolicy.Values(critic, inputs);                 // (S, b, T)
-                        var vLoss = 0.5 * (newValue - ret).pow(2).mean([1, 2]);             // (S)
-                        // Summed over seeds: each seed's parameters get only their own seed's gradient.
-                        var objective = pgLoss;
-                        if (o.EntropyCoefficient != 0)                                         // at 0 the term adds exact zeros to the loss and gradients
-                            objective = objective - o.EntropyCoefficient * -(allLogp.exp() * allLogp).sum(-1).mean([1, 2]); // entropy (S)
-                        var loss = (objective + o.ValueCoefficient * vLoss).sum();
-                        forwardTime.Dispose();
+                        var loss = MinibatchLoss(policy, critic, roll, advantages, returns, idx, o, phases);
                         using (RlPhaseTimes.Time(phases, "zero_grad")) optimizer.zero_grad();
                         using (RlPhaseTimes.Time(phases, "backward")) loss.backward();
                     }
@@ -189,5 +162,44 @@ public static class Ppo
             Optimum = o.KlTarget > 0 ? null : RlEvaluation.OptimumMetrics(reference, evaluation, o.KlCoefficient),
             OptimumBeta = o.KlTarget > 0 || !(o.KlCoefficient > 0) ? double.NaN : o.KlCoefficient,
         };
+    }
+
+    /// <summary>
+    /// The torch path's loss of one minibatch (episodes <paramref name="idx"/> of the rollout), summed over seeds: clipped
+    /// surrogate on advantages normalised per seed, minus the entropy bonus, plus the weighted value loss. Its gradient is what
+    /// <see cref="PpoMinibatch"/> computes by hand.
+    /// </summary>
+    internal static Tensor MinibatchLoss(AlignmentPolicy policy, IPolicyNetwork critic, AlignmentRollout roll, Tensor advantages, Tensor returns,
+        Tensor idx, PpoOptions o, RlPhaseTimes? phases = null)
+    {
+        var forwardTime = RlPhaseTimes.Time(phases, "minibatch");
+        var inputs = roll.Inputs.index_select(1, idx);                     // (S, b, T, in)
+        var actions = roll.Actions.index_select(1, idx);                   // (S, b, T)
+        var oldLogp = roll.LogProbs.index_select(1, idx);
+        var adv = advantages.index_select(1, idx);                         // (S, b, T)
+        var ret = returns.index_select(1, idx);
+        if (o.NormalizeAdvantages)
+        {
+            var mean = adv.mean([1, 2], keepdim: true);
+            var std = adv.std([1, 2], keepdim: true);
+            adv = (adv - mean) / (std + 1e-8);
+        }
+        forwardTime.Dispose();
+        forwardTime = RlPhaseTimes.Time(phases, "policy fwd");
+        var allLogp = policy.LogProbsAllDecisions(policy.Network, inputs);  // (S, b, T, A)
+        var newLogp = allLogp.gather(-1, actions.unsqueeze(-1)).squeeze(-1); // (S, b, T)
+        var ratio = (newLogp - oldLogp).exp();
+        var pgLoss = max(-adv * ratio, -adv * ratio.clamp(1 - o.Clip, 1 + o.Clip)).mean([1, 2]); // (S)
+        forwardTime.Dispose();
+        forwardTime = RlPhaseTimes.Time(phases, "critic fwd");
+        var newValue = AlignmentPolicy.Values(critic, inputs);                 // (S, b, T)
+        var vLoss = 0.5 * (newValue - ret).pow(2).mean([1, 2]);             // (S)
+        // Summed over seeds: each seed's parameters get only their own seed's gradient.
+        var objective = pgLoss;
+        if (o.EntropyCoefficient != 0)                                         // at 0 the term adds exact zeros to the loss and gradients
+            objective = objective - o.EntropyCoefficient * -(allLogp.exp() * allLogp).sum(-1).mean([1, 2]); // entropy (S)
+        var loss = (objective + o.ValueCoefficient * vLoss).sum();
+        forwardTime.Dispose();
+        return loss;
     }
 }

@@ -108,6 +108,9 @@ internal sealed unsafe class PpoMinibatch : IDisposable
     public void Gradients(int start, int size)
     {
         const int T = AlignmentEnvironment.Decisions;
+        if (start < 0 || size < 1 || start + size > _batch || size * T > _gradValues.Length)
+            throw new ArgumentOutOfRangeException(nameof(size), $"minibatch [{start}, {start + size}) of {_batch} episodes, room for {_gradValues.Length / T}.");
+        if (_perm is null || _x is null) throw new InvalidOperationException("PpoMinibatch: call Load and Permutation first.");
         int n = size * T, a = _actions, inW = _inputs;
         float invN = 1f / n;
         float clip = (float)_options.Clip, entropy = (float)_options.EntropyCoefficient, valueCoef = (float)_options.ValueCoefficient;
