@@ -16,6 +16,8 @@ namespace LatentLab.Reinforcement;
 /// </summary>
 public static class Ppo
 {
+    const double AdamEps = 1e-5;                                                     // CleanRL's
+
     /// <param name="reference">The reference policy (1 seed, replicated, or S seeds); the trained policy starts as a copy of it.</param>
     /// <param name="trainingContexts">Optional fixed (N) training set (its monitored part is used); null draws fresh contexts.</param>
     /// <param name="phases">Optional: filled with the CPU time of each phase of the run (the numbers do not depend on it).</param>
@@ -44,7 +46,7 @@ public static class Ppo
         var policy = o.StartingPolicy(reference);
         var critic = policy.CreateValueNetwork(o.ValueWidth, generator);
         var parameters = policy.Network.parameters().Concat(critic.parameters()).ToList();
-        using var optimizer = optim.Adam(parameters, o.LearningRate, eps: 1e-5);
+        using var optimizer = optim.Adam(parameters, o.LearningRate, eps: AdamEps);   // the hand-written path steps as it, reading its learning rate
         var beta = full([S], o.KlCoefficient, float32, device);                      // (S) per-seed KL coefficient
         var evaluation = env.Balanced(o.EvalPerType, o.EvalSeed);
         // The minibatch's forward and backward pass by hand when the networks are MLPs on the CPU (Simd/PpoMinibatch).
@@ -129,6 +131,12 @@ public static class Ppo
                         var loss = MinibatchLoss(policy, critic, roll, advantages, returns, idx, o, phases);
                         using (RlPhaseTimes.Time(phases, "zero_grad")) optimizer.zero_grad();
                         using (RlPhaseTimes.Time(phases, "backward")) loss.backward();
+                    }
+                    if (fused is not null)
+                    {
+                        // The same clipping and Adam step by hand, in place on the parameters' memory.
+                        using (RlPhaseTimes.Time(phases, "clip+adam")) fused.ClipAndStep(o.MaxGradNorm, optimizer.ParamGroups.First().LearningRate, AdamEps);
+                        continue;
                     }
                     using (RlPhaseTimes.Time(phases, "clip")) BatchedMlp.ClipGradNormPerSeed(parameters, o.MaxGradNorm);
                     using (RlPhaseTimes.Time(phases, "optimizer")) optimizer.step();
