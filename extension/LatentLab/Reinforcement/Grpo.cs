@@ -25,6 +25,7 @@ public static class Grpo
         MemoryBudget.Ensure(MemoryEstimates.RlTraining(options, reference.Environment.Options, reference.Options, reference.Seeds), reference.Environment.Device);
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         using var pages = NativeAllocator.KeepPagesMapped();   // for this run only: the minibatch tensors are freed and re-allocated every step
+        using var kernel = Simd.StackedMlpKernel.ForInference(); // MLP forward passes without gradients (rollouts, values, evaluations) by hand
         return Run(reference, options, trainingContexts, progress, cancellationToken, phases);
     }
 

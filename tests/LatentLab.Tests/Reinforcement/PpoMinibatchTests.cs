@@ -61,6 +61,26 @@ public class PpoMinibatchTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(4, 4, 64, 2, MlpActivation.Tanh, 700)]     // more rows than one 256-row block
+    [InlineData(1, 5, 12, 1, MlpActivation.Relu, 33)]      // a 1-seed network broadcast over 5 seeds of input
+    [InlineData(3, 3, 24, 0, MlpActivation.Tanh, 9)]       // a linear network
+    public void InferenceForward_EqualsTorchs(int seeds, int inputSeeds, int width, int depth, MlpActivation activation, int rows)
+    {
+        TorchRuntime.EnsureInitialized();
+        using var g = new Generator(3, CPU);
+        var net = BatchedMlp.Create(seeds, 20, width, depth, 4, activation, 1.0, g, CPU);
+        var x = randn([inputSeeds, rows, 20], generator: g);
+        using var noGrad = no_grad();
+        var expected = net.forward(x);
+        Tensor got;
+        using (StackedMlpKernel.ForInference()) got = net.forward(x.transpose(0, 1).contiguous().transpose(0, 1));   // a strided input too
+        double error = (got - expected).abs().max().item<float>();
+        output.WriteLine($"max |y| {expected.abs().max().item<float>():F3}, max error {error:E2}");
+        Assert.Equal(expected.shape, got.shape);
+        Assert.True(error < 1e-5, $"max error {error}");
+    }
+
     [Fact]
     public void PpoRun_MatchesTheTorchPath()
     {
@@ -70,10 +90,10 @@ public class PpoMinibatchTests(ITestOutputHelper output)
         RlRun slow;
         try
         {
-            PpoMinibatch.Enabled = false;
+            StackedMlpKernel.Enabled = false;
             slow = Ppo.Train(reference, o, contexts);
         }
-        finally { PpoMinibatch.Enabled = true; }
+        finally { StackedMlpKernel.Enabled = true; }
         Assert.Equal(slow.Rows.Count, fast.Rows.Count);
         double worst = slow.Rows.Zip(fast.Rows).Max(p => Math.Abs(p.First.Value - p.Second.Value));
         output.WriteLine($"largest metric difference after 6 iterations: {worst:E2}");

@@ -39,9 +39,6 @@ internal sealed unsafe class PpoMinibatch : IDisposable
     readonly double[] _norms;
     long _adamSteps;
 
-    /// <summary>Off: every PPO run takes the torch path (the tests compare both).</summary>
-    internal static bool Enabled { get; set; } = true;
-
     PpoMinibatch(BatchedMlp policy, BatchedMlp critic, int[] choices, int batch, int minibatch, PpoOptions options)
     {
         _policyNet = policy;
@@ -75,7 +72,7 @@ internal sealed unsafe class PpoMinibatch : IDisposable
     /// <summary>The hand-written path when it applies: MLP policy and critic on the CPU, no output hook, AVX2 + FMA; else null.</summary>
     public static PpoMinibatch? TryCreate(AlignmentPolicy policy, IPolicyNetwork critic, int batch, int minibatch, PpoOptions options)
     {
-        if (!Enabled || !StackedMlpKernel.Supported || policy.Environment.Device.type != DeviceType.CPU) return null;
+        if (!StackedMlpKernel.Enabled || !StackedMlpKernel.Supported || policy.Environment.Device.type != DeviceType.CPU) return null;
         if (policy.Network is not BatchedMlp { OutputHook: null } p || critic is not BatchedMlp { OutputHook: null } c) return null;
         if (p.Seeds != c.Seeds || c.Sizes[^1] != 1 || p.Sizes[0] != c.Sizes[0]) return null;
         if (p.parameters().Concat(c.parameters()).Any(t => t.dtype != float32 || !t.is_contiguous())) return null;

@@ -28,6 +28,59 @@ internal sealed unsafe class StackedMlpKernel : IDisposable
     /// <summary>Whether the CPU can run the kernel (AVX2 and FMA).</summary>
     public static bool Supported => Avx2.IsSupported && Fma.IsSupported;
 
+    /// <summary>Off: the RL trainers take the torch path throughout (the tests compare both).</summary>
+    internal static bool Enabled { get; set; } = true;
+
+    [ThreadStatic] static int _inferenceScopes;
+
+    /// <summary>
+    /// While the result is not disposed, every forward pass of a <see cref="BatchedMlp"/> without gradients on this thread
+    /// (no output hook, float32 on the CPU) runs on this kernel (<see cref="BatchedMlp"/>.forward): what PPO and GRPO open
+    /// around a run, for the rollouts, the critic's values and the exact evaluations.
+    /// </summary>
+    public static InferenceScope ForInference() => new(Enabled && Supported);
+
+    /// <summary>Whether a <see cref="ForInference"/> scope is open on this thread.</summary>
+    internal static bool InferenceActive => _inferenceScopes > 0;
+
+    /// <summary>See <see cref="ForInference"/>.</summary>
+    public readonly struct InferenceScope : IDisposable
+    {
+        readonly bool _open;
+
+        internal InferenceScope(bool open)
+        {
+            _open = open;
+            if (open) _inferenceScopes++;
+        }
+
+        /// <inheritdoc />
+        public void Dispose()
+        {
+            if (_open) _inferenceScopes--;
+        }
+    }
+
+    /// <summary>Rows per block of an inference pass (its activations stay in the L2 cache).</summary>
+    internal const int InferenceRows = 256;
+
+    /// <summary>
+    /// y (S', N, out) = the MLP of <paramref name="weights"/> / <paramref name="biases"/> (stacked over <paramref name="seeds"/>)
+    /// on x (S', N, in), both contiguous: seed s of the input uses the network s, or network 0 for all when seeds = 1.
+    /// </summary>
+    public static void Infer(int[] sizes, bool relu, float*[] weights, float*[] biases, int seeds, float* x, float* y, int inputSeeds, long rows)
+    {
+        using var kernel = new StackedMlpKernel(sizes, relu, (int)Math.Min(rows, InferenceRows));
+        int input = sizes[0], output = sizes[^1];
+        for (int s = 0; s < inputSeeds; s++)
+            for (long r = 0; r < rows; r += InferenceRows)
+            {
+                int n = (int)Math.Min(InferenceRows, rows - r);
+                long first = (long)s * rows + r;
+                kernel.Forward(weights, biases, seeds == 1 ? 0 : s, n, x + first * input, y + first * output);
+            }
+    }
+
     /// <param name="sizes">Layer sizes: input, hidden..., output.</param>
     /// <param name="relu">Hidden nonlinearity ReLU (else tanh).</param>
     /// <param name="rows">Most rows per pass.</param>
@@ -60,7 +113,9 @@ internal sealed unsafe class StackedMlpKernel : IDisposable
     /// <summary>Forward pass of seed <paramref name="seed"/> over the first <paramref name="n"/> input rows.</summary>
     /// <param name="weights">Per layer: the stacked (S, in, out) weight's first element.</param>
     /// <param name="biases">Per layer: the stacked (S, 1, out) bias's first element.</param>
-    public void Forward(float*[] weights, float*[] biases, int seed, int n)
+    /// <param name="input">Optional: read the input rows from here instead of <see cref="Input"/> (no backward pass then).</param>
+    /// <param name="output">Optional: write the output rows here instead of <see cref="Output"/>.</param>
+    public void Forward(float*[] weights, float*[] biases, int seed, int n, float* input = null, float* output = null)
     {
         if (n > _capacity) throw new ArgumentOutOfRangeException(nameof(n), $"{n} rows, room for {_capacity}.");
         int layers = _sizes.Length - 1;
@@ -68,13 +123,15 @@ internal sealed unsafe class StackedMlpKernel : IDisposable
         {
             int k = _sizes[l], m = _sizes[l + 1];
             float* w = weights[l] + (long)seed * k * m, b = biases[l] + (long)seed * m;
-            if (m >= 8) MatMul(_act[l], n, k, w, m, b, _act[l + 1]);
+            float* from = l == 0 && input is not null ? input : _act[l];
+            float* to = l == layers - 1 && output is not null ? output : _act[l + 1];
+            if (m >= 8) MatMul(from, n, k, w, m, b, to);
             else
             {
                 Transpose(w, k, m, _transposed);
-                MatMulSmall(_act[l], n, k, _transposed, m, b, _act[l + 1]);
+                MatMulSmall(from, n, k, _transposed, m, b, to);
             }
-            if (l < layers - 1) Activate(_act[l + 1], (long)n * m);
+            if (l < layers - 1) Activate(to, (long)n * m);
         }
     }
 
