@@ -32,12 +32,7 @@ internal sealed unsafe class PpoMinibatch : IDisposable
     float* _x, _oldLogp, _advantages, _returns;
     long* _taken, _perm;
     float*[] _pw = [], _pb = [], _pgw = [], _pgb = [], _cw = [], _cb = [], _cgw = [], _cgb = [], _allValues = [], _allGrads = [];
-
-    // Adam's moments, one block per parameter in the order policy w0, b0, w1, ..., critic w0, b0, ... (each (S, ...) as the parameter).
-    readonly long[] _perSeed;                                 // elements per seed of each parameter
-    readonly float*[] _m, _v;
-    readonly double[] _norms;
-    long _adamSteps;
+    readonly StackedAdam _adam;                               // over policy w0, b0, w1, ..., critic w0, b0, ...
 
     PpoMinibatch(BatchedMlp policy, BatchedMlp critic, int[] choices, int batch, int minibatch, PpoOptions options)
     {
@@ -55,18 +50,7 @@ internal sealed unsafe class PpoMinibatch : IDisposable
         _gradLogits = new float[rows * _actions];
         _gradValues = new float[rows];
         _adv = new float[rows];
-        _perSeed = policy.parameters().Concat(critic.parameters()).Select(p => p.numel() / _seeds).ToArray();
-        _m = new float*[_perSeed.Length];
-        _v = new float*[_perSeed.Length];
-        for (int i = 0; i < _perSeed.Length; i++)
-        {
-            long bytes = _perSeed[i] * _seeds * sizeof(float);
-            _m[i] = (float*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
-            _v[i] = (float*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
-            NativeMemory.Clear(_m[i], (nuint)bytes);
-            NativeMemory.Clear(_v[i], (nuint)bytes);
-        }
-        _norms = new double[_seeds];
+        _adam = new StackedAdam(_seeds, policy.parameters().Concat(critic.parameters()).Select(p => p.numel() / _seeds).ToArray());
     }
 
     /// <summary>The hand-written path when it applies: MLP policy and critic on the CPU, no output hook, AVX2 + FMA; else null.</summary>
@@ -104,7 +88,7 @@ internal sealed unsafe class PpoMinibatch : IDisposable
         _allGrads = Interleave(_pgw, _pgb, _cgw, _cgb);
     }
 
-    static (float*[] W, float*[] B, float*[] GW, float*[] GB) Pointers(BatchedMlp net)
+    internal static (float*[] W, float*[] B, float*[] GW, float*[] GB) Pointers(BatchedMlp net)
     {
         int layers = net.LayerCount;
         var w = new float*[layers];
@@ -198,68 +182,11 @@ internal sealed unsafe class PpoMinibatch : IDisposable
             }
     }
 
-    /// <summary>
-    /// After <see cref="Gradients"/>: clips each seed's gradient to global norm <paramref name="maxNorm"/> over the policy and
-    /// the critic (<see cref="BatchedMlp.ClipGradNormPerSeed"/>'s rule: scale min(1, maxNorm / (norm + 1e-6))), then one Adam
-    /// step (torch's: betas 0.9 / 0.999, bias-corrected, <paramref name="eps"/> added to sqrt(v) / sqrt(1 - beta2^t), no weight
-    /// decay) on every parameter in place: what ClipGradNormPerSeed and optim.Adam's step did in ~100 small torch ops.
-    /// </summary>
-    public void ClipAndStep(double maxNorm, double learningRate, double eps)
-    {
-        const float Beta1 = 0.9f, Beta2 = 0.999f;
-        float*[] grads = _allGrads, values = _allValues;
-        Array.Clear(_norms);
-        for (int i = 0; i < grads.Length; i++)
-            for (int s = 0; s < _seeds; s++)
-            {
-                float* g = grads[i] + s * _perSeed[i];
-                float sum = 0f;                                                       // float, as torch's pow(2).sum(1)
-                for (long j = 0; j < _perSeed[i]; j++) sum = MathF.FusedMultiplyAdd(g[j], g[j], sum);
-                _norms[s] += sum;
-            }
-        _adamSteps++;
-        float bc1 = 1f - MathF.Pow(Beta1, _adamSteps), bc2Sqrt = MathF.Sqrt(1f - MathF.Pow(Beta2, _adamSteps));
-        float stepSize = (float)(learningRate / bc1), epsF = (float)eps;
-        var b1 = Vector256.Create(1f - Beta1);
-        var b2 = Vector256.Create(Beta2);
-        var b2c = Vector256.Create(1f - Beta2);
-        var inv = Vector256.Create(1f / bc2Sqrt);
-        var ev = Vector256.Create(epsF);
-        var sv = Vector256.Create(stepSize);
-        for (int s = 0; s < _seeds; s++)
-        {
-            float scale = MathF.Min(1f, (float)maxNorm / ((float)Math.Sqrt(_norms[s]) + 1e-6f));
-            var scaleV = Vector256.Create(scale);
-            for (int i = 0; i < grads.Length; i++)
-            {
-                long c = _perSeed[i], j = 0, o = s * c;
-                float* g = grads[i] + o, p = values[i] + o, m = _m[i] + o, v = _v[i] + o;
-                for (; j + 8 <= c; j += 8)
-                {
-                    var gj = Avx.Multiply(Avx.LoadVector256(g + j), scaleV);
-                    Avx.Store(g + j, gj);
-                    var mj = Avx.LoadVector256(m + j);
-                    mj = Fma.MultiplyAdd(b1, Avx.Subtract(gj, mj), mj);                  // m += (1 - beta1) (g - m): torch's lerp
-                    var vj = Fma.MultiplyAdd(b2c, Avx.Multiply(gj, gj), Avx.Multiply(b2, Avx.LoadVector256(v + j)));
-                    Avx.Store(m + j, mj);
-                    Avx.Store(v + j, vj);
-                    var denom = Fma.MultiplyAdd(Avx.Sqrt(vj), inv, ev);
-                    Avx.Store(p + j, Fma.MultiplyAddNegated(sv, Avx.Divide(mj, denom), Avx.LoadVector256(p + j)));
-                }
-                for (; j < c; j++)
-                {
-                    float gj = g[j] * scale;
-                    g[j] = gj;
-                    m[j] += (1f - Beta1) * (gj - m[j]);
-                    v[j] = Beta2 * v[j] + (1f - Beta2) * gj * gj;
-                    p[j] -= stepSize * m[j] / (MathF.Sqrt(v[j]) / bc2Sqrt + epsF);
-                }
-            }
-        }
-    }
+    /// <summary>After <see cref="Gradients"/>: per-seed gradient clipping and one Adam step in place (<see cref="StackedAdam"/>).</summary>
+    public void ClipAndStep(double maxNorm, double learningRate, double eps) => _adam.Step(_allValues, _allGrads, maxNorm, learningRate, eps);
 
     /// <summary>w0, b0, w1, b1, ... of the policy, then of the critic: the order of parameters().</summary>
-    static float*[] Interleave(float*[] pw, float*[] pb, float*[] cw, float*[] cb)
+    internal static float*[] Interleave(float*[] pw, float*[] pb, float*[] cw, float*[] cb)
     {
         var all = new float*[2 * (pw.Length + cw.Length)];
         int i = 0;
@@ -272,7 +199,6 @@ internal sealed unsafe class PpoMinibatch : IDisposable
     {
         _policy.Dispose();
         _critic.Dispose();
-        foreach (var p in _m) NativeMemory.AlignedFree(p);
-        foreach (var p in _v) NativeMemory.AlignedFree(p);
+        _adam.Dispose();
     }
 }

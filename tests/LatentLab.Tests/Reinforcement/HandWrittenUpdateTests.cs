@@ -8,12 +8,12 @@ using static TorchSharp.torch;
 namespace LatentLab.Tests.Reinforcement;
 
 /// <summary>
-/// The hand-written PPO minibatch (Simd.PpoMinibatch: the MLPs' forward and backward pass in C#) gives the gradient of the
-/// torch path's loss (Ppo.MinibatchLoss, autograd) for every parameter, and a whole PPO run gives the torch path's numbers to
-/// float rounding.
+/// The hand-written PPO minibatch and GRPO step (Simd.PpoMinibatch, Simd.GrpoUpdate: the MLPs' forward and backward pass in C#)
+/// give the gradient of the torch path's loss (Ppo.MinibatchLoss, Grpo.Loss, autograd) for every parameter, the inference
+/// kernel gives torch's forward pass, and whole PPO and GRPO runs give the torch path's numbers to float rounding.
 /// </summary>
 [Collection("torch threads")]
-public class PpoMinibatchTests(ITestOutputHelper output)
+public class HandWrittenUpdateTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData(64, 2, MlpActivation.Tanh, 0.0, 64, true)]    // the defaults' shape
@@ -79,6 +79,55 @@ public class PpoMinibatchTests(ITestOutputHelper output)
         output.WriteLine($"max |y| {expected.abs().max().item<float>():F3}, max error {error:E2}");
         Assert.Equal(expected.shape, got.shape);
         Assert.True(error < 1e-5, $"max error {error}");
+    }
+
+    [Theory]
+    [InlineData(64, 2, MlpActivation.Tanh, GrpoKlPlacement.LossK3)]
+    [InlineData(12, 1, MlpActivation.Relu, GrpoKlPlacement.Reward)]
+    public void GrpoGradients_EqualAutograds(int width, int depth, MlpActivation activation, GrpoKlPlacement placement)
+    {
+        TorchRuntime.EnsureInitialized();
+        var env = new AlignmentEnvironment(ClosedFormConvergenceTests.EnvOptions, CPU);
+        using var g = new Generator(11, CPU);
+        const int seeds = 3, batch = 40;
+        var policy = AlignmentPolicy.Create(env, new PolicyOptions { Width = width, Depth = depth, Activation = activation, OutputGain = 1.0 }, seeds, g);
+        var reference = AlignmentPolicy.Create(env, new PolicyOptions { Width = width, Depth = depth, Activation = activation, OutputGain = 1.0 }, 1, g);
+        var roll = AlignmentRollout.Sample(policy, reference.Network, env.Sample([seeds, batch], g, monitored: true), g);
+        roll = roll with { LogProbs = (roll.LogProbs + 0.3f * randn(roll.LogProbs.shape, generator: g)).contiguous() };
+        var advantage = randn([seeds, batch, 1], generator: g);
+        var o = new GrpoOptions { Seeds = seeds, KlPlacement = placement, KlCoefficient = 0.3 };
+        var parameters = policy.Network.parameters().ToList();
+        Grpo.Loss(policy, roll, advantage, o).backward();
+        var expected = parameters.Select(p => p.grad!.clone()).ToList();
+        using var fused = GrpoUpdate.TryCreate(policy, batch, o);
+        Assert.NotNull(fused);
+        foreach (var p in parameters) p.grad!.fill_(float.NaN);
+        fused.Gradients(roll.Inputs.contiguous(), roll.Actions.contiguous(), roll.LogProbs, roll.ReferenceLogProbs.contiguous(), advantage);
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            double scale = expected[i].abs().max().item<float>();
+            double error = (parameters[i].grad! - expected[i]).abs().max().item<float>();
+            output.WriteLine($"parameter {i}: max |grad| {scale:E2}, max error {error:E2}");
+            Assert.True(error <= 1e-4 * scale + 1e-7, $"parameter {i}: max error {error} against max |grad| {scale}");
+        }
+    }
+
+    [Fact]
+    public void GrpoRun_MatchesTheTorchPath()
+    {
+        var (_, reference, contexts) = ClosedFormConvergenceTests.Setup();
+        var o = new GrpoOptions { Seeds = 2, Iterations = 8, Prompts = 4, GroupSize = 16, EvalEvery = 4, EvalPerType = 8 };
+        var fast = Grpo.Train(reference, o, contexts);
+        RlRun slow;
+        try
+        {
+            StackedMlpKernel.Enabled = false;
+            slow = Grpo.Train(reference, o, contexts);
+        }
+        finally { StackedMlpKernel.Enabled = true; }
+        double worst = slow.Rows.Zip(fast.Rows).Max(p => Math.Abs(p.First.Value - p.Second.Value));
+        output.WriteLine($"largest metric difference after 8 iterations: {worst:E2}");
+        Assert.True(worst < 1e-3, $"largest metric difference {worst}");
     }
 
     [Fact]
