@@ -99,6 +99,7 @@ public sealed partial class BatchedMlp : nn.Module<Tensor, Tensor>
         // Without gradients the bias and the nonlinearity go in place on the fresh matmul output: one large allocation per
         // layer instead of three (same values bit for bit); a perturbation sweep's forward pass was dominated by them.
         bool inPlace = !is_grad_enabled();
+        if (inPlace && OutputHook is null && Simd.StackedMlpKernel.InferenceActive && KernelForward(x) is { } fast) return fast;
         for (int l = 0; l < _weights.Length; l++)
         {
             if (inPlace)
@@ -115,6 +116,32 @@ public sealed partial class BatchedMlp : nn.Module<Tensor, Tensor>
             if (OutputHook is { } hook) h = hook(l, h);
         }
         return h;
+    }
+
+    /// <summary>
+    /// The forward pass on <see cref="Simd.StackedMlpKernel"/> (inside its inference scope, without gradients): x (S', N, in)
+    /// float32 on the CPU with S' = Seeds or Seeds = 1; null when the input or the weights do not fit it (torch's path then).
+    /// </summary>
+    unsafe Tensor? KernelForward(Tensor x)
+    {
+        if (x.dim() != 3 || x.dtype != float32 || x.device_type != DeviceType.CPU || x.shape[2] != Sizes[0]) return null;
+        long inputSeeds = x.shape[0], rows = x.shape[1];
+        if (Seeds != 1 && inputSeeds != Seeds) return null;
+        if (_weights.Concat(_biases).Any(p => p.dtype != float32 || p.device_type != DeviceType.CPU || !p.is_contiguous())) return null;
+        if (rows == 0 || inputSeeds == 0) return null;
+        var input = x.contiguous();
+        var y = empty([inputSeeds, rows, Sizes[^1]], float32, x.device);
+        var w = new float*[LayerCount];
+        var b = new float*[LayerCount];
+        for (int l = 0; l < LayerCount; l++)
+        {
+            w[l] = (float*)Formats.TensorMemory.Pointer(_weights[l]);
+            b[l] = (float*)Formats.TensorMemory.Pointer(_biases[l]);
+        }
+        Simd.StackedMlpKernel.Infer(Sizes, Activation == MlpActivation.Relu, w, b, Seeds, (float*)Formats.TensorMemory.Pointer(input),
+            (float*)Formats.TensorMemory.Pointer(y), (int)inputSeeds, rows);
+        GC.KeepAlive(input);
+        return y;
     }
 
     /// <summary>(S, in, out) weight of layer <paramref name="layer"/>.</summary>

@@ -13,6 +13,8 @@ namespace LatentLab.Reinforcement;
 /// </summary>
 public static class Grpo
 {
+    const double AdamEps = 1e-8;                                                     // torch's default
+
     /// <param name="reference">The reference policy (1 seed, replicated, or S seeds); the trained policy starts as a copy of it.</param>
     /// <param name="trainingContexts">Optional fixed (N) training set (its monitored part is used); null draws fresh contexts.</param>
     /// <param name="phases">Optional: filled with the CPU time of each phase of the run (the numbers do not depend on it).</param>
@@ -25,6 +27,7 @@ public static class Grpo
         MemoryBudget.Ensure(MemoryEstimates.RlTraining(options, reference.Environment.Options, reference.Options, reference.Seeds), reference.Environment.Device);
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         using var pages = NativeAllocator.KeepPagesMapped();   // for this run only: the minibatch tensors are freed and re-allocated every step
+        using var kernel = Simd.StackedMlpKernel.ForInference(); // MLP forward passes without gradients (rollouts, values, evaluations) by hand
         return Run(reference, options, trainingContexts, progress, cancellationToken, phases);
     }
 
@@ -39,8 +42,9 @@ public static class Grpo
         using var generator = new Generator((ulong)o.Seed, device);
         var policy = o.StartingPolicy(reference);
         var parameters = policy.Network.parameters().ToList();
-        using var optimizer = optim.Adam(parameters, o.LearningRate);
+        using var optimizer = optim.Adam(parameters, o.LearningRate, eps: AdamEps);   // the hand-written path steps as it, reading its learning rate
         var evaluation = env.Balanced(o.EvalPerType, o.EvalSeed);
+        using var fused = Simd.GrpoUpdate.TryCreate(policy, B, o);                 // the MLP's update by hand on the CPU
 
         var rows = new List<RlMetricRow>();
         var clock = Stopwatch.StartNew();
@@ -80,20 +84,23 @@ public static class Grpo
             }
 
             // 3. Update: mu gradient steps on the whole batch.
+            var inputs = roll.Inputs.contiguous();
+            var actions = roll.Actions.contiguous();
+            var oldLogp = roll.LogProbs.contiguous();
+            var refLogp = roll.ReferenceLogProbs.contiguous();
+            advantage = advantage.contiguous();
             for (int epoch = 0; epoch < o.Epochs; epoch++)
             {
                 using var stepScope = NewDisposeScope();
-                var forwardTime = RlPhaseTimes.Time(phases, "forward");
-                var newLogp = AlignmentRollout.StepLogProbs(policy, policy.Network, roll.Inputs, roll.Actions); // (S, B, 3)
-                var ratio = (newLogp - roll.LogProbs).exp();
-                var surrogate = min(ratio * advantage, ratio.clamp(1 - o.Clip, 1 + o.Clip) * advantage);        // (S, B, 3)
-                var perToken = -surrogate;
-                if (o.KlPlacement == GrpoKlPlacement.LossK3)
+                if (fused is not null)
                 {
-                    var logRatioRef = roll.ReferenceLogProbs - newLogp;                   // log(pi_ref / pi)
-                    perToken = perToken + o.KlCoefficient * (logRatioRef.exp() - logRatioRef - 1);
+                    // The same loss's gradient, clipping and Adam step by hand (Simd/GrpoUpdate).
+                    using (RlPhaseTimes.Time(phases, "fused fwd+bwd")) fused.Gradients(inputs, actions, oldLogp, refLogp, advantage);
+                    using (RlPhaseTimes.Time(phases, "clip+adam")) fused.ClipAndStep(o.MaxGradNorm, optimizer.ParamGroups.First().LearningRate, AdamEps);
+                    continue;
                 }
-                var loss = perToken.mean([1, 2]).sum();                                   // summed over seeds
+                var forwardTime = RlPhaseTimes.Time(phases, "forward");
+                var loss = Loss(policy, roll, advantage, o);
                 forwardTime.Dispose();
                 using (RlPhaseTimes.Time(phases, "zero_grad")) optimizer.zero_grad();
                 using (RlPhaseTimes.Time(phases, "backward")) loss.backward();
@@ -118,5 +125,23 @@ public static class Grpo
             Optimum = RlEvaluation.OptimumMetrics(reference, evaluation, o.KlCoefficient),
             OptimumBeta = o.KlCoefficient > 0 ? o.KlCoefficient : double.NaN,
         };
+    }
+
+    /// <summary>
+    /// The torch path's loss of one gradient step, summed over seeds: per token -min(ratio A, clip(ratio) A), plus beta k3 when
+    /// the KL is in the loss; mean over the batch's decisions. Its gradient is what <see cref="Simd.GrpoUpdate"/> computes by hand.
+    /// </summary>
+    internal static Tensor Loss(AlignmentPolicy policy, AlignmentRollout roll, Tensor advantage, GrpoOptions o)
+    {
+        var newLogp = AlignmentRollout.StepLogProbs(policy, policy.Network, roll.Inputs, roll.Actions); // (S, B, 3)
+        var ratio = (newLogp - roll.LogProbs).exp();
+        var surrogate = min(ratio * advantage, ratio.clamp(1 - o.Clip, 1 + o.Clip) * advantage);        // (S, B, 3)
+        var perToken = -surrogate;
+        if (o.KlPlacement == GrpoKlPlacement.LossK3)
+        {
+            var logRatioRef = roll.ReferenceLogProbs - newLogp;                   // log(pi_ref / pi)
+            perToken = perToken + o.KlCoefficient * (logRatioRef.exp() - logRatioRef - 1);
+        }
+        return perToken.mean([1, 2]).sum();                                       // summed over seeds
     }
 }

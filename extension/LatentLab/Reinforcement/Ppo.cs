@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LatentLab.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using LatentLab.Reinforcement.Simd;
 using static TorchSharp.torch;
 
 namespace LatentLab.Reinforcement;
@@ -15,6 +16,8 @@ namespace LatentLab.Reinforcement;
 /// </summary>
 public static class Ppo
 {
+    const double AdamEps = 1e-5;                                                     // CleanRL's
+
     /// <param name="reference">The reference policy (1 seed, replicated, or S seeds); the trained policy starts as a copy of it.</param>
     /// <param name="trainingContexts">Optional fixed (N) training set (its monitored part is used); null draws fresh contexts.</param>
     /// <param name="phases">Optional: filled with the CPU time of each phase of the run (the numbers do not depend on it).</param>
@@ -27,6 +30,7 @@ public static class Ppo
         MemoryBudget.Ensure(MemoryEstimates.RlTraining(options, reference.Environment.Options, reference.Options, reference.Seeds), reference.Environment.Device);
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
         using var pages = NativeAllocator.KeepPagesMapped();   // for this run only: the minibatch tensors are freed and re-allocated every step
+        using var kernel = Simd.StackedMlpKernel.ForInference(); // MLP forward passes without gradients (rollouts, values, evaluations) by hand
         return Run(reference, options, trainingContexts, progress, cancellationToken, phases);
     }
 
@@ -43,9 +47,11 @@ public static class Ppo
         var policy = o.StartingPolicy(reference);
         var critic = policy.CreateValueNetwork(o.ValueWidth, generator);
         var parameters = policy.Network.parameters().Concat(critic.parameters()).ToList();
-        using var optimizer = optim.Adam(parameters, o.LearningRate, eps: 1e-5);
+        using var optimizer = optim.Adam(parameters, o.LearningRate, eps: AdamEps);   // the hand-written path steps as it, reading its learning rate
         var beta = full([S], o.KlCoefficient, float32, device);                      // (S) per-seed KL coefficient
         var evaluation = env.Balanced(o.EvalPerType, o.EvalSeed);
+        // The minibatch's forward and backward pass by hand when the networks are MLPs on the CPU (Simd/PpoMinibatch).
+        using var fused = PpoMinibatch.TryCreate(policy, critic, B, B / o.Minibatches, o);
 
         var rows = new List<RlMetricRow>();
         var clock = Stopwatch.StartNew();
@@ -99,46 +105,40 @@ public static class Ppo
             // minibatches drops the whole iteration: the networks go back to their state before it (a copy, small: S MLPs),
             // so the result is the policy after the last whole iteration, reached within one minibatch of the interrupt.
             int mbSize = B / o.Minibatches;
+            var rollInputs = roll.Inputs.contiguous();
+            var rollActions = roll.Actions.contiguous();
+            var rollLogProbs = roll.LogProbs.contiguous();
+            advantages = advantages.contiguous();
+            returns = returns.contiguous();
+            fused?.Load(rollInputs, rollActions, rollLogProbs, advantages, returns);
             var before = parameters.Select(p => p.detach().clone()).ToArray();
             bool dropped = false;
             for (int epoch = 0; epoch < o.Epochs && !dropped; epoch++)
             {
                 var perm = randperm(B, generator: generator, dtype: int64, device: device);
+                fused?.Permutation(perm);
                 for (int mb = 0; mb < o.Minibatches; mb++)
                 {
                     if (ct.IsCancellationRequested) { dropped = true; break; }
                     using var mbScope = NewDisposeScope();
-                    var forwardTime = RlPhaseTimes.Time(phases, "minibatch");
-                    var idx = perm[(mb * mbSize)..((mb + 1) * mbSize)];
-                    var inputs = roll.Inputs.index_select(1, idx);                     // (S, b, T, in)
-                    var actions = roll.Actions.index_select(1, idx);                   // (S, b, T)
-                    var oldLogp = roll.LogProbs.index_select(1, idx);
-                    var adv = advantages.index_select(1, idx);                         // (S, b, T)
-                    var ret = returns.index_select(1, idx);
-                    if (o.NormalizeAdvantages)
+                    if (fused is not null)
                     {
-                        var mean = adv.mean([1, 2], keepdim: true);
-                        var std = adv.std([1, 2], keepdim: true);
-                        adv = (adv - mean) / (std + 1e-8);
+                        // The same loss's gradient by hand (Simd/PpoMinibatch), written into every .grad.
+                        using (RlPhaseTimes.Time(phases, "fused fwd+bwd")) fused.Gradients(mb * mbSize, mbSize);
                     }
-                    forwardTime.Dispose();
-                    forwardTime = RlPhaseTimes.Time(phases, "policy fwd");
-                    var allLogp = policy.LogProbsAllDecisions(policy.Network, inputs);  // (S, b, T, A)
-                    var newLogp = allLogp.gather(-1, actions.unsqueeze(-1)).squeeze(-1); // (S, b, T)
-                    var ratio = (newLogp - oldLogp).exp();
-                    var pgLoss = max(-adv * ratio, -adv * ratio.clamp(1 - o.Clip, 1 + o.Clip)).mean([1, 2]); // (S)
-                    forwardTime.Dispose();
-                    forwardTime = RlPhaseTimes.Time(phases, "critic fwd");
-                    var newValue = AlignmentPolicy.Values(critic, inputs);                 // (S, b, T)
-                    var vLoss = 0.5 * (newValue - ret).pow(2).mean([1, 2]);             // (S)
-                    // Summed over seeds: each seed's parameters get only their own seed's gradient.
-                    var objective = pgLoss;
-                    if (o.EntropyCoefficient != 0)                                         // at 0 the term adds exact zeros to the loss and gradients
-                        objective = objective - o.EntropyCoefficient * -(allLogp.exp() * allLogp).sum(-1).mean([1, 2]); // entropy (S)
-                    var loss = (objective + o.ValueCoefficient * vLoss).sum();
-                    forwardTime.Dispose();
-                    using (RlPhaseTimes.Time(phases, "zero_grad")) optimizer.zero_grad();
-                    using (RlPhaseTimes.Time(phases, "backward")) loss.backward();
+                    else
+                    {
+                        var idx = perm[(mb * mbSize)..((mb + 1) * mbSize)];
+                        var loss = MinibatchLoss(policy, critic, roll, advantages, returns, idx, o, phases);
+                        using (RlPhaseTimes.Time(phases, "zero_grad")) optimizer.zero_grad();
+                        using (RlPhaseTimes.Time(phases, "backward")) loss.backward();
+                    }
+                    if (fused is not null)
+                    {
+                        // The same clipping and Adam step by hand, in place on the parameters' memory.
+                        using (RlPhaseTimes.Time(phases, "clip+adam")) fused.ClipAndStep(o.MaxGradNorm, optimizer.ParamGroups.First().LearningRate, AdamEps);
+                        continue;
+                    }
                     using (RlPhaseTimes.Time(phases, "clip")) BatchedMlp.ClipGradNormPerSeed(parameters, o.MaxGradNorm);
                     using (RlPhaseTimes.Time(phases, "optimizer")) optimizer.step();
                 }
@@ -171,5 +171,44 @@ public static class Ppo
             Optimum = o.KlTarget > 0 ? null : RlEvaluation.OptimumMetrics(reference, evaluation, o.KlCoefficient),
             OptimumBeta = o.KlTarget > 0 || !(o.KlCoefficient > 0) ? double.NaN : o.KlCoefficient,
         };
+    }
+
+    /// <summary>
+    /// The torch path's loss of one minibatch (episodes <paramref name="idx"/> of the rollout), summed over seeds: clipped
+    /// surrogate on advantages normalised per seed, minus the entropy bonus, plus the weighted value loss. Its gradient is what
+    /// <see cref="PpoMinibatch"/> computes by hand.
+    /// </summary>
+    internal static Tensor MinibatchLoss(AlignmentPolicy policy, IPolicyNetwork critic, AlignmentRollout roll, Tensor advantages, Tensor returns,
+        Tensor idx, PpoOptions o, RlPhaseTimes? phases = null)
+    {
+        var forwardTime = RlPhaseTimes.Time(phases, "minibatch");
+        var inputs = roll.Inputs.index_select(1, idx);                     // (S, b, T, in)
+        var actions = roll.Actions.index_select(1, idx);                   // (S, b, T)
+        var oldLogp = roll.LogProbs.index_select(1, idx);
+        var adv = advantages.index_select(1, idx);                         // (S, b, T)
+        var ret = returns.index_select(1, idx);
+        if (o.NormalizeAdvantages)
+        {
+            var mean = adv.mean([1, 2], keepdim: true);
+            var std = adv.std([1, 2], keepdim: true);
+            adv = (adv - mean) / (std + 1e-8);
+        }
+        forwardTime.Dispose();
+        forwardTime = RlPhaseTimes.Time(phases, "policy fwd");
+        var allLogp = policy.LogProbsAllDecisions(policy.Network, inputs);  // (S, b, T, A)
+        var newLogp = allLogp.gather(-1, actions.unsqueeze(-1)).squeeze(-1); // (S, b, T)
+        var ratio = (newLogp - oldLogp).exp();
+        var pgLoss = max(-adv * ratio, -adv * ratio.clamp(1 - o.Clip, 1 + o.Clip)).mean([1, 2]); // (S)
+        forwardTime.Dispose();
+        forwardTime = RlPhaseTimes.Time(phases, "critic fwd");
+        var newValue = AlignmentPolicy.Values(critic, inputs);                 // (S, b, T)
+        var vLoss = 0.5 * (newValue - ret).pow(2).mean([1, 2]);             // (S)
+        // Summed over seeds: each seed's parameters get only their own seed's gradient.
+        var objective = pgLoss;
+        if (o.EntropyCoefficient != 0)                                         // at 0 the term adds exact zeros to the loss and gradients
+            objective = objective - o.EntropyCoefficient * -(allLogp.exp() * allLogp).sum(-1).mean([1, 2]); // entropy (S)
+        var loss = (objective + o.ValueCoefficient * vLoss).sum();
+        forwardTime.Dispose();
+        return loss;
     }
 }
