@@ -14,6 +14,10 @@ namespace LatentLab.Benchmarks;
 ///   dotnet run -c Release --project tests/LatentLab.Benchmarks -- llm [--shape qwen3-0.6b|qwen3-150m | --model DIR]
 ///       [--threads 2] [--prompt 128] [--batches 1,8] [--new 16] [--decode-prompt 32] [--reps 2] [--dtype float32|bfloat16] [--device cpu]
 ///       [--work /tmp/latentlab-llm-bench] [--python /usr/bin/python3]
+///   dotnet run -c Release --project tests/LatentLab.Benchmarks -- llm --recorder [--questions 2] [--new 16] [--reps 2] [--tokenizer DIR]
+///       the recorder's overhead over plain generation instead (no peer; see LlmRecorderBenchmark)
+///   dotnet run -c Release --project tests/LatentLab.Benchmarks -- llm --allocator [--batches 8] [--prompt 128] [--reps 3]
+///       glibc malloc settings for one prefill, peak RSS per call (no peer; see LlmAllocatorBenchmark)
 ///
 /// Without --model it writes a random-weight Qwen3 checkpoint of the given shape (default: Qwen3-0.6B's, 2.4 GB of F32)
 /// with llm_torch_peer.py (cached in --work). The peer (llm_torch_peer.py serve) is Debian 12's python3-torch 1.13 running
@@ -64,6 +68,9 @@ public static class LlmBenchmark
         Console.WriteLine($"model {folder}: {model.Config.ModelType}, {model.ParameterCount / 1e6:F0} M parameters, {model.Config.Layers} layers, " +
             $"hidden {model.Config.HiddenSize}, vocab {model.Config.VocabSize}; file {weightBytes / 1e9:F2} GB, in memory {model.WeightBytes / 1e9:F2} GB {dtypeName}");
         Console.WriteLine($"LatentLab: TorchSharp {typeof(torch).Assembly.GetName().Version}, {torch.get_num_threads()} threads, {device}, loaded in {loadSeconds:F1} s, peak RSS after load {rssAfterLoad / 1e9:F2} GB");
+
+        if (args.Contains("--recorder")) return LlmRecorderBenchmark.Run(model, Get, work, Load);
+        if (args.Contains("--allocator")) return LlmAllocatorBenchmark.Run(model, Get, Load);
 
         using var peer = new Peer(python, script, folder, threads, dtypeName);
         Console.WriteLine($"peer: {peer.Banner}");
