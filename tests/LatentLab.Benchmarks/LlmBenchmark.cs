@@ -14,6 +14,10 @@ namespace LatentLab.Benchmarks;
 ///   dotnet run -c Release --project tests/LatentLab.Benchmarks -- llm [--shape qwen3-0.6b|qwen3-150m | --model DIR]
 ///       [--threads 2] [--prompt 128] [--batches 1,8] [--new 16] [--decode-prompt 32] [--reps 2] [--dtype float32|bfloat16] [--device cpu]
 ///       [--work /tmp/latentlab-llm-bench] [--python /usr/bin/python3]
+///   dotnet run -c Release --project tests/LatentLab.Benchmarks -- llm --recorder [--questions 2] [--new 16] [--reps 2] [--tokenizer DIR]
+///       the recorder's overhead over plain generation instead (no peer; see LlmRecorderBenchmark)
+///   dotnet run -c Release --project tests/LatentLab.Benchmarks -- llm --allocator [--batches 8] [--prompt 128] [--reps 3]
+///       glibc malloc settings for one prefill, peak RSS per call (no peer; see LlmAllocatorBenchmark)
 ///
 /// Without --model it writes a random-weight Qwen3 checkpoint of the given shape (default: Qwen3-0.6B's, 2.4 GB of F32)
 /// with llm_torch_peer.py (cached in --work). The peer (llm_torch_peer.py serve) is Debian 12's python3-torch 1.13 running
@@ -65,6 +69,9 @@ public static class LlmBenchmark
             $"hidden {model.Config.HiddenSize}, vocab {model.Config.VocabSize}; file {weightBytes / 1e9:F2} GB, in memory {model.WeightBytes / 1e9:F2} GB {dtypeName}");
         Console.WriteLine($"LatentLab: TorchSharp {typeof(torch).Assembly.GetName().Version}, {torch.get_num_threads()} threads, {device}, loaded in {loadSeconds:F1} s, peak RSS after load {rssAfterLoad / 1e9:F2} GB");
 
+        if (args.Contains("--recorder")) return LlmRecorderBenchmark.Run(model, Get, work, Load);
+        if (args.Contains("--allocator")) return LlmAllocatorBenchmark.Run(model, Get, Load);
+
         using var peer = new Peer(python, script, folder, threads, dtypeName);
         Console.WriteLine($"peer: {peer.Banner}");
 
@@ -104,7 +111,7 @@ public static class LlmBenchmark
             return s.Elapsed.TotalSeconds;
         }
 
-        var rows = new List<(string Name, double Tokens, double[] Ours, double[] Peer, double Flop, double Bytes)>();
+        var rows = new List<(string Name, double Tokens, double[] Ours, double[] Peer, double Flop, double Bytes, double[] OursCpu, double[] PeerCpu)>();
         // FLOPs of a forward pass: 2 x (non-embedding parameters) per token + attention (QK^T and PV) + the head on the last position.
         long d = model.Config.HiddenSize, layers = model.Config.Layers, vocab = model.Config.VocabSize;
         double qDim = model.Config.Heads * model.Config.HeadDim;
@@ -112,41 +119,46 @@ public static class LlmBenchmark
         double AttentionFlop(double queries, double keys) => layers * 4 * qDim * queries * keys;
         foreach (var b in batches)
         {
-            var (o, p) = Measure($"prefill {b} x {prompt}", reps, () => OursPrefill(b), () => peer.Seconds($"prefill {b} {prompt}"));
+            var (o, p, oc, pc) = Measure($"prefill {b} x {prompt}", reps, () => OursPrefill(b), () => peer.Seconds($"prefill {b} {prompt}"));
             double flop = b * (2 * layerParams * prompt + AttentionFlop(prompt, prompt) / 2 + 2 * vocab * d);
-            rows.Add(($"prefill {b} x {prompt}", b * prompt, o, p, flop, 0));
+            rows.Add(($"prefill {b} x {prompt}", b * prompt, o, p, flop, 0, oc, pc));
         }
         foreach (var b in batches)
         {
-            var (o, p) = Measure($"decode batch {b}", reps, () => OursDecode(b), () => peer.Seconds($"decode {b} {decodePrompt} {newTokens}"));
+            var (o, p, oc, pc) = Measure($"decode batch {b}", reps, () => OursDecode(b), () => peer.Seconds($"decode {b} {decodePrompt} {newTokens}"));
             // Each step reads every weight once (the tied embedding as the head) plus the KV cache.
             double cacheBytes = layers * 2 * model.Config.KvHeads * model.Config.HeadDim * (decodePrompt + newTokens / 2.0) * b * (dtype == ScalarType.Float32 ? 4 : 2);
-            rows.Add(($"decode batch {b} ({newTokens} new after {decodePrompt})", b * newTokens, o, p, 0, newTokens * (model.WeightBytes + cacheBytes)));
+            rows.Add(($"decode batch {b} ({newTokens} new after {decodePrompt})", b * newTokens, o, p, 0, newTokens * (model.WeightBytes + cacheBytes), oc, pc));
         }
         long oursRss = PeakRss();
         long peerRss = peer.Ask("rss").GetProperty("peak_rss_bytes").GetInt64();
 
         Console.WriteLine();
-        Console.WriteLine($"| {shape}, {dtypeName}, {threads} threads | LatentLab tokens/s | PyTorch peer tokens/s | ratio (median, [min, max] over reps) | LatentLab GFLOP/s or GB/s |");
-        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine($"| {shape}, {dtypeName}, {threads} threads | LatentLab tokens/s | PyTorch peer tokens/s | wall ratio (median, [min, max] over reps) | CPU-seconds ratio (peer / LatentLab, user + sys) | LatentLab GFLOP/s or GB/s (wall; per CPU-second) |");
+        Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
             double om = Median(r.Ours), pm = Median(r.Peer);
             var ratios = r.Ours.Zip(r.Peer, (a, b) => b / a).ToArray();   // per paired rep: their time / ours = our speed-up
-            string rate = r.Flop > 0 ? $"{r.Flop / om / 1e9:F1} GFLOP/s" : $"{r.Bytes / om / 1e9:F2} GB/s";
-            Console.WriteLine($"| {r.Name} | {r.Tokens / om:F1} | {r.Tokens / pm:F1} | {pm / om:F2}x [{ratios.Min():F2}, {ratios.Max():F2}] | {rate} |");
+            double ocm = Median(r.OursCpu);
+            var cpuRatios = r.OursCpu.Zip(r.PeerCpu, (a, b) => b / a).ToArray();
+            string rate = r.Flop > 0 ? $"{r.Flop / om / 1e9:F1} GFLOP/s; {r.Flop / ocm / 1e9:F1} per CPU-s" : $"{r.Bytes / om / 1e9:F2} GB/s; {r.Bytes / ocm / 1e9:F2} per CPU-s";
+            Console.WriteLine($"| {r.Name} | {r.Tokens / om:F1} | {r.Tokens / pm:F1} | {pm / om:F2}x [{ratios.Min():F2}, {ratios.Max():F2}] | " +
+                $"{Median(r.PeerCpu) / ocm:F2}x [{cpuRatios.Min():F2}, {cpuRatios.Max():F2}] ({ocm:F1} vs {Median(r.PeerCpu):F1} s) | {rate} |");
         }
         Console.WriteLine($"| peak RSS | {oursRss / 1e9:F2} GB ({(double)oursRss / model.WeightBytes:F2}x the weights; {(double)rssAfterLoad / model.WeightBytes:F2}x after load) | {peerRss / 1e9:F2} GB ({(double)peerRss / model.WeightBytes:F2}x) | | weights {model.WeightBytes / 1e9:F2} GB |");
         Console.WriteLine($"load average at the end {Load()}; the machine is shared (2 cores, other builds and tests running): absolute figures are inflated, the ratios are paired rep by rep.");
         return 0;
     }
 
-    static (double[] Ours, double[] Peer) Measure(string name, int reps, Func<double> ours, Func<double> peer)
+    static (double[] Ours, double[] Peer, double[] OursCpu, double[] PeerCpu) Measure(string name, int reps, Func<double> ours, Func<(double Wall, double Cpu)> peer)
     {
         ours(); peer();   // warm-up (allocator, thread pools, page faults) on both sides, not counted
         Console.WriteLine($"  {name} warm-up: LatentLab RSS {Rss("VmRSS:") / 1e9:F2} GB, peak {PeakRss() / 1e9:F2} GB");
         var o = new double[reps];
         var p = new double[reps];
+        var oc = new double[reps];
+        var pc = new double[reps];
         for (int r = 0; r < reps; r++)
         {
             var me = Process.GetCurrentProcess();
@@ -154,11 +166,12 @@ public static class LlmBenchmark
             o[r] = ours();
             me.Refresh();
             double userSeconds = (me.UserProcessorTime - user).TotalSeconds, sysSeconds = (me.PrivilegedProcessorTime - sys).TotalSeconds;
-            p[r] = peer();
-            Console.WriteLine($"  {name} rep {r + 1}: LatentLab {o[r]:F2} s (CPU user {userSeconds:F2} s, sys {sysSeconds:F2} s), peer {p[r]:F2} s, load average {Load()}; " +
+            oc[r] = userSeconds + sysSeconds;
+            (p[r], pc[r]) = peer();
+            Console.WriteLine($"  {name} rep {r + 1}: LatentLab {o[r]:F2} s (CPU user {userSeconds:F2} s, sys {sysSeconds:F2} s), peer {p[r]:F2} s (CPU {pc[r]:F2} s), load average {Load()}; " +
                 $"LatentLab RSS {Rss("VmRSS:") / 1e9:F2} GB, peak {PeakRss() / 1e9:F2} GB");
         }
-        return (o, p);
+        return (o, p, oc, pc);
     }
 
     static double Median(double[] x)
@@ -227,7 +240,12 @@ public static class LlmBenchmark
             return JsonDocument.Parse(line).RootElement.Clone();
         }
 
-        public double Seconds(string command) => Ask(command).GetProperty("seconds").GetDouble();
+        /// <summary>Wall and CPU seconds (user + sys of all its threads; NaN from an older peer script) of one timed command.</summary>
+        public (double Wall, double Cpu) Seconds(string command)
+        {
+            var answer = Ask(command);
+            return (answer.GetProperty("seconds").GetDouble(), answer.TryGetProperty("cpu_seconds", out var cpu) ? cpu.GetDouble() : double.NaN);
+        }
 
         public void Dispose()
         {

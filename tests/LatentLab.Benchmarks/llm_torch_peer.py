@@ -5,7 +5,8 @@
       writes a random-weight Qwen3 checkpoint (config.json + model.safetensors, F32), tensor by tensor.
   serve DIR --threads N [--dtype float32|bfloat16]
       loads DIR and answers commands on stdin, one JSON line each on stdout:
-        prefill B T      -> one forward over B x T random tokens, last-position logits (as generation's prefill)
+        prefill B T      -> one forward over B x T random tokens, last-position logits (as generation's prefill);
+                            answers wall "seconds" and "cpu_seconds" (user + sys of every thread, time.process_time)
         decode B T N     -> prefill B x T, then N greedy steps with a KV cache; times the N steps only
         logits I1,I2,... -> the last position's logits for these token ids (the benchmark checks both sides agree)
         rss              -> peak resident set (ru_maxrss) so far
@@ -165,19 +166,19 @@ def serve(folder, threads, dtype):
                 b, t = int(parts[1]), int(parts[2])
                 ids = torch.randint(0, cfg["vocab_size"], (b, t), generator=gen)
                 pos = torch.arange(t)[None].expand(b, t)
-                s = time.perf_counter()
+                s, c = time.perf_counter(), time.process_time()
                 model.forward(ids, pos, causal(b, t, 0, dtype), None)
-                print(json.dumps({"seconds": time.perf_counter() - s}), flush=True)
+                print(json.dumps({"seconds": time.perf_counter() - s, "cpu_seconds": time.process_time() - c}), flush=True)
             elif parts[0] == "decode":
                 b, t, n = int(parts[1]), int(parts[2]), int(parts[3])
                 ids = torch.randint(0, cfg["vocab_size"], (b, t), generator=gen)
                 cache = []
                 logits = model.forward(ids, torch.arange(t)[None].expand(b, t), causal(b, t, 0, dtype), cache)
-                s = time.perf_counter()
+                s, c = time.perf_counter(), time.process_time()
                 for i in range(n):
                     nxt = logits.argmax(-1, keepdim=True)
                     logits = model.forward(nxt, torch.full((b, 1), t + i), causal(b, 1, t + i, dtype), cache)
-                print(json.dumps({"seconds": time.perf_counter() - s}), flush=True)
+                print(json.dumps({"seconds": time.perf_counter() - s, "cpu_seconds": time.process_time() - c}), flush=True)
             elif parts[0] == "logits":
                 ids = torch.tensor([[int(x) for x in parts[1].split(",")]])
                 t = ids.shape[1]

@@ -74,6 +74,29 @@ public class LlmCommandTests
     }
 
     [Fact]
+    public async Task LlmLoad_BFloat16_GeneratesAndRecords_InBFloat16()
+    {
+        using var kernel = await KernelTestHost.CreateAsync();
+        var loaded = await kernel.SubmitAsync($"#!llm-load --model \"{LlmTestFixture.ModelBFloat16}\" --tokenizer \"{LlmTestFixture.Tokenizer}\" --dtype bfloat16 --device cpu --out llm");
+
+        loaded.AssertSucceeded();
+        Assert.Contains("bfloat16 (saved as bfloat16)", string.Join("\n", loaded.Html()));
+        var model = kernel.Bound<LanguageModel>("llm");
+        Assert.Equal(TorchSharp.torch.ScalarType.BFloat16, model.DType);
+        var reply = await kernel.SubmitAsync("#!llm-generate --prompt \"Hello there\" --raw --max-new-tokens 6 --no-eos --out reply");
+        reply.AssertSucceeded();
+        using (var ids = TorchSharp.torch.tensor(model.Tokenizer!.Encode("Hello there").Select(i => (long)i).ToArray()).view(1, -1))
+        using (var greedy = model.GenerateGreedy(ids, 6))
+            Assert.Equal(greedy.data<long>().ToArray(), kernel.Bound<GenerationResult>("reply").Tokens.Select(t => (long)t));
+
+        var recorded = await kernel.SubmitAsync($"#!llm-cot --model llm --questions \"{LlmTestFixture.Questions(4)}\" --max-new-tokens 4 --no-eos --layers all " +
+                                                $"--unanswered last-letter --threads 1 --out acts --save \"{LlmTestFixture.NewFolder()}\"");
+        recorded.AssertSucceeded();
+        var acts = kernel.Bound<ActivationSet>("acts");
+        Assert.Equal((4, 4, 4, 64), (acts.Count, acts.Layers, acts.Positions, acts.Dim));
+    }
+
+    [Fact]
     public async Task LlmCot_Interrupted_BindsTheQuestionsDone_AndTheSameCommandResumes()
     {
         using var kernel = await KernelTestHost.CreateAsync();

@@ -27,6 +27,8 @@ public static class LlmTestFixture
     });
 
     public static string Model => Path.Combine(Root.Value, "qwen3");
+    /// <summary>The same model saved in BF16 (shared/fixtures/llm/qwen3-bf16).</summary>
+    public static string ModelBFloat16 => Path.Combine(Root.Value, "qwen3-bf16");
     public static string Tokenizer => SmallTokenizer.Value;
 
     /// <summary>The #!llm-load line for the fixture.</summary>

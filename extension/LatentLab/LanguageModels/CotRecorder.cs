@@ -90,7 +90,6 @@ public static class CotRecorder
                 var logProbs = new List<float[]>();
                 var result = TextGenerator.Generate(model, tokenizer, prompt, generation, (output, generated) =>
                 {
-                    if (generated == 0) return;                                                  // the prompt's pass
                     // Residual stream after reading chain token generated - 1: embedding + every block's output.
                     var all = cat([output.HiddenStates.narrow(0, 0, 1), output.LayerOutputs], 0);  // (L+1, 1, 1, D)
                     states.select(1, generated - 1).copy_(all.index_select(0, layerIndex)[.., 0, -1].to(float32, CPU));  // (Lsel, D)

@@ -105,15 +105,17 @@ public sealed class DecoderLayer : IDisposable
         v = v.transpose(1, 2);                                               // (B, KV, T, hd)
         if (cache is not null) (k, v) = cache.Append(_index, k, v);          // (B, KV, S, hd)
 
+        // Grouped-query attention without copying k and v per query head (transformers' repeat_kv): query head h uses KV head
+        // h / groups, so the `groups` query heads of one KV head are stacked as rows of one matrix product with its keys.
         int groups = _c.Heads / _c.KvHeads;                                  // each KV head serves `groups` query heads
-        k = k.repeat_interleave(groups, dim: 1);                             // (B, H, S, hd)
-        v = v.repeat_interleave(groups, dim: 1);                             // (B, H, S, hd)
-
-        var scores = q.matmul(k.transpose(2, 3)) * _c.AttentionScale;        // (B, H, T, S)
+        long s = k.shape[2];
+        var qg = q.reshape(b, _c.KvHeads, groups * t, _c.HeadDim);           // (B, KV, G*T, hd), row g*T + i = head kv*G + g, token i
+        var scores = qg.matmul(k.transpose(2, 3)).view(b, _c.KvHeads, groups, t, s) * _c.AttentionScale;   // (B, KV, G, T, S)
         if (_c.AttentionSoftcap is { } cap) scores = (scores / cap).tanh() * cap;
-        scores = scores.masked_fill(allowed.logical_not(), MinValue(scores.dtype));
-        var probs = scores.softmax(-1, float32).to(q.dtype);                 // (B, H, T, S), softmax in float32
-        var y = probs.matmul(v).transpose(1, 2).reshape(b, t, _c.Heads * _c.HeadDim);  // (B, T, H*hd)
+        scores = scores.masked_fill(allowed.logical_not().unsqueeze(1), MinValue(scores.dtype));          // mask (B, 1, 1, T, S)
+        var probs = scores.softmax(-1, float32).to(q.dtype).view(b, _c.KvHeads, groups * t, s);         // softmax in float32
+        var y = probs.matmul(v).view(b, _c.Heads, t, _c.HeadDim)             // (B, H, T, hd)
+            .transpose(1, 2).reshape(b, t, _c.Heads * _c.HeadDim);           // (B, T, H*hd)
         return F.linear(y, _wo, _bo);                                        // (B, T, D)
     }
 

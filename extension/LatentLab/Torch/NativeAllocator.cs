@@ -33,7 +33,22 @@ public static class NativeAllocator
     const int GlibcDefaultMmapMax = 65536, GlibcDefaultTopPad = 128 * 1024;
     const int MaxMmapThreshold = 32 * 1024 * 1024;                                     // largest value glibc accepts on 64-bit
 
-    const int LargeBlock = 4 * 1024 * 1024;                                            // ReturnLargeBlocks' mmap threshold
+    /// <summary>
+    /// <see cref="ReturnLargeBlocks"/>' mmap threshold: blocks of this size and more are mmap'ed (default 4 MB; at most
+    /// 32 MB, glibc's limit). Takes effect when the next outermost scope opens. For measurements (the llm benchmark's
+    /// --allocator mode); the default is what the language-model code runs with.
+    /// </summary>
+    public static int LargeBlockBytes
+    {
+        get { lock (Gate) return _largeBlock; }
+        set
+        {
+            if (value is < 128 * 1024 or > MaxMmapThreshold)
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"the mmap threshold must lie in [128 KiB, {MaxMmapThreshold >> 20} MiB] (glibc's range).");
+            lock (Gate) _largeBlock = value;
+        }
+    }
+    static int _largeBlock = 4 * 1024 * 1024;
 
     static readonly object Gate = new();
     static int _open, _openLarge;
@@ -113,7 +128,7 @@ public static class NativeAllocator
 
     static bool ApplyLarge() => Apply(
         (MMmapMax, GlibcDefaultMmapMax),   // per-block mmap allowed again (a bandit run may have switched it off)
-        (MMmapThreshold, LargeBlock),      // blocks of 4 MB and more: mmap'ed, unmapped when freed
+        (MMmapThreshold, _largeBlock),     // blocks of 4 MB (default) and more: mmap'ed, unmapped when freed
         (MTrimThreshold, 32 * 1024 * 1024),
         (MTopPad, GlibcDefaultTopPad));
 

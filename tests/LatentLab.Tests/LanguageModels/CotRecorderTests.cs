@@ -1,6 +1,8 @@
 using LatentLab.Formats;
 using LatentLab.LanguageModels;
 using LatentLab.Torch;
+using TorchSharp;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace LatentLab.Tests.LanguageModels;
@@ -8,7 +10,13 @@ namespace LatentLab.Tests.LanguageModels;
 /// <summary>The recorder on the qwen3 fixture (random weights: the answers are noise; shapes, files, resume and bad input are checked).</summary>
 public class CotRecorderTests
 {
-    public CotRecorderTests() => TorchRuntime.EnsureInitialized();
+    readonly ITestOutputHelper _log;
+
+    public CotRecorderTests(ITestOutputHelper output)
+    {
+        _log = output;
+        TorchRuntime.EnsureInitialized();
+    }
 
     static readonly GenerationOptions Gen = new() { MaxNewTokens = 6, StopAtEos = false };
     static readonly CotRecorderOptions Labelled = new() { Unanswered = CotUnanswered.LastLetter, Threads = 1 };
@@ -70,6 +78,43 @@ public class CotRecorderTests
         // Letter A is "A" or " A" (both single tokens here): their probabilities add up.
         long a = model.Tokenizer.Encode("A").Single(), spaceA = model.Tokenizer.Encode(" A").Single();
         Assert.Equal(Math.Log(Math.Exp(lp[a].item<float>()) + Math.Exp(lp[spaceA].item<float>())), rec.Records[0].LetterLogProbs[2][0], 3);
+    }
+
+    [Fact]
+    public void Record_InBFloat16_StatesAreABFloat16ForwardOverPromptAndChain_WithinTransformersOwnBFloat16Error()
+    {
+        // The BF16 fixture computing in bfloat16, end to end through the recorder: the chain is this model's own greedy
+        // chain, and the stored states (float32 here) are the residual stream of a float32 model on the same tokens up to
+        // BF16 rounding: no more than twice what transformers' BF16 run shows against its float32 run (fixture "long").
+        using var bf16 = LanguageModel.Load(LlmFixtures.Model("qwen3-bf16"), CPU, ScalarType.BFloat16);
+        bf16.UseTokenizer(LanguageModelTokenizer.Load(ChatFixture.Tokenizer));
+        using var f32 = LanguageModel.Load(LlmFixtures.Model("qwen3-bf16"), CPU);
+        var questions = CotQuestionFile.Read(ChatFixture.Questions(3));
+        var folder = NewFolder();
+        using var rec = CotRecorder.Record(bf16, questions, folder, Labelled with { DType = CotActivationDType.Float32 }, Gen);
+
+        Assert.Equal(3, rec.Done);
+        Assert.Equal((3, 4, 6, 64), (rec.Activations!.Count, rec.Activations.Layers, rec.Activations.Positions, rec.Activations.Dim));
+        using var stored = Floats(folder, "activations.npy");                                  // (3, 4, 6, 64)
+        Assert.True(stored.isfinite().all().item<bool>());
+        using var scope = NewDisposeScope();
+        var mask = ones(1, 23, dtype: int64);
+        var (_, theirs) = LlmFixtures.Compare(LlmFixtures.Npy("qwen3-bf16", "long.bf16compute.layer_outputs.npy"),
+            LlmFixtures.Npy("qwen3-bf16", "long.f32compute.layer_outputs.npy"), mask);
+        for (int i = 0; i < 3; i++)
+        {
+            var r = rec.Records[i];
+            var prompt = bf16.Tokenizer!.EncodeChat([ChatMessage.User(questions[i].Question + "\n\n" +
+                string.Join("\n", questions[i].Options.Select((o, k) => $"{CotQuestion.Letter(k)}. {o}")) + "\n\n" + new CotRecorderOptions().Instruction)], enableThinking: false);
+            var chain = TextGenerator.Generate(bf16, bf16.Tokenizer, prompt, Gen, null, false).Tokens;
+            Assert.Equal(r.Length, chain.Count);
+            var ids = tensor(prompt.Concat(chain).Select(t => (long)t).ToArray()).view(1, -1);
+            using var exact = f32.Forward(ids);                                                  // float32 on the bf16 chain
+            var expected = cat([exact.HiddenStates.narrow(0, 0, 1), exact.LayerOutputs], 0)[.., 0].narrow(1, prompt.Length, chain.Count);   // (4, P, D)
+            double ours = (stored[i] - expected).abs().max().item<float>();
+            _log.WriteLine($"question {i}: bf16 recording vs float32 forward max |Δ| {ours:g3} (transformers' bf16 vs f32 layer outputs: {theirs:g3})");
+            Assert.True(ours <= 2 * theirs, $"question {i}: the bf16 recording is {ours:g3} from float32, more than twice transformers' {theirs:g3}");
+        }
     }
 
     [Fact]

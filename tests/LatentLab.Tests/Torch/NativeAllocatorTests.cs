@@ -15,6 +15,14 @@ public class NativeAllocatorTests(ITestOutputHelper output)
     const long Big = 2048 * MiB;   // 2 GiB of float32
 
     [Fact]
+    public void LargeBlockBytes_OutsideGlibcsRange_IsRefusedWithTheRange_AndTheDefaultStays()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => NativeAllocator.LargeBlockBytes = 64 << 20);
+        Assert.Contains("32 MiB", e.Message);
+        Assert.Equal(4 << 20, NativeAllocator.LargeBlockBytes);
+    }
+
+    [Fact]
     public void AfterABanditRun_AFreedMultiGigabyteTensor_GoesBackToTheOs()
     {
         if (!OperatingSystem.IsLinux()) return;   // the settings are glibc's; elsewhere KeepPagesMapped is a no-op
