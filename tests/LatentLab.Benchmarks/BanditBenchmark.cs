@@ -322,6 +322,9 @@ public static class BanditBenchmark
         string Load() => File.ReadAllText("/proc/loadavg").Trim();
         Console.WriteLine($"bandits report, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores; load average at start: {Load()}");
         var threadCounts = Get(args, "--threads-list", "1,2").Split(',').Select(int.Parse).ToArray();
+        int evalSeed = I(args, "--eval-seed", 12345);
+        bool barsOnly = args.Contains("--bars-only");
+        if (barsOnly) goto bars;
 
         Console.WriteLine("1. textbook joint LSTM gradient step (hidden 64, batch 256, T 50, K 5; env-steps/s = 256 x 50 / median step time)");
         foreach (int t in threadCounts)
@@ -342,19 +345,23 @@ public static class BanditBenchmark
                 Console.WriteLine($"  threads {r.Threads}  {r.Path,-34} {r.MSteps,8:0.00} M env-steps/s wall, {r.MStepsCpu,8:0.00} M per CPU-second");
         Console.WriteLine($"   load average now: {Load()}");
 
+        bars:
         int every = I(args, "--every", 250), episodes = I(args, "--episodes", 4000);
-        var defaults = new BanditTrainingOptions();
+        // --bars-only: only section 4, with the training options on the line (ParseTraining: --threads sets the process's
+        // count), and --eval-seed to judge on other episodes than the report's (tune there, never on 12345).
+        var defaults = barsOnly ? ParseTraining(args) with { ProgressEvery = 0 } : new BanditTrainingOptions();
         if (Get(args, "--steps", "") is { Length: > 0 }) defaults = defaults with { Steps = I(args, "--steps", defaults.Steps) };
+        if (barsOnly) Console.WriteLine(defaults);
         Console.WriteLine($"4. default #!bandit-train ({defaults.Steps} steps, {defaults.Threads} threads), judged every {every} steps on {episodes} fresh episodes " +
-                          "(evaluation seed 12345, never a training seed) at K=5 (bars: regret at 100 within 2% of UCB1's, CI included; per-step regret " +
+                          $"(evaluation seed {evalSeed}, never a training seed) at K=5 (bars: regret at 100 within 2% of UCB1's, CI included; per-step regret " +
                           "of steps 91-100 below that of 41-50; agreement with UCB1 after step 50 >= 0.8) and K=10 (5%, falling, 0.7)");
         foreach (var seed in Get(args, "--seeds", "0,1,2").Split(',').Select(int.Parse))
         {
             var checks = new List<(int Step, double Seconds, bool K5, bool K10, string Text)>();
             void Check(TrainedStudent s)
             {
-                var (k5, t5) = Bars(s, 5, 0.02, 0.8, episodes, device);
-                var (k10, t10) = Bars(s, 10, 0.05, 0.7, episodes, device);
+                var (k5, t5) = Bars(s, 5, 0.02, 0.8, episodes, device, evalSeed);
+                var (k10, t10) = Bars(s, 10, 0.05, 0.7, episodes, device, evalSeed);
                 checks.Add((s.StepsCompleted, s.TrainingTime.TotalSeconds, k5, k10, $"K=5 {t5}  K=10 {t10}"));
                 Console.WriteLine($"    seed {seed} step {s.StepsCompleted,5} {s.TrainingTime.TotalSeconds,7:0.0} s  {checks[^1].Text}");
             }
@@ -373,9 +380,9 @@ public static class BanditBenchmark
     }
 
     /// <summary>Every quality bar at K=<paramref name="arms"/>, and a one-line account of the figures.</summary>
-    static (bool Met, string Text) Bars(TrainedStudent s, int arms, double regretShare, double agreement, int episodes, Device device)
+    static (bool Met, string Text) Bars(TrainedStudent s, int arms, double regretShare, double agreement, int episodes, Device device, int evalSeed)
     {
-        var e = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Threads = 0, Arms = arms, Horizon = 100, Episodes = episodes, Seed = 12345,
+        var e = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Threads = 0, Arms = arms, Horizon = 100, Episodes = episodes, Seed = evalSeed,
             Baselines = new[] { PolicyNames.Ucb1 } }, s, device);
         var gap = e.StudentVsUcb1!.At(100);
         double ucb = e.Summary(PolicyNames.Ucb1).RegretAtEnd.Mean;

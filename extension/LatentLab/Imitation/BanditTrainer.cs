@@ -62,6 +62,8 @@ public static class BanditTrainer
         }
         using var generator = new Generator((ulong)(options.Seed * 7919 + 17), device);
         using var optimizer = optim.Adam(network.parameters(), options.LearningRate);
+        var parameters = network.parameters().Cast<Tensor>().ToList();
+        int threads = Math.Max(1, torch.get_num_threads());   // the run's count (TorchRuntime.UseThreads)
         using var armsGenerator = new Generator((ulong)(options.Seed * 104729 + 3), CPU);
         var spec = options.Spec;
         int horizon = options.TrainHorizon, totalSteps = options.Steps;
@@ -91,33 +93,13 @@ public static class BanditTrainer
             var (actions, rewards, labels, indices) = Rollout(network, options, stepSpec, batch, horizon, beta, generator, device, cancellationToken);
             if (actions is null) { cancelled = true; break; }
 
-            // 2. One gradient step over the whole recorded sequence, in chunks of episodes (see GradientChunks).
+            // 2. One gradient step over the whole recorded sequence, in chunks of episodes (see GradientChunks), split over
+            // the run's threads (see GradientStep).
             network.train();
             optimizer.zero_grad();
-            int chunks = GradientChunks(batch, stepSpec.Arms, horizon, options.Architecture);
-            long per = (batch + chunks - 1) / chunks;
-            double stepLoss = 0, stepAgreement = 0;
-            bool dropped = false;
-            for (long b0 = 0; b0 < batch; b0 += per)
-            {
-                // An interrupt between chunks drops this step (its partial gradient is never applied): the result stays the
-                // network after the last whole step, and the cell ends within one chunk, not one whole step.
-                if (cancellationToken.IsCancellationRequested) { dropped = true; break; }
-                using var chunkScope = NewDisposeScope();
-                long len = Math.Min(per, batch - b0);
-                double share = (double)len / batch;
-                var chunkLabels = labels!.narrow(0, b0, len);
-                var (loss, logits) = ImitationLoss.Of(network, actions.narrow(0, b0, len), rewards!.narrow(0, b0, len), chunkLabels,
-                    indices?.narrow(0, b0, len), stepSpec.Arms, options);                                                      // logits (b, T, K)
-                (loss * share).backward();
-                using (no_grad())
-                {
-                    var agree = chunkLabels.gather(-1, TieBreaking.FirstNearMaximum(logits).unsqueeze(-1)).gt(0);        // (b, T, 1): the arm the student pulls
-                    stepAgreement += agree.to(float32).mean().item<float>() * share;
-                }
-                stepLoss += loss.item<float>() * share;
-            }
-            if (dropped || cancellationToken.IsCancellationRequested)
+            var (completed, stepLoss, stepAgreement) = GradientStep(network, parameters, actions, rewards!, labels!, indices, stepSpec.Arms, horizon,
+                options, threads, cancellationToken);
+            if (!completed || cancellationToken.IsCancellationRequested)
             {
                 optimizer.zero_grad();
                 cancelled = true;
@@ -164,6 +146,133 @@ public static class BanditTrainer
         }
         return new TrainedStudent(options, network, device, isPartial: cancelled || done < totalSteps, stepsCompleted: done,
             history, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// The gradient of the step's loss (the mean over the batch) into every parameter's .grad, with the step's loss and
+    /// agreement. One thread: the chunks (see <see cref="GradientChunks"/>) run one after another and each backward()
+    /// accumulates. <paramref name="threads"/> &gt; 1: the batch is split into that many contiguous parts of episodes (at
+    /// most one per episode), each differentiated on its own thread (the caller's and threads - 1 helpers, each running torch
+    /// single-threaded) with torch.autograd.grad, which returns the gradient instead of accumulating it; the parts' gradients
+    /// are then summed in part order. The result depends only on the batch and the thread count, never on timing: the same
+    /// seed and thread count give the same numbers; another count sums in another order (other, equally good numbers).
+    /// An interrupt between chunks drops the step (returns false; nothing is applied).
+    /// </summary>
+    internal static (bool Completed, double Loss, double Agreement) GradientStep(StudentNetwork network, IList<Tensor> parameters,
+        Tensor actions, Tensor rewards, Tensor labels, Tensor? indices, int arms, int horizon, BanditTrainingOptions options, int threads,
+        CancellationToken ct)
+    {
+        long batch = actions.shape[0];
+        int parts = (int)Math.Min(threads, batch);
+        if (parts <= 1)
+        {
+            var one = DifferentiatePart(network, null, actions, rewards, labels, indices, 0, batch, batch, arms, horizon, options, ct);
+            return (one.Completed, one.Loss, one.Agreement);
+        }
+        var results = new PartResult[parts];
+        var errors = new Exception?[parts];
+        void Part(int w)
+        {
+            try
+            {
+                torch.set_num_threads(1);   // this thread's OpenMP and MKL counts: the parts are the parallelism
+                long b0 = batch * w / parts, b1 = batch * (w + 1) / parts;
+                results[w] = DifferentiatePart(network, parameters, actions, rewards, labels, indices, b0, b1 - b0, batch, arms, horizon, options, ct);
+            }
+            catch (Exception ex) { errors[w] = ex; }
+        }
+        var helpers = new Thread[parts - 1];
+        try
+        {
+            for (int w = 1; w < parts; w++)
+            {
+                int part = w;
+                helpers[w - 1] = new Thread(() => Part(part), 16 << 20) { IsBackground = true, Name = $"LatentLab gradient {part}" };
+                helpers[w - 1].Start();
+            }
+            Part(0);
+        }
+        finally
+        {
+            foreach (var t in helpers) t?.Join();
+            torch.set_num_threads(threads);   // the caller's count again (MKL's is process-wide)
+        }
+        try
+        {
+            if (errors.FirstOrDefault(e => e is not null) is { } error) throw new AggregateException(error);
+            if (results.Any(r => !r.Completed)) return (false, 0, 0);
+            using var noGrad = no_grad();
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                using var sum = results[0].Gradients![i].clone();
+                for (int w = 1; w < parts; w++) sum.add_(results[w].Gradients![i]);
+                var grad = parameters[i].grad;
+                if (grad is null) parameters[i].grad = sum;
+                else grad.copy_(sum);
+            }
+            return (true, results.Sum(r => r.Loss), results.Sum(r => r.Agreement));
+        }
+        finally
+        {
+            foreach (var r in results)
+                if (r.Gradients is not null)
+                    foreach (var g in r.Gradients) g?.Dispose();
+        }
+    }
+
+    readonly record struct PartResult(bool Completed, double Loss, double Agreement, Tensor[]? Gradients);
+
+    /// <summary>
+    /// Episodes [b0, b0 + count) of the step's batch of <paramref name="batch"/>, in chunks of at most
+    /// <see cref="MaxGradientRows"/> LSTM rows; every chunk's loss is weighted by its share of the whole batch. With
+    /// <paramref name="parameters"/> null the chunks' backward() accumulates into .grad; otherwise their gradients with
+    /// respect to those parameters are summed in chunk order and returned (outside every dispose scope: the caller disposes).
+    /// </summary>
+    static PartResult DifferentiatePart(StudentNetwork network, IList<Tensor>? parameters, Tensor actions, Tensor rewards,
+        Tensor labels, Tensor? indices, long b0, long count, long batch, int arms, int horizon, BanditTrainingOptions options, CancellationToken ct)
+    {
+        int chunks = GradientChunks(count, arms, horizon, options.Architecture);
+        long per = (count + chunks - 1) / chunks;
+        double partLoss = 0, partAgreement = 0;
+        Tensor[]? sums = null;
+        try
+        {
+            for (long c0 = b0; c0 < b0 + count; c0 += per)
+            {
+                // An interrupt between chunks drops this step (its partial gradient is never applied): the result stays the
+                // network after the last whole step, and the cell ends within one chunk, not one whole step.
+                if (ct.IsCancellationRequested) return new PartResult(false, 0, 0, null);   // sums are disposed below
+                using var chunkScope = NewDisposeScope();
+                long len = Math.Min(per, b0 + count - c0);
+                double share = (double)len / batch;
+                var chunkLabels = labels.narrow(0, c0, len);
+                var (loss, logits) = ImitationLoss.Of(network, actions.narrow(0, c0, len), rewards.narrow(0, c0, len), chunkLabels,
+                    indices?.narrow(0, c0, len), arms, options);                                                               // logits (b, T, K)
+                var weighted = loss * share;
+                if (parameters is null) weighted.backward();
+                else
+                {
+                    var grads = torch.autograd.grad(new[] { weighted }, parameters);
+                    if (sums is null) sums = grads.Select(g => g.DetachFromDisposeScope()).ToArray();
+                    else
+                        using (no_grad())
+                            for (int i = 0; i < sums.Length; i++) sums[i].add_(grads[i]);
+                }
+                using (no_grad())
+                {
+                    var agree = chunkLabels.gather(-1, TieBreaking.FirstNearMaximum(logits).unsqueeze(-1)).gt(0);        // (b, T, 1): the arm the student pulls
+                    partAgreement += agree.to(float32).mean().item<float>() * share;
+                }
+                partLoss += loss.item<float>() * share;
+            }
+            var result = new PartResult(true, partLoss, partAgreement, sums);
+            sums = null;
+            return result;
+        }
+        finally
+        {
+            if (sums is not null) foreach (var g in sums) g.Dispose();
+        }
     }
 
     /// <summary>

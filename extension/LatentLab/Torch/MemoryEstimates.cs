@@ -58,7 +58,8 @@ public static class MemoryEstimates
     /// <summary>
     /// <c>#!bandit-train</c>: per gradient step the reward tape (B, K, T), the recorded rollout (actions, rewards, labels and
     /// UCB1 indices, (B, T, K)), the encoded inputs and the LSTM's saved activations of one gradient chunk
-    /// (at least one episode, else ~16k sequence steps; layers x 8H per step, and their gradients), and weights with Adam's state.
+    /// (at least one episode, else ~16k sequence steps; layers x 8H per step, and their gradients), one such chunk per training
+    /// thread (the gradient step's parts run at once), and weights with Adam's state (and each part's gradient).
     /// </summary>
     public static MemoryEstimate BanditTraining(BanditTrainingOptions o)
     {
@@ -70,11 +71,13 @@ public static class MemoryEstimates
         double tape = b * k * t * F32;
         double recorded = b * t * (I64 + F32) + b * t * k * F32 * (o.UsesIndexLoss ? 2 : 1) + b * t * k * input * F32;
         double rowsPerEpisode = t * (perArm ? k : 1);
-        double chunkRows = Math.Min(b * rowsPerEpisode, Math.Max(BanditTrainer.MaxGradientRows, rowsPerEpisode));
-        double chunk = chunkRows * (l * 8 * h + hh + input + 4) * F32 * 2;
+        // At N threads the gradient step runs N parts of the batch at once (BanditTrainer.GradientStep): N chunks live.
+        double parts = Math.Min(Math.Max(1, o.Threads > 0 ? o.Threads : BanditTrainingOptions.DefaultThreads), b);
+        double chunkRows = Math.Min(Math.Ceiling(b / parts) * rowsPerEpisode, Math.Max(BanditTrainer.MaxGradientRows, rowsPerEpisode));
+        double chunk = parts * chunkRows * (l * 8 * h + hh + input + 4) * F32 * 2;
         double rollout = sequences * (l * 8 * h + hh + 8) * F32;
         double parameters = l * 4 * h * (input + h + 2) + h * (hh + k) + hh * k;
-        double weights = parameters * F32 * (4 + (o.AverageDecay > 0 ? 1 : 0));
+        double weights = parameters * F32 * (4 + (o.AverageDecay > 0 ? 1 : 0) + (parts > 1 ? parts : 0));   // + each part's gradient
         double total = tape + recorded + chunk + rollout + weights;
         double perBatch = tape + recorded + rollout;
         bool batchDominates = perBatch >= chunk + weights;
@@ -83,7 +86,7 @@ public static class MemoryEstimates
                 $"the rollout of each step (--batch {o.Batch} x --train-horizon {o.TrainHorizon} x --arms {o.Arms}: reward tape, actions, labels and inputs)",
                 "--batch", o.Batch, "--train-horizon or --arms") { LargestBytes = perBatch, Knobs = BanditKnobs(o, "--batch") }
             : new MemoryEstimate(total,
-                $"the LSTM (--hidden {o.Hidden} x --layers {o.Layers}: its weights with Adam's state and the activations of one gradient chunk of {chunkRows:0} sequence steps)",
+                $"the LSTM (--hidden {o.Hidden} x --layers {o.Layers}: its weights with Adam's state and the activations of {parts:0} gradient chunk(s) of {chunkRows:0} sequence steps at once)",
                 "--hidden", o.Hidden, "--layers or --head-hidden") { LargestBytes = chunk + weights, Knobs = BanditKnobs(o, "--hidden") };
     }
 
