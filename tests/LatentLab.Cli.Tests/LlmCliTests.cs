@@ -99,6 +99,22 @@ public sealed class LlmCliTests
     }
 
     [Fact]
+    public async Task LlmCot_RemovesTheLeftoversOfARunKilledBeforeOrDuringItsMerge()
+    {
+        var folder = CliHost.TempFolder();
+        string[] leftovers = ["activations.part.npy", "activations.merge.npy", "activations.merge.npy.partial"];
+        foreach (var name in leftovers) File.WriteAllText(Path.Combine(folder, name), "left by a killed run");
+        File.WriteAllText(Path.Combine(folder, ".llm-cot.csv.0123abcd.tmp"), "left by a killed run");
+
+        var (code, _, error) = await CliHost.RunAsync(["llm-cot", .. Model, "--questions", LlmFixture.Questions(2), "--max-new-tokens", "3", "--no-eos",
+            "--unanswered", "last-letter", "--threads", "1", "--out-dir", folder]);
+
+        Assert.True(code == ExitCodes.Ok, error);
+        foreach (var name in leftovers.Append(".llm-cot.csv.0123abcd.tmp")) Assert.False(File.Exists(Path.Combine(folder, name)), $"{name} was left behind");
+        Assert.True(File.Exists(Path.Combine(folder, "activations.npy")));
+    }
+
+    [Fact]
     public async Task LlmGenerate_Interrupted_Exits130_AndWritesTheTokensSoFar()
     {
         var folder = CliHost.TempFolder();

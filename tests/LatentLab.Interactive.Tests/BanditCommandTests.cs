@@ -202,6 +202,6 @@ public class BanditCommandTests
 
         var result = await kernel.SubmitAsync("#!bandit-eval --model notAStudent --device cpu");
 
-        Assert.Contains("'notAStudent' is a Int32, not a trained student", FailureMessage(result));
+        Assert.Contains("'notAStudent' is an Int32, not a trained student", FailureMessage(result));
     }
 }

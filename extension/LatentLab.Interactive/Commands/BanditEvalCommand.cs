@@ -70,7 +70,7 @@ public sealed class BanditEvalCommand : LatentLabCommand
         ResultBinding.GetVariable<TrainedStudent>(ctx, "--model", name,
             missing: $"--model {name}: there is no variable '{name}' in this notebook. Create it with #!bandit-train --out {name} " +
                      "(or pass the variable that holds your student with --model), or evaluate a saved student with --load PATH.",
-            wrongType: found => $"--model {name}: '{name}' is a {found}, not a trained student. Give the variable that #!bandit-train --out bound " +
+            wrongType: found => $"--model {name}: '{name}' is {ResultBinding.WithArticle(found)}, not a trained student. Give the variable that #!bandit-train --out bound " +
                                 "(a TrainedStudent), or --load a checkpoint.",
             recreate: $"run #!bandit-train --out {name} again, or evaluate its checkpoint with --load PATH");
 }

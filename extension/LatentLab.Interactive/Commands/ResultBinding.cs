@@ -67,7 +67,8 @@ public static class ResultBinding
         }
         if (value is null)
         {
-            throw new CommandException($"{option} {name}: the variable '{name}' exists but holds null, not a {FriendlyName(typeof(T))}. " +
+            throw new CommandException($"{option} {name}: the variable '{name}' exists but holds null" +
+                                       (typeof(T) == typeof(object) ? ". " : $", not {WithArticle(FriendlyName(typeof(T)))}. ") +
                                        $"Assign it first (run the command that creates it with --out {name}, or set {name} in C#), or name another variable.");
         }
         if (IsDisposed(value))
@@ -103,6 +104,9 @@ public static class ResultBinding
             ?? throw new CommandException(
                 $"{what} needs the notebook's C# kernel ('csharp'), which this notebook does not have. Run LatentLab in a C# notebook.");
     }
+
+    /// <summary>"a TrainedStudent", "an Int32", "an ActivationSet": the type name with its article, for messages.</summary>
+    public static string WithArticle(string typeName) => ("AEIOU".Contains(char.ToUpperInvariant(typeName.FirstOrDefault('x'))) ? "an " : "a ") + typeName;
 
     static string FriendlyName(Type type) => type.IsGenericType
         ? $"{type.Name[..type.Name.IndexOf('`')]}<{string.Join(", ", type.GetGenericArguments().Select(FriendlyName))}>"

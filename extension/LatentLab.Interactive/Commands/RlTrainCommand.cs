@@ -89,7 +89,7 @@ public sealed class RlTrainCommand : LatentLabCommand
     static GrpoOptions GrpoOptionsOf(RlTrainCommand cmd, KernelInvocationContext ctx)
     {
         var start = cmd.Get<NotebookKnobs>().Options is { } name
-            ? ResultBinding.GetVariable<GrpoOptions>(ctx, "--options", name, wrongType: t => $"--options {name}: with --algorithm grpo, --options needs a GrpoOptions record ('{name}' is a {t}).")
+            ? ResultBinding.GetVariable<GrpoOptions>(ctx, "--options", name, wrongType: t => $"--options {name}: with --algorithm grpo, --options needs a GrpoOptions record ('{name}' is {ResultBinding.WithArticle(t)}).")
             : new GrpoOptions();
         var line = cmd.Defined.LineValues(cmd);
         return RlTrainChoices.Grpo(start,
@@ -100,7 +100,8 @@ public sealed class RlTrainCommand : LatentLabCommand
     /// <summary>The reference named by --reference: a C# variable (BakedReference, AlignmentPolicy, RlRun) or a policy file.</summary>
     static AlignmentPolicy Reference(KernelInvocationContext ctx, string name, TorchSharp.torch.Device device)
     {
-        if (File.Exists(name)) return PolicyCheckpoint.Load(name, device).Policy;
+        // A folder path (not a variable name): the loader says it is a folder, instead of "no variable or file".
+        if (File.Exists(name) || (Directory.Exists(name) && !LatentLab.Options.OptionText.IsIdentifier(name))) return PolicyCheckpoint.Load(name, device).Policy;
         var value = ResultBinding.GetVariable<object>(ctx, "--reference", name,
             missing: $"--reference {name}: there is no C# variable or file named '{name}'. Bake one first: #!rl-bake --out {name} (or give a file saved with --save).");
         return value switch
@@ -108,7 +109,7 @@ public sealed class RlTrainCommand : LatentLabCommand
             BakedReference baked => baked.Policy,
             AlignmentPolicy policy => policy,
             RlRun run => run.Policy,
-            _ => throw new CommandException($"--reference {name}: '{name}' is a {value.GetType().Name}; --reference needs a BakedReference (from #!rl-bake), an AlignmentPolicy or an RlRun."),
+            _ => throw new CommandException($"--reference {name}: '{name}' is {ResultBinding.WithArticle(value.GetType().Name)}; --reference needs a BakedReference (from #!rl-bake), an AlignmentPolicy or an RlRun."),
         };
     }
 }

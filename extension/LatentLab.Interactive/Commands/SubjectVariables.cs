@@ -34,7 +34,7 @@ internal static class SubjectVariables
             ActivationSet => throw new CommandException(
                 $"{option} {name}: '{name}' is an ActivationSet without the model that recorded it (loaded from a file, or from #!llm-cot); " +
                 "give the variable #!cot-synthetic bound in this kernel, or a CotSyntheticResult."),
-            _ => throw new CommandException($"{option} {name}: '{name}' is a {value.GetType().Name}; {unknown}"),
+            _ => throw new CommandException($"{option} {name}: '{name}' is {ResultBinding.WithArticle(value.GetType().Name)}; {unknown}"),
         };
     }
 }

@@ -69,6 +69,13 @@ public static class CotRecorder
         using var layerIndex = tensor(layers.Select(l => (long)l).ToArray(), device: model.Device);
         using var letterIndex = tensor(letterIds.SelectMany(ids => ids).ToArray(), device: model.Device);   // every spelling of every letter
         var part = Path.Combine(folder, "activations.part.npy");
+        // Left by a run killed between its last question and its merge (or during the merge): Resume counted only the rows of
+        // activations.npy, so those questions are redone and these files are leftovers of our own naming.
+        foreach (var stale in new[] { part, Path.Combine(folder, "activations.merge.npy"), PartialFile.PathOf(Path.Combine(folder, "activations.merge.npy")) })
+        {
+            try { if (File.Exists(stale)) File.Delete(stale); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
         var writer = ActivationWriter.CreateNpy(part, layers.Count, positions, dim, null, dtype);
         var watch = Stopwatch.StartNew();
         long tokens = 0;

@@ -133,6 +133,9 @@ public sealed class Knob
             case KnobKind.Integer:
                 if (!long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole))
                 {
+                    // All digits but beyond 64 bits (99999999999999999999999): out of range, not "without a decimal point".
+                    if (value.Length > 0 && value.TrimStart('-', '+').Length > 0 && value.TrimStart('-', '+').All(char.IsAsciiDigit) && value.LastIndexOfAny(['-', '+']) <= 0)
+                        throw new ArgumentException($"{Name} must be {WholeRange(ValueType == typeof(int))} (got {text}).");
                     var hint = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
                         ? ", without a decimal point"
                         : value.Length == 0 ? ", and the value is missing" : "";
@@ -141,7 +144,7 @@ public sealed class Knob
                 if (ValueType == typeof(int))
                 {
                     if (whole is < int.MinValue or > int.MaxValue)
-                        throw new ArgumentException($"{Name} must be {RangePhrase() ?? "a 32-bit whole number"} (got {text}).");
+                        throw new ArgumentException($"{Name} must be {WholeRange(thirtyTwoBits: true)} (got {text}).");
                     return (int)whole;
                 }
                 return whole;
@@ -235,6 +238,19 @@ public sealed class Knob
             text.Append(char.ToLowerInvariant(name[i]));
         }
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The range of a whole-number knob for a value beyond its type: the declared range where it has both ends, else the
+    /// declared end with the type's limit ("at least 0" alone would be wrong for 99999999999 on an int knob).
+    /// </summary>
+    string WholeRange(bool thirtyTwoBits)
+    {
+        var a = Attribute;
+        if (!double.IsNaN(a.Min) && !double.IsNaN(a.Max)) return RangePhrase()!;
+        string min = !double.IsNaN(a.Min) ? OptionText.Number(a.Min) : thirtyTwoBits ? int.MinValue.ToString(CultureInfo.InvariantCulture) : long.MinValue.ToString(CultureInfo.InvariantCulture);
+        string max = !double.IsNaN(a.Max) ? OptionText.Number(a.Max) : thirtyTwoBits ? int.MaxValue.ToString(CultureInfo.InvariantCulture) : long.MaxValue.ToString(CultureInfo.InvariantCulture);
+        return $"a whole number from {min} to {max}";
     }
 
     static int DigitsFrom(string s, int start)

@@ -45,6 +45,9 @@ public class CotSyntheticHostileTests
             ("#!cot-synthetic --options nothing", ["nothing", "holds null"]),
             ("#!cot-synthetic --options notOptions", ["notOptions", "Int32"]),
             ("#!cot-synthetic --options missingRecord", ["missingRecord", "no C# variable"]),
+            // Beyond the int seed: the range with its upper end, not "must be at least 0" (which 99999999999 is).
+            ("#!cot-synthetic --seed 99999999999", ["--seed must be a whole number from 0 to 2147483647 (got 99999999999)"]),
+            ("#!cot-synthetic --steps 99999999999999999999999", ["--steps must be from 1 to", "(got 99999999999999999999999)"]),
         };
         foreach (var (line, expect) in cases)
         {

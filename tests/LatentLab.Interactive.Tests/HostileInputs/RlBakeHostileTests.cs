@@ -1,4 +1,7 @@
 using LatentLab.Reinforcement;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Events;
 
 namespace LatentLab.Interactive.Tests.HostileInputs;
 
@@ -50,5 +53,27 @@ public class RlBakeHostileTests
         if (result.Failure() is not null) result.AssertCase(line);
         else await kernel.AssertAliveAsync(("odd", typeof(BakedReference)));
         await kernel.AssertAliveAsync(("earlier", typeof(BakedReference)));
+    }
+
+    [Fact]
+    public async Task Interrupted_BindsThePartlyBakedReference_MarkedPartial_AndTheKernelLives()
+    {
+        using var kernel = await KernelTestHost.CreateAsync();
+        (await kernel.SubmitAsync($"#!rl-bake {Tiny} --out earlier")).AssertSucceeded();
+        // Tolerance 0 never matches, so the bake runs its 100000 steps unless interrupted.
+        var started = new TaskCompletionSource();
+        using var subscription = kernel.KernelEvents.Subscribe(e =>
+        {
+            if (e is DisplayedValueUpdated d && d.Formatted("text/plain").Contains("/100000 steps")) started.TrySetResult();
+        });
+        var run = kernel.SubmitAsync("#!rl-bake --contexts-per-type 8 --width 8 --depth 1 --tolerance 0 --max-steps 100000 --check-every 10 --device cpu --out baked");
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        await kernel.SendAsync(new Cancel());
+        await run;
+
+        var partial = await kernel.EventuallyBoundAsync<BakedReference>("baked");
+        Assert.True(partial.IsPartial);
+        Assert.InRange(partial.Steps, 1, 99_999);
+        await kernel.AssertAliveAsync(("earlier", typeof(BakedReference)), ("baked", typeof(BakedReference)));
     }
 }

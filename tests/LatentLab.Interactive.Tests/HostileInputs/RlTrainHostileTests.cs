@@ -66,6 +66,32 @@ public class RlTrainHostileTests
     }
 
     [Fact]
+    public async Task AFolderANullAndAWrongTypeAsReference_GetTheirOwnMessages()
+    {
+        using var kernel = await WithReferenceAsync();
+        (await kernel.SubmitAsync("object nothing = null; object three = 3;")).AssertSucceeded();
+        var folder = Path.Combine(Path.GetTempPath(), $"latentlab-itest-refdir-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var cases = new (string Line, string[] Expect)[]
+            {
+                ($"--reference \"{folder}\"", ["is a directory, give a file"]),                 // not "no C# variable or file"
+                ("--reference nothing", ["'nothing' exists but holds null. Assign it first"]),   // not "holds null, not a Object"
+                ("--reference three", ["'three' is an Int32; --reference needs a BakedReference"]),
+            };
+            foreach (var (line, expect) in cases)
+            {
+                var result = await kernel.SubmitAsync($"#!rl-train {line} {TinyPpo} --out run");
+                result.AssertCase(line, expect);
+                Assert.DoesNotContain("not a Object", result.Failure()!.Message);
+                await kernel.AssertAliveAsync(("reference", typeof(BakedReference)), ("earlier", typeof(RlRun)));
+            }
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
     public async Task InterruptedAtTheDefaults_BindsAPartialRun_WhoseStepsMatchItsRows()
     {
         using var kernel = await WithReferenceAsync();

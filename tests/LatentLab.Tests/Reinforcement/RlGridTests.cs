@@ -45,10 +45,12 @@ public class RlGridTests
     [Fact]
     public void Parse_ReadsTwoSettings_AndResolve_AcceptsFlagsAndNumericTrainingKnobs()
     {
-        var (a, va, b, vb) = RlGrid.Parse(" kl=0, 0.04 ; concern-cost=0,0.1,1e-1 ");
+        var (a, va, b, vb) = RlGrid.Parse(" kl=0, 0.04 ; concern-cost=0,0.1,1e-2 ");
         Assert.Equal(("kl", "concern-cost"), (a, b));
         Assert.Equal([0.0, 0.04], va);
-        Assert.Equal([0.0, 0.1, 0.1], vb);
+        Assert.Equal([0.0, 0.1, 0.01], vb);
+        // The same value twice (0.1 and 1e-1) would run the same point twice: refused, as a sweep grid refuses it.
+        Assert.Contains("lists the value 0.1 2 times", Assert.Throws<ArgumentException>(() => RlGrid.Parse("kl=0,0.04; concern-cost=0.1,1e-1")).Message);
         Assert.Equal("KlCoefficient", RlGrid.Resolve("kl", typeof(PpoOptions)));
         Assert.Equal("ConcernCost", RlGrid.Resolve("--concern-cost", typeof(GrpoOptions)));
         Assert.Equal("GroupSize", RlGrid.Resolve("group-size", typeof(GrpoOptions)));
