@@ -90,6 +90,30 @@ public class PerturbCommandModelKindsTests
     }
 
     [Fact]
+    public async Task Perturb_AStudent_WithActivationNoise_OnItsLstmLayer()
+    {
+        using var kernel = await KernelTestHost.CreateAsync();
+        TorchRuntime.EnsureInitialized();
+        var csharp = (CSharpKernel)kernel.FindKernelByName("csharp")!;
+        await csharp.SetValueAsync("s", BanditTrainer.Train(new BanditTrainingOptions
+        {
+            Arms = 3, TrainHorizon = 12, Hidden = 8, HeadHidden = 8, Steps = 4, Batch = 16, Seed = 3, Threads = 1,
+        }, CPU), typeof(TrainedStudent));
+        var result = await kernel.SubmitAsync("#!perturb --model s --kind activations --scope layer:0 --points 2 --seeds 2 --resamples 100 --out acts");
+        result.AssertSucceeded();
+        var curves = kernel.Bound<IReadOnlyList<PerturbationCurve>>("acts");
+        Assert.Equal([StudentSubject.AgreementBefore, StudentSubject.AgreementAfter, StudentSubject.RegretRatio], curves[0].Metrics.ToArray());
+        Assert.Contains("activations noise, scope layer:0", curves[0].Perturbation);
+        Assert.Equal(2, curves[0].Grid.Count);
+        // A layer the student does not have is refused by name, and the kernel lives.
+        var wrong = await kernel.SubmitAsync("#!perturb --model s --kind activations --scope layer:5 --points 2 --seeds 2 --resamples 100 --out none");
+        var failure = wrong.Failure();
+        Assert.NotNull(failure);
+        Assert.Contains("layers 0..2", failure!.Message);
+        (await kernel.SubmitAsync("1 + 1")).AssertSucceeded();
+    }
+
+    [Fact]
     public async Task Perturb_TheCotSyntheticVariable_SweepsTheTransformer()
     {
         using var kernel = await KernelTestHost.CreateAsync();

@@ -167,6 +167,19 @@ public class PerturbationSweepTests
     }
 
     [Fact]
+    public void Sweep_RunsWithPagesKeptMapped_AtEveryPoint()
+    {
+        // The allocator settings are glibc's (elsewhere, or with LATENTLAB_DEFAULT_MALLOC=1, KeepPagesMapped is a no-op).
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("LATENTLAB_DEFAULT_MALLOC") == "1") return;
+        using var subject = PerturbationFixtures.Subject("p", 13);
+        var during = new List<bool>();
+        PerturbationSweep.Run(subject, PerturbationFixtures.Quick with { Points = 3, Seeds = 2 },
+            new SyncProgress(_ => during.Add(LatentLab.Torch.NativeAllocator.IsKeepingPages)));
+        Assert.Equal(3, during.Count);
+        Assert.All(during, Assert.True);
+    }
+
+    [Fact]
     public void ToDataFrame_HoldsEveryPointAndTheS50Rows()
     {
         using var subject = PerturbationFixtures.Subject("p", 12);
