@@ -11,7 +11,7 @@ namespace LatentLab.Benchmarks;
 /// minimal point and the scaling runs of a second build (e.g. main's) interleaved with the first, side by side.
 /// Besides wall time, every part reports CPU seconds (user+sys) of the point processes (getrusage of the reaped children)
 /// and of this process (the runner), which a machine loaded by other jobs changes much less than wall time.
-/// Overhead: (a) `latentlab --help` as a process (process start, runtime, CLI load), (b) a minimal point run standalone
+/// Overhead: (a) `latentlab --version` and `--help` as processes (process start, runtime, CLI load), (b) a minimal point run standalone
 /// (a: plus torch/LatentLab load, 1 training step, result files and --summary), (c) the same minimal points through the
 /// local runner at 1 worker (b: plus the runner's own cost per point), (d) the in-process result write and merge per point.
 /// The peer: `python3 -c "import torch"` (process start plus package load of PyTorch) when Debian's python3-torch is installed.
@@ -50,9 +50,27 @@ public static class SweepBenchmark
 
     static void Overhead(SweepTool tool, SweepTool? compare, IReadOnlyList<SweepableCommand> commands, SweepOptions options, int repeats, Func<string> Temp)
     {
-        // (a) process start + CLI load
-        var help = Times(repeats, () => Exec(tool.FileName, [.. tool.Prefix, "--help"]));
-        Report("(a) latentlab --help as a process", help);
+        // (a) process start + CLI load: `latentlab --version` (runtime start, the command line parsed, nothing else loaded) and
+        // `--help` (every command's options built); wall and CPU, with --compare the other build's interleaved.
+        foreach (var flag in new[] { "--version", "--help" })
+        {
+            var (wall, cpu, comparedWall, comparedCpu) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
+            for (int i = 0; i < repeats; i++)
+            {
+                var (w, c) = TimedExec(tool.FileName, [.. tool.Prefix, flag]);
+                wall.Add(w);
+                cpu.Add(c);
+                if (compare is null) continue;
+                (w, c) = TimedExec(compare.FileName, [.. compare.Prefix, flag]);
+                comparedWall.Add(w);
+                comparedCpu.Add(c);
+            }
+            Report($"(a) latentlab {flag} as a process, wall", wall);
+            Report("    the same, CPU (user+sys)", cpu);
+            if (compare is null) continue;
+            Report($"(a) compared build: latentlab {flag}, wall", comparedWall);
+            Report("    compared build: CPU (user+sys)", comparedCpu);
+        }
         // peer
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";   // Debian's, where python3-torch installs
         if (Exec(python, ["-c", "import torch"], quiet: true) == 0)
