@@ -214,8 +214,8 @@ public static class ProbeSweep
             using var part = x.narrow(1, r0, len).contiguous();                      // (Pc, chunk, D)
             using var wPart = wT.narrow(2, r0, len);
             using (var s1 = wPart.bmm(part)) mf.add_(s1);
-            using (var p2 = part.square())
-            using (var s2 = wPart.bmm(p2)) sq.add_(s2);
+            part.mul_(part);                                                         // squared in place: one chunk-sized temporary, not two
+            using (var s2 = wPart.bmm(part)) sq.add_(s2);
         }
         mf.div_(nf);
         var vf = (sq / nf - mf.square()).clamp_min(0);                               // (Pc, F, D)
