@@ -106,8 +106,7 @@ public static class ProbeBenchmark
             Tolerance = Double(args0, "--tol", new ProbeSweepOptions().Tolerance), MaxIterations = Int(args0, "--max-iter", new ProbeSweepOptions().MaxIterations),
             Preconditioner = Environment.GetEnvironmentVariable("PRECOND") == "1",
             BlockBytes = (long)(Double(args0, "--block-mb", 8) * (1 << 20)),
-            SolverForm = Enum.Parse<ProbeSolverForm>(Str(args0, "--form", "Auto"), ignoreCase: true),
-            WarmStart = Enum.Parse<ProbeWarmStart>(Str(args0, "--warm", "None"), ignoreCase: true) };
+            SolverForm = Enum.Parse<ProbeSolverForm>(Str(args0, "--form", "Auto"), ignoreCase: true) };
         Console.WriteLine($"{set}");
         var times = new List<double>();
         ProbeSweepResult? result = null;
@@ -229,8 +228,7 @@ public static class ProbeBenchmark
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var options = new ProbeSweepOptions { Layers = layerList, Control = true, Threads = _threads,
             Tolerance = Double(args0, "--tol", new ProbeSweepOptions().Tolerance), MaxIterations = Int(args0, "--max-iter", new ProbeSweepOptions().MaxIterations),
-            SolverForm = Enum.Parse<ProbeSolverForm>(Str(args0, "--form", "Auto"), ignoreCase: true),
-            WarmStart = Enum.Parse<ProbeWarmStart>(Str(args0, "--warm", "None"), ignoreCase: true) };
+            SolverForm = Enum.Parse<ProbeSolverForm>(Str(args0, "--form", "Auto"), ignoreCase: true) };
         var result = KernelLikeThread.Run(args0, () => ProbeSweep.Run(set, options, TorchSharp.torch.CPU,
             new Progress<SweepProgress>(pr => Console.WriteLine($"  {pr.Message}  [{pr.Elapsed.TotalSeconds:F1} s, VmRSS {Vm("VmRSS")}, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}]"))));
         double secs = sw2.Elapsed.TotalSeconds, cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
@@ -272,22 +270,9 @@ public static class ProbeBenchmark
         var progress = new Progress<LatentLab.Models.CotSyntheticProgress>(pr => { if (pr.Step % 250 == 0 || pr.Phase == "record") Console.WriteLine("  " + pr.Message); });
         var r = KernelLikeThread.Run(args0, () => LatentLab.Models.CotSynthetic.RunDetailed(o, TorchSharp.torch.CPU, progress));
         Console.WriteLine($"cot-synthetic: trained in {r.TrainingTime.TotalSeconds:F1} s, total {sw.Elapsed.TotalSeconds:F1} s; model answer accuracy {r.AnswerAccuracy:P1}; final loss {r.FinalLoss:F3}; {r.Activations}");
-        // --warm-list none,positions,...: the same activations swept once per start, CPU side by side (A B A B with --warm-repeat 2).
-        var warms = Str(args0, "--warm-list", Str(args0, "--warm", "None")).Split(',').Select(w => Enum.Parse<ProbeWarmStart>(w, ignoreCase: true)).ToArray();
-        ProbeSweepResult? sweep = null, first = null;
-        for (int rep = 0; rep < Int(args0, "--warm-repeat", 1); rep++)
-            foreach (var warm in warms)
-            {
-                sw.Restart();
-                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-                sweep = ProbeSweep.Run(r.Activations, new ProbeSweepOptions { Threads = _threads, WarmStart = warm,
-                    BlockBytes = (long)(Double(args0, "--block-mb", 8) * (1 << 20)) }, TorchSharp.torch.CPU);
-                var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
-                first ??= sweep;
-                double maxDiff = first.Cells.Zip(sweep.Cells).Max(p => Math.Max(Math.Abs(p.First.Accuracy - p.Second.Accuracy), Math.Abs(p.First.ControlAccuracy - p.Second.ControlAccuracy)));
-                Console.WriteLine($"sweep (warm start {warm}): {sw.Elapsed.TotalSeconds:F2} s wall, {cpu:F2} s CPU, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, {sweep.MaxIterationsUsed} iterations at most; largest accuracy difference from the first sweep {maxDiff * 100:F2} points; {sweep}");
-            }
-        sweep = first!;
+        sw.Restart();
+        var sweep = ProbeSweep.Run(r.Activations, new ProbeSweepOptions { Threads = _threads }, TorchSharp.torch.CPU);
+        Console.WriteLine($"sweep: {sw.Elapsed.TotalSeconds:F1} s; {sweep}");
         int best = sweep.BestLayer;
         var decided = r.DecidedFraction();
         Console.WriteLine($"best layer {best}; position: probe accuracy [95% CI] | control | answer-letter logits | share decided");

@@ -24,10 +24,7 @@ public static class BatchedLogisticRegression
     /// <param name="Theta">(P, D+1, Q, K): weights with the intercept as the last row.</param>
     /// <param name="Iterations">L-BFGS iterations run (= loss/gradient evaluations).</param>
     /// <param name="Converged">(P, Q) bool: gradient test met.</param>
-    /// <param name="Gamma">(P, Q) the last initial inverse-Hessian scale s'y / y'y (a curvature estimate near the optimum).</param>
-    /// <param name="Pairs">The last L-BFGS pairs (s, y, rho) of every problem, oldest first: each s and y (P, D+1, Q, K), rho (P, Q);
-    /// a problem that kept fewer has zero pairs (which the two-loop recursion ignores) in the remaining slots.</param>
-    public sealed record Fit(Tensor Theta, int Iterations, Tensor Converged, Tensor Gamma, IReadOnlyList<(Tensor S, Tensor Y, Tensor Rho)> Pairs);
+    public sealed record Fit(Tensor Theta, int Iterations, Tensor Converged);
 
     /// <param name="x">(P, N, D+1) features with a ones column last.</param>
     /// <param name="weights">(P, N, Q) sample weights (1 = train, 0 = not).</param>
@@ -35,11 +32,8 @@ public static class BatchedLogisticRegression
     /// <param name="penalty">(P, D+1, Q) per-feature penalty weights (0 for the intercept row).</param>
     /// <param name="bound">Optional (P, D+1, D+1) symmetric positive definite curvature bound per column (preconditioner).</param>
     /// <param name="history">L-BFGS memory (pairs kept).</param>
-    /// <param name="start">Optional (P, D+1, Q, K) starting parameters (default zero), e.g. a nearby problem's optimum.</param>
-    /// <param name="startGamma">Optional (P, Q) first inverse-Hessian scale to go with <paramref name="start"/> (default 1 / |g|_1).</param>
     public static Fit Solve(Tensor x, Tensor weights, Tensor labels, Tensor penalty, int classes, double lambda,
-        int maxIterations, double tolerance, CancellationToken ct, Tensor? bound = null, int history = 10,
-        Tensor? start = null, Tensor? startGamma = null, IReadOnlyList<(Tensor S, Tensor Y, Tensor Rho)>? startPairs = null)
+        int maxIterations, double tolerance, CancellationToken ct, Tensor? bound = null, int history = 10)
     {
         bool debug = Environment.GetEnvironmentVariable("LATENTLAB_DEBUG") == "1";
         long P = x.shape[0], N = x.shape[1], D1 = x.shape[2], Q = weights.shape[2];
@@ -91,29 +85,15 @@ public static class BatchedLogisticRegression
 
         var result = zeros([P, D1, Q, K], float32, device);                      // (P, D+1, Q, K) final parameters
         var convergedAll = zeros([P, Q], @bool, device);                         // (P, Q)
-        var gammaAll = ones([P, Q], float32, device);                            // (P, Q)
         var active = arange(P, dtype: int64, device: device);                    // (Pa) columns still in the batch
-        var theta = start is null ? zeros([P, D1, Q, K], float32, device) : start.to(float32).contiguous().clone(); // (Pa, D+1, Q, K)
+        var theta = zeros([P, D1, Q, K], float32, device);
         var (fx, gx) = Eval(theta);
-        var sList = startPairs?.Select(p => p.S.clone()).ToList() ?? new List<Tensor>();     // each (Pa, D+1, Q, K)
-        var yList = startPairs?.Select(p => p.Y.clone()).ToList() ?? new List<Tensor>();
-        var rhoList = startPairs?.Select(p => p.Rho.clone()).ToList() ?? new List<Tensor>(); // each (Pa, Q)
-        var pairsAll = Enumerable.Range(0, history).Select(_ => (S: zeros([P, D1, Q, K], float32, device), Y: zeros([P, D1, Q, K], float32, device),
-            Rho: zeros([P, Q], float32, device))).ToList();                       // final pairs of every column, filled as columns finish
-        void KeepPairs(Tensor at, Tensor rows)
-        {
-            for (int j = 0; j < sList.Count; j++)
-            {
-                int slot = history - sList.Count + j;                            // newest pair in the last slot
-                pairsAll[slot].S.index_copy_(0, at, sList[j].index_select(0, rows));
-                pairsAll[slot].Y.index_copy_(0, at, yList[j].index_select(0, rows));
-                pairsAll[slot].Rho.index_copy_(0, at, rhoList[j].index_select(0, rows));
-            }
-        }
+        var sList = new List<Tensor>();
+        var yList = new List<Tensor>();
+        var rhoList = new List<Tensor>();
         var converged = gx.abs().amax([1, 3]) <= gradTol;                        // (Pa, Q) bool
         var stepScale = ones([P, Q], float32, device);                          // (Pa, Q) shrinks after a failed trial
-        var gamma = startGamma is not null ? startGamma.to(float32).clone()
-            : chol is null ? 1.0 / gx.abs().sum([1, 3]).clamp_min(1.0) : ones([P, Q], float32, device); // (Pa, Q)
+        var gamma = chol is null ? 1.0 / gx.abs().sum([1, 3]).clamp_min(1.0) : ones([P, Q], float32, device); // (Pa, Q)
         int it = 0;
         for (; it < maxIterations; it++)
         {
@@ -128,8 +108,6 @@ public static class BatchedLogisticRegression
                 var doneAt = cellDone.nonzero().squeeze(1);
                 result.index_copy_(0, active.index_select(0, doneAt), theta.index_select(0, doneAt));
                 convergedAll.index_copy_(0, active.index_select(0, doneAt), converged.index_select(0, doneAt));
-                gammaAll.index_copy_(0, active.index_select(0, doneAt), gamma.index_select(0, doneAt));
-                KeepPairs(active.index_select(0, doneAt), doneAt);
                 Tensor Take(Tensor t) { var r = t.index_select(0, keep); t.Dispose(); return r; }
                 active = Take(active);
                 theta = Take(theta); fx = Take(fx); gx = Take(gx); converged = Take(converged);
@@ -206,10 +184,8 @@ public static class BatchedLogisticRegression
         }
         result.index_copy_(0, active, theta);
         convergedAll.index_copy_(0, active, converged);
-        gammaAll.index_copy_(0, active, gamma);
-        KeepPairs(active, arange(active.shape[0], dtype: int64, device: device));
         if (debug)
             Console.Error.WriteLine($" L-BFGS{(chol is null ? "" : " (preconditioned)")}: {it} iterations, converged {convergedAll.to(float32).mean().item<float>():P1}");
-        return new Fit(result, it, convergedAll, gammaAll, pairsAll);
+        return new Fit(result, it, convergedAll);
     }
 }

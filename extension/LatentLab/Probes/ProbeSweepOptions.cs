@@ -63,9 +63,6 @@ public sealed record ProbeSweepOptions : IKnobRules
     /// </summary>
     [Knob("--block-bytes", "Solve columns in blocks of about this many bytes of features, so they stay in cache while they iterate (0: all at once).", Min = 0, Hidden = true)]
     public long BlockBytes { get; init; } = 8L << 20;
-    /// <summary>Where each probe's L-BFGS starts: zero, the intercept at the training log-odds, or the column's all-data fit (folds).</summary>
-    [Knob("--warm-start", "Where each probe's solver starts: none (zero), intercept (zero weights, intercept at the training log-odds), folds (each fold from the column's all-data fit).", Hidden = true)]
-    public ProbeWarmStart WarmStart { get; init; } = ProbeWarmStart.None;
     /// <summary>Optional explicit fold (0..Folds-1) of every question, e.g. to compare with another tool on the same split.</summary>
     public IReadOnlyList<int>? FoldAssignment { get; init; }
 
