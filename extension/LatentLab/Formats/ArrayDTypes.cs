@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace LatentLab.Formats;
 
 /// <summary>Sizes and conversions of <see cref="ArrayDType"/> values (little-endian data).</summary>
@@ -41,11 +43,8 @@ public static class ArrayDTypes
                 Buffer.MemoryCopy(src, dst, count * 4, count * 4);
                 break;
             case ArrayDType.Float16:
-                {
-                    var s = (Half*)src;
-                    for (long i = 0; i < count; i++) dst[i] = (float)s[i];
-                    break;
-                }
+                HalfToFloat((ushort*)src, dst, count);
+                break;
             case ArrayDType.BFloat16:
                 {
                     var s = (ushort*)src;
@@ -62,6 +61,42 @@ public static class ArrayDTypes
                 for (long i = 0; i < count; i++) dst[i] = (float)ReadInteger(t, src + i * Size(t));
                 break;
         }
+    }
+
+    /// <summary>
+    /// float16 bits to float32, exactly as (float)Half does, 16 values per step with 256-bit vectors (a memory-mapped
+    /// float16 layer is read through here). Per value: exponent and mantissa move up 13 bits and the exponent is rebased
+    /// by 127 - 15; an all-ones exponent (infinity, NaN) is rebased once more to 255; a zero exponent (zero, subnormal) is
+    /// renormalised by one float subtraction, exact since the result is representable; then the sign is put back.
+    /// </summary>
+    public static unsafe void HalfToFloat(ushort* src, float* dst, long count)
+    {
+        long i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var shiftedExp = Vector256.Create(0x7C00u << 13);                     // a half's exponent field after the shift
+            var rebase = Vector256.Create((127u - 15u) << 23);
+            var magic = Vector256.Create(113u << 23).AsSingle();                  // 2^-14
+            for (; i + 16 <= count; i += 16)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Load(src + i));          // 2 x (8) uint
+                Vector256.Store(Convert8(lo), dst + i);
+                Vector256.Store(Convert8(hi), dst + i + 8);
+            }
+
+            Vector256<float> Convert8(Vector256<uint> h)
+            {
+                var u = (h & Vector256.Create(0x7FFFu)) << 13;
+                var e = u & shiftedExp;
+                u += rebase;
+                u += Vector256.Equals(e, shiftedExp) & rebase;                   // infinity / NaN: exponent 255
+                var sub = (u + Vector256.Create(1u << 23)).AsSingle() - magic;   // zero / subnormal, renormalised
+                var f = Vector256.ConditionalSelect(Vector256.Equals(e, Vector256<uint>.Zero).AsSingle(), sub, u.AsSingle());
+                return (f.AsUInt32() | ((h & Vector256.Create(0x8000u)) << 16)).AsSingle();
+            }
+        }
+        var s = (Half*)src;
+        for (; i < count; i++) dst[i] = (float)s[i];
     }
 
     /// <summary>Reads one element as a double (any type).</summary>
