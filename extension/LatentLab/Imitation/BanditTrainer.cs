@@ -151,7 +151,7 @@ public static class BanditTrainer
     /// <summary>
     /// The gradient of the step's loss (the mean over the batch) into every parameter's .grad, with the step's loss and
     /// agreement. One thread: the chunks (see <see cref="GradientChunks"/>) run one after another and each backward()
-    /// accumulates. <paramref name="threads"/> &gt; 1: the batch is split into that many contiguous parts of episodes (at
+    /// accumulates. <paramref name="threads"/> &gt; 1 on the CPU: the batch is split into that many contiguous parts of episodes (at
     /// most one per episode), each differentiated on its own thread (the caller's and threads - 1 helpers, each running torch
     /// single-threaded) with torch.autograd.grad, which returns the gradient instead of accumulating it; the parts' gradients
     /// are then summed in part order. The result depends only on the batch and the thread count, never on timing: the same
@@ -163,7 +163,8 @@ public static class BanditTrainer
         CancellationToken ct)
     {
         long batch = actions.shape[0];
-        int parts = (int)Math.Min(threads, batch);
+        // On the CPU only: a GPU runs each op across the device already, and CPU threads would only queue on it together.
+        int parts = actions.device_type == DeviceType.CPU ? (int)Math.Min(threads, batch) : 1;
         if (parts <= 1)
         {
             var one = DifferentiatePart(network, null, actions, rewards, labels, indices, 0, batch, batch, arms, horizon, options, ct);

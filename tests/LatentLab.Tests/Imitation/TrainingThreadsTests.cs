@@ -46,10 +46,8 @@ public class TrainingThreadsTests
             Assert.True(completed);
             return (parameters.Select(p => p.grad!.data<float>().ToArray()).ToArray(), loss, agreement);
         }
-        var one = Gradient(1);
-        foreach (int threads in new[] { 2, 3 })
+        void AssertClose((float[][] Grads, double Loss, double Agreement) one, (float[][] Grads, double Loss, double Agreement) split, string what)
         {
-            var split = Gradient(threads);
             Assert.InRange(Math.Abs(one.Loss - split.Loss), 0, 1e-5 * Math.Abs(one.Loss));   // float sums in another order
             Assert.InRange(Math.Abs(one.Agreement - split.Agreement), 0, 1e-6);
             // Relative to the largest entry of all: the per-arm head's output bias has a zero gradient up to rounding (a shift
@@ -58,10 +56,16 @@ public class TrainingThreadsTests
             for (int i = 0; i < parameters.Count; i++)
             {
                 float diff = one.Grads[i].Zip(split.Grads[i], (a, b) => Math.Abs(a - b)).Max();
-                Assert.True(diff <= 1e-5f * scale, $"{threads} threads: parameter {i} differs by {diff} (largest entry of all {scale})");
+                Assert.True(diff <= 1e-5f * scale, $"{what}: parameter {i} differs by {diff} (largest entry of all {scale})");
             }
-            Assert.Equal(split.Grads, Gradient(threads).Grads);   // the same split sums in the same order: the same bits
         }
+        var fresh = Gradient(2);   // first, while every .grad is still unset: the split path sets it instead of copying into it
+        var one = Gradient(1);
+        AssertClose(one, fresh, "2 threads, .grad unset before");
+        Assert.Equal(fresh.Grads, Gradient(2).Grads);   // the same split sums in the same order: the same bits
+        var three = Gradient(3);
+        AssertClose(one, three, "3 threads");
+        Assert.Equal(three.Grads, Gradient(3).Grads);
     }
 
     [Fact]
