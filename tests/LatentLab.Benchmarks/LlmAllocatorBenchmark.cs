@@ -12,6 +12,7 @@ namespace LatentLab.Benchmarks;
 /// with wall, user and sys seconds and the peak resident set of that call alone (VmHWM reset through /proc/self/clear_refs
 /// before each), against the weights' bytes:
 ///   mmap >= 4 MB   NativeAllocator.ReturnLargeBlocks as shipped (every activation block of 4 MB+ is its own mapping)
+///   mmap >= 8 MB   the same with an 8 MB threshold (the 4-8 MB activations come from the heap)
 ///   mmap >= 16 MB  the same with a 16 MB threshold (the 4-13 MB activations come from the heap)
 ///   keep pages     a NativeAllocator.KeepPagesMapped scope around the call (no per-block mmap; heap kept up to 1 GB)
 /// </summary>
@@ -25,6 +26,7 @@ static class LlmAllocatorBenchmark
         var variants = new (string Name, Func<IDisposable?> Setting)[]
         {
             ("mmap >= 4 MB (shipped)", () => null),
+            ("mmap >= 8 MB", () => new Threshold(8 << 20)),
             ("mmap >= 16 MB", () => new Threshold(16 << 20)),
             ("keep pages mapped", () => NativeAllocator.KeepPagesMapped()),
         };

@@ -67,7 +67,7 @@ public static class LlmBenchmark
         long rssAfterLoad = PeakRss();
         Console.WriteLine($"model {folder}: {model.Config.ModelType}, {model.ParameterCount / 1e6:F0} M parameters, {model.Config.Layers} layers, " +
             $"hidden {model.Config.HiddenSize}, vocab {model.Config.VocabSize}; file {weightBytes / 1e9:F2} GB, in memory {model.WeightBytes / 1e9:F2} GB {dtypeName}");
-        Console.WriteLine($"LatentLab: TorchSharp {typeof(torch).Assembly.GetName().Version}, {torch.get_num_threads()} threads, {device}, loaded in {loadSeconds:F1} s, peak RSS after load {rssAfterLoad / 1e9:F2} GB");
+        Console.WriteLine($"LatentLab: TorchSharp {typeof(torch).Assembly.GetName().Version}, {torch.get_num_threads()} threads, {device}, loaded in {loadSeconds:F1} s, peak RSS after load {rssAfterLoad / 1e9:F2} GB; kernels: {TorchRuntime.KernelSettings}");
 
         if (args.Contains("--recorder")) return LlmRecorderBenchmark.Run(model, Get, work, Load);
         if (args.Contains("--allocator")) return LlmAllocatorBenchmark.Run(model, Get, Load);
@@ -226,6 +226,9 @@ public static class LlmBenchmark
         {
             var info = new ProcessStartInfo(python, $"{script} serve {folder} --threads {threads} --dtype {dtype}")
             { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = false };
+            // LatentLab pins MKL, oneDNN and ATen to AVX2 kernels for reproducibility (TorchRuntime); the peer runs with its
+            // libraries' own choice (with the pin, torch 1.13's oneDNN has no bfloat16 matmul: "could not create a primitive").
+            foreach (var name in TorchRuntime.KernelVariablesSet) info.Environment.Remove(name);
             info.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
             info.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
             _process = Process.Start(info)!;

@@ -135,6 +135,12 @@ public static class TorchRuntime
     /// </summary>
     public static string KernelSettings { get; private set; } = "not initialised";
 
+    /// <summary>
+    /// The variables <see cref="DefaultReproducibleKernels"/> set itself (not the user's), which child processes inherit: a
+    /// benchmark removes them from a peer's environment so that the peer runs with its libraries' own kernel choice.
+    /// </summary>
+    public static IReadOnlyList<string> KernelVariablesSet { get; private set; } = [];
+
     /// <summary>The variables that make the math libraries pick AVX2 code on any x86-64 CPU that has it.</summary>
     static readonly (string Name, string Value)[] Avx2Kernels =
     [
@@ -162,7 +168,9 @@ public static class TorchRuntime
             KernelSettings = "chosen by the libraries (LatentLab sets them on Linux x86-64 with AVX2 only)";
             return;
         }
-        var set = Avx2Kernels.Where(v => DefaultNativeVariable(v.Name, v.Value)).Select(v => $"{v.Name}={v.Value}").ToList();
+        var setNames = Avx2Kernels.Where(v => DefaultNativeVariable(v.Name, v.Value)).ToList();
+        KernelVariablesSet = setNames.Select(v => v.Name).ToArray();
+        var set = setNames.Select(v => $"{v.Name}={v.Value}").ToList();
         var user = Avx2Kernels.Where(v => !set.Contains($"{v.Name}={v.Value}"))
             .Select(v => $"{v.Name}={Environment.GetEnvironmentVariable(v.Name) ?? "?"} (yours)").ToList();
         KernelSettings = "AVX2 code paths, the same on any x86-64 CPU with AVX2: " + string.Join(", ", set.Concat(user));
