@@ -55,21 +55,24 @@ public sealed class CliRun
         var schema = _command.Schemas.FirstOrDefault(s => s.RecordType == typeof(T))
             ?? throw new InvalidOperationException($"latentlab {_command.Name} has no options of type {typeof(T).Name}.");
         var record = (T)schema.Defaults;
+        var line = Line(schema);
         if (typeof(T) == _command.OptionsType && _records.GetValueOrDefault(typeof(CliKnobs)) is CliKnobs { OptionsFile: { } file })
         {
             try
             {
-                record = schema.With(record, OptionsFile.Read(file));
+                record = schema.With(record, OptionsFile.Read(file, schema));
             }
             catch (ArgumentException e) when (e is not OptionsException)
             {
                 throw new ArgumentException($"--options {file}: {LatentLab.Options.UserErrors.MessageOf(e)}", e);
             }
+            // A value out of range in the file (and not overridden on the line) is the file's to fix: its message names the file.
+            record = OptionSchema.Check(schema.With(record, line), $"--options {file}", line.Select(v => v.Key));
         }
-        var line = _command.Options.Where(o => o.Schema == schema)
-            .Select(o => o.TryGetText(_parse, out var text) ? new KeyValuePair<string, string?>(o.Flag, text) : (KeyValuePair<string, string?>?)null)
-            .OfType<KeyValuePair<string, string?>>();
-        record = OptionSchema.Check(schema.With(record, line));
+        else
+        {
+            record = OptionSchema.Check(schema.With(record, line));
+        }
         _records[typeof(T)] = record;
         return record;
     }
@@ -134,7 +137,51 @@ public sealed class CliRun
         {
             problem = e.Message;
         }
-        if (problem is null) return Path.Combine(folder, fileName);
+        return problem is null ? Path.Combine(folder, fileName) : Rescue(fileName, problem);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="fileName"/> with <paramref name="write"/> (given the path to fill) into <c>--out-dir</c>
+    /// (<see cref="OutPath"/>) and returns the path written. A write that fails part way (disk full, file too large, permission
+    /// taken away: an <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/>) is done again in the rescue folder,
+    /// as for a path that cannot be written, said on stderr, so the finished result is kept.
+    /// </summary>
+    public string Save(string fileName, Action<string> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var path = OutPath(fileName);
+        try
+        {
+            WithFault(fileName, write)(path);
+            return path;
+        }
+        catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && !_rescued.Contains(path))
+        {
+            var rescued = Rescue(fileName, $"writing {path} failed: {UserErrors.MessageOf(e)}");
+            try
+            {
+                WithFault(fileName, write)(rescued);
+            }
+            catch (Exception again) when (again is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"{fileName} could not be written into --out-dir {Knobs.OutDir} ({UserErrors.MessageOf(e)}) nor into the rescue folder " +
+                                      $"{Path.GetDirectoryName(rescued)} ({UserErrors.MessageOf(again)}); free some space or give a writable --out-dir and run again.", again);
+            }
+            return rescued;
+        }
+    }
+
+    /// <summary>
+    /// Tests only: wraps the writer of a result file (given its name) to inject a failure part way through a write, such as a
+    /// disk that fills up. Async-local, so a test's fault stays within its own run.
+    /// </summary>
+    internal static readonly AsyncLocal<Func<string, Action<string>, Action<string>>?> WriteFault = new();
+
+    static Action<string> WithFault(string fileName, Action<string> write) => WriteFault.Value is { } fault ? fault(fileName, write) : write;
+
+    /// <summary>A path for <paramref name="fileName"/> in this run's rescue folder in the temp directory, said on stderr with <paramref name="problem"/>.</summary>
+    string Rescue(string fileName, string problem)
+    {
         _rescueFolder ??= Directory.CreateDirectory(Path.Combine(Path.GetTempPath(),
             $"latentlab-rescue-{_command.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}")).FullName;
         var rescued = Path.Combine(_rescueFolder, fileName);

@@ -34,8 +34,8 @@ public static class BanditEvalCli
                                            "nothing past the training horizon is evaluated.").ConfigureAwait(false);
         var evaluation = await run.Progress.RunAsync(() =>
             StudentEvaluator.Evaluate(options, student, device, run.Progress.For<EvaluationProgress>(p => p.ToRunProgress()), run.CancellationToken));
-        var curves = ResultFiles.WriteCsv(evaluation.ToDataFrame(), run.OutPath("evaluation.csv"));
-        var summaries = ResultFiles.WriteCsv(evaluation.SummaryDataFrame(), run.OutPath("evaluation-summary.csv"));
+        var curves = run.Save("evaluation.csv", path => ResultFiles.WriteCsv(evaluation.ToDataFrame(), path));
+        var summaries = run.Save("evaluation-summary.csv", path => ResultFiles.WriteCsv(evaluation.SummaryDataFrame(), path));
         var regret = string.Join(", ", evaluation.Summaries.Select(s => $"{s.Policy} {ReportFormat.CiText(s.RegretAtEnd)}"));
         return new CliResult([curves, summaries],
             $"Evaluated {evaluation.Curves.Count} policies on {evaluation.Episodes} episodes of {evaluation.Horizon} pulls in " +

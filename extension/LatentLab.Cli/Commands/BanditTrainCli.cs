@@ -28,9 +28,8 @@ public static class BanditTrainCli
         var device = run.Device;
         using var student = await run.Progress.RunAsync(() =>
             BanditTrainer.Train(options, device, run.Progress.For<TrainingProgress>(p => p.ToRunProgress()), run.CancellationToken));
-        var checkpoint = run.OutPath("student.ckpt");
-        student.Save(checkpoint);
-        var history = ResultFiles.WriteCsv(History(student), run.OutPath("student-history.csv"));
+        var checkpoint = run.Save("student.ckpt", student.Save);
+        var history = run.Save("student-history.csv", path => ResultFiles.WriteCsv(History(student), path));
         var final = student.Final;
         var summary = $"Trained {student.StepsCompleted} of {options.Steps} steps in {ReportFormat.Duration(student.TrainingTime)}" +
                       (final is null ? "." : $": loss {ReportFormat.Number(final.Loss, "0.000")}, agreement with the teacher {ReportFormat.Number(final.Agreement, "0.000")}.");

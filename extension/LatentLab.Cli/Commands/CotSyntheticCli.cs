@@ -36,12 +36,11 @@ public static class CotSyntheticCli
             CotSynthetic.RunDetailed(options, device, run.Progress.For<CotSyntheticProgress>(p => p.ToRunProgress()), run.CancellationToken));
         using var model = result.Model;
         using var set = result.Activations;
-        var files = new List<string> { WriteActivations(set, run.OutPath("acts.safetensors")) };
+        var files = new List<string> { run.Save("acts.safetensors", path => WriteActivations(set, path)) };
         if (set.BaselineScores is { } scores)
-            files.Add(ResultFiles.Atomically(run.OutPath("baseline.npy"), temp => NpyFile.Write(temp, scores, set.Count, set.Positions, set.ClassCount)));
-        files.Add(ResultFiles.WriteCsv(Questions(result), run.OutPath("cot-synthetic.csv")));
-        var checkpoint = run.OutPath("model.ckpt");
-        CotCheckpoint.Save(result, checkpoint);
+            files.Add(run.Save("baseline.npy", path => ResultFiles.Atomically(path, temp => NpyFile.Write(temp, scores, set.Count, set.Positions, set.ClassCount))));
+        files.Add(run.Save("cot-synthetic.csv", path => ResultFiles.WriteCsv(Questions(result), path)));
+        var checkpoint = run.Save("model.ckpt", path => CotCheckpoint.Save(result, path));
         files.Add(checkpoint);
         var summary = $"Trained {result.StepsCompleted} of {options.Steps} steps in {ReportFormat.Duration(result.TrainingTime)}: final loss " +
                       $"{ReportFormat.Number(result.FinalLoss, "0.000")}, answer accuracy {ReportFormat.Number(result.AnswerAccuracy, "0.000")} on " +

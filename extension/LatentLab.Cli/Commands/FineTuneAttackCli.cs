@@ -36,7 +36,7 @@ public static class FineTuneAttackCli
         var progress = run.Progress.For<FineTuneAttackProgress>(p => p.ToRunProgress());
         var results = await run.Progress.RunAsync(() =>
             FineTuneAttack.Compare(first.Name, firstSubjects, second?.Name, secondSubjects, options, progress, run.CancellationToken));
-        var csv = ResultFiles.WriteCsv(FineTuneAttackResult.ToDataFrame(results), run.OutPath("finetune-attack.csv"));
+        var csv = run.Save("finetune-attack.csv", path => ResultFiles.WriteCsv(FineTuneAttackResult.ToDataFrame(results), path));
         return new CliResult([csv], string.Join(Environment.NewLine, results.Select(r => r.ToString())),
             results.Any(r => r.Attack.IsPartial || r.Control.IsPartial))
         {

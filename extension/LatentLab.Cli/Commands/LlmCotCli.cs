@@ -45,7 +45,7 @@ public static class LlmCotCli
         using var recording = await run.Progress.RunAsync(() => CotRecorder.Record(model, questions, folder, options, generation,
             run.Progress.For<CotRecorderProgress>(p => p.ToRunProgress()), run.CancellationToken));
         var r = recording.Records;
-        var csv = ResultFiles.WriteCsv(new DataFrame(
+        var csv = run.Save("llm-cot.csv", path => ResultFiles.WriteCsv(new DataFrame(
             new Int32DataFrameColumn("question", r.Select(x => x.Index)),
             new Int32DataFrameColumn("line", r.Select(x => x.Line)),
             new StringDataFrameColumn("group", r.Select(x => x.Group ?? "")),
@@ -54,7 +54,7 @@ public static class LlmCotCli
             new Int32DataFrameColumn("label", r.Select(x => x.Label)),
             new BooleanDataFrameColumn("correct", r.Select(x => x.Correct)),
             new Int32DataFrameColumn("length", r.Select(x => x.Length)),
-            new StringDataFrameColumn("stop", r.Select(x => x.Stop))), run.OutPath("llm-cot.csv"));
+            new StringDataFrameColumn("stop", r.Select(x => x.Stop))), path));
         if (recording.Activations is null && !recording.Interrupted)
             throw new InvalidDataException($"No activation set was written: {recording.Note} The records are in {Path.Combine(folder, "records.jsonl")}.");
         return new CliResult([folder, csv], recording.ToString(), recording.Interrupted);

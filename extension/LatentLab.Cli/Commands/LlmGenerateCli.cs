@@ -34,13 +34,13 @@ public static class LlmGenerateCli
         var tokenizer = model.Tokenizer!;
         var ids = prompt.Encode(tokenizer);
         var result = await Task.Run(() => TextGenerator.Generate(model, tokenizer, ids, options, null, false, run.CancellationToken));
-        var text = ResultFiles.Atomically(run.OutPath("reply.txt"), temp => File.WriteAllText(temp, result.Text));
+        var text = run.Save("reply.txt", path => ResultFiles.Atomically(path, temp => File.WriteAllText(temp, result.Text)));
         var tokens = new DataFrame(
             new Int32DataFrameColumn("position", Enumerable.Range(0, result.Tokens.Count)),
             new Int32DataFrameColumn("token_id", result.Tokens),
             new StringDataFrameColumn("text", result.Tokens.Select(t => tokenizer.Decode([t]))),
             new StringDataFrameColumn("stop_reason", result.Tokens.Select(_ => result.StopReason.ToString())));
-        var csv = ResultFiles.WriteCsv(tokens, run.OutPath("reply.csv"));
+        var csv = run.Save("reply.csv", path => ResultFiles.WriteCsv(tokens, path));
         return new CliResult([text, csv], $"Generated {result.Tokens.Count} tokens in {ReportFormat.Duration(result.Elapsed)} " +
                                           $"({ReportFormat.Number(result.TokensPerSecond, "0.0")} tokens/s), stopped by {result.StopReason}.",
             result.StopReason == GenerationStopReason.Cancelled);

@@ -39,8 +39,8 @@ public static class LlmInfoCli
             ("device", $"{model.Device}"), ("tokenizer", model.Tokenizer is null ? "none (give --tokenizer)" : $"{model.Tokenizer.VocabSize} tokens"),
             ("chat_template", model.Tokenizer?.Chat is null ? "no" : "yes"), ("load_seconds", clock.Elapsed.TotalSeconds.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)),
         };
-        var csv = ResultFiles.WriteCsv(new DataFrame(new StringDataFrameColumn("field", rows.Select(r => r.Field)),
-            new StringDataFrameColumn("value", rows.Select(r => r.Value))), run.OutPath("llm-info.csv"));
+        var csv = run.Save("llm-info.csv", path => ResultFiles.WriteCsv(new DataFrame(new StringDataFrameColumn("field", rows.Select(r => r.Field)),
+            new StringDataFrameColumn("value", rows.Select(r => r.Value))), path));
         return new CliResult([csv], $"Language model: {c.ModelType}, {c.Layers} layers, width {c.HiddenSize}, {c.Heads} query heads / {c.KvHeads} key-value heads " +
                                     $"of {c.HeadDim}, {model.ParameterCount:N0} parameters in {model.DType} ({model.WeightBytes / (1024.0 * 1024.0):0.0} MiB), " +
                                     $"loaded in {ReportFormat.Duration(clock.Elapsed)}" + (model.Tokenizer is null ? "; no tokenizer (give --tokenizer)." : "."));

@@ -35,7 +35,7 @@ public static class PerturbCli
         var progress = run.Progress.For<PerturbationProgress>(p => p.ToRunProgress());
         var curves = await run.Progress.RunAsync(() =>
             PerturbationSweep.Compare(first.Name, first.Subjects, second?.Name, second?.Subjects, options, progress, run.CancellationToken));
-        var csv = ResultFiles.WriteCsv(PerturbationCurve.ToDataFrame(curves), run.OutPath("perturb.csv"));
+        var csv = run.Save("perturb.csv", path => ResultFiles.WriteCsv(PerturbationCurve.ToDataFrame(curves), path));
         return new CliResult([csv], string.Join(Environment.NewLine, curves.Select(c => c.ToString())), curves.Any(c => c.IsPartial))
         {
             // For a sweep's table: s50 of every metric of every compared model (NaN where the metric never fell halfway).

@@ -29,7 +29,7 @@ public static class ProbeSweepCli
         using var set = ActivationSet.Load(files.Activations!, files.Labels, files.Groups, files.Baseline);
         var result = await run.Progress.RunAsync(() =>
             ProbeSweep.Run(set, options, device, run.Progress.For<SweepProgress>(p => p.ToRunProgress()), run.CancellationToken));
-        var csv = ResultFiles.WriteCsv(result.ToDataFrame(), run.OutPath("probe-sweep.csv"));
+        var csv = run.Save("probe-sweep.csv", path => ResultFiles.WriteCsv(result.ToDataFrame(), path));
         int best = result.BestLayer;
         return new CliResult([csv], result.ToString(), result.IsPartial)
         {

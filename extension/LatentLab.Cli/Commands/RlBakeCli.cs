@@ -36,10 +36,9 @@ public static class RlBakeCli
         var clock = Stopwatch.StartNew();
         var baked = await run.Progress.RunAsync(() =>
             ReferenceBaker.Bake(environment, options, run.Progress.For<BakeProgress>(p => p.ToRunProgress(clock.Elapsed)), run.CancellationToken));
-        var policy = run.OutPath("reference.policy");
-        PolicyCheckpoint.Save(baked.Policy, policy,
-            $"latentlab rl-bake, {baked.Steps} steps" + (baked.IsPartial ? " (PARTIAL: interrupted)" : ""));
-        var csv = ResultFiles.WriteCsv(baked.ToDataFrame(), run.OutPath("reference.csv"));
+        var policy = run.Save("reference.policy", path => PolicyCheckpoint.Save(baked.Policy, path,
+            $"latentlab rl-bake, {baked.Steps} steps" + (baked.IsPartial ? " (PARTIAL: interrupted)" : "")));
+        var csv = run.Save("reference.csv", path => ResultFiles.WriteCsv(baked.ToDataFrame(), path));
         var summary = $"Baked {options.Seeds} seed(s) in {baked.Steps} steps ({ReportFormat.Duration(clock.Elapsed)}): " +
                       (baked.Matched ? $"every rate within the KL tolerance after {baked.StepsToMatch} steps." : "not every rate reached the KL tolerance; see reference.csv.");
         return new CliResult([policy, csv], summary, baked.IsPartial)

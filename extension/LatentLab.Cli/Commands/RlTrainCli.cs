@@ -68,23 +68,21 @@ public static class RlTrainCli
             foreach (var point in g.Points)
             {
                 var name = GridPointFileName(g.SettingA, point.A, g.SettingB, point.B, trainType);
-                var file = run.OutPath(name);
-                PolicyCheckpoint.Save(point.Run.Policy, file,
+                var file = run.Save(name, path => PolicyCheckpoint.Save(point.Run.Policy, path,
                     $"latentlab rl-train --algorithm {algorithm} --grid point {FlagOf(g.SettingA, trainType)}={Options.OptionText.Number(point.A)}, " +
                     $"{FlagOf(g.SettingB, trainType)}={Options.OptionText.Number(point.B)}, {point.Run.StepsCompleted} iterations" +
-                    (point.Run.IsPartial ? " (PARTIAL: interrupted)" : ""));
+                    (point.Run.IsPartial ? " (PARTIAL: interrupted)" : "")));
                 policies.Add(file);
             }
-            var csv = ResultFiles.WriteCsv(g.ToDataFrame(), run.OutPath("rl-grid.csv"));
+            var csv = run.Save("rl-grid.csv", path => ResultFiles.WriteCsv(g.ToDataFrame(), path));
             return new CliResult([csv, .. policies], $"{algorithm.ToUpperInvariant()} grid over {g.SettingA} x {g.SettingB}: {g.Points.Count} point(s) in " +
                                                      $"{ReportFormat.Duration(clock.Elapsed)}.", g.IsPartial);
         }
         var r = (RlRun)result;
-        var policy = run.OutPath("policy.policy");
-        PolicyCheckpoint.Save(r.Policy, policy,
-            $"latentlab rl-train --algorithm {algorithm}, {r.StepsCompleted} iterations" + (r.IsPartial ? " (PARTIAL: interrupted)" : ""));
-        var rows = ResultFiles.WriteCsv(r.ToDataFrame(), run.OutPath("rl-train.csv"));
-        var summary = ResultFiles.WriteCsv(r.SummaryDataFrame(), run.OutPath("rl-train-summary.csv"));
+        var policy = run.Save("policy.policy", path => PolicyCheckpoint.Save(r.Policy, path,
+            $"latentlab rl-train --algorithm {algorithm}, {r.StepsCompleted} iterations" + (r.IsPartial ? " (PARTIAL: interrupted)" : "")));
+        var rows = run.Save("rl-train.csv", path => ResultFiles.WriteCsv(r.ToDataFrame(), path));
+        var summary = run.Save("rl-train-summary.csv", path => ResultFiles.WriteCsv(r.SummaryDataFrame(), path));
         return new CliResult([policy, rows, summary], $"{algorithm.ToUpperInvariant()}: {r.StepsCompleted} iterations on {r.Policy.Seeds} seed(s) in " +
                                                       $"{ReportFormat.Duration(clock.Elapsed)}.", r.IsPartial)
         {
@@ -116,7 +114,7 @@ public static class RlTrainCli
         {
             try
             {
-                start = Options.OptionSchema.For<GrpoOptions>().With(start, OptionsFile.Read(file));
+                start = Options.OptionSchema.For<GrpoOptions>().With(start, OptionsFile.Read(file, Options.OptionSchema.For<GrpoOptions>()));
             }
             catch (ArgumentException e) when (e is not Options.OptionsException)
             {

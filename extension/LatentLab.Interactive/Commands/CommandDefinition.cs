@@ -222,12 +222,16 @@ public sealed class CommandDefinition
     }
 
     /// <summary>A record of type <typeparamref name="T"/> from its defaults (or <paramref name="start"/>) and the line, checked.</summary>
-    internal T Read<T>(LatentLabCommand command, T? start = null) where T : class
+    internal T Read<T>(LatentLabCommand command, T? start = null, string? source = null) where T : class
     {
         var schema = Schemas.FirstOrDefault(s => s.RecordType == typeof(T))
             ?? throw new InvalidOperationException($"{Name} has no options of type {typeof(T).Name}.");
-        var record = Apply(schema, start ?? (T)schema.Defaults, LineValues(command));
-        return OptionSchema.Check(record);
+        var line = LineValues(command);
+        var record = Apply(schema, start ?? (T)schema.Defaults, line);
+        // A record from --options VARIABLE out of range where the line does not override it: the message names the variable.
+        return start is not null && source is not null
+            ? OptionSchema.Check(record, source, line.Where(v => v.Option.Schema == schema).Select(v => v.Option.Name))
+            : OptionSchema.Check(record);
     }
 
     static T Apply<T>(OptionSchema schema, T record, IReadOnlyList<(CommandOption Option, string? Text)> line) where T : class =>

@@ -41,7 +41,7 @@ public abstract class LatentLabCommand : KernelDirectiveCommand
     {
         var notebook = Get<NotebookKnobs>();
         var start = notebook.Options is { } name ? ResultBinding.GetVariable<T>(context, "--options", name) : null;
-        return Defined.Read(this, start);
+        return Defined.Read(this, start, notebook.Options is { } variable ? $"--options {variable}" : null);
     }
 
     /// <summary>The variable that receives the result (<c>--out</c>, or the command's default).</summary>

@@ -99,12 +99,14 @@ public sealed partial class OptionSchema
     /// Every problem with <paramref name="record"/>: each knob's range, choice or rule, then (when those are fine) the
     /// record's cross-knob rules (<see cref="IKnobRules"/>) with their <c>{Property}</c> names shown as flag and property.
     /// </summary>
-    public IReadOnlyList<string> Problems(object record)
+    public IReadOnlyList<string> Problems(object record) => Problems(record, null);
+
+    IReadOnlyList<string> Problems(object record, Func<Knob, string, string>? label)
     {
         ArgumentNullException.ThrowIfNull(record);
         if (!RecordType.IsInstanceOfType(record))
             throw new ArgumentException($"Expected a {RecordType.Name}, got a {record.GetType().Name}.", nameof(record));
-        var problems = Knobs.Select(k => k.Check(k.Property.GetValue(record))).OfType<string>().ToList();
+        var problems = Knobs.Select(k => k.Check(k.Property.GetValue(record)) is { } p ? label?.Invoke(k, p) ?? p : null).OfType<string>().ToList();
         if (problems.Count == 0 && record is IKnobRules rules)
         {
             problems.AddRange(rules.BrokenRules().Select(Expand));
@@ -123,6 +125,23 @@ public sealed partial class OptionSchema
     {
         ArgumentNullException.ThrowIfNull(record, typeof(T).Name);
         For(record.GetType()).Validate(record);
+        return record;
+    }
+
+    /// <summary>
+    /// As <see cref="Check{T}(T)"/> for a record that started from <paramref name="source"/> (an <c>--options</c> JSON file or C#
+    /// variable) with the line's values over it: a knob in range on the line and out of range in the record is the source's, so
+    /// its message starts with <paramref name="source"/> (e.g. <c>--options run.json: --arms must be ...</c>), telling which
+    /// file or variable to fix. <paramref name="lineKeys"/> are the flags given on the line.
+    /// </summary>
+    public static T Check<T>(T record, string source, IEnumerable<string> lineKeys) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(record, typeof(T).Name);
+        ArgumentNullException.ThrowIfNull(lineKeys);
+        var schema = For(record.GetType());
+        var onLine = lineKeys.Select(Knob.KeyOf).Select(k => schema._byKey.GetValueOrDefault(k)).OfType<Knob>().ToHashSet();
+        if (schema.Problems(record, (knob, problem) => onLine.Contains(knob) ? problem : $"{source}: {problem}") is { Count: > 0 } problems)
+            throw new OptionsException(schema.RecordType.Name, problems);
         return record;
     }
 
