@@ -151,8 +151,37 @@ public sealed class LanguageModelTokenizer
         var bos = TokenText(root, "bos_token");
         var eos = TokenText(root, "eos_token");
         bool cleanUp = root.TryGetProperty("clean_up_tokenization_spaces", out var cu) && cu.ValueKind == JsonValueKind.True;
-        string? template = root.TryGetProperty("chat_template", out var ct) && ct.ValueKind == JsonValueKind.String ? ct.GetString() : null;
-        return (bos, eos, cleanUp, ChatTemplate.FromTemplateText(template, bos, configPath));
+        return (bos, eos, cleanUp, ChatTemplate.FromTemplateText(TemplateText(root, configPath), bos, configPath));
+    }
+
+    /// <summary>
+    /// The chat_template text: a string, or from Hugging Face's list of named templates
+    /// (<c>[{"name": "default", "template": "..."}, {"name": "tool_use", ...}]</c>) the one named "default", as transformers uses
+    /// when no template is named. A list without "default" is refused naming the file, the field and the names found.
+    /// </summary>
+    static string? TemplateText(JsonElement root, string configPath)
+    {
+        if (!root.TryGetProperty("chat_template", out var ct) || ct.ValueKind == JsonValueKind.Null) return null;
+        if (ct.ValueKind == JsonValueKind.String) return ct.GetString();
+        if (ct.ValueKind != JsonValueKind.Array) throw WrongType(configPath, "chat_template", "a string or a list of named templates", ct);
+        var names = new List<string>();
+        string? chosen = null;
+        int i = 0;
+        foreach (var item in ct.EnumerateArray())
+        {
+            var where = $"chat_template[{i++}]";
+            OfKind(item, JsonValueKind.Object, configPath, where);
+            var name = item.TryGetProperty("name", out var n) ? Text(n, configPath, where + ".name")
+                : throw new InvalidDataException($"{configPath}: {where} has no \"name\"; each entry of a chat_template list is {{\"name\": ..., \"template\": ...}}.");
+            var template = item.TryGetProperty("template", out var t) ? Text(t, configPath, where + ".template")
+                : throw new InvalidDataException($"{configPath}: {where} (\"{name}\") has no \"template\"; each entry of a chat_template list is {{\"name\": ..., \"template\": ...}}.");
+            names.Add(name);
+            if (name == "default") chosen ??= template;
+        }
+        return chosen ?? throw new InvalidDataException(
+            $"{configPath}: chat_template is a list of named templates ({(names.Count == 0 ? "empty" : string.Join(", ", names.Select(x => $"\"{x}\"")))}) " +
+            "with none named \"default\", so there is no template to use for plain chat (transformers refuses it too). " +
+            "Name the template to use \"default\" in that list, or give chat_template as that template's text.");
     }
 
     /// <summary>Token ids above this are refused (the largest vocabularies have about 256 thousand tokens).</summary>

@@ -106,6 +106,54 @@ public class HostileModelFileTests
         Assert.Contains(expected, e.Message);
     }
 
+    // Hugging Face's list of named templates: the "default" one is used (as transformers does), rendered token for token as
+    // the same template given as a string; without a "default" the load is refused naming the file, the field and the names.
+    [Fact]
+    public void AChatTemplateListOfNamedTemplates_UsesTheDefault_TokenForToken()
+    {
+        var fixture = Path.Combine(LlmFixtures.Folder, "tokenizers", "qwen3");
+        using var dir = new TempFolder();
+        File.Copy(Path.Combine(fixture, "tokenizer.json"), dir.File("tokenizer.json"));
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(fixture, "tokenizer_config.json")))!.AsObject();
+        var template = config["chat_template"]!.GetValue<string>();
+        config["chat_template"] = new JsonArray(
+            new JsonObject { ["name"] = "tool_use", ["template"] = "{{ 'not the default' }}" },
+            new JsonObject { ["name"] = "default", ["template"] = template });
+        File.WriteAllText(dir.File("tokenizer_config.json"), config.ToJsonString());
+
+        var asString = LanguageModelTokenizer.Load(fixture);
+        var asList = LanguageModelTokenizer.Load(dir.Path);
+
+        ChatMessage[] chat = [ChatMessage.System("Answer briefly."), ChatMessage.User("What is 17 + 25?"), ChatMessage.Assistant("42."), ChatMessage.User("And 6 x 7?")];
+        Assert.NotNull(asList.Chat);
+        Assert.Equal(asString.ApplyChatTemplate(chat), asList.ApplyChatTemplate(chat));
+        Assert.Equal(asString.EncodeChat(chat), asList.EncodeChat(chat));
+        Assert.Equal(asString.EncodeChat(chat, enableThinking: false), asList.EncodeChat(chat, enableThinking: false));
+        Assert.True(asString.EncodeChat(chat).Length > 20);
+    }
+
+    [Theory]
+    [InlineData("""[{"name": "tool_use", "template": "x"}, {"name": "rag", "template": "y"}]""", "chat_template is a list of named templates (\"tool_use\", \"rag\") with none named \"default\"")]
+    [InlineData("[]", "chat_template is a list of named templates (empty) with none named \"default\"")]
+    [InlineData("""[{"template": "x"}]""", "chat_template[0] has no \"name\"")]
+    [InlineData("""[{"name": "default"}]""", "chat_template[0] (\"default\") has no \"template\"")]
+    [InlineData("""[{"name": "default", "template": 5}]""", "chat_template[0].template should be a string, not the number 5")]
+    [InlineData("""["x"]""", "chat_template[0] should be a JSON object")]
+    [InlineData("7", "chat_template should be a string or a list of named templates, not the number 7")]
+    public void AChatTemplateListWithoutADefault_OrOfTheWrongShape_IsRefusedNamingTheFileAndField(string json, string expected)
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("tokenizer.json"), Tokenizer);
+        File.WriteAllText(dir.File("tokenizer_config.json"), $$"""{"eos_token": "<|end|>", "chat_template": {{json}}}""");
+
+        var e = Record.Exception(() => LanguageModelTokenizer.Load(dir.Path));
+
+        Assert.NotNull(e);
+        Assert.True(UserErrors.IsUserError(e), $"{e.GetType().Name}: {e.Message}");
+        Assert.Contains("tokenizer_config.json", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
     static void Set(JsonObject root, string path, JsonNode? value)
     {
         var parts = path.Split('.');
