@@ -111,4 +111,104 @@ public sealed class HostileOutputTests
         Assert.Contains($"--folder {file} is a file; give a folder for the sweep", error);
         Assert.DoesNotContain("already exists", error);
     }
+    // A write that fails part way (disk full, EFBIG, permission taken away) is injected through CliRun.WriteFault, which wraps
+    // the writer of the named result file for this test's run only.
+    [Theory]
+    [InlineData("student-history.csv", "No space left on device")]
+    [InlineData("student.ckpt", "File too large")]
+    public async Task AResultFileWhoseWriteFailsPartWay_GoesToTheRescueFolder_AndSaysSo(string failing, string reason)
+    {
+        var folder = CliHost.TempFolder();
+        CliRun.WriteFault.Value = (name, write) => name != failing ? write : path =>
+        {
+            if (path.StartsWith(folder, StringComparison.Ordinal)) throw new IOException($"{reason} : '{path}'");
+            write(path);
+        };
+        try
+        {
+            var (code, output, error) = await CliHost.RunAsync(["bandit-train", .. Tiny, "--out-dir", folder]);
+
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains($"cannot write {failing} into --out-dir {folder} (writing {Path.Combine(folder, failing)} failed: {reason}", error);
+            Assert.Contains("Move them where you want them", error);
+            Assert.DoesNotContain(" at ", error);
+            var rescued = error.Split(' ', '\n').First(w => w.EndsWith(failing, StringComparison.Ordinal) && w.Contains("latentlab-rescue-bandit-train-"));
+            Assert.Contains($"wrote {rescued}", output);
+            Assert.False(File.Exists(Path.Combine(folder, failing)));
+            if (failing == "student.ckpt")
+            {
+                using var student = TrainedStudent.Load(rescued, TorchRuntime.ResolveDevice("cpu"));
+                Assert.Equal(3, student.StepsCompleted);
+                Assert.True(File.Exists(Path.Combine(folder, "student-history.csv")));
+            }
+            else
+            {
+                Assert.StartsWith("step,loss,agreement", File.ReadAllText(rescued));
+                Assert.True(File.Exists(Path.Combine(folder, "student.ckpt")));
+            }
+            Directory.Delete(Path.GetDirectoryName(rescued)!, recursive: true);
+        }
+        finally
+        {
+            CliRun.WriteFault.Value = null;
+        }
+    }
+
+    [Fact]
+    public async Task AResultFileThatFailsInTheRescueFolderToo_IsAMessageNamingBothPlaces()
+    {
+        var folder = CliHost.TempFolder();
+        CliRun.WriteFault.Value = (name, write) => name != "student-history.csv" ? write : path => throw new IOException($"No space left on device : '{path}'");
+        try
+        {
+            var (code, _, error) = await CliHost.RunAsync(["bandit-train", .. Tiny, "--out-dir", folder]);
+
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains("student-history.csv could not be written into --out-dir", error);
+            Assert.Contains("nor into the rescue folder", error);
+            Assert.DoesNotContain(" at ", error);
+        }
+        finally
+        {
+            CliRun.WriteFault.Value = null;
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"lr": 5}""", "--options {0}: --lr must be")]
+    [InlineData("""{"lr": 5, "arms": 0}""", "--options {0}: --arms must be from 2 to 64 (got 0)")]
+    [InlineData("""{"arms": [1, 2]}""", "--options {0}: \"arms\" holds a JSON list ([1,2]), but --arms takes one whole number (2 to 64)")]
+    [InlineData("""{"lr": {"value": 0.1}}""", "--options {0}: \"lr\" holds a JSON object ({\"value\":0.1}), but --lr takes one number")]
+    [InlineData("""{"seed": [1]}""", "\"seed\" holds a JSON list ([1])")]
+    [InlineData("""{"steps": true}""", "--options {0}: --steps")]
+    public async Task AnOptionsFileValueOfTheWrongRangeOrType_NamesTheFileAndTheOption(string json, string expected)
+    {
+        var folder = CliHost.TempFolder();
+        var file = Path.Combine(folder, "run.json");
+        File.WriteAllText(file, json);
+
+        // Tiny sets --arms 3 on the line: the file's "arms" is overridden, so only what the line leaves to the file is the file's.
+        string[] line = json.Contains("arms\": 0", StringComparison.Ordinal) ? ["--steps", "3", "--device", "cpu", "--progress", "none"] : Tiny;
+        var (code, output, error) = await CliHost.RunAsync(["bandit-train", .. line, "--options", file, "--out-dir", folder]);
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Equal("", output);
+        Assert.Contains(expected.Replace("{0}", file, StringComparison.Ordinal), error);
+        Assert.DoesNotContain("'1,2'", error);
+        Assert.False(File.Exists(Path.Combine(folder, "student.ckpt")));
+    }
+
+    [Fact]
+    public async Task AnOptionsFileValueOutOfRange_ThatTheLineOverrides_Runs()
+    {
+        var folder = CliHost.TempFolder();
+        var file = Path.Combine(folder, "run.json");
+        File.WriteAllText(file, """{"arms": 0}""");
+
+        var (code, _, error) = await CliHost.RunAsync(["bandit-train", .. Tiny, "--options", file, "--out-dir", folder]);
+
+        Assert.True(code == ExitCodes.Ok, error);
+        using var student = TrainedStudent.Load(Path.Combine(folder, "student.ckpt"), TorchRuntime.ResolveDevice("cpu"));
+        Assert.Equal(3, student.Options.Arms);
+    }
 }

@@ -38,7 +38,7 @@ public class BanditTrainHostileTests
             ("#!bandit-train --arms abc", ["--arms", "abc"]),
             ("#!bandit-train --seed 99999999999999999999", ["--seed", "99999999999999999999"]),             // past 64 bits
             ("#!bandit-train --options noRecord", ["noRecord", "holds null"]),
-            ("#!bandit-train --options record", ["--threads", "100000"]),
+            ("#!bandit-train --options record", ["--options record: --threads", "100000"]),   // the record's value: names the variable
             ("#!bandit-train --min-train-arms 9 --arms 5", ["--min-train-arms", "--arms"]),
         };
         foreach (var (line, expect) in cases)
