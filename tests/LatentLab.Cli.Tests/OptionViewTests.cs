@@ -37,4 +37,20 @@ public sealed class OptionViewTests
         var e = Assert.Throws<ArgumentException>(() => RlTrainChoices.Grpo(new GrpoOptions(), [new("--minibatches", "2")], []));
         Assert.Contains("--minibatches is a PPO knob; GRPO has none", e.Message);
     }
+
+    [Fact]
+    public void Grpo_FromAnOptionsSource_NamesTheSourceForAValueOutOfRange_UnlessTheLineOverridesIt()
+    {
+        var bad = new GrpoOptions { GroupSize = 1, KlCoefficient = -1 };
+
+        var e = Assert.Throws<OptionsException>(() => RlTrainChoices.Grpo(bad, [], [], "--options grpo.json"));
+        Assert.Contains("--options grpo.json: --group-size must be", e.Message);
+        Assert.Contains("--options grpo.json: --kl", e.Message);
+
+        e = Assert.Throws<OptionsException>(() => RlTrainChoices.Grpo(bad, [new("--kl", "0.02")], [new("--group-size", "0")], "--options grpo.json"));
+        Assert.Contains("--group-size must be", e.Message);
+        Assert.DoesNotContain("--options grpo.json", e.Message);          // the line's own value is the line's to fix
+
+        Assert.Equal(8, RlTrainChoices.Grpo(bad, [new("--kl", "0.02")], [new("--group-size", "8")], "--options grpo.json").GroupSize);
+    }
 }

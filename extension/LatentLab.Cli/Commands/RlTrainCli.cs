@@ -121,6 +121,7 @@ public static class RlTrainCli
                 throw new ArgumentException($"--options {file} (read as a GrpoOptions, since --algorithm is grpo): {LatentLab.Options.UserErrors.MessageOf(e)}", e);
             }
         }
-        return RlTrainChoices.Grpo(start, run.Line(Options.OptionSchema.For<PpoOptions>()), grpoOnly);
+        return RlTrainChoices.Grpo(start, run.Line(Options.OptionSchema.For<PpoOptions>()), grpoOnly,
+            run.Knobs.OptionsFile is { } source ? $"--options {source}" : null);
     }
 }

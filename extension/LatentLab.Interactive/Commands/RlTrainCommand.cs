@@ -88,13 +88,15 @@ public sealed class RlTrainCommand : LatentLabCommand
     /// <summary>GRPO's options: its defaults (or the --options GrpoOptions record), the shared flags typed on the line, then its own knobs.</summary>
     static GrpoOptions GrpoOptionsOf(RlTrainCommand cmd, KernelInvocationContext ctx)
     {
-        var start = cmd.Get<NotebookKnobs>().Options is { } name
+        var variable = cmd.Get<NotebookKnobs>().Options;
+        var start = variable is { } name
             ? ResultBinding.GetVariable<GrpoOptions>(ctx, "--options", name, wrongType: t => $"--options {name}: with --algorithm grpo, --options needs a GrpoOptions record ('{name}' is {ResultBinding.WithArticle(t)}).")
             : new GrpoOptions();
         var line = cmd.Defined.LineValues(cmd);
         return RlTrainChoices.Grpo(start,
             line.Where(v => v.Option.Schema.RecordType == typeof(PpoOptions)).Select(v => new KeyValuePair<string, string?>(v.Option.Name, v.Text)),
-            line.Where(v => v.Option.Schema == RlTrainChoices.GrpoOnly).Select(v => new KeyValuePair<string, string?>(v.Option.Name, v.Text)));
+            line.Where(v => v.Option.Schema == RlTrainChoices.GrpoOnly).Select(v => new KeyValuePair<string, string?>(v.Option.Name, v.Text)),
+            variable is null ? null : $"--options {variable}");
     }
 
     /// <summary>The reference named by --reference: a C# variable (BakedReference, AlignmentPolicy, RlRun) or a policy file.</summary>

@@ -28,9 +28,12 @@ public sealed record RlTrainChoices : IKnobRules
 
     /// <summary>
     /// GRPO's options: <paramref name="start"/> (its defaults or a record), the <see cref="PpoOptions"/> flags typed on the line
-    /// that GRPO shares (a PPO-only flag throws, naming it), then the GRPO-only flags typed; checked.
+    /// that GRPO shares (a PPO-only flag throws, naming it), then the GRPO-only flags typed; checked. With <paramref name="source"/>
+    /// (the <c>--options</c> file or variable <paramref name="start"/> came from), a value out of range that no flag overrides is
+    /// named as the source's.
     /// </summary>
-    public static GrpoOptions Grpo(GrpoOptions start, IEnumerable<KeyValuePair<string, string?>> ppoFlags, IEnumerable<KeyValuePair<string, string?>> grpoOnlyFlags)
+    public static GrpoOptions Grpo(GrpoOptions start, IEnumerable<KeyValuePair<string, string?>> ppoFlags, IEnumerable<KeyValuePair<string, string?>> grpoOnlyFlags,
+        string? source = null)
     {
         var grpo = OptionSchema.For<GrpoOptions>();
         var ppo = OptionSchema.For<PpoOptions>();
@@ -42,7 +45,9 @@ public sealed record RlTrainChoices : IKnobRules
                     .Tag($"{flag} is a PPO knob; GRPO has none (it has no critic and no minibatches): drop it, or use --algorithm ppo."));
             shared.Add(new(flag, text));
         }
-        return OptionSchema.Check(grpo.With(start, shared.Concat(grpoOnlyFlags)));
+        var line = shared.Concat(grpoOnlyFlags).ToList();
+        var record = grpo.With(start, line);
+        return source is null ? OptionSchema.Check(record) : OptionSchema.Check(record, source, line.Select(v => v.Key));
     }
 
     /// <inheritdoc />
