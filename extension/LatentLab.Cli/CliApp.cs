@@ -54,7 +54,7 @@ public static class CliApp
             var run = new CliRun(command, parse, output, error, errorIsTerminal, cancellationToken);
             run.CheckOutputs();
             var result = await command.Run(run).ConfigureAwait(false);
-            if (run.Knobs.SummaryFile is { } summaryFile) SummaryFile.Write(summaryFile, command, result);
+            if (run.Knobs.SummaryFile is { } summaryFile) run.SaveSummary(summaryFile, path => SummaryFile.Write(path, command, result));
             await output.WriteLineAsync(result.Summary).ConfigureAwait(false);
             foreach (var file in result.Files) await output.WriteLineAsync($"  wrote {file}").ConfigureAwait(false);
             if (result.Partial || cancellationToken.IsCancellationRequested)
@@ -66,8 +66,8 @@ public static class CliApp
             }
             if (run.Rescued.Count > 0)
             {
-                await error.WriteLineAsync($"latentlab {command.Name}: --out-dir {run.Knobs.OutDir} could not take {run.Rescued.Count} of the result files; " +
-                    $"they are in {Path.GetDirectoryName(run.Rescued[0])}. Move them where you want them, and give a writable --out-dir next time.").ConfigureAwait(false);
+                await error.WriteLineAsync($"latentlab {command.Name}: {run.Rescued.Count} of the result files could not be written where asked; " +
+                    $"they are in {Path.GetDirectoryName(run.Rescued[0])}. Move them where you want them, and give a writable --out-dir (and --summary) next time.").ConfigureAwait(false);
                 return ExitCodes.BadInput;
             }
             if (result.ExitCode is { } code && code != ExitCodes.Ok)

@@ -137,7 +137,7 @@ public sealed class CliRun
         {
             problem = e.Message;
         }
-        return problem is null ? Path.Combine(folder, fileName) : Rescue(fileName, problem);
+        return problem is null ? Path.Combine(folder, fileName) : Rescue(fileName, $"--out-dir {Knobs.OutDir}", problem);
     }
 
     /// <summary>
@@ -149,7 +149,33 @@ public sealed class CliRun
     public string Save(string fileName, Action<string> write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        var path = OutPath(fileName);
+        return SaveCore(fileName, OutPath(fileName), $"--out-dir {Knobs.OutDir}", write);
+    }
+
+    /// <summary>
+    /// Writes the <c>--summary</c> file with <paramref name="write"/>; a path that cannot be written (its folder cannot be made) or a
+    /// write that fails part way goes to the rescue folder as the result files do, said on stderr.
+    /// </summary>
+    internal string SaveSummary(string path, Action<string> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var full = Path.GetFullPath(path);
+        var fileName = Path.GetFileName(full);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            var rescued = Rescue(fileName, $"--summary {path}", UserErrors.MessageOf(e));
+            WithFault(fileName, write)(rescued);
+            return rescued;
+        }
+        return SaveCore(fileName, full, $"--summary {path}", write);
+    }
+
+    string SaveCore(string fileName, string path, string where, Action<string> write)
+    {
         try
         {
             WithFault(fileName, write)(path);
@@ -157,15 +183,15 @@ public sealed class CliRun
         }
         catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && !_rescued.Contains(path))
         {
-            var rescued = Rescue(fileName, $"writing {path} failed: {UserErrors.MessageOf(e)}");
+            var rescued = Rescue(fileName, where, $"writing {path} failed: {UserErrors.MessageOf(e)}");
             try
             {
                 WithFault(fileName, write)(rescued);
             }
             catch (Exception again) when (again is IOException or UnauthorizedAccessException)
             {
-                throw new IOException($"{fileName} could not be written into --out-dir {Knobs.OutDir} ({UserErrors.MessageOf(e)}) nor into the rescue folder " +
-                                      $"{Path.GetDirectoryName(rescued)} ({UserErrors.MessageOf(again)}); free some space or give a writable --out-dir and run again.", again);
+                throw new IOException($"{fileName} could not be written into {where} ({UserErrors.MessageOf(e)}) nor into the rescue folder " +
+                                      $"{Path.GetDirectoryName(rescued)} ({UserErrors.MessageOf(again)}); free some space or give a writable place and run again.", again);
             }
             return rescued;
         }
@@ -180,13 +206,13 @@ public sealed class CliRun
     static Action<string> WithFault(string fileName, Action<string> write) => WriteFault.Value is { } fault ? fault(fileName, write) : write;
 
     /// <summary>A path for <paramref name="fileName"/> in this run's rescue folder in the temp directory, said on stderr with <paramref name="problem"/>.</summary>
-    string Rescue(string fileName, string problem)
+    string Rescue(string fileName, string where, string problem)
     {
         _rescueFolder ??= Directory.CreateDirectory(Path.Combine(Path.GetTempPath(),
             $"latentlab-rescue-{_command.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}")).FullName;
         var rescued = Path.Combine(_rescueFolder, fileName);
         _rescued.Add(rescued);
-        Error.WriteLine($"latentlab {_command.Name}: cannot write {fileName} into --out-dir {Knobs.OutDir} ({problem}); " +
+        Error.WriteLine($"latentlab {_command.Name}: cannot write {fileName} into {where} ({problem}); " +
                         $"writing it to {rescued} instead, so the result is kept: move it where you want it.");
         return rescued;
     }

@@ -155,6 +155,34 @@ public sealed class HostileOutputTests
     }
 
     [Fact]
+    public async Task ASummaryWhoseWriteFailsPartWay_GoesToTheRescueFolder_AndSaysSo()
+    {
+        var folder = CliHost.TempFolder();
+        var summary = Path.Combine(folder, "summary.json");
+        CliRun.WriteFault.Value = (name, write) => name != "summary.json" ? write : path =>
+        {
+            if (path == summary) throw new UnauthorizedAccessException($"Access to the path '{path}' is denied.");
+            write(path);
+        };
+        try
+        {
+            var (code, output, error) = await CliHost.RunAsync(["bandit-train", .. Tiny, "--out-dir", folder, "--summary", summary]);
+
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains($"cannot write summary.json into --summary {summary} (writing {summary} failed: Access to the path", error);
+            var rescued = error.Split(' ', '\n').First(w => w.EndsWith("summary.json", StringComparison.Ordinal) && w.Contains("latentlab-rescue-bandit-train-"));
+            Assert.Contains("\"command\": \"bandit-train\"", File.ReadAllText(rescued));
+            Assert.False(File.Exists(summary));
+            Assert.Contains("wrote " + Path.Combine(folder, "student.ckpt"), output);     // the run's own files are where asked
+            Directory.Delete(Path.GetDirectoryName(rescued)!, recursive: true);
+        }
+        finally
+        {
+            CliRun.WriteFault.Value = null;
+        }
+    }
+
+    [Fact]
     public async Task AResultFileThatFailsInTheRescueFolderToo_IsAMessageNamingBothPlaces()
     {
         var folder = CliHost.TempFolder();
