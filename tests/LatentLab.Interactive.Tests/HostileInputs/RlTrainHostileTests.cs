@@ -66,6 +66,22 @@ public class RlTrainHostileTests
     }
 
     [Fact]
+    public async Task AnOptionsRecordOutOfRange_IsNamedWithItsVariable_UnlessTheLineOverridesIt()
+    {
+        using var kernel = await WithReferenceAsync();
+        (await kernel.SubmitAsync("var ppo = new LatentLab.Reinforcement.PpoOptions { Seeds = 2, Iterations = 3, Episodes = 32, Minibatches = 2, " +
+                                  "EvalEvery = 1, EvalPerType = 8, KlCoefficient = -1 }; var grpo = new LatentLab.Reinforcement.GrpoOptions { GroupSize = 1 };")).AssertSucceeded();
+
+        var result = await kernel.SubmitAsync("#!rl-train --reference reference --options ppo --device cpu --out run");
+        result.AssertCase("--options ppo", "--options ppo: --kl");
+        result = await kernel.SubmitAsync("#!rl-train --reference reference --algorithm grpo --options grpo --device cpu --out run");
+        result.AssertCase("--algorithm grpo --options grpo", "--options grpo: --group-size");
+
+        (await kernel.SubmitAsync("#!rl-train --reference reference --options ppo --kl 0.05 --device cpu --out overridden")).AssertSucceeded();
+        await kernel.AssertAliveAsync(("reference", typeof(BakedReference)), ("earlier", typeof(RlRun)), ("overridden", typeof(RlRun)));
+    }
+
+    [Fact]
     public async Task AFolderANullAndAWrongTypeAsReference_GetTheirOwnMessages()
     {
         using var kernel = await WithReferenceAsync();
