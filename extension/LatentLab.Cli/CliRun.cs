@@ -181,14 +181,14 @@ public sealed class CliRun
             WithFault(fileName, write)(path);
             return path;
         }
-        catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && !_rescued.Contains(path))
+        catch (Exception e) when (IsWriteFailure(e) && !_rescued.Contains(path))
         {
             var rescued = Rescue(fileName, where, $"writing {path} failed: {UserErrors.MessageOf(e)}");
             try
             {
                 WithFault(fileName, write)(rescued);
             }
-            catch (Exception again) when (again is IOException or UnauthorizedAccessException)
+            catch (Exception again) when (IsWriteFailure(again))
             {
                 throw new IOException($"{fileName} could not be written into {where} ({UserErrors.MessageOf(e)}) nor into the rescue folder " +
                                       $"{Path.GetDirectoryName(rescued)} ({UserErrors.MessageOf(again)}); free some space or give a writable place and run again.", again);
@@ -196,6 +196,12 @@ public sealed class CliRun
             return rescued;
         }
     }
+
+    /// <summary>
+    /// The file system refused the write (full, too large, no permission, gone): worth writing again elsewhere. A file format's own
+    /// complaint about what was written (<see cref="LatentLab.Formats.ArrayFileException"/>, an IOException too) would fail there as well.
+    /// </summary>
+    static bool IsWriteFailure(Exception e) => e is (IOException and not LatentLab.Formats.ArrayFileException) or UnauthorizedAccessException;
 
     /// <summary>
     /// Tests only: wraps the writer of a result file (given its name) to inject a failure part way through a write, such as a

@@ -202,6 +202,26 @@ public sealed class HostileOutputTests
         }
     }
 
+    [Fact]
+    public async Task AFileFormatsOwnComplaintWhileWriting_IsNotRetriedInTheRescueFolder()
+    {
+        var folder = CliHost.TempFolder();
+        CliRun.WriteFault.Value = (name, write) => name != "student-history.csv" ? write
+            : path => throw new LatentLab.Formats.ArrayFileException(path, "2 rows written of the 3 declared");
+        try
+        {
+            var (code, _, error) = await CliHost.RunAsync(["bandit-train", .. Tiny, "--out-dir", folder]);
+
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains("2 rows written of the 3 declared", error);
+            Assert.DoesNotContain("latentlab-rescue-", error);
+        }
+        finally
+        {
+            CliRun.WriteFault.Value = null;
+        }
+    }
+
     [Theory]
     [InlineData("""{"lr": 5}""", "--options {0}: --lr must be")]
     [InlineData("""{"lr": 5, "arms": 0}""", "--options {0}: --arms must be from 2 to 64 (got 0)")]
