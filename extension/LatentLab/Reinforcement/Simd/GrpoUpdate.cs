@@ -40,10 +40,9 @@ internal sealed unsafe class GrpoUpdate : IDisposable
     /// <summary>The hand-written path when it applies: an MLP policy on the CPU, no output hook, AVX2 + FMA; else null.</summary>
     public static GrpoUpdate? TryCreate(AlignmentPolicy policy, int batch, GrpoOptions options)
     {
-        if (!StackedMlpKernel.Enabled || !StackedMlpKernel.Supported || policy.Environment.Device.type != TorchSharp.DeviceType.CPU) return null;
-        if (policy.Network is not BatchedMlp { OutputHook: null } net) return null;
-        if (net.parameters().Any(t => t.dtype != float32 || !t.is_contiguous())) return null;
-        return new GrpoUpdate(net, policy.Environment.Choices, batch, options);
+        return StackedMlpKernel.Runnable(policy.Network, policy.Environment.Device) is { } net
+            ? new GrpoUpdate(net, policy.Environment.Choices, batch, options)
+            : null;
     }
 
     /// <summary>

@@ -56,10 +56,9 @@ internal sealed unsafe class PpoMinibatch : IDisposable
     /// <summary>The hand-written path when it applies: MLP policy and critic on the CPU, no output hook, AVX2 + FMA; else null.</summary>
     public static PpoMinibatch? TryCreate(AlignmentPolicy policy, IPolicyNetwork critic, int batch, int minibatch, PpoOptions options)
     {
-        if (!StackedMlpKernel.Enabled || !StackedMlpKernel.Supported || policy.Environment.Device.type != DeviceType.CPU) return null;
-        if (policy.Network is not BatchedMlp { OutputHook: null } p || critic is not BatchedMlp { OutputHook: null } c) return null;
+        var device = policy.Environment.Device;
+        if (StackedMlpKernel.Runnable(policy.Network, device) is not { } p || StackedMlpKernel.Runnable(critic, device) is not { } c) return null;
         if (p.Seeds != c.Seeds || c.Sizes[^1] != 1 || p.Sizes[0] != c.Sizes[0]) return null;
-        if (p.parameters().Concat(c.parameters()).Any(t => t.dtype != float32 || !t.is_contiguous())) return null;
         return new PpoMinibatch(p, c, policy.Environment.Choices, batch, minibatch, options);
     }
 

@@ -31,6 +31,17 @@ internal sealed unsafe class StackedMlpKernel : IDisposable
     /// <summary>Off: the RL trainers take the torch path throughout (the tests compare both).</summary>
     internal static bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// <paramref name="network"/> as a <see cref="BatchedMlp"/> that the hand-written updates can run in place: the kernel
+    /// enabled and supported, the device the CPU, no output hook, float32 contiguous parameters; else null (the torch path).
+    /// </summary>
+    public static BatchedMlp? Runnable(object? network, TorchSharp.torch.Device device)
+    {
+        if (!Enabled || !Supported || device.type != TorchSharp.DeviceType.CPU) return null;
+        if (network is not BatchedMlp { OutputHook: null } net) return null;
+        return net.parameters().All(t => t.dtype == TorchSharp.torch.ScalarType.Float32 && t.is_contiguous()) ? net : null;
+    }
+
     [ThreadStatic] static int _inferenceScopes;
 
     /// <summary>
