@@ -61,8 +61,9 @@ public static class PerturbationCharts
         });
         var layout = new Layout.Layout
         {
-            title = title ?? $"{metric} under {first.Perturbation} (mean, 95% CI over {(first.TrainingSeeds > 1 ? $"{first.TrainingSeeds} training x {first.NoiseSeeds} noise seeds" : $"{first.Seeds} noise seeds")}; diamonds: s50, halfway to chance)"
-                + (curves.Any(c => c.IsPartial) ? " - partial" : ""),
+            // Two lines (as RlCharts' titles): one line of this length overflowed the plot on both sides.
+            title = title ?? $"{metric} under {first.Perturbation}" + (curves.Any(c => c.IsPartial) ? " - partial" : "")
+                + $"<br><sub>mean, 95% CI over {(first.TrainingSeeds > 1 ? $"{first.TrainingSeeds} training x {first.NoiseSeeds} noise seeds" : $"{first.Seeds} noise seeds")}; diamonds: s50, halfway to chance</sub>",
             xaxis = new Xaxis { title = "relative noise scale s (noise = s * RMS of each tensor)", type = "log" },
             yaxis = new Yaxis { title = metric },
         };

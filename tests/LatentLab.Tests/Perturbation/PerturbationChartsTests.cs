@@ -20,6 +20,7 @@ public class PerturbationChartsTests
         Assert.Contains("post-RL", html);
         Assert.Contains("tonexty", html);
         Assert.Contains("chance 0.333", html);
+        Assert.Contains("diamonds: s50, halfway to chance", html);   // the subtitle line of the two-line title
         foreach (var c in curves)
             Assert.Contains($"{c.Model} clean {c.Clean[c.MetricIndex(AlignmentMetrics.ComplianceTrain)]:0.###}", html);
         foreach (var c in curves)
