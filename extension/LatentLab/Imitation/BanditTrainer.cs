@@ -64,6 +64,9 @@ public static class BanditTrainer
         using var optimizer = optim.Adam(network.parameters(), options.LearningRate);
         var parameters = network.parameters().Cast<Tensor>().ToList();
         int threads = Math.Max(1, torch.get_num_threads());   // the run's count (TorchRuntime.UseThreads)
+        // The split gradient step's helper threads, made once for the run (see GradientStep; CPU only).
+        using var workers = threads > 1 && device.type == DeviceType.CPU && options.Batch > 1
+            ? new PartWorkers((int)Math.Min(threads, options.Batch) - 1) : null;
         using var armsGenerator = new Generator((ulong)(options.Seed * 104729 + 3), CPU);
         var spec = options.Spec;
         int horizon = options.TrainHorizon, totalSteps = options.Steps;
@@ -98,7 +101,7 @@ public static class BanditTrainer
             network.train();
             optimizer.zero_grad();
             var (completed, stepLoss, stepAgreement) = GradientStep(network, parameters, actions, rewards!, labels!, indices, stepSpec.Arms, horizon,
-                options, threads, cancellationToken);
+                options, threads, cancellationToken, workers);
             if (!completed || cancellationToken.IsCancellationRequested)
             {
                 optimizer.zero_grad();
@@ -160,7 +163,7 @@ public static class BanditTrainer
     /// </summary>
     internal static (bool Completed, double Loss, double Agreement) GradientStep(StudentNetwork network, IList<Tensor> parameters,
         Tensor actions, Tensor rewards, Tensor labels, Tensor? indices, int arms, int horizon, BanditTrainingOptions options, int threads,
-        CancellationToken ct)
+        CancellationToken ct, PartWorkers? workers = null)
     {
         long batch = actions.shape[0];
         // On the CPU only: a GPU runs each op across the device already, and CPU threads would only queue on it together.
@@ -182,20 +185,17 @@ public static class BanditTrainer
             }
             catch (Exception ex) { errors[w] = ex; }
         }
-        var helpers = new Thread[parts - 1];
         try
         {
-            for (int w = 1; w < parts; w++)
+            if (workers is not null && workers.Parts == parts) workers.Run(Part);   // the run's helper threads
+            else
             {
-                int part = w;
-                helpers[w - 1] = new Thread(() => Part(part), 16 << 20) { IsBackground = true, Name = $"LatentLab gradient {part}" };
-                helpers[w - 1].Start();
+                using var once = new PartWorkers(parts - 1);                       // a caller without a pool (tests)
+                once.Run(Part);
             }
-            Part(0);
         }
         finally
         {
-            foreach (var t in helpers) t?.Join();
             torch.set_num_threads(threads);   // the caller's count again (MKL's is process-wide)
         }
         try
