@@ -42,6 +42,10 @@ public static class PatchedNatives
         if (IsComplete(target, libTorch)) return target;
 
         Directory.CreateDirectory(cacheRoot);
+        // Processes starting together (a sweep's workers) build the folder one at a time: without the lock, one could
+        // take another's finished folder for an incomplete leftover and delete it while that one loads from it.
+        using var exclusive = LockFile(Path.Combine(cacheRoot, $"{key}.lock"));
+        if (IsComplete(target, libTorch)) return target;   // built by another process while this one waited
         var staging = Path.Combine(cacheRoot, $"{key}.tmp-{Guid.NewGuid():N}");
         Directory.CreateDirectory(staging);
         try
@@ -67,6 +71,17 @@ public static class PatchedNatives
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
         return target;
+    }
+
+    /// <summary>An exclusive lock on <paramref name="path"/> (flock under .NET's FileShare.None), waited for up to 2 minutes.</summary>
+    static FileStream LockFile(string path)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (DateTime.UtcNow < deadline) { Thread.Sleep(25); }
+        }
     }
 
     static bool IsComplete(string folder, LibTorchLocation libTorch) =>

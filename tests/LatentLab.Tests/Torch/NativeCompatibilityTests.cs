@@ -113,6 +113,35 @@ public class NativeCompatibilityTests
     }
 
     [Fact]
+    public async Task PatchedFolder_BuiltByManyAtOnce_IsNeverTakenAwayFromOneThatHasIt()
+    {
+        // A sweep's workers start together on a fresh machine: each must get a complete folder and keep it; one must not
+        // take another's finished folder for an incomplete leftover and delete it (CI saw a point fail to load its natives).
+        var lib = NativeLocator.FindLibTorchSharp()!;
+        var libtorch = NativeLocator.FindLibTorch(lib)!;
+        var root = Path.Combine(Path.GetTempPath(), "latentlab-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var image = ElfImage.Read(lib);
+            using var start = new Barrier(6);
+            var lost = 0;
+            var folders = Enumerable.Range(0, 6).Select(_ => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait();
+                var folder = PatchedNatives.Prepare(image, libtorch, ["GLIBCXX_3.4.32"], root);
+                for (int i = 0; i < 200; i++)   // while the others may still be building
+                    if (!File.Exists(Path.Combine(folder, NativeLocator.LibTorchSharpFile))) Interlocked.Increment(ref lost);
+                return folder;
+            }, TaskCreationOptions.LongRunning)).ToArray();
+            var got = await Task.WhenAll(folders);
+            Assert.Single(got.Distinct());
+            Assert.Equal(0, lost);
+            Assert.Single(Directory.GetDirectories(root));   // no staging folders left behind
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
     public void PrivateCopyWithNothingToWeaken_IsTheLibraryUnchanged_InItsOwnFolder()
     {
         // What LATENTLAB_LIBTORCH_DIR gets on a system whose libstdc++ is new enough: the same library, linked to that folder.
