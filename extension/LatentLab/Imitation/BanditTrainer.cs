@@ -65,8 +65,8 @@ public static class BanditTrainer
         var parameters = network.parameters().Cast<Tensor>().ToList();
         int threads = Math.Max(1, torch.get_num_threads());   // the run's count (TorchRuntime.UseThreads)
         // The split gradient step's helper threads, made once for the run (see GradientStep; CPU only).
-        using var workers = threads > 1 && device.type == DeviceType.CPU && options.Batch > 1
-            ? new PartWorkers((int)Math.Min(threads, options.Batch) - 1) : null;
+        int parts = GradientParts(device.type, threads, options.Batch);
+        using var workers = parts > 1 ? new PartWorkers(parts - 1) : null;
         using var armsGenerator = new Generator((ulong)(options.Seed * 104729 + 3), CPU);
         var spec = options.Spec;
         int horizon = options.TrainHorizon, totalSteps = options.Steps;
@@ -161,13 +161,17 @@ public static class BanditTrainer
     /// seed and thread count give the same numbers; another count sums in another order (other, equally good numbers).
     /// An interrupt between chunks drops the step (returns false; nothing is applied).
     /// </summary>
+    /// <summary>How many parts a gradient step is split into: the run's threads on the CPU (at most one per episode), else 1
+    /// (a GPU runs each op across the device already, and CPU threads would only queue on it together).</summary>
+    static int GradientParts(DeviceType device, int threads, long batch) =>
+        device == DeviceType.CPU ? (int)Math.Clamp(batch, 1, Math.Max(1, threads)) : 1;
+
     internal static (bool Completed, double Loss, double Agreement) GradientStep(StudentNetwork network, IList<Tensor> parameters,
         Tensor actions, Tensor rewards, Tensor labels, Tensor? indices, int arms, int horizon, BanditTrainingOptions options, int threads,
         CancellationToken ct, PartWorkers? workers = null)
     {
         long batch = actions.shape[0];
-        // On the CPU only: a GPU runs each op across the device already, and CPU threads would only queue on it together.
-        int parts = actions.device_type == DeviceType.CPU ? (int)Math.Min(threads, batch) : 1;
+        int parts = GradientParts(actions.device_type, threads, batch);
         if (parts <= 1)
         {
             var one = DifferentiatePart(network, null, actions, rewards, labels, indices, 0, batch, batch, arms, horizon, options, ct);
