@@ -42,21 +42,15 @@ internal sealed class ConfigReader(JsonElement root, string source, Func<string,
     // A number that is whole but too large (99999999999) or has a fraction (64.5) says so, instead of "should be an integer".
     int Int32(string key, JsonElement v)
     {
-        if (v.ValueKind != JsonValueKind.Number) throw Bad(key, $"an integer, not {Kind(v)}");
+        if (v.ValueKind != JsonValueKind.Number) throw Bad(key, $"an integer, not {JsonValueText.Describe(v)}");
         if (v.TryGetInt32(out int i)) return i;
         if (v.TryGetInt64(out _) || (v.TryGetDouble(out double d) && Math.Floor(d) == d))
             throw new InvalidDataException($"{Source}: \"{key}\" is {v.GetRawText()}, too large for this setting (at most {int.MaxValue}). Is config.json damaged or edited by hand?");
         throw Bad(key, $"an integer, not {v.GetRawText()}");
     }
 
-    static string Kind(JsonElement v) => v.ValueKind switch
-    {
-        JsonValueKind.String => $"the text \"{v.GetString()}\"",
-        JsonValueKind.True or JsonValueKind.False => v.GetRawText(),
-        var k => "a JSON " + k.ToString().ToLowerInvariant(),
-    };
 
-    public double? Double(string key) => Get(key) is { } v ? (v.ValueKind == JsonValueKind.Number ? Finite(key, v.TryGetDouble(out double d) ? d : double.PositiveInfinity) : throw Bad(key, $"a number, not {Kind(v)}")) : defaults?.Invoke(key);
+    public double? Double(string key) => Get(key) is { } v ? (v.ValueKind == JsonValueKind.Number ? Finite(key, v.TryGetDouble(out double d) ? d : double.PositiveInfinity) : throw Bad(key, $"a number, not {JsonValueText.Describe(v)}")) : defaults?.Invoke(key);
 
     public int RequiredInt(string key) => Int(key) ?? throw Lacks(key);
 

@@ -199,15 +199,7 @@ public sealed class LanguageModelTokenizer
         : throw WrongType(path, where, kind == JsonValueKind.Object ? "a JSON object" : "a JSON list", e);
 
     static InvalidDataException WrongType(string path, string where, string expected, JsonElement e) =>
-        new($"{path}: {where} should be {expected}, not {Describe(e)}. The file is damaged or was edited by hand: use the tokenizer files of the model's Hugging Face repository.");
-
-    static string Describe(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.String => "the text " + e.GetRawText(),
-        JsonValueKind.Number => "the number " + e.GetRawText(),
-        JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null => e.GetRawText(),
-        var k => "a JSON " + (k == JsonValueKind.Array ? "list" : k.ToString().ToLowerInvariant()),
-    };
+        new($"{path}: {where} should be {expected}, not {JsonValueText.Describe(e)}. The file is damaged or was edited by hand: use the tokenizer files of the model's Hugging Face repository.");
 
     /// <summary>Token ids of <paramref name="text"/>; <paramref name="addSpecialTokens"/> adds what the tokenizer's
     /// post-processor adds (Llama 3: &lt;|begin_of_text|&gt;; Qwen: nothing). Added tokens written in the text are matched.</summary>
