@@ -66,7 +66,7 @@ public static class BanditTrainer
         int threads = Math.Max(1, torch.get_num_threads());   // the run's count (TorchRuntime.UseThreads)
         // The split gradient step's helper threads, made once for the run (see GradientStep; CPU only).
         int parts = GradientParts(device.type, threads, options.Batch);
-        using var workers = parts > 1 ? new PartWorkers(parts - 1) : null;
+        using var workers = parts > 1 ? NewPartWorkers(parts) : null;
         using var armsGenerator = new Generator((ulong)(options.Seed * 104729 + 3), CPU);
         var spec = options.Spec;
         int horizon = options.TrainHorizon, totalSteps = options.Steps;
@@ -151,21 +151,25 @@ public static class BanditTrainer
             history, clock.Elapsed);
     }
 
-    /// <summary>
-    /// The gradient of the step's loss (the mean over the batch) into every parameter's .grad, with the step's loss and
-    /// agreement. One thread: the chunks (see <see cref="GradientChunks"/>) run one after another and each backward()
-    /// accumulates. <paramref name="threads"/> &gt; 1 on the CPU: the batch is split into that many contiguous parts of episodes (at
-    /// most one per episode), each differentiated on its own thread (the caller's and threads - 1 helpers, each running torch
-    /// single-threaded) with torch.autograd.grad, which returns the gradient instead of accumulating it; the parts' gradients
-    /// are then summed in part order. The result depends only on the batch and the thread count, never on timing: the same
-    /// seed and thread count give the same numbers; another count sums in another order (other, equally good numbers).
-    /// An interrupt between chunks drops the step (returns false; nothing is applied).
-    /// </summary>
     /// <summary>How many parts a gradient step is split into: the run's threads on the CPU (at most one per episode), else 1
     /// (a GPU runs each op across the device already, and CPU threads would only queue on it together).</summary>
     static int GradientParts(DeviceType device, int threads, long batch) =>
         device == DeviceType.CPU ? (int)Math.Clamp(batch, 1, Math.Max(1, threads)) : 1;
 
+    /// <summary>The threads of a split gradient step, each running torch single-threaded (set once per thread: the parts are
+    /// the parallelism, and the caller's own count is left alone).</summary>
+    static PartWorkers NewPartWorkers(int parts) => new(parts, () => torch.set_num_threads(1));
+
+    /// <summary>
+    /// The gradient of the step's loss (the mean over the batch) into every parameter's .grad, with the step's loss and
+    /// agreement. One thread: the chunks (see <see cref="GradientChunks"/>) run one after another and each backward()
+    /// accumulates. <paramref name="threads"/> &gt; 1 on the CPU: the batch is split into that many contiguous parts of episodes (at
+    /// most one per episode), each differentiated on its own thread of the run's <see cref="PartWorkers"/> (torch single-threaded on
+    /// each; the caller waits) with torch.autograd.grad, which returns the gradient instead of accumulating it; the parts' gradients
+    /// are then summed in part order. The result depends only on the batch and the thread count, never on timing: the same
+    /// seed and thread count give the same numbers; another count sums in another order (other, equally good numbers).
+    /// An interrupt between chunks drops the step (returns false; nothing is applied).
+    /// </summary>
     internal static (bool Completed, double Loss, double Agreement) GradientStep(StudentNetwork network, IList<Tensor> parameters,
         Tensor actions, Tensor rewards, Tensor labels, Tensor? indices, int arms, int horizon, BanditTrainingOptions options, int threads,
         CancellationToken ct, PartWorkers? workers = null)
@@ -183,24 +187,16 @@ public static class BanditTrainer
         {
             try
             {
-                torch.set_num_threads(1);   // this thread's OpenMP and MKL counts: the parts are the parallelism
                 long b0 = batch * w / parts, b1 = batch * (w + 1) / parts;
                 results[w] = DifferentiatePart(network, parameters, actions, rewards, labels, indices, b0, b1 - b0, batch, arms, horizon, options, ct);
             }
             catch (Exception ex) { errors[w] = ex; }
         }
-        try
+        if (workers is not null && workers.Parts == parts) workers.Run(Part);   // the run's part threads
+        else
         {
-            if (workers is not null && workers.Parts == parts) workers.Run(Part);   // the run's helper threads
-            else
-            {
-                using var once = new PartWorkers(parts - 1);                       // a caller without a pool (tests)
-                once.Run(Part);
-            }
-        }
-        finally
-        {
-            torch.set_num_threads(threads);   // the caller's count again (MKL's is process-wide)
+            using var once = NewPartWorkers(parts);                            // a caller without a pool (tests)
+            once.Run(Part);
         }
         try
         {

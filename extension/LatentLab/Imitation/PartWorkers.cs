@@ -1,59 +1,76 @@
 namespace LatentLab.Imitation;
 
 /// <summary>
-/// The helper threads of one training run's split gradient step (<see cref="BanditTrainer"/>.GradientStep): made once per
-/// run and reused by every step, where a new thread per step made the process fault in a fresh stack and thread state each
-/// time. <see cref="Run"/> runs part 0 on the caller and parts 1..n on the helpers, and returns when every part has ended;
-/// which thread runs which part is fixed, so results never depend on timing. Not for concurrent use: one run, one pool.
+/// The threads of one training run's split gradient step (<see cref="BanditTrainer"/>.GradientStep): made once per run and
+/// reused by every step, where a new thread per step made the process fault in a fresh stack and thread state each time.
+/// Each thread sets its own torch thread count to 1 once, when it starts (the parts are the parallelism); the caller's count
+/// is never touched, so a step no longer calls torch.set_num_threads at all (before, part 0 ran on the caller, which dropped
+/// to 1 thread and back at every step; measured neutral for speed, but the caller's count can no longer be left wrong).
+/// <see cref="Run"/> runs part i on thread i and returns when every part has ended; which thread runs
+/// which part is fixed, so results never depend on timing. Not for concurrent use: one run, one pool.
 /// </summary>
 internal sealed class PartWorkers : IDisposable
 {
     readonly Thread[] _threads;
     readonly SemaphoreSlim[] _go;
     readonly CountdownEvent _done;
+    readonly Exception?[] _errors;
     Action<int>? _work;
     volatile bool _stopping;
 
-    /// <param name="helpers">How many helper threads (the run's thread count minus the caller).</param>
-    public PartWorkers(int helpers)
+    /// <param name="parts">How many threads, one per part of a step (the run's thread count).</param>
+    /// <param name="startThread">Runs once on each new thread before its first part (GradientStep: torch.set_num_threads(1)).</param>
+    public PartWorkers(int parts, Action? startThread = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(helpers, 1);
-        _threads = new Thread[helpers];
-        _go = new SemaphoreSlim[helpers];
-        _done = new CountdownEvent(helpers);
-        for (int i = 0; i < helpers; i++)
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
+        _threads = new Thread[parts];
+        _go = new SemaphoreSlim[parts];
+        _done = new CountdownEvent(parts);
+        _errors = new Exception?[parts];
+        for (int i = 0; i < parts; i++)
         {
-            int part = i + 1;
+            int part = i;
             _go[i] = new SemaphoreSlim(0);
-            _threads[i] = new Thread(() => Loop(part), 16 << 20) { IsBackground = true, Name = $"LatentLab gradient {part}" };
+            _threads[i] = new Thread(() => Loop(part, startThread), 16 << 20) { IsBackground = true, Name = $"LatentLab gradient {part}" };
             _threads[i].Start();
         }
     }
 
-    /// <summary>How many parts <see cref="Run"/> runs: the helpers and the caller.</summary>
-    public int Parts => _threads.Length + 1;
+    /// <summary>How many parts <see cref="Run"/> runs, one per thread.</summary>
+    public int Parts => _threads.Length;
 
-    void Loop(int part)
+    void Loop(int part, Action? startThread)
     {
+        Exception? startError = null;
+        try { startThread?.Invoke(); }
+        catch (Exception ex) { startError = ex; }
         while (true)
         {
-            _go[part - 1].Wait();
+            _go[part].Wait();
             if (_stopping) return;
-            try { _work!(part); }
+            try
+            {
+                if (startError is not null)
+                    throw new InvalidOperationException($"Gradient thread {part} failed to start: {startError.Message}", startError);
+                _work!(part);
+            }
+            catch (Exception ex) { _errors[part] = ex; }
             finally { _done.Signal(); }
         }
     }
 
-    /// <summary>Runs <paramref name="work"/>(0) here and (1..Parts-1) on the helpers; returns when all have returned.
-    /// <paramref name="work"/> must not throw (GradientStep's parts keep their exceptions for the caller).</summary>
+    /// <summary>Runs <paramref name="work"/>(i) on thread i for every part and returns when all have returned; the first
+    /// exception a part threw (in part order) is rethrown here, after every part has ended.</summary>
     public void Run(Action<int> work)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
         _work = work;
+        Array.Clear(_errors);
         _done.Reset(_threads.Length);
         foreach (var go in _go) go.Release();
-        try { work(0); }
-        finally { _done.Wait(); _work = null; }
+        _done.Wait();
+        _work = null;
+        if (_errors.FirstOrDefault(e => e is not null) is { } error) throw new AggregateException(error);
     }
 
     public void Dispose()
