@@ -15,6 +15,7 @@ namespace LatentLab.Benchmarks;
 ///   probes sweep DIR [--repeat 3] [--no-control] [--batch-mb 128] [--tol T] [--max-iter M]                time the sweep on DIR, write DIR/latentlab*.csv (PRECOND=1: preconditioned solver)
 ///   probes large DIR [--gb 3] [--layers 4] [--write-only]                        a multi-GB float16 file streamed by NpyWriter; sweep it memory-mapped; peak RSS
 ///   probes real DIR [--sweep-layers k] [--tol T] [--max-iter M] [--form primal|kernel]  the real-size (500, 28, 256, 2048) float16 sweep
+///   (any mode) --large-block MB: the allocator's mmap threshold inside the sweep (NativeAllocator.LargeBlockBytes; default 4)
 ///                                                                                (--max-iter 1: the per-layer cost that is not iterations)
 ///   probes products DIR [--columns 16 --n 500 --dim 256 --problems 5]           CPU ms of the solver's thin products and bookkeeping ops per block
 /// Compare with scikit-learn: /usr/bin/python3 tests/LatentLab.Benchmarks/probe_sklearn.py DIR
@@ -33,6 +34,8 @@ public static class ProbeBenchmark
         _threads = Int(args, "--threads", 1); // torch threads inside the sweep / cot runs (their options' Threads)
         TorchSharp.torch.set_num_threads(_threads);
         Console.WriteLine($"torch threads: {TorchSharp.torch.get_num_threads()}, cores: {Environment.ProcessorCount}");
+        // --large-block MB: the allocator's mmap threshold inside the sweep (NativeAllocator.LargeBlockBytes), for measurements.
+        if (Int(args, "--large-block", 0) is > 0 and var mb) NativeAllocator.LargeBlockBytes = mb << 20;
         switch (args[0])
         {
             case "generate": Generate(dir, Int(args, "--n", 500), Int(args, "--layers", 8), Int(args, "--positions", 32), Int(args, "--dim", 256), Int(args, "--seed", 0), Int(args, "--classes", 2)); return 0;

@@ -66,7 +66,7 @@ public static class BanditTrainer
         int threads = Math.Max(1, torch.get_num_threads());   // the run's count (TorchRuntime.UseThreads)
         // The split gradient step's helper threads, made once for the run (see GradientStep; CPU only).
         int parts = GradientParts(device.type, threads, options.Batch);
-        using var workers = parts > 1 ? NewPartWorkers(parts) : null;
+        using var workers = parts > 1 ? PartWorkers.SingleThreadedTorch(parts) : null;
         using var armsGenerator = new Generator((ulong)(options.Seed * 104729 + 3), CPU);
         var spec = options.Spec;
         int horizon = options.TrainHorizon, totalSteps = options.Steps;
@@ -156,10 +156,6 @@ public static class BanditTrainer
     static int GradientParts(DeviceType device, int threads, long batch) =>
         device == DeviceType.CPU ? (int)Math.Clamp(batch, 1, Math.Max(1, threads)) : 1;
 
-    /// <summary>The threads of a split gradient step, each running torch single-threaded (set once per thread: the parts are
-    /// the parallelism, and the caller's own count is left alone).</summary>
-    static PartWorkers NewPartWorkers(int parts) => new(parts, () => torch.set_num_threads(1));
-
     /// <summary>
     /// The gradient of the step's loss (the mean over the batch) into every parameter's .grad, with the step's loss and
     /// agreement. One thread: the chunks (see <see cref="GradientChunks"/>) run one after another and each backward()
@@ -195,7 +191,7 @@ public static class BanditTrainer
         if (workers is not null && workers.Parts == parts) workers.Run(Part);   // the run's part threads
         else
         {
-            using var once = NewPartWorkers(parts);                            // a caller without a pool (tests)
+            using var once = PartWorkers.SingleThreadedTorch(parts);                            // a caller without a pool (tests)
             once.Run(Part);
         }
         try

@@ -53,8 +53,12 @@ public static class ProbeSweep
     static ProbeSweepResult Sweep(ActivationSet set, ProbeSweepOptions o, Device device, IProgress<SweepProgress>? progress, CancellationToken cancellationToken)
     {
         // A layer's chunk temporaries and per-layer statistics (16-64 MB at real size) go back to the OS when freed instead
-        // of staying in the heap beside the layer's slice (see NativeAllocator): peak RSS 1.39 vs 1.48 GB measured on a
-        // real-shape layer (1.05 GB slice). The solver's per-iteration tensors are far below the 4 MB threshold.
+        // of staying in the heap beside the layer's slice (see NativeAllocator). Measured on two real-size layers at 2
+        // threads (`$B probes real DIR --sweep-layers 2`, 2026-12-03, both with the chunk buffer held to the layer's end):
+        // peak RSS 1.60 GB with this scope against 1.71 GB with KeepPagesMapped, which was faster (21.9 against 27.7 s CPU:
+        // at D=2048 a column's 4.1 MB design copies lie just above the 4 MB threshold, so they are mmap'ed and faulted in
+        // per block); the peak wins, the time is far inside the target either way. Freeing the chunk buffer before the
+        // solve then took the peak to 1.54 GB (1.49 GB before this pass, with a new slice per layer).
         using var memory = NativeAllocator.ReturnLargeBlocks();
         var clock = Stopwatch.StartNew();
         var layers = (o.Layers ?? Enumerable.Range(0, set.Layers).ToList()).Distinct().ToList();
@@ -100,20 +104,25 @@ public static class ProbeSweep
         var questions = columns.Valid.sum(1).to(int64).cpu().data<long>().ToArray();  // (Pc)
         var baseline = BaselineAccuracy(set, columns, device, questions);
 
+        // Small layers are solved several at a time (one batched problem over layers x columns); big ones one by one.
+        long sliceBytes = (long)pc * n * (set.Dim + 1) * 4;
+        int perGroup = (int)Math.Clamp(o.MaxBatchBytes / Math.Max(1, sliceBytes), 1, Math.Max(1, layers.Count));
+        // One slab for every group's standardised features, (perGroup*Pc, N, D+1), filled afresh for each group: a new
+        // slice per layer made the OS map and zero ~1 GB of fresh pages per layer at real size (262 k page faults of ~1.6 M).
+        Tensor? slab = null;
         try
         {
-            // Small layers are solved several at a time (one batched problem over layers x columns); big ones one by one.
-            long sliceBytes = (long)pc * n * (set.Dim + 1) * 4;
-            int perGroup = (int)Math.Clamp(o.MaxBatchBytes / Math.Max(1, sliceBytes), 1, layers.Count);
             for (int g0 = 0; g0 < layers.Count; g0 += perGroup)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var group = layers.Skip(g0).Take(perGroup).ToArray();
+                slab ??= empty([Math.Min(perGroup, layers.Count) * pc, n, set.Dim + 1], float32, device).DetachFromDisposeScope();
                 using var scope = NewDisposeScope();
                 var validG = columns.Valid.repeat(group.Length, 1);                   // (G*Pc, N)
                 var weightsG = weights.repeat(group.Length, 1, 1);                   // (G*Pc, N, Q)
                 var testG = testMask.repeat(group.Length, 1, 1);                     // (G*Pc, N, Q)
-                var (correct, iterations, converged) = ProbeLayers(set, group, columns, validG, folds, weightsG, testG, labelQ, classes, F, Q, o, device, cancellationToken);
+                var xa = slab.narrow(0, 0, group.Length * pc);                       // (G*Pc, N, D+1), contiguous
+                var (correct, iterations, converged) = ProbeLayers(set, group, columns, xa, validG, folds, weightsG, testG, labelQ, classes, F, Q, o, device, cancellationToken);
                 maxIter = Math.Max(maxIter, iterations);
                 convergedCount += converged;
                 problemCount += (long)group.Length * pc * Q;
@@ -141,6 +150,10 @@ public static class ProbeSweep
         {
             partial = true;
         }
+        finally
+        {
+            slab?.Dispose();
+        }
 
         return new ProbeSweepResult
         {
@@ -164,14 +177,15 @@ public static class ProbeSweep
 
     /// <summary>
     /// Trains every column's probes for a group of G layers as one batched problem; returns correct counts (G*Pc, R)
-    /// (row = layer-in-group * Pc + column), iterations and converged problems.
+    /// (row = layer-in-group * Pc + column), iterations and converged problems. <paramref name="xa"/> (G*Pc, N, D+1) is
+    /// the caller's buffer, overwritten here with the standardised features (ones last).
     /// </summary>
-    static (long[,] Correct, int Iterations, long Converged) ProbeLayers(ActivationSet set, int[] group, ProbeColumns columns, Tensor validG,
-        int[] folds, Tensor weights, Tensor testMask, Tensor labelQ, int classes, int F, int Q, ProbeSweepOptions o, Device device, CancellationToken ct)
+    static (long[,] Correct, int Iterations, long Converged) ProbeLayers(ActivationSet set, int[] group, ProbeColumns columns, Tensor xa,
+        Tensor validG, int[] folds, Tensor weights, Tensor testMask, Tensor labelQ, int classes, int F, int Q, ProbeSweepOptions o, Device device,
+        CancellationToken ct)
     {
         int d = set.Dim;
         int pc = columns.Labels.Count;
-        var xa = empty([group.Length * pc, set.Count, d + 1], float32, device);     // (G*Pc, N, D+1): standardised features, ones last
         for (int gi = 0; gi < group.Length; gi++)
         {
             using var slot = xa.narrow(0, gi * pc, pc);                              // (Pc, N, D+1), contiguous
@@ -198,10 +212,17 @@ public static class ProbeSweep
             using (var s1 = x.narrow(1, r0, Math.Min(step, rows - r0)).sum(1, keepdim: true)) mean.add_(s1);
         mean.div_(count);
         x.sub_(mean).mul_(valid);
+        // One chunk buffer (Pc, step, D) for the squared and copied chunks below: a fresh ~64 MB temporary per chunk was
+        // mmap'ed, faulted in and unmapped again (~520 k page faults per real-size layer). Same operations, same numbers.
+        var chunkBuffer = empty([x.shape[0], Math.Min(step, rows), d], float32, device);   // freed after the fold statistics
         var sd = zeros([x.shape[0], 1, d], float32, device);                         // (Pc, 1, D) population sd, as StandardScaler
         for (long r0 = 0; r0 < rows; r0 += step)
-            using (var part = x.narrow(1, r0, Math.Min(step, rows - r0)).square())
+        {
+            long len = Math.Min(step, rows - r0);
+            using var part = chunkBuffer.narrow(1, 0, len);                          // (Pc, chunk, D)
+            using (var src = x.narrow(1, r0, len)) part.copy_(src).mul_(part);        // squared, as square() computes it
             using (var s2 = part.sum(1, keepdim: true)) sd.add_(s2);
+        }
         sd.div_(count).sqrt_();
         x.div_(torch.where(sd > 1e-12, sd, torch.ones_like(sd)));
         xa[TensorIndex.Ellipsis, d].fill_(1);
@@ -215,12 +236,14 @@ public static class ProbeSweep
         for (long r0 = 0; r0 < rows; r0 += step)
         {
             long len = Math.Min(step, rows - r0);
-            using var part = x.narrow(1, r0, len).contiguous();                      // (Pc, chunk, D)
+            using var part = chunkBuffer.narrow(1, 0, len);                          // (Pc, chunk, D), contiguous
+            using (var src = x.narrow(1, r0, len)) part.copy_(src);
             using var wPart = wT.narrow(2, r0, len);
             using (var s1 = wPart.bmm(part)) mf.add_(s1);
             part.mul_(part);                                                         // squared in place: one chunk-sized temporary, not two
             using (var s2 = wPart.bmm(part)) sq.add_(s2);
         }
+        chunkBuffer.Dispose();                                                       // not held while the blocks iterate
         mf.div_(nf);
         var vf = (sq / nf - mf.square()).clamp_min(0);                               // (Pc, F, D)
         var penF = vf.clamp_min(1e-8);                                               // (Pc, F, D) = (sd_f / sd_all)^2
@@ -242,26 +265,70 @@ public static class ProbeSweep
         // block) dominate memory, ~KernelBlockBytes per block; the solve itself runs on the much smaller factors.
         long blockBytes = kernel ? KernelBlockBytes : o.BlockBytes;
         long block = blockBytes <= 0 ? cellCount : Math.Clamp(blockBytes / cellBytes, 1, cellCount);
-        for (long c0 = 0; c0 < cellCount; c0 += block)
+        long blocks = (cellCount + block - 1) / block;
+        (int Iterations, long Converged) Solve(long b)
         {
             ct.ThrowIfCancellationRequested();
-            long len = Math.Min(block, cellCount - c0);
+            long c0 = b * block, len = Math.Min(block, cellCount - c0);
             using var bs = NewDisposeScope();
             var (blockHits, it, cv) = kernel
                 ? SolveKernelBlock(xa.narrow(0, c0, len), validG.narrow(0, c0, len), penF.narrow(0, c0, len), testMask.narrow(0, c0, len),
                     labelQ, trainIdx, nMax, classes, F, R, o, device, ct)
                 : SolvePrimalBlock(xa.narrow(0, c0, len), validG.narrow(0, c0, len), weights.narrow(0, c0, len), penalty.narrow(0, c0, len),
                     testMask.narrow(0, c0, len), labelQ, classes, F, o, ct);
-            hits.narrow(0, c0, len).copy_(blockHits);
-            iterations = Math.Max(iterations, it);
-            conv += cv;
+            hits.narrow(0, c0, len).copy_(blockHits);                                // disjoint rows per block
+            return (it, cv);
+        }
+        // Blocks are independent problems. With several torch threads on the CPU they are shared out among that many threads,
+        // each running torch single-threaded, instead of one block at a time with every op split over the threads: at real
+        // size a block is one column (4 MB) and its ops are small, so an op split over OpenMP threads spent ~25% of the CPU
+        // time waking and parking them. A block gives the same numbers whichever thread runs it.
+        int workers = device.type == DeviceType.CPU ? (int)Math.Min(Math.Max(1, torch.get_num_threads()), blocks) : 1;
+        if (workers <= 1)
+        {
+            for (long b = 0; b < blocks; b++)
+            {
+                var (it, cv) = Solve(b);
+                iterations = Math.Max(iterations, it);
+                conv += cv;
+            }
+        }
+        else
+        {
+            long next = -1;
+            var perWorker = new (int Iterations, long Converged)[workers];
+            using var pool = PartWorkers.SingleThreadedTorch(workers);
+            try
+            {
+                pool.Run(w =>
+                {
+                    for (long b; (b = Interlocked.Increment(ref next)) < blocks;)
+                    {
+                        try
+                        {
+                            var (it, cv) = Solve(b);
+                            perWorker[w] = (Math.Max(perWorker[w].Iterations, it), perWorker[w].Converged + cv);
+                        }
+                        catch
+                        {
+                            Interlocked.Exchange(ref next, blocks);                 // the other threads take no new block
+                            throw;
+                        }
+                    }
+                });
+            }
+            catch (AggregateException e) when (e.InnerException is { } inner)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);   // as the 1-thread loop throws it (cancel: partial result)
+            }
+            iterations = perWorker.Max(p => p.Iterations);
+            conv = perWorker.Sum(p => p.Converged);
         }
         var perR = hits.reshape(cellCount, R, F).sum(2).round().to(int64).cpu();     // (G*Pc, R)
         var data = perR.data<long>().ToArray();
         var correct = new long[perR.shape[0], R];
         for (int c = 0; c < perR.shape[0]; c++)
             for (int r = 0; r < R; r++) correct[c, r] = data[c * R + r];
-        xa.Dispose();
         return (correct, iterations, conv);
     }
 

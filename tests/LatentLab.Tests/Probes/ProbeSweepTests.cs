@@ -240,6 +240,44 @@ public class ProbeSweepTests
     }
 
     [Fact]
+    public void BlocksSharedOutOverThreads_GiveTheCellsOfOneThread_AndRepeatExactly()
+    {
+        // Two threads solve the one-column blocks concurrently (each torch single-threaded); three threads with 7 blocks
+        // leave a thread one block short. The held-out counts must equal the 1-thread sweep's, and repeat bit for bit.
+        using var set = Planted((l, p) => l >= 1 && p >= 2, n: 120, l: 2, p: 7, d: 5);
+        var one = ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 3, BlockBytes = 1, Threads = 1 }, Cpu);
+        foreach (int threads in new[] { 2, 3 })
+        {
+            var a = ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 3, BlockBytes = 1, Threads = threads }, Cpu);
+            var b = ProbeSweep.Run(set, new ProbeSweepOptions { Folds = 3, BlockBytes = 1, Threads = threads }, Cpu);
+            Assert.Equal(one.Cells.Count, a.Cells.Count);
+            for (int i = 0; i < one.Cells.Count; i++)
+            {
+                Assert.Equal(one.Cells[i].Correct, a.Cells[i].Correct);
+                Assert.Equal(one.Cells[i].ControlAccuracy, a.Cells[i].ControlAccuracy);
+                Assert.Equal(a.Cells[i].Accuracy, b.Cells[i].Accuracy);
+                Assert.Equal(a.Cells[i].ControlAccuracy, b.Cells[i].ControlAccuracy);
+            }
+            Assert.Equal(one.MaxIterationsUsed, a.MaxIterationsUsed);
+            Assert.Equal(one.ConvergedFraction, a.ConvergedFraction);
+        }
+    }
+
+    [Fact]
+    public void Interrupt_WhileThreadsSolveBlocks_KeepsFinishedLayers_AndTheCallerThreadCountIsUntouched()
+    {
+        using var set = Planted((l, p) => true, n: 80, l: 4, p: 4, d: 3);
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress<SweepProgress>(pr => { if (pr.LayersDone == 2) cts.Cancel(); });
+        int before = torch.get_num_threads();
+        var r = ProbeSweep.Run(set, new ProbeSweepOptions { MaxBatchBytes = 0, BlockBytes = 1, Threads = 2 }, Cpu, progress, cts.Token);
+        Assert.True(r.IsPartial);
+        Assert.Equal(new[] { 0, 1 }, r.CompletedLayers);
+        Assert.Equal(8, r.Cells.Count);
+        Assert.Equal(before, torch.get_num_threads());
+    }
+
+    [Fact]
     public void Solver_ActiveSet_DroppingConvergedColumnsLeavesTheOthersUnchanged()
     {
         // Column 0 is easy (converges early, then leaves the batch), column 1 is nearly separable (many iterations).

@@ -1,6 +1,6 @@
-using LatentLab.Imitation;
+using LatentLab.Torch;
 
-namespace LatentLab.Tests.Imitation;
+namespace LatentLab.Tests.Torch;
 
 public sealed class PartWorkersTests
 {

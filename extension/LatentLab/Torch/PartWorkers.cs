@@ -1,13 +1,13 @@
-namespace LatentLab.Imitation;
+namespace LatentLab.Torch;
 
 /// <summary>
-/// The threads of one training run's split gradient step (<see cref="BanditTrainer"/>.GradientStep): made once per run and
-/// reused by every step, where a new thread per step made the process fault in a fresh stack and thread state each time.
-/// Each thread sets its own torch thread count to 1 once, when it starts (the parts are the parallelism); the caller's count
-/// is never touched, so a step no longer calls torch.set_num_threads at all (before, part 0 ran on the caller, which dropped
-/// to 1 thread and back at every step; measured neutral for speed, but the caller's count can no longer be left wrong).
-/// <see cref="Run"/> runs part i on thread i and returns when every part has ended; which thread runs
-/// which part is fixed, so results never depend on timing. Not for concurrent use: one run, one pool.
+/// A fixed set of threads for work split into parts that each run torch single-threaded: one training run's split gradient
+/// step (<see cref="Imitation.BanditTrainer"/>.GradientStep) and a probe sweep's independent column blocks
+/// (<see cref="Probes.ProbeSweep"/>). Made once per run and reused, where a new thread per step made the process fault in a
+/// fresh stack and thread state each time. Each thread runs <c>startThread</c> once when it starts (the callers pass
+/// torch.set_num_threads(1): the parts are the parallelism, and the caller's own torch thread count is never touched).
+/// <see cref="Run"/> runs part i on thread i and returns when every part has ended; which thread runs which part is fixed,
+/// so results never depend on timing. Not for concurrent use: one run, one pool.
 /// </summary>
 internal sealed class PartWorkers : IDisposable
 {
@@ -35,6 +35,9 @@ internal sealed class PartWorkers : IDisposable
             _threads[i].Start();
         }
     }
+
+    /// <summary>Threads that each run torch single-threaded (torch.set_num_threads(1) once per thread).</summary>
+    public static PartWorkers SingleThreadedTorch(int parts) => new(parts, () => TorchSharp.torch.set_num_threads(1));
 
     /// <summary>How many parts <see cref="Run"/> runs, one per thread.</summary>
     public int Parts => _threads.Length;
