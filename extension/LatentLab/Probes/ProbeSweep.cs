@@ -110,6 +110,9 @@ public static class ProbeSweep
         // One slab for every group's standardised features, (perGroup*Pc, N, D+1), filled afresh for each group: a new
         // slice per layer made the OS map and zero ~1 GB of fresh pages per layer at real size (262 k page faults of ~1.6 M).
         Tensor? slab = null;
+        // The threads that solve a layer's blocks (see ProbeLayers), made once for the sweep: a new pair per layer gave each
+        // layer's threads fresh malloc arenas, and the process grew by ~0.6 GB over 28 real-size layers.
+        using var pool = device.type == DeviceType.CPU && torch.get_num_threads() > 1 ? PartWorkers.SingleThreadedTorch(torch.get_num_threads()) : null;
         try
         {
             for (int g0 = 0; g0 < layers.Count; g0 += perGroup)
@@ -122,7 +125,7 @@ public static class ProbeSweep
                 var weightsG = weights.repeat(group.Length, 1, 1);                   // (G*Pc, N, Q)
                 var testG = testMask.repeat(group.Length, 1, 1);                     // (G*Pc, N, Q)
                 var xa = slab.narrow(0, 0, group.Length * pc);                       // (G*Pc, N, D+1), contiguous
-                var (correct, iterations, converged) = ProbeLayers(set, group, columns, xa, validG, folds, weightsG, testG, labelQ, classes, F, Q, o, device, cancellationToken);
+                var (correct, iterations, converged) = ProbeLayers(set, group, columns, xa, validG, folds, weightsG, testG, labelQ, classes, F, Q, o, device, pool, cancellationToken);
                 maxIter = Math.Max(maxIter, iterations);
                 convergedCount += converged;
                 problemCount += (long)group.Length * pc * Q;
@@ -182,7 +185,7 @@ public static class ProbeSweep
     /// </summary>
     static (long[,] Correct, int Iterations, long Converged) ProbeLayers(ActivationSet set, int[] group, ProbeColumns columns, Tensor xa,
         Tensor validG, int[] folds, Tensor weights, Tensor testMask, Tensor labelQ, int classes, int F, int Q, ProbeSweepOptions o, Device device,
-        CancellationToken ct)
+        PartWorkers? pool, CancellationToken ct)
     {
         int d = set.Dim;
         int pc = columns.Labels.Count;
@@ -283,8 +286,7 @@ public static class ProbeSweep
         // each running torch single-threaded, instead of one block at a time with every op split over the threads: at real
         // size a block is one column (4 MB) and its ops are small, so an op split over OpenMP threads spent ~25% of the CPU
         // time waking and parking them. A block gives the same numbers whichever thread runs it.
-        int workers = device.type == DeviceType.CPU ? (int)Math.Min(Math.Max(1, torch.get_num_threads()), blocks) : 1;
-        if (workers <= 1)
+        if (pool is null || blocks == 1)
         {
             for (long b = 0; b < blocks; b++)
             {
@@ -296,8 +298,7 @@ public static class ProbeSweep
         else
         {
             long next = -1;
-            var perWorker = new (int Iterations, long Converged)[workers];
-            using var pool = PartWorkers.SingleThreadedTorch(workers);
+            var perWorker = new (int Iterations, long Converged)[pool.Parts];   // a thread that finds no block keeps (0, 0)
             try
             {
                 pool.Run(w =>
