@@ -80,6 +80,7 @@ public static class BanditBenchmark
             Seed = I(args, "--seed", 0),
             InverseTimeInput = args.Contains("--inverse-time") || (o.InverseTimeInput && !args.Contains("--no-inverse-time")),
             MinTrainArms = I(args, "--min-train-arms", o.MinTrainArms),
+            MaxTrainArms = I(args, "--max-train-arms", o.MaxTrainArms),
             IndexLossWeight = D(args, "--index-loss", o.IndexLossWeight),
             IndexScale = D(args, "--index-scale", o.IndexScale),
             AverageDecay = D(args, "--average", o.AverageDecay),

@@ -9,7 +9,7 @@ namespace LatentLab.Imitation;
 /// <summary>
 /// Trains the student LSTM to imitate a bandit teacher: behaviour cloning and DAgger in one loop.
 ///
-/// Every step: draw B fresh bandits (means ~ U(0,1); per-arm students: K drawn from MinTrainArms..Arms) for
+/// Every step: draw B fresh bandits (means ~ U(0,1); per-arm students: K drawn from MinTrainArms..MaxTrainArms, by default Arms) for
 /// <c>TrainHorizon</c> pulls; roll out without gradients,
 /// where at each pull the teacher acts with probability beta and the student otherwise (beta = 1 always for
 /// behaviour cloning; for DAgger it falls from 1 to <c>TeacherMixFinal</c>); the teacher labels every visited
@@ -88,11 +88,13 @@ public static class BanditTrainer
 
             // 1. Roll out without gradients and record inputs and the teacher's labels.
             var stepSpec = spec;
-            if (options.MinTrainArms >= 2 && options.Architecture == StudentArchitecture.PerArm && options.MinTrainArms < options.Arms)
+            if (options.DrawsTrainArms)
             {
-                var pick = randint(options.MinTrainArms, options.Arms + 1, new long[] { 1 }, dtype: int64, device: CPU, generator: armsGenerator);
+                var pick = randint(options.MinTrainArms, options.TrainArmsHigh + 1, new long[] { 1 }, dtype: int64, device: CPU, generator: armsGenerator);
                 stepSpec = spec with { Arms = (int)pick.item<long>() };
             }
+            else if (options.Architecture == StudentArchitecture.PerArm && options.MaxTrainArms >= 2)
+                stepSpec = spec with { Arms = options.MaxTrainArms };   // MinTrainArms == MaxTrainArms: one K, not necessarily Arms
             var (actions, rewards, labels, indices) = Rollout(network, options, stepSpec, batch, horizon, beta, generator, device, cancellationToken);
             if (actions is null) { cancelled = true; break; }
 

@@ -84,8 +84,22 @@ public sealed record BanditTrainingOptions : IKnobRules
     /// LSTM plays any K). Fewer arms in a 50-step episode give larger per-arm counts, still within TrainHorizon steps.
     /// 0 = always Arms.
     /// </summary>
-    [Knob("--min-train-arms", "per-arm only: each gradient step plays K drawn from this..--arms (0 = always --arms).", Min = 0, Max = 64)]
+    [Knob("--min-train-arms", "per-arm only: each gradient step plays K drawn from this..--max-train-arms (0 = always --arms).", Min = 0, Max = 64)]
     public int MinTrainArms { get; init; } = 2;
+
+    /// <summary>
+    /// PerArm only: the largest K a gradient step draws (K uniform in [MinTrainArms, MaxTrainArms]); 0 = <see cref="Arms"/>.
+    /// It may exceed Arms: the shared per-arm LSTM plays any K, and episodes with more arms than the K it is evaluated on
+    /// teach it the close calls among many arms (K=10's bars) while the smaller draws keep K=5's. Needs MinTrainArms.
+    /// </summary>
+    [Knob("--max-train-arms", "per-arm only: the largest K a gradient step draws (K from --min-train-arms..this; 0 = --arms); may exceed --arms, the per-arm LSTM plays any K.", Min = 0, Max = 64)]
+    public int MaxTrainArms { get; init; }
+
+    /// <summary>The largest K a training step draws: <see cref="MaxTrainArms"/>, or <see cref="Arms"/> when it is 0.</summary>
+    public int TrainArmsHigh => MaxTrainArms > 0 ? MaxTrainArms : Arms;
+
+    /// <summary>True when every training step draws its K from [MinTrainArms, TrainArmsHigh] (per-arm students only).</summary>
+    public bool DrawsTrainArms => Architecture == StudentArchitecture.PerArm && MinTrainArms >= 2 && MinTrainArms < TrainArmsHigh;
 
     /// <summary>
     /// UCB1 teacher only: weight of a distillation loss, the cross-entropy between the student's scores and
@@ -154,8 +168,14 @@ public sealed record BanditTrainingOptions : IKnobRules
     {
         if (TimeInput && Architecture != StudentArchitecture.Joint)
             yield return "{TimeInput} needs {Architecture} joint: the per-arm student has no t/H input.";
-        if (MinTrainArms != 0 && (MinTrainArms < 2 || MinTrainArms > Arms))
-            yield return $"{{MinTrainArms}} must be 0 (off) or lie in 2..{Arms}, the value of {{Arms}} (got {MinTrainArms}).";
+        if (MaxTrainArms == 0 && MinTrainArms != 0 && (MinTrainArms < 2 || MinTrainArms > Arms))
+            yield return $"{{MinTrainArms}} must be 0 (off) or lie in 2..{Arms}, the value of {{Arms}} (got {MinTrainArms}); or raise {{MaxTrainArms}}.";
+        if (MaxTrainArms != 0 && MaxTrainArms < 2)
+            yield return $"{{MaxTrainArms}} must be 0 (= {{Arms}}) or at least 2 (got {MaxTrainArms}).";
+        if (MaxTrainArms >= 2 && MinTrainArms == 0)
+            yield return $"{{MaxTrainArms}} ({MaxTrainArms}) needs {{MinTrainArms}}, the smallest K drawn (got 0: always {{Arms}}); set it to 2..{MaxTrainArms}, or {{MaxTrainArms}} to 0.";
+        if (MaxTrainArms >= 2 && MinTrainArms != 0 && (MinTrainArms < 2 || MinTrainArms > MaxTrainArms))
+            yield return $"{{MinTrainArms}} must lie in 2..{MaxTrainArms}, the value of {{MaxTrainArms}} (got {MinTrainArms}).";
     }
 
     /// <summary>Parses a teacher name as <c>--teacher</c> does: ucb1 or thompson.</summary>

@@ -1,3 +1,4 @@
+using LatentLab.Options;
 using LatentLab.Bandits;
 using LatentLab.Imitation;
 using LatentLab.Reports;
@@ -242,6 +243,47 @@ public class StudentTrainingTests
         var e = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 7, Episodes = 8, Horizon = 10, Baselines = new[] { "ucb1" } }, s, Cpu);
         Assert.Equal(7, e.Arms);
         Assert.Equal(10, e.Curve("student").Horizon);
+    }
+
+    static float[] Weights(TrainedStudent s) => s.Network.parameters().SelectMany(p => p.detach().data<float>().ToArray()).ToArray();
+
+    [Fact]
+    public void MaxTrainArms_TrainsOnMoreArmsThanTheEvaluatedK()
+    {
+        // One K above Arms in every step (MinTrainArms = MaxTrainArms = 4, Arms = 3) trains exactly as Arms = 4 does: the
+        // knob sets the bandits training plays, Arms only the K the student is evaluated on by default.
+        using var above = BanditTrainer.Train(Tiny() with { MinTrainArms = 4, MaxTrainArms = 4 }, Cpu);
+        using var four = BanditTrainer.Train(Tiny() with { Arms = 4, MinTrainArms = 0 }, Cpu);
+        Assert.Equal(Weights(four), Weights(above));
+        Assert.Equal(3, above.Arms);
+        Assert.Contains("K = 4 in every step", BanditReport.StudentCard(above));
+        // A range past Arms draws other bandits than the range up to Arms, and repeats itself.
+        using var wide = BanditTrainer.Train(Tiny() with { MaxTrainArms = 6 }, Cpu);
+        using var again = BanditTrainer.Train(Tiny() with { MaxTrainArms = 6 }, Cpu);
+        using var narrow = BanditTrainer.Train(Tiny(), Cpu);
+        Assert.Equal(Weights(wide), Weights(again));
+        Assert.NotEqual(Weights(narrow), Weights(wide));
+        Assert.Contains("K drawn from 2..6 per step", BanditReport.StudentCard(wide));
+        Assert.Contains("K drawn from 2..3 per step", BanditReport.StudentCard(narrow));
+        // MaxTrainArms = 0 is the range up to Arms: the same run as before the knob existed.
+        using var zero = BanditTrainer.Train(Tiny() with { MaxTrainArms = 0 }, Cpu);
+        Assert.Equal(Weights(narrow), Weights(zero));
+    }
+
+    [Fact]
+    public void BadTrainArmRanges_AreRejected_NamingTheFlags()
+    {
+        var one = Assert.Throws<OptionsException>(() => new BanditTrainingOptions { MaxTrainArms = 1 }.Validate());
+        Assert.Contains("--max-train-arms must be 0 (= --arms) or at least 2 (got 1)", one.Message);
+        var inverted = Assert.Throws<OptionsException>(() => new BanditTrainingOptions { MinTrainArms = 7, MaxTrainArms = 6 }.Validate());
+        Assert.Contains("--min-train-arms must lie in 2..6, the value of --max-train-arms (got 7)", inverted.Message);
+        var noMin = Assert.Throws<OptionsException>(() => new BanditTrainingOptions { MinTrainArms = 0, MaxTrainArms = 8 }.Validate());
+        Assert.Contains("--max-train-arms (8) needs --min-train-arms", noMin.Message);
+        var pastArms = Assert.Throws<OptionsException>(() => new BanditTrainingOptions { MinTrainArms = 9, Arms = 5 }.Validate());
+        Assert.Contains("--min-train-arms must be 0 (off) or lie in 2..5", pastArms.Message);
+        Assert.Contains("(got 9)", pastArms.Message);
+        new BanditTrainingOptions { Arms = 5, MinTrainArms = 2, MaxTrainArms = 8 }.Validate();        // more arms than Arms: fine
+        new BanditTrainingOptions { Arms = 5, MinTrainArms = 7, MaxTrainArms = 8 }.Validate();        // only K above Arms: fine too
     }
 
     [Fact]
