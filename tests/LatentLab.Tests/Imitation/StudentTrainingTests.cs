@@ -137,8 +137,8 @@ public class StudentTrainingTests
     {
         static float[] Weights(StudentNetwork n) => n.parameters().SelectMany(p => p.cpu().data<float>().ToArray()).ToArray();
         var o = Tiny(steps: 1);
-        torch.manual_seed(o.Seed);
-        using var initial = StudentNetwork.Create(o);                       // the trainer's initial weights (same seed, same draw)
+        // The trainer's initial weights: the same seeded draw, under the lock that keeps other tests off the global generator.
+        using var initial = StudentNetwork.Create(o, seed: o.Seed);
         using var plain = BanditTrainer.Train(o with { AverageDecay = 0 }, Cpu);   // weights after one step
         using var averaged = BanditTrainer.Train(o with { AverageDecay = 0.25 }, Cpu);
         var w0 = Weights(initial);

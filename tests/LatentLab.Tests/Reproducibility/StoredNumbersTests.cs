@@ -16,6 +16,7 @@ namespace LatentLab.Tests.Reproducibility;
 /// them would only say which CPU ran the test. A failure here means the computation changed, or the promise does not
 /// hold on this CPU.
 /// </summary>
+[Collection(TorchGlobalStateCollection.Name)]
 public class StoredNumbersTests
 {
     static string Hash(IEnumerable<double> values) =>
