@@ -9,7 +9,7 @@ namespace LatentLab.Imitation;
 /// <summary>
 /// Trains the student LSTM to imitate a bandit teacher: behaviour cloning and DAgger in one loop.
 ///
-/// Every step: draw B fresh bandits (means ~ U(0,1); per-arm students: K drawn from MinTrainArms..MaxTrainArms, by default Arms) for
+/// Every step: draw B fresh bandits (means ~ U(0,1); per-arm students: K drawn from MinTrainArms up to the larger of Arms and MaxTrainArms) for
 /// <c>TrainHorizon</c> pulls; roll out without gradients,
 /// where at each pull the teacher acts with probability beta and the student otherwise (beta = 1 always for
 /// behaviour cloning; for DAgger it falls from 1 to <c>TeacherMixFinal</c>); the teacher labels every visited
