@@ -80,6 +80,7 @@ public static class BanditBenchmark
             Seed = I(args, "--seed", 0),
             InverseTimeInput = args.Contains("--inverse-time") || (o.InverseTimeInput && !args.Contains("--no-inverse-time")),
             MinTrainArms = I(args, "--min-train-arms", o.MinTrainArms),
+            MaxTrainArms = I(args, "--max-train-arms", o.MaxTrainArms),
             IndexLossWeight = D(args, "--index-loss", o.IndexLossWeight),
             IndexScale = D(args, "--index-scale", o.IndexScale),
             AverageDecay = D(args, "--average", o.AverageDecay),
@@ -330,10 +331,11 @@ public static class BanditBenchmark
         foreach (int t in threadCounts)
         {
             var o = new BanditTrainingOptions { Arms = 5, Hidden = 64, HeadHidden = 0, Batch = 256, Steps = 11, ProgressEvery = 1, Threads = t,
-                Architecture = StudentArchitecture.Joint, TimeInput = true, MinTrainArms = 0 };
+                Architecture = StudentArchitecture.Joint, TimeInput = true, MinTrainArms = 0, AverageDecay = 0 };
             Console.WriteLine($"  threads {t}: TorchSharp (the trainer, rollout included) {TrainingRate(o, device).Wall:0.000} M/s wall;  PyTorch (step only) {PyTorchRate(t)}");
         }
-        Console.WriteLine("2. default per-arm student training (hidden 32, head 32, batch 256, K 2..5; first step excluded)");
+        var d = new BanditTrainingOptions();
+        Console.WriteLine($"2. default per-arm student training (hidden {d.Hidden}, head {d.HeadHidden}, batch {d.Batch}, K {d.MinTrainArms}..{d.TrainArmsHigh}; first step excluded)");
         foreach (int t in threadCounts)
         {
             var (wall, cpu) = TrainingRate(new BanditTrainingOptions { Steps = 9, ProgressEvery = 1, Threads = t }, device);

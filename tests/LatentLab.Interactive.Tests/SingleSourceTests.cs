@@ -55,7 +55,7 @@ public class SingleSourceTests
     {
         // The one place a default is written is the property initializer: help shows exactly that value.
         var schema = OptionSchema.For<BanditTrainingOptions>();
-        Assert.Equal("3000", schema.Find("--steps")!.DefaultText);
+        Assert.Equal("2500", schema.Find("--steps")!.DefaultText);
         Assert.Equal(new BanditTrainingOptions().Steps.ToString(System.Globalization.CultureInfo.InvariantCulture), schema.Find("--steps")!.DefaultText);
         Assert.Equal("on", OptionSchema.For<ProbeSweepOptions>().Find("--control")!.DefaultText);
         Assert.True(new ProbeSweepOptions().Control);

@@ -9,7 +9,7 @@ namespace LatentLab.Imitation;
 /// <summary>
 /// Trains the student LSTM to imitate a bandit teacher: behaviour cloning and DAgger in one loop.
 ///
-/// Every step: draw B fresh bandits (means ~ U(0,1); per-arm students: K drawn from MinTrainArms..Arms) for
+/// Every step: draw B fresh bandits (means ~ U(0,1); per-arm students: K drawn from MinTrainArms up to the larger of Arms and MaxTrainArms) for
 /// <c>TrainHorizon</c> pulls; roll out without gradients,
 /// where at each pull the teacher acts with probability beta and the student otherwise (beta = 1 always for
 /// behaviour cloning; for DAgger it falls from 1 to <c>TeacherMixFinal</c>); the teacher labels every visited
@@ -88,11 +88,13 @@ public static class BanditTrainer
 
             // 1. Roll out without gradients and record inputs and the teacher's labels.
             var stepSpec = spec;
-            if (options.MinTrainArms >= 2 && options.Architecture == StudentArchitecture.PerArm && options.MinTrainArms < options.Arms)
+            if (options.DrawsTrainArms)
             {
-                var pick = randint(options.MinTrainArms, options.Arms + 1, new long[] { 1 }, dtype: int64, device: CPU, generator: armsGenerator);
+                var pick = randint(options.MinTrainArms, options.TrainArmsHigh + 1, new long[] { 1 }, dtype: int64, device: CPU, generator: armsGenerator);
                 stepSpec = spec with { Arms = (int)pick.item<long>() };
             }
+            else if (options.Architecture == StudentArchitecture.PerArm && options.MinTrainArms >= 2)
+                stepSpec = spec with { Arms = options.TrainArmsHigh };   // MinTrainArms == TrainArmsHigh: one K, not necessarily Arms
             var (actions, rewards, labels, indices) = Rollout(network, options, stepSpec, batch, horizon, beta, generator, device, cancellationToken);
             if (actions is null) { cancelled = true; break; }
 
@@ -111,9 +113,12 @@ public static class BanditTrainer
             nn.utils.clip_grad_norm_(network.parameters(), options.GradClip);
             optimizer.step();
             if (averaged is not null)
+            {
+                double decay = AverageDecayAt(options.AverageDecay, step);
                 using (no_grad())
                     foreach (var (a, p) in averaged.parameters().Zip(network.parameters()))
-                        a.mul_(options.AverageDecay).add_(p, alpha: 1 - options.AverageDecay);
+                        a.mul_(decay).add_(p, alpha: 1 - decay);
+            }
             windowAgreement += stepAgreement;
             windowLoss += stepLoss;
             windowCount++;
@@ -292,6 +297,13 @@ public static class BanditTrainer
     internal const long MaxGradientRows = 16_000;
 
     /// <summary>Probability that the teacher acts at a given training step (1 = behaviour cloning).</summary>
+    /// <summary>
+    /// The weight average's decay after step <paramref name="step"/> (0-based): min(decay, (1 + step) / (10 + step)), so the
+    /// first steps' average follows the weights closely instead of keeping most of the initial ones (0.99^300 = 5% of them
+    /// after 300 steps); from step (10 decay - 1) / (1 - decay) on (891 for 0.99) it is <paramref name="decay"/> itself.
+    /// </summary>
+    public static double AverageDecayAt(double decay, int step) => Math.Min(decay, (1.0 + step) / (10.0 + step));
+
     public static double TeacherMix(BanditTrainingOptions options, int step)
     {
         if (!options.Dagger) return 1.0;

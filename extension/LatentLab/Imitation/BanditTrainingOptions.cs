@@ -35,11 +35,11 @@ public sealed record BanditTrainingOptions : IKnobRules
 
     /// <summary>Gradient steps; each step draws <see cref="Batch"/> fresh bandits.</summary>
     [Knob("--steps", "Gradient steps; each draws --batch fresh bandits.", Min = 1, Max = 1_000_000)]
-    public int Steps { get; init; } = 3000;
+    public int Steps { get; init; } = 2500;
 
     /// <summary>Episodes per gradient step.</summary>
     [Knob("--batch", "Episodes per gradient step.", Min = 1, Max = 65_536)]
-    public int Batch { get; init; } = 256;
+    public int Batch { get; init; } = 128;
 
     /// <summary>Adam learning rate (cosine-decayed to 10% of it by the last step).</summary>
     [Knob("--lr", "Adam learning rate (cosine-decayed to a tenth by the last step).", Min = 0, Max = 1, ExclusiveMin = true)]
@@ -80,12 +80,28 @@ public sealed record BanditTrainingOptions : IKnobRules
     public bool InverseTimeInput { get; init; } = true;
 
     /// <summary>
-    /// PerArm only: each gradient step draws its number of arms uniformly from [MinTrainArms, Arms] (the shared per-arm
-    /// LSTM plays any K). Fewer arms in a 50-step episode give larger per-arm counts, still within TrainHorizon steps.
-    /// 0 = always Arms.
+    /// PerArm only: each gradient step draws its number of arms uniformly from [MinTrainArms, max(Arms, MaxTrainArms)] (the
+    /// shared per-arm LSTM plays any K). Fewer arms in a 50-step episode give larger per-arm counts, still within
+    /// TrainHorizon steps. 0 = always Arms (MaxTrainArms is then not used).
     /// </summary>
-    [Knob("--min-train-arms", "per-arm only: each gradient step plays K drawn from this..--arms (0 = always --arms).", Min = 0, Max = 64)]
+    [Knob("--min-train-arms", "per-arm only: each gradient step plays K drawn from this up to the larger of --arms and --max-train-arms (0 = always --arms).", Min = 0, Max = 64)]
     public int MinTrainArms { get; init; } = 2;
+
+    /// <summary>
+    /// PerArm only: the largest K a gradient step draws is the larger of this and <see cref="Arms"/> (K uniform in
+    /// [MinTrainArms, max(Arms, MaxTrainArms)]); 0 = Arms. The default 7 lets a K=5 student also train on 6 and 7 arms:
+    /// the shared per-arm LSTM plays any K, and episodes with more arms teach it the close calls among many arms (K=10's
+    /// bars) while the smaller draws keep K=5's (docs/bandit-student.md, "Sample efficiency at equal compute"). A student
+    /// for more arms (--arms 10) trains on K up to its own Arms, as before. Not used when MinTrainArms is 0.
+    /// </summary>
+    [Knob("--max-train-arms", "per-arm only: the largest K a gradient step draws is the larger of this and --arms (K from --min-train-arms up; 0 = --arms): by default a K=5 student also trains on 6 and 7 arms.", Min = 0, Max = 64)]
+    public int MaxTrainArms { get; init; } = 7;
+
+    /// <summary>The largest K a training step draws: the larger of <see cref="MaxTrainArms"/> and <see cref="Arms"/>.</summary>
+    public int TrainArmsHigh => Math.Max(MaxTrainArms, Arms);
+
+    /// <summary>True when every training step draws its K from [MinTrainArms, TrainArmsHigh] (per-arm students only).</summary>
+    public bool DrawsTrainArms => Architecture == StudentArchitecture.PerArm && MinTrainArms >= 2 && MinTrainArms < TrainArmsHigh;
 
     /// <summary>
     /// UCB1 teacher only: weight of a distillation loss, the cross-entropy between the student's scores and
@@ -108,10 +124,12 @@ public sealed record BanditTrainingOptions : IKnobRules
     /// <summary>
     /// Weight averaging: the trained student is an exponential moving average of the weights over the steps
     /// (avg = decay x avg + (1 - decay) x weights after every step; the raw weights keep training and act in the DAgger
-    /// rollouts). Smooths the step-to-step wobble of the policy. 0 = off (the last weights).
+    /// rollouts; the decay after step s is at most (1 + s) / (10 + s), <see cref="BanditTrainer.AverageDecayAt"/>). Smooths the
+    /// step-to-step wobble of the policy: with batch 128 the last weights' agreement with UCB1 after step 50 swings by 0.05-0.15
+    /// from check to check, the average's rises steadily. Default 0.99; 0 = off (the last weights).
     /// </summary>
-    [Knob("--average", "Weight averaging: the student returned is the moving average of the weights (decay per step; 0 = the last weights).", Min = 0, Max = 1, ExclusiveMax = true)]
-    public double AverageDecay { get; init; }
+    [Knob("--average", "Weight averaging: the student returned is the moving average of the weights (decay per step, at most (1 + step) / (10 + step) so short runs average their last steps; 0 = the last weights).", Min = 0, Max = 1, ExclusiveMax = true)]
+    public double AverageDecay { get; init; } = 0.99;
 
     /// <summary>Posterior samples per arm used to turn a Thompson teacher into soft labels.</summary>
     [Knob("--thompson-samples", "thompson teacher: posterior samples per arm that turn its choice into soft labels.", Min = 1, Max = 4096)]
@@ -154,8 +172,10 @@ public sealed record BanditTrainingOptions : IKnobRules
     {
         if (TimeInput && Architecture != StudentArchitecture.Joint)
             yield return "{TimeInput} needs {Architecture} joint: the per-arm student has no t/H input.";
-        if (MinTrainArms != 0 && (MinTrainArms < 2 || MinTrainArms > Arms))
-            yield return $"{{MinTrainArms}} must be 0 (off) or lie in 2..{Arms}, the value of {{Arms}} (got {MinTrainArms}).";
+        if (MaxTrainArms != 0 && MaxTrainArms < 2)
+            yield return $"{{MaxTrainArms}} must be 0 (= {{Arms}}) or at least 2 (got {MaxTrainArms}).";
+        else if (MinTrainArms != 0 && (MinTrainArms < 2 || MinTrainArms > TrainArmsHigh))
+            yield return $"{{MinTrainArms}} must be 0 (off) or lie in 2..{TrainArmsHigh}, the larger of {{Arms}} and {{MaxTrainArms}} (got {MinTrainArms}).";
     }
 
     /// <summary>Parses a teacher name as <c>--teacher</c> does: ucb1 or thompson.</summary>

@@ -49,9 +49,20 @@ public static class StudentCheckpoint
         try { metadata = JsonSerializer.Deserialize<CheckpointMetadata>(json, Json); }
         catch (JsonException e) { throw new CheckpointException($"'{path}' is corrupted: its metadata is not valid JSON ({e.Message}).", e); }
         if (metadata?.Options is null) throw new CheckpointException($"'{path}' is corrupted: its metadata has no training options.");
+        // Files written before MaxTrainArms existed trained on K up to Arms: the knob's 0, whatever today's default is.
+        if (!RecordsOption(json, nameof(BanditTrainingOptions.MaxTrainArms)))
+            metadata = metadata with { Options = metadata.Options with { MaxTrainArms = 0 } };
         try { metadata.Options.Validate(); }
         catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: the configuration it records is invalid here ({e.Message}).", e); }
         return (metadata, weights);
+    }
+
+    /// <summary>Whether the metadata JSON's Options object names <paramref name="option"/>.</summary>
+    static bool RecordsOption(byte[] json, string option)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty(nameof(CheckpointMetadata.Options), out var options)
+               && options.ValueKind == JsonValueKind.Object && options.TryGetProperty(option, out _);
     }
 
 }

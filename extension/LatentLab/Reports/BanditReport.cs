@@ -22,8 +22,10 @@ public static class BanditReport
                                  $"{(o.HeadHidden > 0 ? $", MLP head {o.HeadHidden}" : ", linear head")}" +
                                  $"{(o.Architecture == StudentArchitecture.Joint && o.TimeInput ? ", t/H input" : "")}" +
                                  $"{(o.Architecture == StudentArchitecture.PerArm && o.InverseTimeInput ? ", 1/(t+1) clock input" : "")}");
-        if (o.Architecture == StudentArchitecture.PerArm && o.MinTrainArms >= 2 && o.MinTrainArms < o.Arms)
-            card.Row("training bandits", $"K drawn from {o.MinTrainArms}..{o.Arms} per step (the per-arm LSTM plays any K)");
+        if (o.DrawsTrainArms)
+            card.Row("training bandits", $"K drawn from {o.MinTrainArms}..{o.TrainArmsHigh} per step (the per-arm LSTM plays any K)");
+        else if (o.Architecture == StudentArchitecture.PerArm && o.MinTrainArms >= 2 && o.TrainArmsHigh != o.Arms)
+            card.Row("training bandits", $"K = {o.TrainArmsHigh} in every step (the per-arm LSTM plays any K)");
         if (o.UsesIndexLoss)
             card.Row("loss", $"cross-entropy on UCB1's choice + {Number(o.IndexLossWeight, "0.##")} × cross-entropy to softmax({Number(o.IndexScale, "0.##")} × UCB1 index)");
         if (o.AverageDecay > 0)

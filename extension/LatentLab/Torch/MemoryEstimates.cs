@@ -65,7 +65,7 @@ public static class MemoryEstimates
     {
         ArgumentNullException.ThrowIfNull(o);
         bool perArm = o.Architecture == StudentArchitecture.PerArm;
-        double b = o.Batch, k = o.Arms, t = o.TrainHorizon, h = o.Hidden, l = o.Layers, hh = o.HeadHidden;
+        double b = o.Batch, k = perArm ? Math.Max(o.Arms, o.TrainArmsHigh) : o.Arms, t = o.TrainHorizon, h = o.Hidden, l = o.Layers, hh = o.HeadHidden;
         double input = perArm ? (o.InverseTimeInput ? 3 : 2) : k + 1 + (o.TimeInput ? 1 : 0);
         double sequences = perArm ? b * k : b;
         double tape = b * k * t * F32;

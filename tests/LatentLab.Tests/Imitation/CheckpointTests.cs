@@ -130,6 +130,23 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Load_CheckpointFromBeforeMaxTrainArms_ReadsItAsTrainedUpToArms()
+    {
+        // Older files have no MaxTrainArms: they trained on K up to Arms, which is the knob's 0 whatever the default is now.
+        var (meta, weights) = StudentCheckpoint.Read(SavedCopy());
+        var json = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(
+            meta with { Options = meta.Options with { MaxTrainArms = 7 } }, StudentCheckpoint.Json))!;
+        var path = Path.Combine(_dir, "before-max-train-arms.llstudent");
+        StudentCheckpoint.WriteRaw(path, Encoding.UTF8.GetBytes(json.ToJsonString()), weights, meta.Format);
+        Assert.Equal(7, StudentCheckpoint.Read(path).Metadata.Options.MaxTrainArms);        // recorded: kept as written
+        json["Options"]!.AsObject().Remove("MaxTrainArms");
+        StudentCheckpoint.WriteRaw(path, Encoding.UTF8.GetBytes(json.ToJsonString()), weights, meta.Format);
+        using var loaded = TrainedStudent.Load(path, Cpu);
+        Assert.Equal(0, loaded.Options.MaxTrainArms);
+        Assert.Equal(Outputs(Student.Value), Outputs(loaded));
+    }
+
+    [Fact]
     public void Load_ConfigThatDoesNotFitTheWeights_SaysIncompatible()
     {
         var (meta, weights) = StudentCheckpoint.Read(SavedCopy());

@@ -1,3 +1,4 @@
+using LatentLab.Options;
 using LatentLab.Bandits;
 using LatentLab.Imitation;
 using LatentLab.Reports;
@@ -136,16 +137,18 @@ public class StudentTrainingTests
     {
         static float[] Weights(StudentNetwork n) => n.parameters().SelectMany(p => p.cpu().data<float>().ToArray()).ToArray();
         var o = Tiny(steps: 1);
-        torch.manual_seed(o.Seed);
-        using var initial = StudentNetwork.Create(o);                       // the trainer's initial weights (same seed, same draw)
-        using var plain = BanditTrainer.Train(o, Cpu);                      // weights after one step
+        // The trainer's initial weights: the same seeded draw, under the lock that keeps other tests off the global generator.
+        using var initial = StudentNetwork.Create(o, seed: o.Seed);
+        using var plain = BanditTrainer.Train(o with { AverageDecay = 0 }, Cpu);   // weights after one step
         using var averaged = BanditTrainer.Train(o with { AverageDecay = 0.25 }, Cpu);
         var w0 = Weights(initial);
         var w1 = Weights(plain.Network);
         var avg = Weights(averaged.Network);
         Assert.NotEqual(w0, w1);
+        float d = (float)BanditTrainer.AverageDecayAt(0.25, 0);              // after the first step: min(0.25, 1/10)
+        Assert.Equal(0.1f, d);
         for (int i = 0; i < avg.Length; i++)
-            Assert.Equal(0.25f * w0[i] + 0.75f * w1[i], avg[i], 5);        // avg = decay x initial + (1 - decay) x trained
+            Assert.Equal(d * w0[i] + (1 - d) * w1[i], avg[i], 5);          // avg = decay x initial + (1 - decay) x trained
         Assert.Equal(plain.History.Select(h => h.Loss), averaged.History.Select(h => h.Loss));   // the raw weights train alike
         var e = Assert.ThrowsAny<ArgumentException>(() => BanditTrainer.Train(o with { AverageDecay = 1 }, Cpu));
         Assert.Contains("--average", e.Message);
@@ -242,6 +245,65 @@ public class StudentTrainingTests
         var e = StudentEvaluator.Evaluate(new BanditEvaluationOptions { Arms = 7, Episodes = 8, Horizon = 10, Baselines = new[] { "ucb1" } }, s, Cpu);
         Assert.Equal(7, e.Arms);
         Assert.Equal(10, e.Curve("student").Horizon);
+    }
+
+    static float[] Weights(TrainedStudent s) => s.Network.parameters().SelectMany(p => p.detach().data<float>().ToArray()).ToArray();
+
+    [Fact]
+    public void MaxTrainArms_TrainsOnMoreArmsThanTheEvaluatedK()
+    {
+        // One K above Arms in every step (MinTrainArms = MaxTrainArms = 4, Arms = 3) trains exactly as Arms = 4 does: the
+        // knob sets the bandits training plays, Arms only the K the student is evaluated on by default.
+        using var above = BanditTrainer.Train(Tiny() with { MinTrainArms = 4, MaxTrainArms = 4 }, Cpu);
+        using var four = BanditTrainer.Train(Tiny() with { Arms = 4, MinTrainArms = 0 }, Cpu);
+        Assert.Equal(Weights(four), Weights(above));
+        Assert.Equal(3, above.Arms);
+        Assert.Contains("K = 4 in every step", BanditReport.StudentCard(above));
+        // A range past Arms draws other bandits than the range up to Arms, and repeats itself.
+        using var wide = BanditTrainer.Train(Tiny() with { MaxTrainArms = 6 }, Cpu);
+        using var again = BanditTrainer.Train(Tiny() with { MaxTrainArms = 6 }, Cpu);
+        using var narrow = BanditTrainer.Train(Tiny() with { MaxTrainArms = 0 }, Cpu);
+        Assert.Equal(Weights(wide), Weights(again));
+        Assert.NotEqual(Weights(narrow), Weights(wide));
+        Assert.Contains("K drawn from 2..6 per step", BanditReport.StudentCard(wide));
+        Assert.Contains("K drawn from 2..3 per step", BanditReport.StudentCard(narrow));
+        // 0 and any value up to Arms mean the range up to Arms (the run of before the knob): a student for more arms
+        // than MaxTrainArms trains on K up to its own Arms.
+        using var atArms = BanditTrainer.Train(Tiny() with { MaxTrainArms = 3 }, Cpu);
+        Assert.Equal(Weights(narrow), Weights(atArms));
+        Assert.Equal(10, new BanditTrainingOptions { Arms = 10 }.TrainArmsHigh);
+        Assert.Equal(7, new BanditTrainingOptions().TrainArmsHigh);
+    }
+
+    [Fact]
+    public void WeightAverage_FollowsTheWeightsEarly_ThenDecaysAtItsRate()
+    {
+        Assert.Equal(0.1, BanditTrainer.AverageDecayAt(0.99, 0), 12);          // after the first step: mostly that step's weights
+        Assert.Equal(0.5, BanditTrainer.AverageDecayAt(0.99, 8), 12);
+        Assert.True(BanditTrainer.AverageDecayAt(0.99, 889) < 0.99);
+        Assert.Equal(0.99, BanditTrainer.AverageDecayAt(0.99, 891));
+        // Averaging returns other weights than the last ones, and off (0) returns the last ones.
+        using var averaged = BanditTrainer.Train(Tiny(), Cpu);
+        using var last = BanditTrainer.Train(Tiny() with { AverageDecay = 0 }, Cpu);
+        Assert.NotEqual(Weights(last), Weights(averaged));
+        Assert.Contains("moving average", BanditReport.StudentCard(averaged));
+        Assert.DoesNotContain("moving average", BanditReport.StudentCard(last));
+    }
+
+    [Fact]
+    public void BadTrainArmRanges_AreRejected_NamingTheFlags()
+    {
+        var one = Assert.Throws<OptionsException>(() => new BanditTrainingOptions { MaxTrainArms = 1 }.Validate());
+        Assert.Contains("--max-train-arms must be 0 (= --arms) or at least 2 (got 1)", one.Message);
+        var inverted = Assert.Throws<OptionsException>(() => new BanditTrainingOptions { MinTrainArms = 7, MaxTrainArms = 6 }.Validate());
+        Assert.Contains("--min-train-arms must be 0 (off) or lie in 2..6, the larger of --arms and --max-train-arms (got 7)", inverted.Message);
+        var pastArms = Assert.Throws<OptionsException>(() => new BanditTrainingOptions { MinTrainArms = 9, Arms = 5 }.Validate());
+        Assert.Contains("lie in 2..7", pastArms.Message);
+        Assert.Contains("(got 9)", pastArms.Message);
+        new BanditTrainingOptions { Arms = 5, MinTrainArms = 2, MaxTrainArms = 8 }.Validate();        // more arms than Arms: fine
+        new BanditTrainingOptions { Arms = 5, MinTrainArms = 7, MaxTrainArms = 8 }.Validate();        // only K above Arms: fine too
+        new BanditTrainingOptions { Arms = 10, MinTrainArms = 9 }.Validate();                         // up to Arms when Arms is larger
+        new BanditTrainingOptions { MinTrainArms = 0, MaxTrainArms = 8 }.Validate();                  // always Arms: MaxTrainArms unused
     }
 
     [Fact]
