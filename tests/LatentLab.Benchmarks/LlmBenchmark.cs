@@ -97,7 +97,7 @@ public static class LlmBenchmark
         double OursDecode(int b)
         {
             using var scope = NewDisposeScope();
-            using var cache = new KvCache(model.Config.Layers);
+            using var cache = new KvCache(model.Config.Layers, decodePrompt + newTokens);
             var ids = tensor(RandomIds(b * decodePrompt), [b, decodePrompt], device: device);
             var logits = model.NextTokenLogits(ids, null, cache);
             var s = Stopwatch.StartNew();

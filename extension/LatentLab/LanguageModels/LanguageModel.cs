@@ -149,7 +149,7 @@ public sealed class LanguageModel : IDisposable
         if (maxNewTokens < 0) throw new ArgumentOutOfRangeException(nameof(maxNewTokens), maxNewTokens, "maxNewTokens must be 0 or more.");
         CheckIds(inputIds, attentionMask);
         using var scope = NewDisposeScope();
-        using var cache = useCache ? new KvCache(Config.Layers) : null;
+        using var cache = useCache ? new KvCache(Config.Layers, inputIds.shape[1] + maxNewTokens) : null;
         using var memory = NativeAllocator.ReturnLargeBlocks();   // once for all steps (see NativeAllocator)
         var ids = inputIds.to(int64, Device);                                               // (B, T) prompt + generated
         var mask = attentionMask?.to(int64, Device) ?? ones_like(ids);                      // (B, T)
