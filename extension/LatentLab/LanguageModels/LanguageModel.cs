@@ -196,17 +196,20 @@ public sealed class LanguageModel : IDisposable
 
         var h = _embed.index_select(0, ids.flatten()).view(b, t, -1) * _embedScale;               // (B, T, D)
         states?.Add(h);
-        foreach (var layer in _layers)
+        for (int i = 0; i < _layers.Length; i++)
         {
             using var layerScope = NewDisposeScope();  // frees the layer's intermediates now, not at the end of the pass
+            var layer = _layers[i];
+            // Nobody records the last layer's output at every position: it computes the last one only, (B, 1, D).
+            bool lastPosition = lastOnly && states is null && i == _layers.Length - 1;
             var next = (layer.Sliding
-                ? layer.Forward(h, localCos, localSin, allowedSliding, cache)
-                : layer.Forward(h, cos, sin, allowed, cache)).MoveToOuterDisposeScope();
+                ? layer.Forward(h, localCos, localSin, allowedSliding, cache, lastPosition)
+                : layer.Forward(h, cos, sin, allowed, cache, lastPosition)).MoveToOuterDisposeScope();
             if (states is null) h.Dispose();           // nobody records it: the previous residual stream can go now
             else states.Add(next);
             h = next;
         }
-        if (lastOnly) h = h.narrow(1, t - 1, 1);                                                  // (B, 1, D)
+        if (lastOnly && h.shape[1] > 1) h = h.narrow(1, t - 1, 1);                                // (B, 1, D)
         h = _norm.Forward(h);
         states?.Add(h);
         var logits = F.linear(h, _lmHead);                                                        // (B, T, V)

@@ -51,6 +51,27 @@ public class LanguageModelFixtureTests
         }
     }
 
+    /// <summary>
+    /// NextTokenLogits runs the last layer's queries, attention output and MLP on the last position only: its (B, V)
+    /// must be transformers' logits at the last position (left-padded batch included; every row ends on a real token).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ModelCases))]
+    public void NextTokenLogits_MatchesTransformersAtTheLastPosition(string model, string @case)
+    {
+        using var scope = NewDisposeScope();
+        using var lm = LanguageModel.Load(LlmFixtures.Model(model), CPU);
+        var ids = LlmFixtures.Npy(model, $"{@case}.input_ids.npy");            // (B, T)
+        var mask = LlmFixtures.Npy(model, $"{@case}.attention_mask.npy");      // (B, T)
+        long t = ids.shape[1];
+        var logits = lm.NextTokenLogits(ids, @case == "batch" ? mask : null, null);   // (B, V)
+        var expected = LlmFixtures.Npy(model, $"{@case}.logits.npy").select(1, t - 1);  // (B, V)
+        Assert.Equal(expected.shape, logits.shape);
+        var (excess, maxAbs) = LlmFixtures.Compare(logits.unsqueeze(1), expected.unsqueeze(1), ones(expected.shape[0], 1, dtype: int64));   // as (B, 1, V)
+        _log.WriteLine($"{model}/{@case} last-position logits: max |Δ| {maxAbs:g3}");
+        Assert.True(excess == 0, $"{model}/{@case} last-position logits: max |Δ| {maxAbs:g3} exceeds 1e-4 + 1e-4·|ref| by {excess:g3}");
+    }
+
     [Theory]
     [MemberData(nameof(ModelNames))]
     public void GenerateGreedy_MatchesTransformers_WithAndWithoutCache(string model)
