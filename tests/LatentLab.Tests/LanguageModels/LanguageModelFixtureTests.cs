@@ -135,6 +135,38 @@ public class LanguageModelFixtureTests
         Assert.True(excess == 0 && excessH == 0 && excessHf == 0, $"{model}: cached steps differ: logits {maxAbs:g3}, hidden {maxAbsH:g3}, vs transformers {maxAbsHf:g3}");
     }
 
+    /// <summary>
+    /// A large batch runs a few rows at a time, each chunk writing its rows of the KV cache. With chunks of one row in every
+    /// pass (prefill and steps), the left-padded batch must give transformers' tokens and the unchunked logits.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ModelNames))]
+    public void RowChunkedPasses_GiveTheUnchunkedLogitsAndTransformersTokens(string model)
+    {
+        using var scope = NewDisposeScope();
+        using var lm = LanguageModel.Load(LlmFixtures.Model(model), CPU);
+        var ids = LlmFixtures.Npy(model, "batch.input_ids.npy");               // (B, T), left-padded
+        var mask = LlmFixtures.Npy(model, "batch.attention_mask.npy");
+        Assert.True(ids.shape[0] > 1, "the batch fixture has more than one row");
+        var whole = lm.NextTokenLogits(ids, mask, null);
+        var shortIds = LlmFixtures.Npy(model, "short.input_ids.npy");
+        var longIds = LlmFixtures.Npy(model, "long.input_ids.npy");
+        long pad = longIds.shape[1] - shortIds.shape[1];
+        var batch = cat([cat([zeros(1, pad, dtype: int64), shortIds], dim: 1), longIds], dim: 0);   // (2, 23)
+        var batchMask = cat([cat([zeros(1, pad, dtype: int64), ones(1, shortIds.shape[1], dtype: int64)], dim: 1), ones(1, longIds.shape[1], dtype: int64)], dim: 0);
+        var reference = LlmFixtures.Npy(model, "generate.sequences.npy").narrow(1, shortIds.shape[1], 10);
+        var longAlone = lm.GenerateGreedy(longIds, null, 10, useCache: false);
+
+        lm.ChunkTokensOverride = 1;
+        var chunked = lm.NextTokenLogits(ids, mask, null);
+        var (excess, maxAbs) = LlmFixtures.Compare(chunked.unsqueeze(1), whole.unsqueeze(1), ones(whole.shape[0], 1, dtype: int64), atol: 1e-5, rtol: 1e-5);
+        _log.WriteLine($"{model}: row-chunked last-position logits against the whole batch's: max |Δ| {maxAbs:g3}");
+        Assert.True(excess == 0, $"{model}: row-chunked logits differ from the whole batch's by {maxAbs:g3}");
+        var generated = lm.GenerateGreedy(batch, batchMask, 10, useCache: true);   // every pass one row at a time
+        Assert.Equal(reference[0].data<long>().ToArray(), generated[0].data<long>().ToArray());
+        Assert.Equal(longAlone[0].data<long>().ToArray(), generated[1].data<long>().ToArray());
+    }
+
     [Theory]
     [MemberData(nameof(ModelNames))]
     public void GenerateGreedy_LeftPaddedBatch_GivesEachRowItsOwnContinuation(string model)
