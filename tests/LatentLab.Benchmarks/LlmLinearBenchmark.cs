@@ -9,10 +9,11 @@ namespace LatentLab.Benchmarks;
 
 /// <summary>
 /// One projection of a Qwen3-0.6B layer (x (M, 1024) times W (3072, 1024)^T, float32) at the row counts of decoding
-/// (M = 1, 8) and of a prefill (M = 128, 1024), written three ways, alternating A B C A B C, CPU seconds per call:
+/// (M = 1, 8) and of a prefill (M = 128, 1024), written four ways, alternating A B C D A B C D, CPU seconds per call:
 ///   linear      F.linear(x, W), what DecoderLayer calls (MKL sgemm, x W^T)
 ///   W x^T       matmul(W, x^T)^T: the weight as the left operand
 ///   fused       F.linear(x, [W; W]) / 2 calls: one product for two weights of the same input (q/k/v, gate/up fused)
+///   x Wt        matmul(x, Wt) with the weight stored transposed, (1024, 3072) contiguous
 ///   dotnet run -c Release --project tests/LatentLab.Benchmarks -- llm-linear [--threads 2] [--reps 5] [--calls 200]
 /// </summary>
 public static class LlmLinearBenchmark
@@ -29,6 +30,7 @@ public static class LlmLinearBenchmark
         var g = manual_seed(0);
         using var w = randn([3072, 1024], generator: g) * 0.02;
         using var w2 = cat([w, w], 0);
+        using var wt = w.t().contiguous();   // (1024, 3072): the weight stored transposed
         Console.WriteLine($"# llm-linear, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {threads} threads, load {File.ReadAllText("/proc/loadavg")[..14]}; kernels: {TorchRuntime.KernelSettings}");
         foreach (int m in new[] { 1, 8, 128, 1024 })
         {
@@ -39,6 +41,7 @@ public static class LlmLinearBenchmark
                 ("linear", () => F.linear(x, w), 1),
                 ("W x^T", () => w.matmul(x.t()).t(), 1),
                 ("fused [W; W]", () => F.linear(x, w2), 2),
+                ("x Wt (stored transposed)", () => x.matmul(wt), 1),
             };
             var cpu = ways.Select(_ => new List<double>()).ToArray();
             foreach (var way in ways) for (int i = 0; i < 3; i++) way.Call().Dispose();   // warm-up
