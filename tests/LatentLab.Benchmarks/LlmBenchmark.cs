@@ -13,7 +13,7 @@ namespace LatentLab.Benchmarks;
 ///
 ///   dotnet run -c Release --project tests/LatentLab.Benchmarks -- llm [--shape qwen3-0.6b|qwen3-150m | --model DIR]
 ///       [--threads 2] [--prompt 128] [--batches 1,8] [--new 16] [--decode-prompt 32] [--reps 2] [--dtype float32|bfloat16] [--device cpu]
-///       [--work /tmp/latentlab-llm-bench] [--python /usr/bin/python3]
+///       [--work /tmp/latentlab-llm-bench] [--python /usr/bin/python3] [--large-block-mb 4]
 ///   dotnet run -c Release --project tests/LatentLab.Benchmarks -- llm --recorder [--questions 2] [--new 16] [--reps 2] [--tokenizer DIR]
 ///       the recorder's overhead over plain generation instead (no peer; see LlmRecorderBenchmark)
 ///   dotnet run -c Release --project tests/LatentLab.Benchmarks -- llm --allocator [--batches 8] [--prompt 128] [--reps 3]
@@ -61,13 +61,15 @@ public static class LlmBenchmark
         long weightBytes = Directory.GetFiles(folder, "*.safetensors").Sum(f => new FileInfo(f).Length);
 
         torch.set_num_threads(threads);
+        // --large-block-mb N: NativeAllocator's mmap threshold for the language-model passes (the shipped default otherwise).
+        if (args.Contains("--large-block-mb")) NativeAllocator.LargeBlockBytes = int.Parse(Get("--large-block-mb", "4"), CultureInfo.InvariantCulture) << 20;
         var sw = Stopwatch.StartNew();
         using var model = LanguageModel.Load(folder, device, dtype);
         double loadSeconds = sw.Elapsed.TotalSeconds;
         long rssAfterLoad = PeakRss();
         Console.WriteLine($"model {folder}: {model.Config.ModelType}, {model.ParameterCount / 1e6:F0} M parameters, {model.Config.Layers} layers, " +
             $"hidden {model.Config.HiddenSize}, vocab {model.Config.VocabSize}; file {weightBytes / 1e9:F2} GB, in memory {model.WeightBytes / 1e9:F2} GB {dtypeName}");
-        Console.WriteLine($"LatentLab: TorchSharp {typeof(torch).Assembly.GetName().Version}, {torch.get_num_threads()} threads, {device}, loaded in {loadSeconds:F1} s, peak RSS after load {rssAfterLoad / 1e9:F2} GB; kernels: {TorchRuntime.KernelSettings}");
+        Console.WriteLine($"LatentLab: TorchSharp {typeof(torch).Assembly.GetName().Version}, {torch.get_num_threads()} threads, {device}, mmap threshold {NativeAllocator.LargeBlockBytes >> 20} MB, loaded in {loadSeconds:F1} s, peak RSS after load {rssAfterLoad / 1e9:F2} GB; kernels: {TorchRuntime.KernelSettings}");
 
         if (args.Contains("--recorder")) return LlmRecorderBenchmark.Run(model, Get, work, Load);
         if (args.Contains("--allocator")) return LlmAllocatorBenchmark.Run(model, Get, Load);
@@ -97,7 +99,7 @@ public static class LlmBenchmark
         double OursDecode(int b)
         {
             using var scope = NewDisposeScope();
-            using var cache = new KvCache(model.Config.Layers);
+            using var cache = new KvCache(model.Config.Layers, decodePrompt + newTokens);
             var ids = tensor(RandomIds(b * decodePrompt), [b, decodePrompt], device: device);
             var logits = model.NextTokenLogits(ids, null, cache);
             var s = Stopwatch.StartNew();

@@ -12,6 +12,7 @@ public static class Program
         ["perturb"] = PerturbationBenchmark.Run,
         ["sweep"] = SweepBenchmark.Run,
         ["llm"] = LlmBenchmark.Run,
+        ["llm-linear"] = LlmLinearBenchmark.Run,
         ["interrupt"] = InterruptBenchmark.Run,
         ["interrupt-kernel"] = KernelInterruptBenchmark.Run,
     };

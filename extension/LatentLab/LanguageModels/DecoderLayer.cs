@@ -24,10 +24,16 @@ public sealed class DecoderLayer : IDisposable
 
     public bool Sliding => _c.SlidingLayers[_index];
 
+    // The fused attention kernel takes the default scale (head_dim^-0.5) and has no soft-capping: Gemma2's capped scores
+    // (and any other scale) take the explicit path below.
+    readonly bool _fusedAttention;
+
     internal DecoderLayer(LanguageModelConfig c, int index, Func<string, long[], Tensor> load)
     {
         _c = c;
         _index = index;
+        _fusedAttention = c.AttentionSoftcap is null && Math.Abs(c.AttentionScale * Math.Sqrt(c.HeadDim) - 1) < 1e-12
+            && Environment.GetEnvironmentVariable("LATENTLAB_LLM_EAGER_ATTENTION") != "1";
         string p = $"model.layers.{index}.";
         long d = c.HiddenSize, q = c.Heads * c.HeadDim, kv = c.KvHeads * c.HeadDim, inter = c.IntermediateSize;
         _wq = load(p + "self_attn.q_proj.weight", [q, d]);
@@ -67,20 +73,27 @@ public sealed class DecoderLayer : IDisposable
 
     /// <param name="h">residual stream (B, T, D)</param>
     /// <param name="cos">RoPE angles for these tokens (B, 1, T, hd), from this layer's RoPE (global or local)</param>
-    /// <param name="sin">as cos</param>
+    /// <param name="sin">as cos, with its first half negated (<see cref="RotaryEmbedding.Angles"/>)</param>
     /// <param name="allowed">(B, 1, T, S) bool: may query t attend to key s (causal, padding, window)</param>
     /// <param name="cache">null, or the cache this layer's k, v are appended to</param>
-    public Tensor Forward(Tensor h, Tensor cos, Tensor sin, Tensor allowed, KvCache? cache)
+    /// <param name="lastPositionOnly">return the last position only, (B, 1, D): keys and values are still computed (and
+    /// cached) for every token, but the queries, the attention output and the MLP only for the last one (the model's last
+    /// layer when only the next token's logits are wanted: 3% of an 8 x 128 prefill)</param>
+    public Tensor Forward(Tensor h, Tensor cos, Tensor sin, Tensor allowed, KvCache? cache, bool lastPositionOnly = false)
     {
         // Each block runs in its own dispose scope, so only its (B, T, D) output outlives it: at 8 x 128 tokens of a
         // 0.6B model the attention's and the MLP's intermediates are ~100 MB each, freed before the next block starts.
+        // The residual sum is added in place into the block's fresh output (block + h, the same sums as h + block): one
+        // (B, T, D) buffer fewer per block, and h itself is left as it was (the caller may have recorded it).
+        long t = h.shape[1];
+        var residual = lastPositionOnly ? h.narrow(1, t - 1, 1) : h;
         if (_c.GemmaBlock)
         {
-            h = h + Block(() => _postAttentionNorm.Forward(Attention(_inputNorm.Forward(h), cos, sin, allowed, cache)));
-            return h + Block(() => _postFeedforwardNorm!.Forward(Mlp(_preFeedforwardNorm!.Forward(h))));
+            h = Block(() => _postAttentionNorm.Forward(Attention(_inputNorm.Forward(h), cos, sin, allowed, cache, lastPositionOnly))).add_(residual);
+            return Block(() => _postFeedforwardNorm!.Forward(Mlp(_preFeedforwardNorm!.Forward(h)))).add_(h);
         }
-        h = h + Block(() => Attention(_inputNorm.Forward(h), cos, sin, allowed, cache));
-        return h + Block(() => Mlp(_postAttentionNorm.Forward(h)));
+        h = Block(() => Attention(_inputNorm.Forward(h), cos, sin, allowed, cache, lastPositionOnly)).add_(residual);
+        return Block(() => Mlp(_postAttentionNorm.Forward(h))).add_(h);
     }
 
     static Tensor Block(Func<Tensor> block)
@@ -89,19 +102,25 @@ public sealed class DecoderLayer : IDisposable
         return block().MoveToOuterDisposeScope();
     }
 
-    Tensor Attention(Tensor x, Tensor cos, Tensor sin, Tensor allowed, KvCache? cache)
+    Tensor Attention(Tensor x, Tensor cos, Tensor sin, Tensor allowed, KvCache? cache, bool lastPositionOnly)
     {
         long b = x.shape[0], t = x.shape[1];
-        var q = F.linear(x, _wq, _bq).view(b, t, _c.Heads, _c.HeadDim);      // (B, T, H, hd)
         var k = F.linear(x, _wk, _bk).view(b, t, _c.KvHeads, _c.HeadDim);    // (B, T, KV, hd)
         var v = F.linear(x, _wv, _bv).view(b, t, _c.KvHeads, _c.HeadDim);    // (B, T, KV, hd)
-        if (_qNorm is not null)
-        {
-            q = _qNorm.Forward(q);
-            k = _kNorm!.Forward(k);
-        }
-        q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);              // (B, H, T, hd)
+        if (_kNorm is not null) k = _kNorm.Forward(k);
         k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);              // (B, KV, T, hd)
+        if (lastPositionOnly)
+        {
+            // The queries of the last token only (its keys and values above are every token's).
+            x = x.narrow(1, t - 1, 1);
+            cos = cos.narrow(2, t - 1, 1);
+            sin = sin.narrow(2, t - 1, 1);
+            allowed = allowed.narrow(2, t - 1, 1);
+            t = 1;
+        }
+        var q = F.linear(x, _wq, _bq).view(b, t, _c.Heads, _c.HeadDim);      // (B, T, H, hd)
+        if (_qNorm is not null) q = _qNorm.Forward(q);
+        q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);              // (B, H, T, hd)
         v = v.transpose(1, 2);                                               // (B, KV, T, hd)
         if (cache is not null) (k, v) = cache.Append(_index, k, v);          // (B, KV, S, hd)
 
@@ -110,6 +129,16 @@ public sealed class DecoderLayer : IDisposable
         int groups = _c.Heads / _c.KvHeads;                                  // each KV head serves `groups` query heads
         long s = k.shape[2];
         var qg = q.reshape(b, _c.KvHeads, groups * t, _c.HeadDim);           // (B, KV, G*T, hd), row g*T + i = head kv*G + g, token i
+        if (_fusedAttention)
+        {
+            // libtorch's fused kernel (flash attention on the CPU: scores, mask, float32 softmax and PV block by block, no
+            // (B, KV, G*T, S) score tensors). The mask is additive, 0 or the dtype's minimum, as transformers' SDPA path builds
+            // it: a row with every key masked (a padding query) then averages the values as the eager softmax does, not NaN.
+            var additive = zeros(b, 1, t, s, q.dtype, q.device).masked_fill_(allowed.logical_not(), MinValue(q.dtype))
+                .unsqueeze(2).expand(b, 1, groups, t, s).reshape(b, 1, groups * t, s);                  // (B, 1, G*T, S)
+            var fused = F.scaled_dot_product_attention(qg, k, v, additive);     // (B, KV, G*T, hd)
+            return F.linear(fused.view(b, _c.Heads, t, _c.HeadDim).transpose(1, 2).reshape(b, t, _c.Heads * _c.HeadDim), _wo, _bo);
+        }
         var scores = qg.matmul(k.transpose(2, 3)).view(b, _c.KvHeads, groups, t, s) * _c.AttentionScale;   // (B, KV, G, T, S)
         if (_c.AttentionSoftcap is { } cap) scores = (scores / cap).tanh() * cap;
         scores = scores.masked_fill(allowed.logical_not().unsqueeze(1), MinValue(scores.dtype));          // mask (B, 1, 1, T, S)

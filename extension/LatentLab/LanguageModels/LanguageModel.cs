@@ -149,7 +149,7 @@ public sealed class LanguageModel : IDisposable
         if (maxNewTokens < 0) throw new ArgumentOutOfRangeException(nameof(maxNewTokens), maxNewTokens, "maxNewTokens must be 0 or more.");
         CheckIds(inputIds, attentionMask);
         using var scope = NewDisposeScope();
-        using var cache = useCache ? new KvCache(Config.Layers) : null;
+        using var cache = useCache ? new KvCache(Config.Layers, inputIds.shape[1] + maxNewTokens) : null;
         using var memory = NativeAllocator.ReturnLargeBlocks();   // once for all steps (see NativeAllocator)
         var ids = inputIds.to(int64, Device);                                               // (B, T) prompt + generated
         var mask = attentionMask?.to(int64, Device) ?? ones_like(ids);                      // (B, T)
@@ -183,6 +183,47 @@ public sealed class LanguageModel : IDisposable
         long b = ids.shape[0], t = ids.shape[1], past = cache?.Length ?? 0, s = past + t;
         var mask = attentionMask?.to(int64, Device) ?? ones(b, s, dtype: int64, device: Device);   // (B, S)
 
+        // A batch whose activations would be large blocks runs a few rows at a time (rows are independent; the cache
+        // takes each chunk's rows): every intermediate then stays under NativeAllocator's mmap threshold, so it is served
+        // from the heap and reused chunk after chunk and layer after layer, instead of being mapped and page-faulted in
+        // afresh (at 8 x 128 tokens of a 0.6B model 1.5-3 s of kernel time in a 13 s prefill), and the activations' peak
+        // is a chunk's, not the batch's. Not when every state is recorded (Forward): those are kept for the whole batch.
+        long rows = states is null ? Math.Max(1, ChunkTokens / t) : b;
+        if (rows < b)
+        {
+            var parts = new List<Tensor>();
+            long added = 0;
+            try
+            {
+                for (long r0 = 0; r0 < b; r0 += rows)
+                {
+                    long n = Math.Min(rows, b - r0);
+                    cache?.BeginRows(r0, n, b);
+                    parts.Add(Layers(ids.narrow(0, r0, n), mask.narrow(0, r0, n), cache, null, lastOnly));
+                }
+                added = t;
+            }
+            finally { cache?.EndRows(added); }   // the tokens count once every row is in (none if a chunk failed)
+            return cat(parts, dim: 0);
+        }
+        return Layers(ids, mask, cache, states, lastOnly);
+    }
+
+    /// <summary>
+    /// Tokens per chunk of rows in <see cref="Run"/>: as many as keep the widest activation (the MLP's, T x I) under
+    /// NativeAllocator's mmap threshold (256 tokens of Qwen3-0.6B: 3.1 MB in float32), at least one row.
+    /// </summary>
+    long ChunkTokens => ChunkTokensOverride ?? NativeAllocator.LargeBlockBytes /
+        ((long)Math.Max(Config.IntermediateSize, Math.Max(Config.Heads * Config.HeadDim, Config.HiddenSize)) * (DType == float32 ? 4 : 2));
+
+    /// <summary>For tests: the tokens per chunk of rows instead of the size rule (1 = one row at a time, every pass).</summary>
+    internal long? ChunkTokensOverride { get; set; }
+
+    /// <summary>The embedding, the layers, the norm and the head for rows ids (B, T) with their mask (B, S).</summary>
+    Tensor Layers(Tensor ids, Tensor mask, KvCache? cache, List<Tensor>? states, bool lastOnly)
+    {
+        long b = ids.shape[0], t = ids.shape[1], past = cache?.Length ?? 0, s = past + t;
+
         // Positions count real tokens only: left padding does not shift them (padding gets 1, as transformers does).
         var positions = (mask.cumsum(-1) - 1).masked_fill(mask.eq(0), 1).narrow(1, past, t);       // (B, T)
         var (cos, sin) = _rope.Angles(positions, DType);                                          // (B, 1, T, hd)
@@ -196,17 +237,20 @@ public sealed class LanguageModel : IDisposable
 
         var h = _embed.index_select(0, ids.flatten()).view(b, t, -1) * _embedScale;               // (B, T, D)
         states?.Add(h);
-        foreach (var layer in _layers)
+        for (int i = 0; i < _layers.Length; i++)
         {
             using var layerScope = NewDisposeScope();  // frees the layer's intermediates now, not at the end of the pass
+            var layer = _layers[i];
+            // Nobody records the last layer's output at every position: it computes the last one only, (B, 1, D).
+            bool lastPosition = lastOnly && states is null && i == _layers.Length - 1;
             var next = (layer.Sliding
-                ? layer.Forward(h, localCos, localSin, allowedSliding, cache)
-                : layer.Forward(h, cos, sin, allowed, cache)).MoveToOuterDisposeScope();
+                ? layer.Forward(h, localCos, localSin, allowedSliding, cache, lastPosition)
+                : layer.Forward(h, cos, sin, allowed, cache, lastPosition)).MoveToOuterDisposeScope();
             if (states is null) h.Dispose();           // nobody records it: the previous residual stream can go now
             else states.Add(next);
             h = next;
         }
-        if (lastOnly) h = h.narrow(1, t - 1, 1);                                                  // (B, 1, D)
+        if (lastOnly && h.shape[1] > 1) h = h.narrow(1, t - 1, 1);                                // (B, 1, D)
         h = _norm.Forward(h);
         states?.Add(h);
         var logits = F.linear(h, _lmHead);                                                        // (B, T, V)

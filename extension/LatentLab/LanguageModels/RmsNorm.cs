@@ -17,7 +17,9 @@ public sealed class RmsNorm(Tensor weight, double eps, bool gemma) : IDisposable
     {
         var xf = x.to(float32);
         var normed = xf * (xf.pow(2).mean([-1], keepdim: true) + eps).rsqrt();
-        return _gemmaScale is { } scale ? (normed * scale).to(x.dtype) : _weight * normed.to(x.dtype);
+        // The weight is multiplied in place into normed (or its cast), a fresh tensor: the same products as w * normed,
+        // one activation-sized buffer fewer per norm (5 norms a layer, 4-8 MB each at 8 x 128 tokens of a 0.6B model).
+        return _gemmaScale is { } scale ? normed.mul_(scale).to(x.dtype) : normed.to(x.dtype).mul_(_weight);
     }
 
     public void Dispose()

@@ -36,22 +36,30 @@ public sealed class RotaryEmbedding : IDisposable
         return where(medium, smoothed, scaled);
     }
 
-    /// <summary>cos and sin of every angle, (B, 1, T, hd) in <paramref name="dtype"/>, for position ids (B, T).</summary>
-    public (Tensor Cos, Tensor Sin) Angles(Tensor positionIds, ScalarType dtype)
+    /// <summary>
+    /// cos and sin of every angle, (B, 1, T, hd) in <paramref name="dtype"/>, for position ids (B, T); the sin with its first
+    /// half negated ([-sin, sin]), the form <see cref="Apply"/> takes.
+    /// </summary>
+    public (Tensor Cos, Tensor SignedSin) Angles(Tensor positionIds, ScalarType dtype)
     {
         var freqs = positionIds.to(float32).unsqueeze(-1) * _invFreq;  // (B, T, hd/2)
         var emb = cat([freqs, freqs], dim: -1).unsqueeze(1);            // (B, 1, T, hd)
-        return (emb.cos().to(dtype), emb.sin().to(dtype));
+        var sin = emb.sin();
+        long half = sin.shape[^1] / 2;
+        sin.narrow(-1, 0, half).neg_();                                  // [-sin, sin]: exact, as the negation of a rounded value
+        return (emb.cos().to(dtype), sin.to(dtype));
     }
 
-    /// <summary>Rotates q or k, (B, heads, T, hd).</summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    /// <summary>
+    /// Rotates q or k, (B, heads, T, hd): x cos + rotate_half(x) sin with rotate_half(x) = [-x2, x1]. Computed as
+    /// x cos + [x2, x1] [-sin, sin] (a roll and the signed sin of <see cref="Angles"/>), the same products to the bit with
+    /// two activation-sized buffers instead of four and a half (the negation, the cat, two products, the sum).
+    /// </summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin)
     {
         long half = x.shape[^1] / 2;
-        var x1 = x.narrow(-1, 0, half);
-        var x2 = x.narrow(-1, half, half);
-        var rotated = cat([-x2, x1], dim: -1);  // rotate_half
-        return x * cos + rotated * sin;
+        var rotated = x.roll(half, -1).mul_(signedSin);   // [x2, x1] * [-sin, sin] = rotate_half(x) * sin
+        return (x * cos).add_(rotated);
     }
 
     public void Dispose() => _invFreq.Dispose();

@@ -49,7 +49,7 @@ public static class TextGenerator
         var generated = new List<int>();
         var reason = GenerationStopReason.MaxNewTokens;
         string? stopped = null;
-        using var cache = new KvCache(model.Config.Layers);
+        using var cache = new KvCache(model.Config.Layers, promptIds.Count + options.MaxNewTokens + 1);   // + the last token's pass
         using var noGrad = no_grad();
         var step = promptIds.Select(i => (long)i).ToArray();
         while (true)
@@ -122,7 +122,7 @@ public static class TextGenerator
                 ids[r * t + t - prompts[r].Count + i] = prompts[r][i];
                 mask[r * t + t - prompts[r].Count + i] = 1;
             }
-        using var cache = new KvCache(model.Config.Layers);
+        using var cache = new KvCache(model.Config.Layers, t + options.MaxNewTokens + 1);
         using var noGrad = no_grad();
         var attention = tensor(mask, [b, t], dtype: int64, device: model.Device);                 // (B, S) grows by one per step
         var step = tensor(ids, [b, t], dtype: int64, device: model.Device);                       // (B, T), then (B, 1)

@@ -51,6 +51,27 @@ public class LanguageModelFixtureTests
         }
     }
 
+    /// <summary>
+    /// NextTokenLogits runs the last layer's queries, attention output and MLP on the last position only: its (B, V)
+    /// must be transformers' logits at the last position (left-padded batch included; every row ends on a real token).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ModelCases))]
+    public void NextTokenLogits_MatchesTransformersAtTheLastPosition(string model, string @case)
+    {
+        using var scope = NewDisposeScope();
+        using var lm = LanguageModel.Load(LlmFixtures.Model(model), CPU);
+        var ids = LlmFixtures.Npy(model, $"{@case}.input_ids.npy");            // (B, T)
+        var mask = LlmFixtures.Npy(model, $"{@case}.attention_mask.npy");      // (B, T)
+        long t = ids.shape[1];
+        var logits = lm.NextTokenLogits(ids, @case == "batch" ? mask : null, null);   // (B, V)
+        var expected = LlmFixtures.Npy(model, $"{@case}.logits.npy").select(1, t - 1);  // (B, V)
+        Assert.Equal(expected.shape, logits.shape);
+        var (excess, maxAbs) = LlmFixtures.Compare(logits.unsqueeze(1), expected.unsqueeze(1), ones(expected.shape[0], 1, dtype: int64));   // as (B, 1, V)
+        _log.WriteLine($"{model}/{@case} last-position logits: max |Δ| {maxAbs:g3}");
+        Assert.True(excess == 0, $"{model}/{@case} last-position logits: max |Δ| {maxAbs:g3} exceeds 1e-4 + 1e-4·|ref| by {excess:g3}");
+    }
+
     [Theory]
     [MemberData(nameof(ModelNames))]
     public void GenerateGreedy_MatchesTransformers_WithAndWithoutCache(string model)
@@ -112,6 +133,38 @@ public class LanguageModelFixtureTests
         var (excessHf, maxAbsHf) = LlmFixtures.Compare(stepped.Logits.narrow(1, 6, 10), LlmFixtures.Npy(model, "generate.logits.npy"), ones(1, 10));
         _log.WriteLine($"{model} cached vs whole: logits {maxAbs:g3}, hidden states {maxAbsH:g3}; vs transformers' cached steps {maxAbsHf:g3}");
         Assert.True(excess == 0 && excessH == 0 && excessHf == 0, $"{model}: cached steps differ: logits {maxAbs:g3}, hidden {maxAbsH:g3}, vs transformers {maxAbsHf:g3}");
+    }
+
+    /// <summary>
+    /// A large batch runs a few rows at a time, each chunk writing its rows of the KV cache. With chunks of one row in every
+    /// pass (prefill and steps), the left-padded batch must give transformers' tokens and the unchunked logits.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ModelNames))]
+    public void RowChunkedPasses_GiveTheUnchunkedLogitsAndTransformersTokens(string model)
+    {
+        using var scope = NewDisposeScope();
+        using var lm = LanguageModel.Load(LlmFixtures.Model(model), CPU);
+        var ids = LlmFixtures.Npy(model, "batch.input_ids.npy");               // (B, T), left-padded
+        var mask = LlmFixtures.Npy(model, "batch.attention_mask.npy");
+        Assert.True(ids.shape[0] > 1, "the batch fixture has more than one row");
+        var whole = lm.NextTokenLogits(ids, mask, null);
+        var shortIds = LlmFixtures.Npy(model, "short.input_ids.npy");
+        var longIds = LlmFixtures.Npy(model, "long.input_ids.npy");
+        long pad = longIds.shape[1] - shortIds.shape[1];
+        var batch = cat([cat([zeros(1, pad, dtype: int64), shortIds], dim: 1), longIds], dim: 0);   // (2, 23)
+        var batchMask = cat([cat([zeros(1, pad, dtype: int64), ones(1, shortIds.shape[1], dtype: int64)], dim: 1), ones(1, longIds.shape[1], dtype: int64)], dim: 0);
+        var reference = LlmFixtures.Npy(model, "generate.sequences.npy").narrow(1, shortIds.shape[1], 10);
+        var longAlone = lm.GenerateGreedy(longIds, null, 10, useCache: false);
+
+        lm.ChunkTokensOverride = 1;
+        var chunked = lm.NextTokenLogits(ids, mask, null);
+        var (excess, maxAbs) = LlmFixtures.Compare(chunked.unsqueeze(1), whole.unsqueeze(1), ones(whole.shape[0], 1, dtype: int64), atol: 1e-5, rtol: 1e-5);
+        _log.WriteLine($"{model}: row-chunked last-position logits against the whole batch's: max |Δ| {maxAbs:g3}");
+        Assert.True(excess == 0, $"{model}: row-chunked logits differ from the whole batch's by {maxAbs:g3}");
+        var generated = lm.GenerateGreedy(batch, batchMask, 10, useCache: true);   // every pass one row at a time
+        Assert.Equal(reference[0].data<long>().ToArray(), generated[0].data<long>().ToArray());
+        Assert.Equal(longAlone[0].data<long>().ToArray(), generated[1].data<long>().ToArray());
     }
 
     [Theory]
