@@ -28,8 +28,13 @@ internal sealed unsafe class StackedMlpKernel : IDisposable
     /// <summary>Whether the CPU can run the kernel (AVX2 and FMA).</summary>
     public static bool Supported => Avx2.IsSupported && Fma.IsSupported;
 
-    /// <summary>Off: the RL trainers take the torch path throughout (the tests compare both).</summary>
-    internal static bool Enabled { get; set; } = true;
+    /// <summary>
+    /// Off: the RL trainers started on this thread take the torch path throughout (the tests compare both). Per thread, so
+    /// a test that switches it off does not change the path of a run on another thread (a test class running in parallel
+    /// whose interrupted and clean runs must give the same bits: a process-wide switch did, in CI).
+    /// </summary>
+    internal static bool Enabled { get => !_disabled; set => _disabled = !value; }
+    [ThreadStatic] static bool _disabled;
 
     /// <summary>
     /// <paramref name="network"/> as a <see cref="BatchedMlp"/> that the hand-written updates can run in place: the kernel
