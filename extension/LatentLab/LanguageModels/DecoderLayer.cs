@@ -96,6 +96,9 @@ public sealed class DecoderLayer : IDisposable
         return Block(() => Mlp(_postAttentionNorm.Forward(h))).add_(h);
     }
 
+    /// <summary>F.linear(x, w, b); a decoding step's few rows go to <see cref="Simd.FewRowsLinear"/> on the CPU.</summary>
+    static Tensor Project(Tensor x, Tensor w, Tensor? b) => Simd.FewRowsLinear.Linear(x, w, b);
+
     static Tensor Block(Func<Tensor> block)
     {
         using var scope = NewDisposeScope();
@@ -105,8 +108,8 @@ public sealed class DecoderLayer : IDisposable
     Tensor Attention(Tensor x, Tensor cos, Tensor sin, Tensor allowed, KvCache? cache, bool lastPositionOnly)
     {
         long b = x.shape[0], t = x.shape[1];
-        var k = F.linear(x, _wk, _bk).view(b, t, _c.KvHeads, _c.HeadDim);    // (B, T, KV, hd)
-        var v = F.linear(x, _wv, _bv).view(b, t, _c.KvHeads, _c.HeadDim);    // (B, T, KV, hd)
+        var k = Project(x, _wk, _bk).view(b, t, _c.KvHeads, _c.HeadDim);     // (B, T, KV, hd)
+        var v = Project(x, _wv, _bv).view(b, t, _c.KvHeads, _c.HeadDim);     // (B, T, KV, hd)
         if (_kNorm is not null) k = _kNorm.Forward(k);
         k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);              // (B, KV, T, hd)
         if (lastPositionOnly)
@@ -118,7 +121,7 @@ public sealed class DecoderLayer : IDisposable
             allowed = allowed.narrow(2, t - 1, 1);
             t = 1;
         }
-        var q = F.linear(x, _wq, _bq).view(b, t, _c.Heads, _c.HeadDim);      // (B, T, H, hd)
+        var q = Project(x, _wq, _bq).view(b, t, _c.Heads, _c.HeadDim);       // (B, T, H, hd)
         if (_qNorm is not null) q = _qNorm.Forward(q);
         q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);              // (B, H, T, hd)
         v = v.transpose(1, 2);                                               // (B, KV, T, hd)
@@ -137,7 +140,7 @@ public sealed class DecoderLayer : IDisposable
             var additive = zeros(b, 1, t, s, q.dtype, q.device).masked_fill_(allowed.logical_not(), MinValue(q.dtype))
                 .unsqueeze(2).expand(b, 1, groups, t, s).reshape(b, 1, groups * t, s);                  // (B, 1, G*T, S)
             var fused = F.scaled_dot_product_attention(qg, k, v, additive);     // (B, KV, G*T, hd)
-            return F.linear(fused.view(b, _c.Heads, t, _c.HeadDim).transpose(1, 2).reshape(b, t, _c.Heads * _c.HeadDim), _wo, _bo);
+            return Project(fused.view(b, _c.Heads, t, _c.HeadDim).transpose(1, 2).reshape(b, t, _c.Heads * _c.HeadDim), _wo, _bo);
         }
         var scores = qg.matmul(k.transpose(2, 3)).view(b, _c.KvHeads, groups, t, s) * _c.AttentionScale;   // (B, KV, G, T, S)
         if (_c.AttentionSoftcap is { } cap) scores = (scores / cap).tanh() * cap;
@@ -145,15 +148,15 @@ public sealed class DecoderLayer : IDisposable
         var probs = scores.softmax(-1, float32).to(q.dtype).view(b, _c.KvHeads, groups * t, s);         // softmax in float32
         var y = probs.matmul(v).view(b, _c.Heads, t, _c.HeadDim)             // (B, H, T, hd)
             .transpose(1, 2).reshape(b, t, _c.Heads * _c.HeadDim);           // (B, T, H*hd)
-        return F.linear(y, _wo, _bo);                                        // (B, T, D)
+        return Project(y, _wo, _bo);                                         // (B, T, D)
     }
 
     Tensor Mlp(Tensor x)
     {
-        var gate = F.linear(x, _wGate, _bGate);                              // (B, T, I)
+        var gate = Project(x, _wGate, _bGate);                               // (B, T, I)
         gate = _c.Activation == "silu" ? gate.silu_() : F.gelu(gate, TorchSharp.Modules.GELU.Approximate.tanh);
-        using (var up = F.linear(x, _wUp, _bUp)) gate.mul_(up);              // (B, T, I), in place: one (B, T, I) buffer less
-        return F.linear(gate, _wDown, _bDown);                               // (B, T, D)
+        using (var up = Project(x, _wUp, _bUp)) gate.mul_(up);               // (B, T, I), in place: one (B, T, I) buffer less
+        return Project(gate, _wDown, _bDown);                                // (B, T, D)
     }
 
     // The additive mask value transformers uses (finfo(dtype).min); masked_fill with it avoids NaN on all-masked rows.

@@ -253,7 +253,7 @@ public sealed class LanguageModel : IDisposable
         if (lastOnly && h.shape[1] > 1) h = h.narrow(1, t - 1, 1);                                // (B, 1, D)
         h = _norm.Forward(h);
         states?.Add(h);
-        var logits = F.linear(h, _lmHead);                                                        // (B, T, V)
+        var logits = Simd.FewRowsLinear.Linear(h, _lmHead, null);                                 // (B, T, V)
         if (Config.FinalSoftcap is { } cap) logits = (logits / cap).tanh() * cap;
         return logits;
     }
