@@ -30,6 +30,10 @@ public sealed class BanditEnvironment : IDisposable
     /// <summary>Counts and reward sums of the arms pulled since the last reset (the acting policy's history).</summary>
     public ArmStatistics Statistics { get; }
 
+    /// <summary>(B * K * T) float32 reward tape: the n-th pull of arm k in episode b pays element (b * K + k) * T + n (read by
+    /// the DAgger rollout's fused path, which keeps its own counts).</summary>
+    internal Tensor Tape => _tape;
+
     /// <summary>Pulls made since the last reset.</summary>
     public int Step { get; private set; }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LatentLab.Bandits;
+using LatentLab.Imitation.Simd;
 using LatentLab.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -317,12 +318,19 @@ public static class BanditTrainer
     /// One batch of training episodes: returns actions (B, T) int64, rewards (B, T) float32, teacher labels (B, T, K)
     /// and UCB1's index in every visited state (B, T, K) when the index loss is on (else null); nulls when cancelled.
     /// </summary>
-    static (Tensor? Actions, Tensor? Rewards, Tensor? Labels, Tensor? Indices) Rollout(StudentNetwork network, BanditTrainingOptions options, BanditSpec spec,
+    internal static (Tensor? Actions, Tensor? Rewards, Tensor? Labels, Tensor? Indices) Rollout(StudentNetwork network, BanditTrainingOptions options, BanditSpec spec,
         long batch, int horizon, double beta, Generator generator, Device device, CancellationToken ct)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var env = new BanditEnvironment(spec, batch, horizon, generator, device);
+        if (FusedDaggerRollout.Applies(options, device))                                          // the same bits in managed code
+        {
+            var fused = FusedDaggerRollout.Run(network, env, beta, options.UsesIndexLoss, generator, ct);
+            if (fused is not { } r) return (null, null, null, null);
+            return (r.Actions.MoveToOuterDisposeScope(), r.Rewards.MoveToOuterDisposeScope(), r.Labels.MoveToOuterDisposeScope(),
+                r.Indices?.MoveToOuterDisposeScope());
+        }
         var actions = new List<Tensor>(horizon);
         var rewards = new List<Tensor>(horizon);
         var labels = new List<Tensor>(horizon);

@@ -234,51 +234,79 @@ public sealed class StackedStudentPolicy : IBanditPolicy
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        int workers = PrepareFused();
+        var x = Inputs(step).to(float32).contiguous();                                  // (C*B, K, F) per-arm or (C*B, F) joint
+        var actions = empty(_batch, dtype: int64);
+        float* xp = (float*)TensorMemory.Pointer(x);
+        long* ap = (long*)TensorMemory.Pointer(actions);
+        long episodes = _batch;
+        bool first = !_fusedStarted;                                                   // zero state: the recurrent products are skipped
+        void Work(int w) => StepFusedEpisodes(xp, ap, episodes * w / workers, episodes * (w + 1) / workers, first, w);
+        if (workers == 1) Work(0);
+        else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+        FinishFusedStep();
+        return actions.MoveToOuterDisposeScope();
+    }
+
+    bool _fusedStarted;                          // the fused state has been stepped since the last reset
+
+    /// <summary>
+    /// Readies the fused kernel for the next step of a reset policy (built once; state and scores allocated on the first
+    /// step after a reset; scratch for every worker) and returns the number of workers a step splits into: the run's
+    /// threads, with at least 64 episodes per worker. For callers that build the step's inputs themselves (the DAgger
+    /// rollout, <see cref="FusedDaggerRollout"/>): then <see cref="StepFusedEpisodes"/> per block, <see cref="FinishFusedStep"/>.
+    /// </summary>
+    internal int PrepareFused()
+    {
         _fused ??= BuildFused();
-        long episodes = _batch, k = _arms;
+        long k = _arms;
         long rowsPerEpisode = _architecture == StudentArchitecture.PerArm ? k : 1;
-        long rowsPerCopy = episodes / Copies * rowsPerEpisode;
-        bool first = _fusedH is null;
-        if (first)
+        if (_fusedH is null)
         {
-            (_fusedH, _fusedC) = _fused.NewState(episodes * rowsPerEpisode);
-            _fusedScores = GC.AllocateArray<float>(checked((int)(episodes * k)), pinned: true);
+            (_fusedH, _fusedC) = _fused.NewState(_batch * rowsPerEpisode);
+            _fusedScores = GC.AllocateArray<float>(checked((int)(_batch * k)), pinned: true);
+            _fusedStarted = false;
         }
         _lastLogits?.Dispose();
         _lastLogits = null;
-        var x = Inputs(step).to(float32).contiguous();                                  // (C*B, K, F) per-arm or (C*B, F) joint
-        var actions = empty(episodes, dtype: int64);
-        float* xp = (float*)TensorMemory.Pointer(x);
-        long* ap = (long*)TensorMemory.Pointer(actions);
-        int workers = (int)Math.Clamp(Math.Min(_threads, episodes / 64), 1, _threads);    // at least 64 episodes per worker
+        int workers = (int)Math.Clamp(Math.Min(_threads, _batch / 64), 1, _threads);    // at least 64 episodes per worker
         if (_fusedScratch is null || _fusedScratch.Length < workers)
             _fusedScratch = Enumerable.Range(0, workers).Select(_ => _fused.NewScratch()).ToArray();
-        var fused = _fused;
-        var h = _fusedH!;
-        var c = _fusedC!;
-        var scratch = _fusedScratch;
-        fixed (float* scores = _fusedScores)
+        return workers;
+    }
+
+    /// <summary>
+    /// Steps episodes [e0, e1) in the fused kernel (after <see cref="PrepareFused"/>): reads their inputs from
+    /// <paramref name="x"/> (all episodes' rows, the layout of <see cref="StudentNetwork.EncodeStep"/>: (C*B, K, F) per-arm,
+    /// (C*B, F) joint), updates their state and writes each one's arm (<see cref="TieBreaking.FirstNearMaximum(ReadOnlySpan{float})"/>)
+    /// to <paramref name="actions"/>[e]. <paramref name="first"/>: the first step since the reset (zero state).
+    /// Blocks of different workers may run at the same time; every row's numbers are the same whatever the split.
+    /// </summary>
+    internal unsafe void StepFusedEpisodes(float* x, long* actions, long e0, long e1, bool first, int worker)
+    {
+        long k = _arms;
+        long rowsPerEpisode = _architecture == StudentArchitecture.PerArm ? k : 1;
+        long rowsPerCopy = _batch / Copies * rowsPerEpisode;
+        long r0 = e0 * rowsPerEpisode, r1 = e1 * rowsPerEpisode;
+        fixed (float* sp = _fusedScores)
         {
-            float* sp = scores;
-            void Work(int w)
+            while (r0 < r1)
             {
-                long e0 = episodes * w / workers, e1 = episodes * (w + 1) / workers;
-                long r0 = e0 * rowsPerEpisode, r1 = e1 * rowsPerEpisode;
-                while (r0 < r1)
-                {
-                    int copy = (int)(r0 / rowsPerCopy);
-                    long end = Math.Min(r1, (copy + 1) * rowsPerCopy);
-                    fused.Step(copy, r0, end, xp, h, c, sp, first, scratch[w]);
-                    r0 = end;
-                }
-                for (long e = e0; e < e1; e++) ap[e] = TieBreaking.FirstNearMaximum(new ReadOnlySpan<float>(sp + e * k, (int)k));
+                int copy = (int)(r0 / rowsPerCopy);
+                long end = Math.Min(r1, (copy + 1) * rowsPerCopy);
+                _fused!.Step(copy, r0, end, x, _fusedH!, _fusedC!, sp, first, _fusedScratch![worker]);
+                r0 = end;
             }
-            if (workers == 1) Work(0);
-            else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+            for (long e = e0; e < e1; e++) actions[e] = TieBreaking.FirstNearMaximum(new ReadOnlySpan<float>(sp + e * k, (int)k));
         }
+    }
+
+    /// <summary>Marks a fused step done (every episode stepped): <see cref="LastLogits"/> now reads its scores.</summary>
+    internal void FinishFusedStep()
+    {
+        _fusedStarted = true;
         _fusedScoresCurrent = true;
-        LastStepVectorized = fused.Vector;
-        return actions.MoveToOuterDisposeScope();
+        LastStepVectorized = _fused!.Vector;
     }
 
     /// <summary>The fused kernel's copy of the weights (read once from the stacked tensors).</summary>
@@ -315,6 +343,7 @@ public sealed class StackedStudentPolicy : IBanditPolicy
         _fusedH = _fusedC = null;
         _fusedScores = null;
         _fusedScoresCurrent = false;
+        _fusedStarted = false;
         _lastActions?.Dispose();
         _lastRewards?.Dispose();
         _lastLogits?.Dispose();

@@ -96,6 +96,32 @@ public sealed class StudentNetwork : nn.Module
     }
 
     /// <summary>
+    /// <see cref="EncodeStep"/> for one episode, into managed memory and in the same float operations (so the same bits; a
+    /// test compares them): the inputs of the DAgger rollout's fused path (<see cref="Simd.FusedDaggerRollout"/>).
+    /// <paramref name="x"/> takes K x F floats per-arm, F joint; the previous action and reward are ignored at step 0.
+    /// </summary>
+    internal void EncodeStepInto(Span<float> x, int arms, int step, long previousAction, float previousReward)
+    {
+        bool start = step == 0;
+        float reward = start ? 0f : previousReward;
+        if (Architecture == StudentArchitecture.PerArm)
+        {
+            int f = InputSize;
+            for (int k = 0; k < arms; k++)
+            {
+                float pulled = !start && previousAction == k ? 1f : 0f;
+                x[k * f] = pulled;
+                x[k * f + 1] = pulled * reward;                                            // as onehot * reward (0 * r keeps r's sign)
+                if (InverseTimeInput) x[k * f + 2] = 1f / ((float)step + 1f);              // (t + 1f).reciprocal()
+            }
+            return;
+        }
+        for (int k = 0; k < arms; k++) x[k] = !start && previousAction == k ? 1f : 0f;
+        x[arms] = reward;
+        if (TimeInput) x[arms + 1] = (float)step / TrainHorizon;
+    }
+
+    /// <summary>
     /// The student's input features, the one place they are built: from the previous step's one-hot action (B, T, K)
     /// and reward (B, T) at steps firstStep .. firstStep+T-1. PerArm: per arm [pulled, its reward(, 1/(t+1))]
     /// -> (B, T, K, F); Joint: [one-hot, reward(, t/H)] -> (B, T, F).
