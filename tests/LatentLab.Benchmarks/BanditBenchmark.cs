@@ -39,13 +39,14 @@ public static class BanditBenchmark
             "rollouts" => Rollouts(args, device),
             "report" => Report(args, device),
             "kernel" => Kernel(args),
+            "phases" => Phases(args, device),
             _ => Usage(),
         };
     }
 
     static int Usage()
     {
-        Console.Error.WriteLine("usage: bandits report | bench | rollouts | profile | time-to-bar | train-eval [options]");
+        Console.Error.WriteLine("usage: bandits report | bench | phases | rollouts | profile | time-to-bar | train-eval [options]");
         return 2;
     }
 
@@ -230,6 +231,41 @@ public static class BanditBenchmark
         Console.WriteLine($"stacked policy: {blockRows} LSTM rows per block (0 = all)");
         foreach (var rate in RolloutRates(student, device, Get(args, "--threads-list", "1,2").Split(',').Select(int.Parse), I(args, "--reps", 5), blockRows))
             Console.WriteLine($"  threads {rate.Threads}  {rate.Path,-34} {rate.MSteps,8:0.00} M env-steps/s wall ({rate.Ms:0} ms per {rate.Steps / 1e6:0.00} M env-steps), {rate.MStepsCpu,8:0.00} M per CPU-second");
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+
+    /// <summary>
+    /// `bandits phases [--steps 200 --threads-list 1,2 --rounds 2]`: the trainer itself (default options but --steps) timed by
+    /// phase: the DAgger rollout, the gradient step, clip + Adam + the weights' average, at each thread count, with the fused
+    /// DAgger rollout (FusedRollouts) and with the tensor rollout, alternated round by round. Both rollouts give the same
+    /// bits, so each pair must print the same loss and agreement.
+    /// </summary>
+    static int Phases(string[] args, Device device)
+    {
+        Console.WriteLine($"bandits phases, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        var o = ParseTraining(args) with { Steps = I(args, "--steps", 200) };
+        var threadCounts = Get(args, "--threads-list", "1,2").Split(',').Select(int.Parse).ToArray();
+        int rounds = I(args, "--rounds", 2);
+        Console.WriteLine($"{o.Steps} steps x {o.Batch} episodes x {o.TrainHorizon} pulls, K from {o.MinTrainArms}..{o.TrainArmsHigh}, hidden {o.Hidden}, head {o.HeadHidden}");
+        Console.WriteLine("threads  rollout  | rollout s | gradient s | update s | total s | M env-steps/s | final loss, agreement");
+        for (int round = 0; round < rounds; round++)
+            foreach (int threads in threadCounts)
+                foreach (bool fused in new[] { true, false })
+                {
+                    bool before = LatentLab.Imitation.Simd.FusedRollouts.Enabled;
+                    LatentLab.Imitation.Simd.FusedRollouts.Enabled = fused;
+                    try
+                    {
+                        var phases = new BanditTrainer.TrainingPhases();
+                        using var student = BanditTrainer.Train(o with { Threads = threads }, device, null, CancellationToken.None, 0, null, phases);
+                        double total = student.TrainingTime.TotalSeconds;
+                        var last = student.History[^1];
+                        Console.WriteLine($"{threads,7}  {(fused ? "fused " : "tensor")}   | {phases.Rollout.TotalSeconds,9:0.00} | {phases.Gradient.TotalSeconds,10:0.00} | " +
+                                          $"{phases.Update.TotalSeconds,8:0.00} | {total,7:0.00} | {o.Steps * (double)o.Batch * o.TrainHorizon / total / 1e6,13:0.000} | {last.Loss:0.0000}, {last.Agreement:0.0000}");
+                    }
+                    finally { LatentLab.Imitation.Simd.FusedRollouts.Enabled = before; }
+                }
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
     }

@@ -139,6 +139,20 @@ public sealed class BanditEnvironment : IDisposable
         Step = 0;
     }
 
+    /// <summary>
+    /// The state after a rollout played outside <see cref="Pull"/> from a reset (the fused student rollout keeps its own
+    /// counts): counts and reward sums per episode and arm (B x K, row-major) and the number of pulls made.
+    /// </summary>
+    internal void SetPlayed(float[] counts, float[] sums, int pulls)
+    {
+        using var scope = NewDisposeScope();
+        var c = tensor(counts, new long[] { Batch, Spec.Arms }).to(Device);
+        Statistics.Counts.copy_(c);
+        Statistics.Sums.copy_(tensor(sums, new long[] { Batch, Spec.Arms }).to(Device));
+        _next.copy_(_start + c.to(int64));
+        Step = pulls;
+    }
+
     /// <summary>Pulls <paramref name="actions"/> (B,) int64; returns the rewards (B,) float32.</summary>
     public Tensor Pull(Tensor actions)
     {

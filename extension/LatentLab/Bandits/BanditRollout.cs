@@ -2,7 +2,8 @@ using static TorchSharp.torch;
 
 namespace LatentLab.Bandits;
 
-/// <summary>Runs one policy on every episode of an environment, one tensor op per step across all episodes.</summary>
+/// <summary>Runs one policy on every episode of an environment, one tensor op per step across all episodes (or the policy's own
+/// whole-rollout pass, <see cref="IWholeRolloutPolicy"/>, which gives the same numbers).</summary>
 public static class BanditRollout
 {
     /// <summary>
@@ -19,6 +20,8 @@ public static class BanditRollout
             throw new ArgumentException($"The rollout horizon must lie in 1..{env.Horizon} (got {horizon}).", nameof(horizon));
         env.Reset();
         policy.Reset(env.Batch, env.Spec.Arms, env.Device, policySeed);
+        if (policy is IWholeRolloutPolicy whole && whole.TryPlay(env, horizon, trackAgreement, onStep, cancellationToken) is { } played)
+            return played;                                                                          // the same numbers in one pass of its own
         // Actions are recorded and turned into regret once after the loop (one gather instead of a few ops per step).
         var taken = new List<Tensor>(horizon);                                                      // T x (B,)
         var agreement = trackAgreement ? empty(horizon, env.Batch, dtype: float32, device: env.Device).DetachFromDisposeScope() : null;

@@ -33,18 +33,25 @@ public static class BanditTrainer
     /// benchmarks (time for the default run to reach a quality bar).
     /// </summary>
     internal static TrainedStudent Train(BanditTrainingOptions options, Device device, IProgress<TrainingProgress>? progress,
-        CancellationToken cancellationToken, int snapshotEvery, Action<TrainedStudent>? snapshot)
+        CancellationToken cancellationToken, int snapshotEvery, Action<TrainedStudent>? snapshot, TrainingPhases? phases = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(device);
         options.Validate();
         MemoryBudget.Ensure(MemoryEstimates.BanditTraining(options), device);   // refuse before allocating what the machine cannot hold
         using var threads = TorchRuntime.UseThreads(options.Threads, cancellationToken);
-        return TrainOnCurrentThreads(options, device, progress, cancellationToken, snapshotEvery, snapshot);
+        return TrainOnCurrentThreads(options, device, progress, cancellationToken, snapshotEvery, snapshot, phases);
+    }
+
+    /// <summary>Wall time of a run's phases, summed over its steps (for the `bandits phases` benchmark).</summary>
+    internal sealed class TrainingPhases
+    {
+        public TimeSpan Rollout, Gradient, Update;
     }
 
     static TrainedStudent TrainOnCurrentThreads(BanditTrainingOptions options, Device device,
-        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, int snapshotEvery, Action<TrainedStudent>? snapshot)
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, int snapshotEvery, Action<TrainedStudent>? snapshot,
+        TrainingPhases? phases)
     {
         using var pages = NativeAllocator.KeepPagesMapped();   // for this run only (see NativeAllocator)
 
@@ -96,8 +103,10 @@ public static class BanditTrainer
             }
             else if (options.Architecture == StudentArchitecture.PerArm && options.MinTrainArms >= 2)
                 stepSpec = spec with { Arms = options.TrainArmsHigh };   // MinTrainArms == TrainArmsHigh: one K, not necessarily Arms
+            long phase = Stopwatch.GetTimestamp();
             var (actions, rewards, labels, indices) = Rollout(network, options, stepSpec, batch, horizon, beta, generator, device, cancellationToken);
             if (actions is null) { cancelled = true; break; }
+            if (phases is not null) { phases.Rollout += Stopwatch.GetElapsedTime(phase); phase = Stopwatch.GetTimestamp(); }
 
             // 2. One gradient step over the whole recorded sequence, in chunks of episodes (see GradientChunks), split over
             // the run's threads (see GradientStep).
@@ -111,6 +120,7 @@ public static class BanditTrainer
                 cancelled = true;
                 break;
             }
+            if (phases is not null) { phases.Gradient += Stopwatch.GetElapsedTime(phase); phase = Stopwatch.GetTimestamp(); }
             nn.utils.clip_grad_norm_(network.parameters(), options.GradClip);
             optimizer.step();
             if (averaged is not null)
@@ -120,6 +130,7 @@ public static class BanditTrainer
                     foreach (var (a, p) in averaged.parameters().Zip(network.parameters()))
                         a.mul_(decay).add_(p, alpha: 1 - decay);
             }
+            if (phases is not null) phases.Update += Stopwatch.GetElapsedTime(phase);
             windowAgreement += stepAgreement;
             windowLoss += stepLoss;
             windowCount++;
@@ -324,9 +335,9 @@ public static class BanditTrainer
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var env = new BanditEnvironment(spec, batch, horizon, generator, device);
-        if (FusedDaggerRollout.Applies(options, device))                                          // the same bits in managed code
+        if (FusedRollouts.Applies(options, device))                                          // the same bits in managed code
         {
-            var fused = FusedDaggerRollout.Run(network, env, beta, options.UsesIndexLoss, generator, ct);
+            var fused = FusedRollouts.Dagger(network, env, beta, options.UsesIndexLoss, generator, ct);
             if (fused is not { } r) return (null, null, null, null);
             return (r.Actions.MoveToOuterDisposeScope(), r.Rewards.MoveToOuterDisposeScope(), r.Labels.MoveToOuterDisposeScope(),
                 r.Indices?.MoveToOuterDisposeScope());

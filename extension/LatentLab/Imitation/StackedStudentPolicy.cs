@@ -19,7 +19,7 @@ namespace LatentLab.Imitation;
 /// the same cell without a torch op per gate, split over torch's thread count by blocks of episodes; the step's inputs
 /// still come from the student's own encoder (<see cref="StudentNetwork.EncodeStep"/>).
 /// </summary>
-public sealed class StackedStudentPolicy : IBanditPolicy
+public sealed class StackedStudentPolicy : IBanditPolicy, IWholeRolloutPolicy
 {
     readonly StudentArchitecture _architecture;
     readonly StudentNetwork _template;          // the architecture: its step features; its own weights are not used
@@ -248,13 +248,23 @@ public sealed class StackedStudentPolicy : IBanditPolicy
         return actions.MoveToOuterDisposeScope();
     }
 
+    /// <summary>The network whose architecture (and step features) the copies share.</summary>
+    internal StudentNetwork Template => _template;
+
+    /// <summary>A whole rollout in one managed pass (<see cref="FusedRollouts.Play"/>) where a step would run on the fused kernel
+    /// anyway (the CPU, no output hook, not the torch path); the same numbers as stepping it.</summary>
+    RolloutTrace? IWholeRolloutPolicy.TryPlay(BanditEnvironment env, int horizon, bool trackAgreement, Action<int>? onStep, CancellationToken cancellationToken) =>
+        FusedRollouts.Enabled && Path != StudentRolloutPath.Torch && _device.type == DeviceType.CPU && env.Device.type == DeviceType.CPU && OutputHook is null
+            ? FusedRollouts.Play(this, env, horizon, trackAgreement, onStep, cancellationToken)
+            : null;
+
     bool _fusedStarted;                          // the fused state has been stepped since the last reset
 
     /// <summary>
     /// Readies the fused kernel for the next step of a reset policy (built once; state and scores allocated on the first
     /// step after a reset; scratch for every worker) and returns the number of workers a step splits into: the run's
     /// threads, with at least 64 episodes per worker. For callers that build the step's inputs themselves (the DAgger
-    /// rollout, <see cref="FusedDaggerRollout"/>): then <see cref="StepFusedEpisodes"/> per block, <see cref="FinishFusedStep"/>.
+    /// rollout, <see cref="FusedRollouts"/>): then <see cref="StepFusedEpisodes"/> per block, <see cref="FinishFusedStep"/>.
     /// </summary>
     internal int PrepareFused()
     {

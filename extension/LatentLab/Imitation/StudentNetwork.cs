@@ -97,7 +97,7 @@ public sealed class StudentNetwork : nn.Module
 
     /// <summary>
     /// <see cref="EncodeStep"/> for one episode, into managed memory and in the same float operations (so the same bits; a
-    /// test compares them): the inputs of the DAgger rollout's fused path (<see cref="Simd.FusedDaggerRollout"/>).
+    /// test compares them): the inputs of the DAgger rollout's fused path (<see cref="Simd.FusedRollouts"/>).
     /// <paramref name="x"/> takes K x F floats per-arm, F joint; the previous action and reward are ignored at step 0.
     /// </summary>
     internal void EncodeStepInto(Span<float> x, int arms, int step, long previousAction, float previousReward)

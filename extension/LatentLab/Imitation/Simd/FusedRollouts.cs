@@ -6,22 +6,24 @@ using static TorchSharp.torch;
 namespace LatentLab.Imitation.Simd;
 
 /// <summary>
-/// A training step's DAgger rollout with the UCB1 teacher on the CPU, in managed code: per pull, the two torch draws of
-/// the tensor rollout (the teacher's tie-break, U(0,1) per episode and arm, then the mix, U(0,1) per episode, when the
-/// student acts) and everything else per episode without a torch op: UCB1's index, its tied best arms and soft label,
-/// the teacher's pick, the student's inputs and step (<see cref="StackedStudentPolicy"/>'s fused kernel), the mix, the
-/// pull from the environment's reward tape and the counts. The float operations are those of the tensor ops
+/// Whole student rollouts on the CPU in managed code, with the numbers of the tensor-driven loops they replace: a
+/// training step's DAgger rollout with the UCB1 teacher (<see cref="Dagger"/>) and an evaluation rollout of a stacked
+/// student (<see cref="Play"/>, what <see cref="BanditRollout.Run"/> asks the policy for first). Per pull only the torch
+/// draws of the tensor loop remain (the teacher's tie-break, U(0,1) per episode and arm, then the mix, U(0,1) per episode,
+/// when the student acts); everything else is per episode without a torch op: UCB1's index, its tied best arms and soft
+/// label, the teacher's pick, the student's inputs and step (<see cref="StackedStudentPolicy"/>'s fused kernel), the mix,
+/// the pull from the environment's reward tape and the counts. The float operations are those of the tensor ops
 /// (<see cref="Ucb1Policy.Index"/>, <see cref="TeacherLabels.FromIndex"/>, <see cref="StudentNetwork.EncodeStep"/>,
-/// <see cref="BanditEnvironment.Pull"/>), so both rollouts return the same bits (a test compares them) and a run's numbers
-/// do not depend on which one ran. Why: the tensor rollout is ~45 small ops per pull on 128 x K numbers, 50 pulls per
-/// step, so it ran at torch's per-op overhead and did not scale with threads (docs/bandit-student.md).
+/// <see cref="BanditEnvironment.Pull"/>), so both give the same bits (FusedRolloutsTests compares them) and a run's
+/// numbers do not depend on which one ran. Why: the tensor loops are ~45 small ops per pull on B x K numbers, so a
+/// 128-episode DAgger rollout ran at torch's per-op overhead and did not scale with threads (docs/bandit-student.md).
 /// Episodes are independent, so each pull's work is split into contiguous blocks of episodes over the run's threads
 /// (the student's worker count); the split changes no number.
 /// </summary>
-internal static unsafe class FusedDaggerRollout
+internal static unsafe class FusedRollouts
 {
-    /// <summary>Off: training on this thread takes the tensor rollout (the tests compare both). Per thread, as
-    /// <c>StackedMlpKernel.Enabled</c>.</summary>
+    /// <summary>Off: training and student rollouts on this thread take the tensor-driven loops (the tests compare both). Per
+    /// thread, as <c>StackedMlpKernel.Enabled</c>.</summary>
     internal static bool Enabled { get => !_disabled; set => _disabled = !value; }
     [ThreadStatic] static bool _disabled;
 
@@ -35,7 +37,7 @@ internal static unsafe class FusedDaggerRollout
     /// (B, T) float32, labels (B, T, K) and, with <paramref name="withIndex"/>, UCB1's index in every visited state (B, T, K)
     /// (+inf for unpulled arms); null when cancelled (checked before every pull, as the tensor rollout does).
     /// </summary>
-    public static (Tensor Actions, Tensor Rewards, Tensor Labels, Tensor? Indices)? Run(StudentNetwork network, BanditEnvironment env,
+    public static (Tensor Actions, Tensor Rewards, Tensor Labels, Tensor? Indices)? Dagger(StudentNetwork network, BanditEnvironment env,
         double beta, bool withIndex, Generator generator, CancellationToken ct)
     {
         if (env.Device.type != DeviceType.CPU)
@@ -111,10 +113,7 @@ internal static unsafe class FusedDaggerRollout
                     for (long e = e0; e < e1; e++)
                     {
                         long arm = student is null || mixP[e] < betaF ? teacher[e] : studentArms![e];   // where(teacherActs, teacher, student)
-                        long slot = e * k + arm;
-                        float reward = tapeP[slot * horizon + (long)counts[slot]];            // the arm's next reward on the tape
-                        counts[slot] += 1f;
-                        sums[slot] += reward;
+                        float reward = Pull(tapeP, horizon, counts, sums, e * k + arm);
                         actP[e * horizon + step] = arm;
                         rewP[e * horizon + step] = reward;
                         previous[e] = arm;
@@ -131,6 +130,79 @@ internal static unsafe class FusedDaggerRollout
             student?.Dispose();
         }
         return (actions.MoveToOuterDisposeScope(), rewards.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), indices?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Plays <paramref name="student"/> (reset for <paramref name="env"/>, which has just been reset) for
+    /// <paramref name="horizon"/> pulls on the fused kernel, as <see cref="BanditRollout.Run"/> steps it: the same actions, the
+    /// same regret (computed by <see cref="BanditEnvironment.Regret"/> from them) and, with <paramref name="trackAgreement"/>, the
+    /// same agreement with UCB1's best arms. Leaves the environment's statistics and the policy's last observation as the
+    /// step-by-step loop does. Cancellation is checked before every pull (OperationCanceledException, nothing kept).
+    /// </summary>
+    public static RolloutTrace Play(StackedStudentPolicy student, BanditEnvironment env, int horizon, bool trackAgreement,
+        Action<int>? onStep, CancellationToken ct)
+    {
+        if (env.Device.type != DeviceType.CPU)
+            throw new ArgumentException($"The fused student rollout runs on the CPU; this environment is on {env.Device.type}.", nameof(env));
+        int k = env.Spec.Arms, stride = env.Horizon;
+        long batch = env.Batch;
+        var network = student.Template;
+        int features = network.Architecture == StudentArchitecture.PerArm ? k * network.InputSize : network.InputSize;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var actions = empty(batch, horizon, dtype: int64);                                   // (B, T), as stack(taken, 1)
+        var agreement = trackAgreement ? empty(horizon, batch, dtype: float32) : null;       // (T, B)
+        var bonus = trackAgreement ? ExplorationBonus(horizon) : null;
+        var tape = env.Tape.contiguous();
+        float* tapeP = (float*)TensorMemory.Pointer(tape);
+        long* actP = (long*)TensorMemory.Pointer(actions);
+        float* agreeP = agreement is null ? null : (float*)TensorMemory.Pointer(agreement);
+        float* bonusP = bonus is null ? null : (float*)TensorMemory.Pointer(bonus);
+        var counts = new float[batch * k];
+        var sums = new float[batch * k];
+        var previous = new long[batch];
+        var previousReward = new float[batch];
+        var x = GC.AllocateArray<float>(checked((int)(batch * features)), pinned: true);
+        var arms = GC.AllocateArray<long>(checked((int)batch), pinned: true);
+        int workers = student.PrepareFused();
+        var indexScratch = new float[workers][];
+        for (int w = 0; w < workers; w++) indexScratch[w] = new float[k];
+        for (int t = 0; t < horizon; t++)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (t > 0) workers = student.PrepareFused();
+            int step = t;
+            void Work(int w)
+            {
+                long e0 = batch * w / workers, e1 = batch * (w + 1) / workers;
+                for (long e = e0; e < e1; e++)
+                    network.EncodeStepInto(x.AsSpan((int)(e * features), features), k, step, previous[e], previousReward[e]);
+                fixed (float* xp = x)
+                fixed (long* ap = arms)
+                    student.StepFusedEpisodes(xp, ap, e0, e1, first: step == 0, w);
+                var index = indexScratch[w];
+                for (long e = e0; e < e1; e++)
+                {
+                    long arm = arms[e];
+                    if (agreeP is not null)                                              // UCB1's best arms in this state, gathered at the arm
+                        agreeP[(long)step * batch + e] = Index(counts, sums, e * k, k, bonusP + (long)step * horizon, index) == index[arm] ? 1f : 0f;
+                    float reward = Pull(tapeP, stride, counts, sums, e * k + arm);
+                    actP[e * horizon + step] = arm;
+                    previous[e] = arm;
+                    previousReward[e] = reward;
+                }
+            }
+            if (workers == 1) Work(0);
+            else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+            student.FinishFusedStep();
+            onStep?.Invoke(t + 1);
+        }
+        var regret = env.Regret(actions).t().contiguous();                                   // (T, B)
+        env.SetPlayed(counts, sums, horizon);
+        using (var last = tensor(previous))
+        using (var lastReward = tensor(previousReward))
+            student.Observe(last, lastReward);
+        return new RolloutTrace(student.Name, regret.MoveToOuterDisposeScope(), agreement?.MoveToOuterDisposeScope());
     }
 
     /// <summary>
@@ -157,15 +229,7 @@ internal static unsafe class FusedDaggerRollout
     /// </summary>
     internal static void TeacherStep(float[] counts, float[] sums, long offset, int k, float* bonus, float[] index, float* u, float* label, out long pick)
     {
-        float best = float.NegativeInfinity;
-        for (int j = 0; j < k; j++)
-        {
-            float count = counts[offset + j];
-            float n = MathF.Max(count, 1f);
-            float value = count == 0f ? float.PositiveInfinity : bonus[(int)n - 1] + sums[offset + j] / n;
-            index[j] = value;
-            if (value > best) best = value;
-        }
+        float best = Index(counts, sums, offset, k, bonus, index);
         int tied = 0;
         for (int j = 0; j < k; j++) if (index[j] == best) tied++;
         float share = 1f / tied, none = 0f / tied;
@@ -178,6 +242,35 @@ internal static unsafe class FusedDaggerRollout
             float score = member ? u[j] + 1f : 0f;                       // set x (u + 1f): 1 x (u + 1f), or 0 x (u + 1f) = 0
             if (score > top) { top = score; pick = j; }
         }
+    }
+
+    /// <summary>UCB1's index of one episode's K arms into <paramref name="index"/> (+inf where unpulled; the bonus for n = max(count, 1)
+    /// from this pull's row of <see cref="ExplorationBonus"/>, plus sums/n); returns the largest.</summary>
+    static float Index(float[] counts, float[] sums, long offset, int k, float* bonus, float[] index)
+    {
+        float best = float.NegativeInfinity;
+        for (int j = 0; j < k; j++)
+        {
+            float count = counts[offset + j];
+            float n = MathF.Max(count, 1f);
+            float value = count == 0f ? float.PositiveInfinity : bonus[(int)n - 1] + sums[offset + j] / n;
+            index[j] = value;
+            if (value > best) best = value;
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// Pulls arm slot = episode x K + arm: its next reward on the tape (tape positions (slot x <paramref name="stride"/> + pulls so
+    /// far), stride = the environment's horizon), then the count and the sum (float32 adds, as ArmStatistics' scatter_add_).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    static float Pull(float* tape, int stride, float[] counts, float[] sums, long slot)
+    {
+        float reward = tape[slot * stride + (long)counts[slot]];
+        counts[slot] += 1f;
+        sums[slot] += reward;
+        return reward;
     }
 
     static void DisposeAll(params Tensor?[] tensors)

@@ -8,12 +8,12 @@ using static TorchSharp.torch;
 namespace LatentLab.Tests.Imitation;
 
 /// <summary>
-/// The DAgger rollout in managed code (<see cref="FusedDaggerRollout"/>) against the tensor rollout it replaces: the same
+/// The DAgger rollout in managed code (<see cref="FusedRollouts"/>) against the tensor rollout it replaces: the same
 /// generator state in, the same bits out (actions, rewards, labels, UCB1's index) and the same generator state after, so a
 /// training run's numbers do not depend on which rollout ran.
 /// </summary>
 [Collection("torch threads")]
-public class FusedDaggerRolloutTests
+public class FusedRolloutsTests
 {
     static readonly Device Cpu = TorchRuntime.ResolveDevice("cpu");
 
@@ -48,8 +48,8 @@ public class FusedDaggerRolloutTests
 
         (Tensor?, Tensor?, Tensor?, Tensor?, float) Run(bool fused)
         {
-            bool before = FusedDaggerRollout.Enabled;
-            FusedDaggerRollout.Enabled = fused;
+            bool before = FusedRollouts.Enabled;
+            FusedRollouts.Enabled = fused;
             try
             {
                 using var g = new Generator(4242, Cpu);
@@ -57,7 +57,7 @@ public class FusedDaggerRolloutTests
                 float next = rand(new long[] { 1 }, generator: g).item<float>();          // the generator's state after
                 return (r.Actions, r.Rewards, r.Labels, r.Indices, next);
             }
-            finally { FusedDaggerRollout.Enabled = before; }
+            finally { FusedRollouts.Enabled = before; }
         }
 
         var (ta, tr, tl, ti, tn) = Run(false);
@@ -70,6 +70,74 @@ public class FusedDaggerRolloutTests
         if (indexLoss) Assert.Equal(ti!.data<float>().ToArray(), fi!.data<float>().ToArray());
         Assert.Equal(tn, fn);
         foreach (var t in new[] { ta, tr, tl, ti, fa, fr, fl, fi }) t?.Dispose();
+    }
+
+    public static IEnumerable<object[]> PlayCases =>
+    [
+        // architecture, copies, arms, episodes per copy, env horizon, rollout horizon, agreement, threads
+        [StudentArchitecture.PerArm, 1, 5, 40, 30, 30, true, 1],
+        [StudentArchitecture.PerArm, 3, 4, 50, 25, 18, true, 2],      // a shorter rollout than the environment's tape; 150 episodes, 2 workers
+        [StudentArchitecture.PerArm, 2, 3, 70, 12, 12, false, 2],
+        [StudentArchitecture.Joint, 2, 3, 66, 20, 20, true, 2],
+    ];
+
+    /// <summary>
+    /// <see cref="BanditRollout.Run"/> of a stacked student: its own whole pass (<see cref="FusedRollouts.Play"/>) against stepping it
+    /// pull by pull on the same kernel: the same regret, agreement, environment statistics afterwards and last scores.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PlayCases))]
+    public void Play_GivesTheSteppedRolloutsBits(StudentArchitecture architecture, int copies, int arms, int episodes, int envHorizon, int horizon,
+        bool agreement, int threads)
+    {
+        using var student = Student(architecture, out var unused);
+        if (architecture == StudentArchitecture.Joint) arms = student.Arms;
+        using var g = new Generator(8, Cpu);
+        var stacks = student.Network.parameters().Select(p => stack(Enumerable.Range(0, copies)
+            .Select(c => p.detach() + 0.2f * c * randn(p.shape, generator: g)).ToArray()).DetachFromDisposeScope()).ToList();
+        using var env = BanditEnvironment.Create(new BanditSpec(arms), episodes, envHorizon, 21, Cpu);
+        using var replicated = env.Replicate(copies);
+        using var threadScope = TorchRuntime.UseThreads(threads);
+
+        (float[] Regret, float[]? Agreement, float[] Counts, float[] Sums, float[] Last, int Steps) Run(bool whole)
+        {
+            bool before = FusedRollouts.Enabled;
+            FusedRollouts.Enabled = whole;
+            try
+            {
+                using var policy = new StackedStudentPolicy(student.Network, stacks);
+                int calls = 0;
+                using var trace = BanditRollout.Run(replicated, policy, horizon, 0, agreement, onStep: s => { Assert.Equal(++calls, s); });
+                Assert.Equal(horizon, calls);
+                return (trace.Regret.data<float>().ToArray(), trace.Agreement?.data<float>().ToArray(),
+                    replicated.Statistics.Counts.data<float>().ToArray(), replicated.Statistics.Sums.data<float>().ToArray(),
+                    policy.LastLogits!.data<float>().ToArray(), replicated.Step);
+            }
+            finally { FusedRollouts.Enabled = before; }
+        }
+
+        var stepped = Run(false);
+        var whole = Run(true);
+        Assert.Equal(stepped.Regret, whole.Regret);
+        Assert.Equal(horizon * episodes * copies, whole.Regret.Length);
+        Assert.Equal(stepped.Agreement, whole.Agreement);
+        Assert.Equal(agreement, whole.Agreement is not null);
+        Assert.Equal(stepped.Counts, whole.Counts);
+        Assert.Equal(stepped.Sums, whole.Sums);
+        Assert.Equal(stepped.Last, whole.Last);
+        Assert.Equal(horizon, whole.Steps);
+        foreach (var t in stacks) t.Dispose();
+    }
+
+    [Fact]
+    public void Play_CancelledBeforeAPull_Throws()
+    {
+        using var student = Student(StudentArchitecture.PerArm, out _);
+        using var env = BanditEnvironment.Create(new BanditSpec(3), 10, 12, 1, Cpu);
+        using var policy = StackedStudentPolicy.Of(student.Network);
+        using var cts = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            BanditRollout.Run(env, policy, 12, 0, true, onStep: s => { if (s == 5) cts.Cancel(); }, cancellationToken: cts.Token));
     }
 
     [Fact]
