@@ -15,7 +15,10 @@ internal static class TensorMemory
         // calls per token, four pointers each, used to pay every time).
         if (t.NumberOfElements * t.ElementSize <= int.MaxValue)
             fixed (byte* p = t.bytes) return (IntPtr)p;
-        using var first = t.view(-1).narrow(0, 0, 1); // shares storage; its data pointer is t's first element
+        // Both views are disposed here: an undisposed one would hold t's storage until the GC finalised it (a 2 GiB
+        // tensor disposed by its owner then stayed resident).
+        using var flat = t.view(-1);
+        using var first = flat.narrow(0, 0, 1);       // shares storage; its data pointer is t's first element
         fixed (byte* p = first.bytes) return (IntPtr)p;
     }
 }

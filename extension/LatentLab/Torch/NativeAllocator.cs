@@ -21,8 +21,10 @@ namespace LatentLab.Torch;
 /// (8 x 128 tokens of a 0.6B model: 8 MB per query tensor, 12.6 MB per MLP tensor) freed layer by layer. Served from
 /// the heap, as glibc's sliding threshold does after the first big free, the freed blocks fragment the heap and the
 /// process kept ~0.5 GB more than it used at the peak (measured: peak RSS 3.09 GB against 2.84 GB for 2.38 GB of
-/// weights). Inside such a scope blocks of 4 MB and more are mmap'ed (each returns to the OS when freed) and the heap
-/// top is trimmed beyond 32 MB free. If a bandit run's scope is open at the same time, its settings win.
+/// weights). Inside such a scope blocks of 4 MB and more are mmap'ed (each returns to the OS when freed) unless the heap
+/// can serve them from free space it already holds (left by an earlier run: measured, 16 of 24 such blocks in the tests
+/// after a bandit run), and the heap top is trimmed beyond 32 MB free; when the last scope closes, <c>malloc_trim</c>
+/// returns the heap's free pages. If a bandit run's scope is open at the same time, its settings win.
 /// </para>
 /// Linux/glibc only (elsewhere a no-op). Set LATENTLAB_DEFAULT_MALLOC=1 to keep glibc's defaults throughout (for
 /// before/after measurements).
