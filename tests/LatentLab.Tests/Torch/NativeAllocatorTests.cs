@@ -50,7 +50,8 @@ public class NativeAllocatorTests(ITestOutputHelper output)
         output.WriteLine($"2 GiB block: {held.Fraction:P1} of its pages resident while held, {after.Fraction:P1} after freeing " +
                          $"(RSS {before.Rss / MiB} -> {held.Rss / MiB} -> {after.Rss / MiB} MiB)");
         Assert.True(held.Fraction > 0.99, $"only {held.Fraction:P1} of the 2 GiB tensor's pages were resident while it was held");
-        Assert.True(after.Fraction < 0.05, $"freeing the 2 GiB tensor left {after.Fraction:P1} of its pages resident (kept in the heap, not returned to the OS)");
+        // Below a quarter rather than zero, as in the language-model test below: another thread may map the freed range again.
+        Assert.True(after.Fraction < 0.25, $"freeing the 2 GiB tensor left {after.Fraction:P1} of its pages resident (kept in the heap, not returned to the OS)");
     }
 
     [Fact]
@@ -120,7 +121,10 @@ public class NativeAllocatorTests(ITestOutputHelper output)
         output.WriteLine($"24 x 12 MB blocks: {held:P1} of their pages resident while held, {freed:P1} once freed, {after:P1} after the pass, small blocks still live " +
                          $"(RSS {before / MiB} -> {heldRss / MiB} -> {afterRss / MiB} MiB)");
         Assert.True(held > 0.99, $"only {held:P1} of the 24 blocks' pages were resident while they were held");
-        Assert.True(after < 0.05, $"after the pass {after:P1} of the freed blocks' pages were still resident (kept in the heap below the live blocks)");
+        // Below a quarter, not zero: in the full test run another thread of the process (the runtime, a worker an earlier test
+        // left finishing) can carve its own allocations out of a freed block's range between the free and this check (seen
+        // once: 2 of the 24 blocks resident, 8.3%); blocks kept in the heap below the live ones read 46-100% here.
+        Assert.True(after < 0.25, $"after the pass {after:P1} of the freed blocks' pages were still resident (kept in the heap below the live blocks)");
     }
 
     /// <summary>
