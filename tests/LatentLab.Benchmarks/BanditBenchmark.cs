@@ -39,6 +39,7 @@ public static class BanditBenchmark
             "rollouts" => Rollouts(args, device),
             "report" => Report(args, device),
             "kernel" => Kernel(args),
+            "gradient" => GradientBench(args, device),
             "phases" => Phases(args, device),
             _ => Usage(),
         };
@@ -46,7 +47,7 @@ public static class BanditBenchmark
 
     static int Usage()
     {
-        Console.Error.WriteLine("usage: bandits report | bench | phases | rollouts | profile | time-to-bar | train-eval [options]");
+        Console.Error.WriteLine("usage: bandits report | bench | phases | gradient | kernel | rollouts | profile | time-to-bar | train-eval [options]");
         return 2;
     }
 
@@ -236,10 +237,12 @@ public static class BanditBenchmark
     }
 
     /// <summary>
-    /// `bandits phases [--steps 200 --threads-list 1,2 --rounds 2]`: the trainer itself (default options but --steps) timed by
-    /// phase: the DAgger rollout, the gradient step, clip + Adam + the weights' average, at each thread count, with the fused
-    /// DAgger rollout (FusedRollouts) and with the tensor rollout, alternated round by round. Both rollouts give the same
-    /// bits, so each pair must print the same loss and agreement.
+    /// `bandits phases [--steps 200 --threads-list 1,2 --rounds 2 --tensor-rollout]`: the trainer itself (default options but
+    /// --steps) timed by phase: the DAgger rollout, the gradient step, clip + Adam + the weights' average, at each thread count,
+    /// with the managed training pass (FusedLstmTraining) and with torch's autograd through nn.LSTM, alternated round by round,
+    /// both with the managed DAgger rollout (FusedRollouts); --tensor-rollout adds the tensor rollout with torch's gradient.
+    /// The rollouts give the same bits, so those rows print the same loss and agreement; the managed gradient sums in another
+    /// order, so its rows differ in the last digits.
     /// </summary>
     static int Phases(string[] args, Device device)
     {
@@ -247,25 +250,94 @@ public static class BanditBenchmark
         var o = ParseTraining(args) with { Steps = I(args, "--steps", 200) };
         var threadCounts = Get(args, "--threads-list", "1,2").Split(',').Select(int.Parse).ToArray();
         int rounds = I(args, "--rounds", 2);
+        var variants = new List<(string Name, bool FusedRollout, bool ManagedGradient)> { ("fused  / managed", true, true), ("fused  / torch", true, false) };
+        if (args.Contains("--tensor-rollout")) variants.Add(("tensor / torch", false, false));
         Console.WriteLine($"{o.Steps} steps x {o.Batch} episodes x {o.TrainHorizon} pulls, K from {o.MinTrainArms}..{o.TrainArmsHigh}, hidden {o.Hidden}, head {o.HeadHidden}");
-        Console.WriteLine("threads  rollout  | rollout s | gradient s | update s | total s | M env-steps/s | final loss, agreement");
+        Console.WriteLine("threads  rollout / gradient | rollout s | gradient s | update s | total s | M env-steps/s | final loss, agreement");
         for (int round = 0; round < rounds; round++)
             foreach (int threads in threadCounts)
-                foreach (bool fused in new[] { true, false })
+                foreach (var (name, fusedRollout, managedGradient) in variants)
                 {
-                    bool before = LatentLab.Imitation.Simd.FusedRollouts.Enabled;
-                    LatentLab.Imitation.Simd.FusedRollouts.Enabled = fused;
+                    bool rolloutBefore = LatentLab.Imitation.Simd.FusedRollouts.Enabled, gradientBefore = LatentLab.Imitation.Simd.FusedLstmTraining.Enabled;
+                    LatentLab.Imitation.Simd.FusedRollouts.Enabled = fusedRollout;
+                    LatentLab.Imitation.Simd.FusedLstmTraining.Enabled = managedGradient;
                     try
                     {
                         var phases = new BanditTrainer.TrainingPhases();
                         using var student = BanditTrainer.Train(o with { Threads = threads }, device, null, CancellationToken.None, 0, null, phases);
                         double total = student.TrainingTime.TotalSeconds;
                         var last = student.History[^1];
-                        Console.WriteLine($"{threads,7}  {(fused ? "fused " : "tensor")}   | {phases.Rollout.TotalSeconds,9:0.00} | {phases.Gradient.TotalSeconds,10:0.00} | " +
+                        Console.WriteLine($"{threads,7}  {name,-17} | {phases.Rollout.TotalSeconds,9:0.00} | {phases.Gradient.TotalSeconds,10:0.00} | " +
                                           $"{phases.Update.TotalSeconds,8:0.00} | {total,7:0.00} | {o.Steps * (double)o.Batch * o.TrainHorizon / total / 1e6,13:0.000} | {last.Loss:0.0000}, {last.Agreement:0.0000}");
                     }
-                    finally { LatentLab.Imitation.Simd.FusedRollouts.Enabled = before; }
+                    finally
+                    {
+                        LatentLab.Imitation.Simd.FusedRollouts.Enabled = rolloutBefore;
+                        LatentLab.Imitation.Simd.FusedLstmTraining.Enabled = gradientBefore;
+                    }
                 }
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+
+    /// <summary>
+    /// `bandits gradient [--episodes 128 --arms 5 --reps 10 --threads-list 1,2]`: one gradient step of the default student on
+    /// fixed random episodes (T = 50, the index loss on), the managed training pass against torch's autograd through nn.LSTM,
+    /// alternated rep by rep: median wall ms per step, CPU ms, GFLOP/s of the managed pass (multiply-adds counted from the
+    /// shapes), and how far the two gradients are apart (largest difference over the largest entry).
+    /// </summary>
+    static int GradientBench(string[] args, Device device)
+    {
+        Console.WriteLine($"bandits gradient, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        int episodes = I(args, "--episodes", 128), arms = I(args, "--arms", 5), reps = I(args, "--reps", 10);
+        var o = ParseTraining(args) with { Batch = episodes };
+        int horizon = o.TrainHorizon;
+        using var network = StudentNetwork.Create(o, seed: 1);
+        network.train();
+        var parameters = network.parameters().Cast<torch.Tensor>().ToList();
+        using var g = new torch.Generator(5, torch.CPU);
+        using var actions = torch.randint(0, arms, new long[] { episodes, horizon }, dtype: torch.int64, generator: g);
+        using var rewards = torch.randint(0, 2, new long[] { episodes, horizon }, dtype: torch.float32, generator: g);
+        using var labels = torch.nn.functional.one_hot(torch.randint(0, arms, new long[] { episodes, horizon }, dtype: torch.int64, generator: g), arms).to(torch.float32);
+        using var indices = torch.rand(new long[] { episodes, horizon, arms }, generator: g);
+        long rowSteps = (long)episodes * arms * horizon;
+        int f = network.InputSize, h = o.Hidden, hh = o.HeadHidden;
+        // multiply-adds per LSTM row and step: forward gates and head, backward head, gates' gradient products, dh
+        double macs = (f + h) * 4.0 * h + h * hh + hh + (hh + h * hh + hh + h * hh) + (h * 4.0 * h + (f + 1) * 4.0 * h) + 4.0 * h * h;
+        Console.WriteLine($"{episodes} episodes x {arms} arms x {horizon} steps = {rowSteps} LSTM row-steps; hidden {h}, head {hh}, inputs {f}; ~{2 * macs * rowSteps / 1e9:0.00} GFLOP per step");
+        foreach (int threads in Get(args, "--threads-list", "1,2").Split(',').Select(int.Parse))
+        {
+            using var scope = TorchRuntime.UseThreads(threads);
+            using var workers = threads > 1 ? new LatentLab.Torch.PartWorkers(threads, () => torch.set_num_threads(1)) : null;
+            var buffers = new BanditTrainer.FusedTrainingBuffers(threads);
+            var times = new Dictionary<bool, List<(double Wall, double Cpu)>> { [true] = new(), [false] = new() };
+            var grads = new Dictionary<bool, float[][]>();
+            for (int rep = -1; rep < reps; rep++)
+                foreach (bool managed in new[] { true, false })
+                {
+                    bool before = LatentLab.Imitation.Simd.FusedLstmTraining.Enabled;
+                    LatentLab.Imitation.Simd.FusedLstmTraining.Enabled = managed;
+                    try
+                    {
+                        foreach (var p in parameters) p.grad?.zero_();
+                        var cpu0 = CpuTime();
+                        long t0 = Stopwatch.GetTimestamp();
+                        var (completed, _, _) = BanditTrainer.GradientStep(network, parameters, actions, rewards, labels, indices, arms, horizon, o, threads,
+                            CancellationToken.None, workers, buffers);
+                        double wall = Stopwatch.GetElapsedTime(t0).TotalMilliseconds, cpu = (CpuTime() - cpu0).TotalMilliseconds;
+                        if (!completed) throw new InvalidOperationException("the gradient step did not complete");
+                        if (rep >= 0) times[managed].Add((wall, cpu));
+                        grads[managed] = parameters.Select(p => p.grad!.data<float>().ToArray()).ToArray();
+                    }
+                    finally { LatentLab.Imitation.Simd.FusedLstmTraining.Enabled = before; }
+                }
+            double Median(IEnumerable<double> xs) { var a = xs.OrderBy(x => x).ToArray(); return a[a.Length / 2]; }
+            double largest = grads[false].Max(x => x.Max(Math.Abs));
+            double gap = grads[false].Zip(grads[true], (a, b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max()).Max();
+            double mWall = Median(times[true].Select(t => t.Wall)), tWall = Median(times[false].Select(t => t.Wall));
+            Console.WriteLine($"  threads {threads}: managed {mWall,7:0.0} ms wall ({Median(times[true].Select(t => t.Cpu)),7:0.0} ms CPU, {2 * macs * rowSteps / (mWall * 1e6):0.0} GFLOP/s), " +
+                              $"torch {tWall,7:0.0} ms wall ({Median(times[false].Select(t => t.Cpu)),7:0.0} ms CPU): {tWall / mWall:0.00}x; gradients apart by {gap / largest:0.0e0} of the largest entry");
+        }
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
     }
@@ -374,7 +446,7 @@ public static class BanditBenchmark
         Console.WriteLine($"2. default per-arm student training (hidden {d.Hidden}, head {d.HeadHidden}, batch {d.Batch}, K {d.MinTrainArms}..{d.TrainArmsHigh}; first step excluded)");
         foreach (int t in threadCounts)
         {
-            var (wall, cpu) = TrainingRate(new BanditTrainingOptions { Steps = 9, ProgressEvery = 1, Threads = t }, device);
+            var (wall, cpu) = TrainingRate(new BanditTrainingOptions { Steps = 41, ProgressEvery = 1, Threads = t }, device);
             Console.WriteLine($"  threads {t}: {wall:0.000} M env-steps/s wall, {cpu:0.000} M per CPU-second");
         }
         Console.WriteLine("3. student rollouts (default student, 4096 episodes x 100 pulls, best of 3)");

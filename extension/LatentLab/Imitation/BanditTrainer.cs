@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LatentLab.Bandits;
+using LatentLab.Formats;
 using LatentLab.Imitation.Simd;
 using LatentLab.Torch;
 using TorchSharp;
@@ -75,6 +76,7 @@ public static class BanditTrainer
         // The split gradient step's helper threads, made once for the run (see GradientStep; CPU only).
         int parts = GradientParts(device.type, threads, options.Batch);
         using var workers = parts > 1 ? PartWorkers.SingleThreadedTorch(parts) : null;
+        var fusedBuffers = new FusedTrainingBuffers(parts);
         using var armsGenerator = new Generator((ulong)(options.Seed * 104729 + 3), CPU);
         var spec = options.Spec;
         int horizon = options.TrainHorizon, totalSteps = options.Steps;
@@ -113,7 +115,7 @@ public static class BanditTrainer
             network.train();
             optimizer.zero_grad();
             var (completed, stepLoss, stepAgreement) = GradientStep(network, parameters, actions, rewards!, labels!, indices, stepSpec.Arms, horizon,
-                options, threads, cancellationToken, workers);
+                options, threads, cancellationToken, workers, fusedBuffers);
             if (!completed || cancellationToken.IsCancellationRequested)
             {
                 optimizer.zero_grad();
@@ -185,10 +187,13 @@ public static class BanditTrainer
     /// </summary>
     internal static (bool Completed, double Loss, double Agreement) GradientStep(StudentNetwork network, IList<Tensor> parameters,
         Tensor actions, Tensor rewards, Tensor labels, Tensor? indices, int arms, int horizon, BanditTrainingOptions options, int threads,
-        CancellationToken ct, PartWorkers? workers = null)
+        CancellationToken ct, PartWorkers? workers = null, FusedTrainingBuffers? buffers = null)
     {
         long batch = actions.shape[0];
         int parts = GradientParts(actions.device_type, threads, batch);
+        if (actions.device_type == DeviceType.CPU && FusedLstmTraining.Enabled && FusedLstmTraining.Supports(network))
+            return FusedGradientStep(network, parameters, actions, rewards, labels, indices, arms, horizon, options, parts, ct, workers,
+                buffers ?? new FusedTrainingBuffers(parts));
         if (parts <= 1)
         {
             var one = DifferentiatePart(network, null, actions, rewards, labels, indices, 0, batch, batch, arms, horizon, options, ct);
@@ -235,6 +240,124 @@ public static class BanditTrainer
     }
 
     readonly record struct PartResult(bool Completed, double Loss, double Agreement, Tensor[]? Gradients);
+
+    /// <summary>The managed training pass's workspaces, one per part, kept for the run (grown when a step needs more rows).</summary>
+    internal sealed class FusedTrainingBuffers(int parts)
+    {
+        public readonly FusedLstmTraining.Workspace?[] Workspaces = new FusedLstmTraining.Workspace?[parts];
+    }
+
+    /// <summary>
+    /// <see cref="GradientStep"/> through <see cref="FusedLstmTraining"/> (CPU, one LSTM layer): the same parts and chunks as the
+    /// torch path; per chunk the managed forward pass, torch's loss on its scores and the loss's gradient with respect to them
+    /// (<see cref="ImitationLoss.FromLogits"/>), then the managed backward pass. The parts' gradients are summed in part order.
+    /// </summary>
+    static (bool Completed, double Loss, double Agreement) FusedGradientStep(StudentNetwork network, IList<Tensor> parameters,
+        Tensor actions, Tensor rewards, Tensor labels, Tensor? indices, int arms, int horizon, BanditTrainingOptions options, int parts,
+        CancellationToken ct, PartWorkers? workers, FusedTrainingBuffers buffers)
+    {
+        var kernel = FusedLstmTraining.Of(network);
+        long batch = actions.shape[0];
+        var results = new FusedPartResult[parts];
+        var errors = new Exception?[parts];
+        void Part(int w)
+        {
+            try
+            {
+                long b0 = batch * w / parts, b1 = batch * (w + 1) / parts;
+                results[w] = FusedPart(kernel, network, actions, rewards, labels, indices, b0, b1 - b0, batch, arms, horizon, options, ct,
+                    ref buffers.Workspaces[w]);
+            }
+            catch (Exception ex) { errors[w] = ex; }
+        }
+        if (parts == 1) Part(0);
+        else if (workers is not null && workers.Parts == parts) workers.Run(Part);
+        else
+        {
+            using var once = PartWorkers.SingleThreadedTorch(parts);
+            once.Run(Part);
+        }
+        if (errors.FirstOrDefault(e => e is not null) is { } error) throw new AggregateException(error);
+        if (results.Any(r => !r.Completed)) return (false, 0, 0);
+        var sums = kernel.ToTorchLayout(results[0].Gradients!);
+        for (int w = 1; w < parts; w++)
+        {
+            var more = kernel.ToTorchLayout(results[w].Gradients!);
+            for (int i = 0; i < sums.Count; i++)
+            {
+                var (into, from) = (sums[i].Data, more[i].Data);
+                for (int j = 0; j < into.Length; j++) into[j] += from[j];
+            }
+        }
+        using var noGrad = no_grad();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i];
+            using var sum = tensor(sums[i].Data, p.shape, dtype: float32);
+            var grad = p.grad;
+            if (grad is null) p.grad = sum.to(p.device).clone();
+            else grad.copy_(sum);
+        }
+        return (true, results.Sum(r => r.Loss), results.Sum(r => r.Agreement));
+    }
+
+    readonly record struct FusedPartResult(bool Completed, double Loss, double Agreement, FusedLstmTraining.Gradients? Gradients);
+
+    /// <summary>Episodes [b0, b0 + count) of the step's batch through the managed pass, in <see cref="GradientChunks"/>' chunks.</summary>
+    static unsafe FusedPartResult FusedPart(FusedLstmTraining kernel, StudentNetwork network, Tensor actions, Tensor rewards, Tensor labels,
+        Tensor? indices, long b0, long count, long batch, int arms, int horizon, BanditTrainingOptions options, CancellationToken ct,
+        ref FusedLstmTraining.Workspace? workspace)
+    {
+        int chunks = GradientChunks(count, arms, horizon, network.Architecture);
+        long per = (count + chunks - 1) / chunks;
+        int group = network.Architecture == StudentArchitecture.PerArm ? arms : 1;    // LSTM rows per episode
+        int outputs = kernel.Outputs, stride = kernel.ScoreStride;
+        if (workspace is null || workspace.Rows < per * group || workspace.Steps < horizon)
+            workspace = kernel.NewWorkspace(checked((int)(per * group)), horizon);
+        var ws = workspace;
+        var gradients = kernel.NewGradients();
+        double partLoss = 0, partAgreement = 0;
+        for (long c0 = b0; c0 < b0 + count; c0 += per)
+        {
+            if (ct.IsCancellationRequested) return new FusedPartResult(false, 0, 0, null);
+            using var chunkScope = NewDisposeScope();
+            long len = Math.Min(per, b0 + count - c0);
+            double share = (double)len / batch;
+            int rows = checked((int)(len * group)), r4 = (rows + 3) / 4 * 4;
+            Tensor x;
+            using (no_grad()) x = network.EncodeSequence(actions.narrow(0, c0, len), rewards.narrow(0, c0, len), arms).contiguous();
+            kernel.Forward(ws, rows, horizon, (float*)TensorMemory.Pointer(x), group);
+            // The scores as the network's logits (len, T, K): row e x G + k of step t -> [e, t, k x O + o].
+            var logits = empty(len, horizon, arms, dtype: float32);
+            float* lp = (float*)TensorMemory.Pointer(logits);
+            fixed (float* sp = ws.Scores)
+                for (long e = 0; e < len; e++)
+                    for (int t = 0; t < horizon; t++)
+                        for (int k = 0; k < group; k++)
+                            for (int o = 0; o < outputs; o++)
+                                lp[((e * horizon + t) * group + k) * outputs + o] = sp[((long)t * r4 + e * group + k) * stride + o];
+            logits.requires_grad_(true);
+            var chunkLabels = labels.narrow(0, c0, len);
+            var loss = ImitationLoss.FromLogits(logits, chunkLabels, indices?.narrow(0, c0, len), options);
+            var dLogits = torch.autograd.grad(new[] { loss * share }, new[] { logits })[0].contiguous();
+            float* dp = (float*)TensorMemory.Pointer(dLogits);
+            Array.Clear(ws.DScores, 0, horizon * r4 * stride);
+            fixed (float* dsp = ws.DScores)
+                for (long e = 0; e < len; e++)
+                    for (int t = 0; t < horizon; t++)
+                        for (int k = 0; k < group; k++)
+                            for (int o = 0; o < outputs; o++)
+                                dsp[((long)t * r4 + e * group + k) * stride + o] = dp[((e * horizon + t) * group + k) * outputs + o];
+            kernel.Backward(ws, rows, horizon, gradients);
+            using (no_grad())
+            {
+                var agree = chunkLabels.gather(-1, TieBreaking.FirstNearMaximum(logits.detach()).unsqueeze(-1)).gt(0);   // (b, T, 1): the arm the student pulls
+                partAgreement += agree.to(float32).mean().item<float>() * share;
+            }
+            partLoss += loss.item<float>() * share;
+        }
+        return new FusedPartResult(true, partLoss, partAgreement, gradients);
+    }
 
     /// <summary>
     /// Episodes [b0, b0 + count) of the step's batch of <paramref name="batch"/>, in chunks of at most

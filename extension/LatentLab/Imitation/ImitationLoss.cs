@@ -19,6 +19,16 @@ public static class ImitationLoss
     {
         using var scope = NewDisposeScope();
         var logits = network.Forward(network.EncodeSequence(actions, rewards, arms));          // (b, T, K)
+        return (FromLogits(logits, labels, indices, options).MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The loss (a scalar, mean over episodes and steps) of the student's scores <paramref name="logits"/> (b, T, K) against
+    /// the labels (b, T, K) and, when the index loss is on, the demonstrator's index (b, T, K) (null: off).
+    /// </summary>
+    public static Tensor FromLogits(Tensor logits, Tensor labels, Tensor? indices, BanditTrainingOptions options)
+    {
+        using var scope = NewDisposeScope();
         var logProbs = nn.functional.log_softmax(logits, -1);
         var loss = -(labels * logProbs).sum(-1).mean();
         if (indices is not null)
@@ -26,6 +36,6 @@ public static class ImitationLoss
             var target = TeacherLabels.IndexDistillation(indices, labels, options.IndexScale);
             loss = loss + (-(target * logProbs).sum(-1).mean()) * options.IndexLossWeight;
         }
-        return (loss.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
+        return loss.MoveToOuterDisposeScope();
     }
 }

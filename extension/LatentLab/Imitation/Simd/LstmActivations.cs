@@ -121,13 +121,22 @@ public static class LstmActivations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Vector256<float> C, Vector256<float> H) Cell(Vector256<float> i, Vector256<float> f, Vector256<float> g, Vector256<float> o, Vector256<float> c)
     {
+        var (si, sf, tg, so) = Gates(i, f, g, o);
+        var cNew = Fma.MultiplyAdd(sf, c, Avx.Multiply(si, tg));
+        return (cNew, Avx.Multiply(so, Tanh(cNew)));
+    }
+
+    /// <summary>The activated gates sigmoid(i), sigmoid(f), tanh(g), sigmoid(o) of <see cref="Cell(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float})"/>
+    /// (the training pass keeps them for the backward pass).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> I, Vector256<float> F, Vector256<float> G, Vector256<float> O) Gates(Vector256<float> i, Vector256<float> f, Vector256<float> g, Vector256<float> o)
+    {
         var one = Vector256.Create(1f);
         var si = Avx.Divide(one, Avx.Add(one, Exp(Avx.Subtract(Vector256<float>.Zero, Clamp(i, SigmoidClamp)))));
         var sf = Avx.Divide(one, Avx.Add(one, Exp(Avx.Subtract(Vector256<float>.Zero, Clamp(f, SigmoidClamp)))));
         var tg = Tanh(g);
         var so = Avx.Divide(one, Avx.Add(one, Exp(Avx.Subtract(Vector256<float>.Zero, Clamp(o, SigmoidClamp)))));
-        var cNew = Fma.MultiplyAdd(sf, c, Avx.Multiply(si, tg));
-        return (cNew, Avx.Multiply(so, Tanh(cNew)));
+        return (si, sf, tg, so);
     }
 
     /// <summary><see cref="Cell(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float})"/> on one unit.</summary>

@@ -1,0 +1,457 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LatentLab.Imitation.Simd;
+
+/// <summary>
+/// The student's training pass on the CPU in managed code: the forward pass of a one-layer LSTM and its head (Linear layers
+/// with tanh between) over a chunk of episodes' whole sequences, and, from the loss's gradient with respect to the scores
+/// (computed by torch, <see cref="ImitationLoss.FromLogits"/>), back-propagation through time into every parameter's
+/// gradient. Why: nn.LSTM's forward and backward (oneDNN) plus the head's and the reshapes' autograd ops were 77% of a
+/// training step at hidden 32 (docs/bandit-student.md); this does the same arithmetic in one pass per time step, all
+/// rows of the chunk at once, with no allocation and no per-op dispatch.
+///
+/// Shapes (R = the chunk's LSTM rows: episodes x K per-arm, episodes joint, padded to R4, a multiple of 4, with rows of
+/// zeros; T steps; F inputs, padded to Fp with one column of ones, whose weight gradient is the bias's; H hidden units,
+/// padded to Hq, a multiple of 32; P = 4 Hq gate slots):
+///   forward, per t:  pre (R4, P) = b + x_t (R4, F) Wx + h_{t-1} (R4, H) Wh     in chunks of 8 units x [i, f, g, o]
+///                    c_t, h_t (R4, Hq); head: a_j = tanh(a_{j-1} W_j^T + b_j), scores = last layer (no tanh)
+///   backward, per t descending: head from dscores_t -> dh_t; dz_t (R4, P) the gate pre-activations' gradient;
+///                    dWh += dz_t^T h_{t-1}, dWx and db += dz_t^T [x_t, 1], dh_{t-1} = dz_t Wh^T.
+/// Every product goes through one micro-kernel (<see cref="Tile4"/>: 4 rows x 32 columns, 16 accumulators, the depth in
+/// order), so each sum runs in a fixed order: a chunk's gradient depends only on its inputs and the weights, never on
+/// threads or timing, and the same on every x86-64 machine with AVX2 and FMA (no library kernel picked by CPU model).
+/// The activations are <see cref="LstmActivations"/>' (those of the rollout kernel, so a training forward pass gives the
+/// rollout's LSTM states); derivatives use the stored activations (sigmoid' = s (1 - s), tanh' = 1 - t^2).
+/// </summary>
+internal sealed unsafe class FusedLstmTraining
+{
+    const int Lanes = 8, Tile = 32;
+
+    /// <summary>Off: gradient steps on this thread take torch's autograd path (the tests compare both).</summary>
+    internal static bool Enabled { get => !_disabled; set => _disabled = !value; }
+    [ThreadStatic] static bool _disabled;
+
+    readonly int _f, _fp, _h, _hq, _p;
+    readonly float[] _wx, _wh, _b, _whB;                 // (Hq/8, F, 32), (Hq/8, H, 32), (Hq/8, 32); (P, Hq) for dh = dz Wh^T
+    readonly Layer[] _head;
+    readonly string[] _names;                            // the network's parameter names, in named_parameters() order
+
+    sealed class Layer
+    {
+        public int In, Out, InP, OutP, OutR;             // InP, OutP: padded to 32; OutR: Out padded to 4 (rows of its weight gradient)
+        public bool Tanh;                                // tanh after this layer (every layer but the last)
+        public float[] Wf = [], Wb = [], B = [];          // (OutP/32, In, 32) forward; (Out, InP) backward, zero-padded rows; (OutP)
+    }
+
+    FusedLstmTraining(int f, int h, float[] wih, float[] whh, float[] bih, float[] bhh, (int In, int Out, float[] W, float[] B)[] head, string[] names)
+    {
+        _f = f;
+        _fp = (f + 1 + 3) / 4 * 4;                      // the inputs, one column of ones, zeros
+        _h = h;
+        _hq = (h + Tile - 1) / Tile * Tile;
+        _p = 4 * _hq;
+        _names = names;
+        int chunks = _hq / Lanes;
+        _wx = Pinned(chunks * f * 32);
+        _wh = Pinned(chunks * h * 32);
+        _b = Pinned(chunks * 32);
+        _whB = Pinned(_p * _hq);
+        for (int slot = 0; slot < _p; slot++)
+        {
+            int row = TorchRow(slot);
+            if (row < 0) continue;                      // a padded unit: zero weights, so its gates stay 0 and its c, h exactly 0
+            int j = slot / 32, s = slot % 32;
+            for (int k = 0; k < f; k++) _wx[(j * f + k) * 32 + s] = wih[row * f + k];
+            for (int k = 0; k < h; k++) _wh[(j * h + k) * 32 + s] = whh[row * h + k];
+            _b[j * 32 + s] = bih[row] + bhh[row];        // as nn.LSTM adds them (b_ih + b_hh first, then the products)
+            for (int k = 0; k < h; k++) _whB[slot * _hq + k] = whh[row * h + k];
+        }
+        _head = new Layer[head.Length];
+        for (int l = 0; l < head.Length; l++)
+        {
+            var (inSize, outSize, w, b) = head[l];
+            var layer = new Layer
+            {
+                In = inSize, Out = outSize, InP = (inSize + Tile - 1) / Tile * Tile, OutP = (outSize + Tile - 1) / Tile * Tile,
+                OutR = (outSize + 3) / 4 * 4, Tanh = l < head.Length - 1,
+            };
+            layer.Wf = Pinned(layer.OutP * inSize);
+            layer.Wb = Pinned(outSize * layer.InP);
+            layer.B = Pinned(layer.OutP);
+            for (int o = 0; o < outSize; o++)
+            {
+                for (int i = 0; i < inSize; i++)
+                {
+                    layer.Wf[((o / 32) * inSize + i) * 32 + o % 32] = w[o * inSize + i];
+                    layer.Wb[o * layer.InP + i] = w[o * inSize + i];
+                }
+                layer.B[o] = b[o];
+            }
+            _head[l] = layer;
+        }
+        if (_head[0].InP != _hq) throw new InvalidOperationException("the head's first layer must read the LSTM's hidden state");
+    }
+
+    /// <summary>nn.LSTM's weight row (gate x H + unit) of gate slot <paramref name="slot"/> (chunk of 8 units x [i, f, g, o]), -1 for padding.</summary>
+    int TorchRow(int slot)
+    {
+        int j = slot / 32, gate = slot % 32 / Lanes, unit = j * Lanes + slot % Lanes;
+        return unit < _h ? gate * _h + unit : -1;
+    }
+
+    static float[] Pinned(int n) => GC.AllocateArray<float>(n, pinned: true);
+
+    /// <summary>Whether this pass can train <paramref name="network"/>: one LSTM layer, AVX2 and FMA.</summary>
+    public static bool Supports(StudentNetwork network) =>
+        LstmActivations.VectorSupported && !network.named_parameters().Any(p => p.name == "lstm.weight_ih_l1");
+
+    /// <summary>The pass for <paramref name="network"/>'s current weights (read once; build a new one after every update).</summary>
+    public static FusedLstmTraining Of(StudentNetwork network)
+    {
+        var byName = new Dictionary<string, (float[] Data, long[] Shape)>();
+        var names = new List<string>();
+        foreach (var (name, p) in network.named_parameters())
+        {
+            names.Add(name);
+            using var flat = p.detach().cpu().to(TorchSharp.torch.float32).contiguous();
+            byName[name] = (flat.data<float>().ToArray(), p.shape);
+        }
+        var wih = byName["lstm.weight_ih_l0"];
+        int h = (int)byName["lstm.weight_hh_l0"].Shape[1], f = (int)wih.Shape[1];
+        var headNames = names.Where(n => n.StartsWith("head.", StringComparison.Ordinal) && n.EndsWith(".weight", StringComparison.Ordinal)).ToList();
+        var head = headNames.Select(n =>
+        {
+            var w = byName[n];
+            var b = byName[n[..^".weight".Length] + ".bias"];
+            return ((int)w.Shape[1], (int)w.Shape[0], w.Data, b.Data);
+        }).ToArray();
+        return new FusedLstmTraining(f, h, wih.Data, byName["lstm.weight_hh_l0"].Data, byName["lstm.bias_ih_l0"].Data,
+            byName["lstm.bias_hh_l0"].Data, head, names.ToArray());
+    }
+
+    /// <summary>Scores per LSTM row and step, (T, R4, last layer's OutP): what the forward pass leaves for the loss.</summary>
+    public int ScoreStride => _head[^1].OutP;
+
+    /// <summary>Outputs per row of the head's last layer (1 per-arm, K joint).</summary>
+    public int Outputs => _head[^1].Out;
+
+    /// <summary>Input features per row.</summary>
+    public int Inputs => _f;
+
+    /// <summary>
+    /// One chunk's activations: made for <paramref name="rows"/> LSTM rows (padded to 4) and <paramref name="steps"/> steps,
+    /// reused for every chunk of that size or smaller.
+    /// </summary>
+    public sealed class Workspace
+    {
+        public readonly int Rows, Steps;
+        internal readonly float[] X, Act, C, Tc, H, Dz, DhRec, DcRec;
+        internal readonly float[][] A, D;                // per head layer: output (T, R4, OutP) (tanh'd but the last); gradient (R4, max width)
+        public readonly float[] Scores, DScores;          // (T, R4, ScoreStride)
+
+        internal Workspace(FusedLstmTraining k, int rows, int steps)
+        {
+            Rows = (rows + 3) / 4 * 4;
+            Steps = steps;
+            long n = (long)Rows * steps;
+            X = Pinned(checked((int)(n * k._fp)));
+            Act = Pinned(checked((int)(n * k._p)));
+            C = Pinned(checked((int)(n * k._hq)));
+            Tc = Pinned(checked((int)(n * k._hq)));
+            H = Pinned(checked((int)(n * k._hq)));
+            Dz = Pinned(Rows * k._p);
+            DhRec = Pinned(Rows * k._hq);
+            DcRec = Pinned(Rows * k._hq);
+            A = k._head.Select(l => Pinned(checked((int)(n * l.OutP)))).ToArray();
+            int widest = k._head.Max(l => Math.Max(l.OutP, l.InP));
+            D = k._head.Select(_ => Pinned(Rows * widest)).ToArray();
+            Scores = A[^1];
+            DScores = Pinned(checked((int)(n * k.ScoreStride)));
+        }
+    }
+
+    public Workspace NewWorkspace(int rows, int steps) => new(this, rows, steps);
+
+    /// <summary>
+    /// Gradient sums of one part of a step: per parameter in the network's order, in torch's layout, once
+    /// <see cref="ToTorchLayout"/> has run. Accumulated over the part's chunks in order.
+    /// </summary>
+    public sealed class Gradients
+    {
+        internal readonly float[] Dhh, DxT;               // (P, Hq) = sum dz^T h_prev; (Fp, P) = sum [x, 1]^T dz
+        internal readonly float[][] DW, DB;               // per head layer: (OutR, InP), (OutP)
+
+        internal Gradients(FusedLstmTraining k)
+        {
+            Dhh = Pinned(k._p * k._hq);
+            DxT = Pinned(k._fp * k._p);
+            DW = k._head.Select(l => Pinned(l.OutR * l.InP)).ToArray();
+            DB = k._head.Select(l => Pinned(l.OutP)).ToArray();
+        }
+    }
+
+    public Gradients NewGradients() => new(this);
+
+    /// <summary>The gradients in the layout and order of the network's named_parameters(): (name, data, shape) per parameter.</summary>
+    public IReadOnlyList<(string Name, float[] Data)> ToTorchLayout(Gradients g)
+    {
+        var wih = new float[4 * _h * _f];
+        var whh = new float[4 * _h * _h];
+        var bias = new float[4 * _h];
+        for (int slot = 0; slot < _p; slot++)
+        {
+            int row = TorchRow(slot);
+            if (row < 0) continue;
+            for (int k = 0; k < _f; k++) wih[row * _f + k] = g.DxT[k * _p + slot];
+            for (int k = 0; k < _h; k++) whh[row * _h + k] = g.Dhh[slot * _hq + k];
+            bias[row] = g.DxT[_f * _p + slot];
+        }
+        var byName = new Dictionary<string, float[]>
+        {
+            ["lstm.weight_ih_l0"] = wih, ["lstm.weight_hh_l0"] = whh, ["lstm.bias_ih_l0"] = bias, ["lstm.bias_hh_l0"] = (float[])bias.Clone(),
+        };
+        var headWeights = _names.Where(n => n.StartsWith("head.", StringComparison.Ordinal) && n.EndsWith(".weight", StringComparison.Ordinal)).ToList();
+        for (int l = 0; l < _head.Length; l++)
+        {
+            var layer = _head[l];
+            var w = new float[layer.Out * layer.In];
+            for (int o = 0; o < layer.Out; o++)
+                for (int i = 0; i < layer.In; i++) w[o * layer.In + i] = g.DW[l][o * layer.InP + i];
+            string prefix = headWeights[l][..^".weight".Length];
+            byName[prefix + ".weight"] = w;
+            byName[prefix + ".bias"] = g.DB[l].AsSpan(0, layer.Out).ToArray();
+        }
+        return _names.Select(n => (n, byName[n])).ToList();
+    }
+
+    /// <summary>
+    /// Forward pass over <paramref name="rows"/> LSTM rows for <paramref name="steps"/> steps, from the student's encoded
+    /// inputs <paramref name="inputs"/>: (E, T, G, F) with G = <paramref name="rowsPerEpisode"/> (per-arm: (E, T, K, F), row
+    /// e x K + k; joint: (E, T, F), row e). Leaves the scores in <see cref="Workspace.Scores"/>, row r of step t at
+    /// [(t x R4 + r) x ScoreStride].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Forward(Workspace ws, int rows, int steps, float* inputs, int rowsPerEpisode)
+    {
+        if (rows > ws.Rows || steps > ws.Steps) throw new ArgumentException("the workspace is smaller than the chunk");
+        int r4 = (rows + 3) / 4 * 4, chunks = _hq / Lanes;
+        fixed (float* x = ws.X, act = ws.Act, cAll = ws.C, tcAll = ws.Tc, hAll = ws.H, wx = _wx, wh = _wh, b = _b)
+        {
+            float* pre = stackalloc float[4 * 32];
+            for (int t = 0; t < steps; t++)
+            {
+                float* xt = x + (long)t * r4 * _fp;
+                new Span<float>(xt, r4 * _fp).Clear();
+                for (int r = 0; r < rows; r++)
+                {
+                    float* src = inputs + (((long)(r / rowsPerEpisode) * steps + t) * rowsPerEpisode + r % rowsPerEpisode) * _f;
+                    for (int k = 0; k < _f; k++) xt[r * _fp + k] = src[k];
+                    xt[r * _fp + _f] = 1f;               // the ones column (its weight gradient is the bias's)
+                }
+                float* hPrev = t == 0 ? null : hAll + (long)(t - 1) * r4 * _hq, cPrev = t == 0 ? null : cAll + (long)(t - 1) * r4 * _hq;
+                float* actT = act + (long)t * r4 * _p, cT = cAll + (long)t * r4 * _hq, tcT = tcAll + (long)t * r4 * _hq, hT = hAll + (long)t * r4 * _hq;
+                for (int r = 0; r < r4; r += 4)
+                    for (int j = 0; j < chunks; j++)
+                    {
+                        Tile4(xt + r * _fp, _fp, 1, _f, wx + j * _f * 32, 32, b + j * 32, 0, pre, 32);
+                        if (hPrev != null) Tile4(hPrev + r * _hq, _hq, 1, _h, wh + j * _h * 32, 32, pre, 32, pre, 32);
+                        for (int i = 0; i < 4; i++)
+                        {
+                            long at = (long)(r + i) * _hq + j * Lanes;
+                            float* p = pre + i * 32, a = actT + (long)(r + i) * _p + j * 32;
+                            var (si, sf, tg, so) = LstmActivations.Gates(Avx.LoadVector256(p), Avx.LoadVector256(p + 8), Avx.LoadVector256(p + 16), Avx.LoadVector256(p + 24));
+                            var cOld = cPrev == null ? Vector256<float>.Zero : Avx.LoadVector256(cPrev + at);
+                            var cNew = Fma.MultiplyAdd(sf, cOld, Avx.Multiply(si, tg));
+                            var tc = LstmActivations.Tanh(cNew);
+                            Avx.Store(a, si); Avx.Store(a + 8, sf); Avx.Store(a + 16, tg); Avx.Store(a + 24, so);
+                            Avx.Store(cT + at, cNew);
+                            Avx.Store(tcT + at, tc);
+                            Avx.Store(hT + at, Avx.Multiply(so, tc));
+                        }
+                    }
+                // The head on this step's hidden states.
+                float* input0 = hT;
+                int inStride = _hq;
+                for (int l = 0; l < _head.Length; l++)
+                {
+                    var layer = _head[l];
+                    fixed (float* aAll = ws.A[l], wf = layer.Wf, bl = layer.B)
+                    {
+                        float* outT = aAll + (long)t * r4 * layer.OutP;
+                        if (layer.Out == 1 && !layer.Tanh)
+                        {
+                            // One output (the per-arm score): a dot product per row, not a 32-wide tile with 31 zero columns.
+                            fixed (float* wd = layer.Wb)
+                                for (int r = 0; r < r4; r++) outT[r * layer.OutP] = Dot(input0 + r * inStride, wd, layer.InP) + bl[0];
+                            input0 = outT;
+                            inStride = layer.OutP;
+                            continue;
+                        }
+                        for (int r = 0; r < r4; r += 4)
+                            for (int g = 0; g < layer.OutP / 32; g++)
+                            {
+                                float* o = outT + r * layer.OutP + g * 32;
+                                Tile4(input0 + r * inStride, inStride, 1, layer.In, wf + g * layer.In * 32, 32, bl + g * 32, 0, o, layer.OutP);
+                                if (layer.Tanh)
+                                    for (int i = 0; i < 4; i++)
+                                        for (int v = 0; v < 32; v += Lanes)
+                                            Avx.Store(o + i * layer.OutP + v, LstmActivations.Tanh(Avx.LoadVector256(o + i * layer.OutP + v)));
+                            }
+                        input0 = outT;
+                        inStride = layer.OutP;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Back-propagation through time of the last <see cref="Forward"/> from the scores' gradient in
+    /// <see cref="Workspace.DScores"/> (the layout of the scores; zero for padding rows and columns), adding every
+    /// parameter's gradient into <paramref name="g"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Backward(Workspace ws, int rows, int steps, Gradients g)
+    {
+        int r4 = (rows + 3) / 4 * 4, chunks = _hq / Lanes;
+        var one = Vector256.Create(1f);
+        Array.Clear(ws.DhRec);
+        Array.Clear(ws.DcRec);
+        fixed (float* x = ws.X, act = ws.Act, cAll = ws.C, tcAll = ws.Tc, hAll = ws.H, dz = ws.Dz, dhRec = ws.DhRec, dcRec = ws.DcRec,
+               dScores = ws.DScores, whB = _whB, dhh = g.Dhh, dxT = g.DxT)
+        {
+            for (int t = steps - 1; t >= 0; t--)
+            {
+                // Head, last layer first: d (R4, OutP) is the gradient of this layer's output.
+                float* hT = hAll + (long)t * r4 * _hq;
+                float* d = null;
+                int dStride = 0;
+                for (int l = _head.Length - 1; l >= 0; l--)
+                {
+                    var layer = _head[l];
+                    float* inT;
+                    int inStride;
+                    if (l == 0) { inT = hT; inStride = _hq; }
+                    else fixed (float* prev = ws.A[l - 1]) { inT = prev + (long)t * r4 * _head[l - 1].OutP; inStride = _head[l - 1].OutP; }
+                    fixed (float* dOutBuf = ws.D[l], dw = g.DW[l], db = g.DB[l], wb = layer.Wb)
+                    {
+                        if (l == _head.Length - 1) { d = dScores + (long)t * r4 * layer.OutP; dStride = layer.OutP; }
+                        // dW += d^T in, db += sum of d over the rows
+                        for (int o = 0; o < layer.OutR; o += 4)
+                            for (int gi = 0; gi < layer.InP / 32; gi++)
+                                Tile4(d + o, 1, dStride, r4, inT + gi * 32, inStride, dw + o * layer.InP + gi * 32, layer.InP, dw + o * layer.InP + gi * 32, layer.InP);
+                        for (int r = 0; r < r4; r++)
+                            for (int v = 0; v < layer.OutP; v += Lanes)
+                                Avx.Store(db + v, Avx.Add(Avx.LoadVector256(db + v), Avx.LoadVector256(d + r * dStride + v)));
+                        // the input's gradient: d W, then through the previous layer's tanh
+                        float* dIn = dOutBuf;
+                        for (int r = 0; r < r4; r += 4)
+                            for (int gi = 0; gi < layer.InP / 32; gi++)
+                                Tile4(d + r * dStride, dStride, 1, layer.Out, wb + gi * 32, layer.InP, null, 0, dIn + r * layer.InP + gi * 32, layer.InP);
+                        if (l > 0)
+                            for (int r = 0; r < r4; r++)
+                                for (int v = 0; v < layer.InP; v += Lanes)
+                                {
+                                    var a = Avx.LoadVector256(inT + r * inStride + v);
+                                    Avx.Store(dIn + r * layer.InP + v, Avx.Multiply(Avx.LoadVector256(dIn + r * layer.InP + v), Fma.MultiplyAddNegated(a, a, one)));
+                                }
+                        d = dIn;
+                        dStride = layer.InP;
+                    }
+                }
+                // d is now dh from the head (R4, Hq). The cell, per row and chunk of 8 units.
+                float* actT = act + (long)t * r4 * _p, tcT = tcAll + (long)t * r4 * _hq;
+                float* cPrev = t == 0 ? null : cAll + (long)(t - 1) * r4 * _hq;
+                for (int r = 0; r < r4; r++)
+                    for (int j = 0; j < chunks; j++)
+                    {
+                        long at = (long)r * _hq + j * Lanes;
+                        float* a = actT + (long)r * _p + j * 32;
+                        var si = Avx.LoadVector256(a); var sf = Avx.LoadVector256(a + 8); var tg = Avx.LoadVector256(a + 16); var so = Avx.LoadVector256(a + 24);
+                        var tc = Avx.LoadVector256(tcT + at);
+                        var dh = Avx.Add(Avx.LoadVector256(d + at), Avx.LoadVector256(dhRec + at));
+                        var dc = Fma.MultiplyAdd(Avx.Multiply(dh, so), Fma.MultiplyAddNegated(tc, tc, one), Avx.LoadVector256(dcRec + at));
+                        var cOld = cPrev == null ? Vector256<float>.Zero : Avx.LoadVector256(cPrev + at);
+                        float* z = dz + (long)r * _p + j * 32;
+                        Avx.Store(z, Avx.Multiply(Avx.Multiply(dc, tg), Avx.Multiply(si, Avx.Subtract(one, si))));
+                        Avx.Store(z + 8, Avx.Multiply(Avx.Multiply(dc, cOld), Avx.Multiply(sf, Avx.Subtract(one, sf))));
+                        Avx.Store(z + 16, Avx.Multiply(Avx.Multiply(dc, si), Fma.MultiplyAddNegated(tg, tg, one)));
+                        Avx.Store(z + 24, Avx.Multiply(Avx.Multiply(dh, tc), Avx.Multiply(so, Avx.Subtract(one, so))));
+                        Avx.Store(dcRec + at, Avx.Multiply(dc, sf));
+                    }
+                // Weight gradients: dWh += dz^T h_{t-1} (nothing at t = 0: h_{-1} = 0), [dWx, db] += [x_t, 1]^T dz.
+                float* xt = x + (long)t * r4 * _fp;
+                if (t > 0)
+                {
+                    float* hPrev = hAll + (long)(t - 1) * r4 * _hq;
+                    for (int p = 0; p < _p; p += 4)
+                        for (int gi = 0; gi < _hq / 32; gi++)
+                            Tile4(dz + p, 1, _p, r4, hPrev + gi * 32, _hq, dhh + p * _hq + gi * 32, _hq, dhh + p * _hq + gi * 32, _hq);
+                }
+                for (int fi = 0; fi < _fp; fi += 4)
+                    for (int gi = 0; gi < _p / 32; gi++)
+                        Tile4(xt + fi, 1, _fp, r4, dz + gi * 32, _p, dxT + fi * _p + gi * 32, _p, dxT + fi * _p + gi * 32, _p);
+                // dh_{t-1} = dz Wh^T (the recurrent part of the next, earlier step's dh).
+                if (t > 0)
+                    for (int r = 0; r < r4; r += 4)
+                        for (int gi = 0; gi < _hq / 32; gi++)
+                            Tile4(dz + (long)r * _p, _p, 1, _p, whB + gi * 32, _hq, null, 0, dhRec + r * _hq + gi * 32, _hq);
+            }
+        }
+    }
+
+    /// <summary>sum_k a_k w_k over n (a multiple of 8; a and w zero-padded) in eight lanes, then lanes (i, i+4), (i, i+2), (0, 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float Dot(float* a, float* w, int n)
+    {
+        var acc = Vector256<float>.Zero;
+        for (int k = 0; k < n; k += Lanes) acc = Fma.MultiplyAdd(Avx.LoadVector256(a + k), Avx.LoadVector256(w + k), acc);
+        var four = Sse.Add(acc.GetLower(), acc.GetUpper());
+        var two = Sse.Add(four, Sse.MoveHighToLow(four, four));
+        return two.ToScalar() + two.GetElement(1);
+    }
+
+    /// <summary>
+    /// out (4, 32) = init + sum_{k &lt; depth} a[i ai + k ak] w[k wk + 0..31] for rows i = 0..3, the depth in order, one fused
+    /// multiply-add per term. init: null (zeros), or a matrix with row stride <paramref name="initStride"/> (0: one bias row
+    /// for all four; out itself to accumulate). out has row stride <paramref name="os"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Tile4(float* a, long ai, long ak, int depth, float* w, long wk, float* init, long initStride, float* o, long os)
+    {
+        Vector256<float> a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
+        if (init == null)
+        {
+            a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = a20 = a21 = a22 = a23 = a30 = a31 = a32 = a33 = Vector256<float>.Zero;
+        }
+        else
+        {
+            float* i0 = init, i1 = init + initStride, i2 = init + 2 * initStride, i3 = init + 3 * initStride;
+            a00 = Avx.LoadVector256(i0); a01 = Avx.LoadVector256(i0 + 8); a02 = Avx.LoadVector256(i0 + 16); a03 = Avx.LoadVector256(i0 + 24);
+            a10 = Avx.LoadVector256(i1); a11 = Avx.LoadVector256(i1 + 8); a12 = Avx.LoadVector256(i1 + 16); a13 = Avx.LoadVector256(i1 + 24);
+            a20 = Avx.LoadVector256(i2); a21 = Avx.LoadVector256(i2 + 8); a22 = Avx.LoadVector256(i2 + 16); a23 = Avx.LoadVector256(i2 + 24);
+            a30 = Avx.LoadVector256(i3); a31 = Avx.LoadVector256(i3 + 8); a32 = Avx.LoadVector256(i3 + 16); a33 = Avx.LoadVector256(i3 + 24);
+        }
+        float* s0 = a, s1 = a + ai, s2 = a + 2 * ai, s3 = a + 3 * ai;
+        for (int k = 0; k < depth; k++)
+        {
+            float* wr = w + k * wk;
+            long ka = k * ak;
+            var w0 = Avx.LoadVector256(wr); var w1 = Avx.LoadVector256(wr + 8); var w2 = Avx.LoadVector256(wr + 16); var w3 = Avx.LoadVector256(wr + 24);
+            var v = Avx.BroadcastScalarToVector256(s0 + ka);
+            a00 = Fma.MultiplyAdd(v, w0, a00); a01 = Fma.MultiplyAdd(v, w1, a01); a02 = Fma.MultiplyAdd(v, w2, a02); a03 = Fma.MultiplyAdd(v, w3, a03);
+            v = Avx.BroadcastScalarToVector256(s1 + ka);
+            a10 = Fma.MultiplyAdd(v, w0, a10); a11 = Fma.MultiplyAdd(v, w1, a11); a12 = Fma.MultiplyAdd(v, w2, a12); a13 = Fma.MultiplyAdd(v, w3, a13);
+            v = Avx.BroadcastScalarToVector256(s2 + ka);
+            a20 = Fma.MultiplyAdd(v, w0, a20); a21 = Fma.MultiplyAdd(v, w1, a21); a22 = Fma.MultiplyAdd(v, w2, a22); a23 = Fma.MultiplyAdd(v, w3, a23);
+            v = Avx.BroadcastScalarToVector256(s3 + ka);
+            a30 = Fma.MultiplyAdd(v, w0, a30); a31 = Fma.MultiplyAdd(v, w1, a31); a32 = Fma.MultiplyAdd(v, w2, a32); a33 = Fma.MultiplyAdd(v, w3, a33);
+        }
+        Avx.Store(o, a00); Avx.Store(o + 8, a01); Avx.Store(o + 16, a02); Avx.Store(o + 24, a03);
+        o += os; Avx.Store(o, a10); Avx.Store(o + 8, a11); Avx.Store(o + 16, a12); Avx.Store(o + 24, a13);
+        o += os; Avx.Store(o, a20); Avx.Store(o + 8, a21); Avx.Store(o + 16, a22); Avx.Store(o + 24, a23);
+        o += os; Avx.Store(o, a30); Avx.Store(o + 8, a31); Avx.Store(o + 16, a32); Avx.Store(o + 24, a33);
+    }
+}
