@@ -213,38 +213,12 @@ internal sealed unsafe class FusedLstmRollout
         }
     }
 
-    /// <summary>Gate pre-activations of one chunk for 4 rows: pre (4, 32) = b + sum_k x_k wx_k (+ sum_k h_k wh_k).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Gate pre-activations of one chunk for 4 rows: pre (4, 32) = b + sum_k x_k wx_k (+ sum_k h_k wh_k), each sum in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Gates4(float* x, int xs, int d, float* wx, float* h, int hs, int hd, float* wh, float* b, float* pre, int ps)
     {
-        var b0 = Avx.LoadVector256(b); var b1 = Avx.LoadVector256(b + 8); var b2 = Avx.LoadVector256(b + 16); var b3 = Avx.LoadVector256(b + 24);
-        Vector256<float> a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
-        Vector256<float> a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
-        for (int pass = 0; pass < 2; pass++)
-        {
-            float* src = pass == 0 ? x : h;
-            float* w = pass == 0 ? wx : wh;
-            int stride = pass == 0 ? xs : hs, depth = pass == 0 ? d : hd;
-            if (src == null) break;
-            float* s0 = src, s1 = src + stride, s2 = src + 2 * stride, s3 = src + 3 * stride;
-            for (int k = 0; k < depth; k++)
-            {
-                float* wk = w + k * 32;
-                var w0 = Avx.LoadVector256(wk); var w1 = Avx.LoadVector256(wk + 8); var w2 = Avx.LoadVector256(wk + 16); var w3 = Avx.LoadVector256(wk + 24);
-                var v = Avx.BroadcastScalarToVector256(s0 + k);
-                a00 = Fma.MultiplyAdd(v, w0, a00); a01 = Fma.MultiplyAdd(v, w1, a01); a02 = Fma.MultiplyAdd(v, w2, a02); a03 = Fma.MultiplyAdd(v, w3, a03);
-                v = Avx.BroadcastScalarToVector256(s1 + k);
-                a10 = Fma.MultiplyAdd(v, w0, a10); a11 = Fma.MultiplyAdd(v, w1, a11); a12 = Fma.MultiplyAdd(v, w2, a12); a13 = Fma.MultiplyAdd(v, w3, a13);
-                v = Avx.BroadcastScalarToVector256(s2 + k);
-                a20 = Fma.MultiplyAdd(v, w0, a20); a21 = Fma.MultiplyAdd(v, w1, a21); a22 = Fma.MultiplyAdd(v, w2, a22); a23 = Fma.MultiplyAdd(v, w3, a23);
-                v = Avx.BroadcastScalarToVector256(s3 + k);
-                a30 = Fma.MultiplyAdd(v, w0, a30); a31 = Fma.MultiplyAdd(v, w1, a31); a32 = Fma.MultiplyAdd(v, w2, a32); a33 = Fma.MultiplyAdd(v, w3, a33);
-            }
-        }
-        Avx.Store(pre, a00); Avx.Store(pre + 8, a01); Avx.Store(pre + 16, a02); Avx.Store(pre + 24, a03);
-        pre += ps; Avx.Store(pre, a10); Avx.Store(pre + 8, a11); Avx.Store(pre + 16, a12); Avx.Store(pre + 24, a13);
-        pre += ps; Avx.Store(pre, a20); Avx.Store(pre + 8, a21); Avx.Store(pre + 16, a22); Avx.Store(pre + 24, a23);
-        pre += ps; Avx.Store(pre, a30); Avx.Store(pre + 8, a31); Avx.Store(pre + 16, a32); Avx.Store(pre + 24, a33);
+        FmaTile.Tile4(x, xs, 1, d, wx, 32, b, 0, pre, ps);
+        if (h != null) FmaTile.Tile4(h, hs, 1, hd, wh, 32, pre, ps, pre, ps);
     }
 
     /// <summary><see cref="Gates4"/> for one row (the same operations per element).</summary>

@@ -19,7 +19,7 @@ namespace LatentLab.Imitation.Simd;
 ///                    c_t, h_t (R4, Hq); head: a_j = tanh(a_{j-1} W_j^T + b_j), scores = last layer (no tanh)
 ///   backward, per t descending: head from dscores_t -> dh_t; dz_t (R4, P) the gate pre-activations' gradient;
 ///                    dWh += dz_t^T h_{t-1}, dWx and db += dz_t^T [x_t, 1], dh_{t-1} = dz_t Wh^T.
-/// Every product goes through one micro-kernel (<see cref="Tile4"/>: 4 rows x 32 columns, 16 accumulators, the depth in
+/// Every product goes through one micro-kernel (<see cref="FmaTile.Tile4"/>: 4 rows x 32 columns, 16 accumulators, the depth in
 /// order), so each sum runs in a fixed order: a chunk's gradient depends only on its inputs and the weights, never on
 /// threads or timing, and the same on every x86-64 machine with AVX2 and FMA (no library kernel picked by CPU model).
 /// The activations are <see cref="LstmActivations"/>' (those of the rollout kernel, so a training forward pass gives the
@@ -255,8 +255,8 @@ internal sealed unsafe class FusedLstmTraining
                 for (int r = 0; r < r4; r += 4)
                     for (int j = 0; j < chunks; j++)
                     {
-                        Tile4(xt + r * _fp, _fp, 1, _f, wx + j * _f * 32, 32, b + j * 32, 0, pre, 32);
-                        if (hPrev != null) Tile4(hPrev + r * _hq, _hq, 1, _h, wh + j * _h * 32, 32, pre, 32, pre, 32);
+                        FmaTile.Tile4(xt + r * _fp, _fp, 1, _f, wx + j * _f * 32, 32, b + j * 32, 0, pre, 32);
+                        if (hPrev != null) FmaTile.Tile4(hPrev + r * _hq, _hq, 1, _h, wh + j * _h * 32, 32, pre, 32, pre, 32);
                         for (int i = 0; i < 4; i++)
                         {
                             long at = (long)(r + i) * _hq + j * Lanes;
@@ -293,7 +293,7 @@ internal sealed unsafe class FusedLstmTraining
                             for (int g = 0; g < layer.OutP / 32; g++)
                             {
                                 float* o = outT + r * layer.OutP + g * 32;
-                                Tile4(input0 + r * inStride, inStride, 1, layer.In, wf + g * layer.In * 32, 32, bl + g * 32, 0, o, layer.OutP);
+                                FmaTile.Tile4(input0 + r * inStride, inStride, 1, layer.In, wf + g * layer.In * 32, 32, bl + g * 32, 0, o, layer.OutP);
                                 if (layer.Tanh)
                                     for (int i = 0; i < 4; i++)
                                         for (int v = 0; v < 32; v += Lanes)
@@ -341,7 +341,7 @@ internal sealed unsafe class FusedLstmTraining
                         // dW += d^T in, db += sum of d over the rows
                         for (int o = 0; o < layer.OutR; o += 4)
                             for (int gi = 0; gi < layer.InP / 32; gi++)
-                                Tile4(d + o, 1, dStride, r4, inT + gi * 32, inStride, dw + o * layer.InP + gi * 32, layer.InP, dw + o * layer.InP + gi * 32, layer.InP);
+                                FmaTile.Tile4(d + o, 1, dStride, r4, inT + gi * 32, inStride, dw + o * layer.InP + gi * 32, layer.InP, dw + o * layer.InP + gi * 32, layer.InP);
                         for (int r = 0; r < r4; r++)
                             for (int v = 0; v < layer.OutP; v += Lanes)
                                 Avx.Store(db + v, Avx.Add(Avx.LoadVector256(db + v), Avx.LoadVector256(d + r * dStride + v)));
@@ -349,7 +349,7 @@ internal sealed unsafe class FusedLstmTraining
                         float* dIn = dOutBuf;
                         for (int r = 0; r < r4; r += 4)
                             for (int gi = 0; gi < layer.InP / 32; gi++)
-                                Tile4(d + r * dStride, dStride, 1, layer.Out, wb + gi * 32, layer.InP, null, 0, dIn + r * layer.InP + gi * 32, layer.InP);
+                                FmaTile.Tile4(d + r * dStride, dStride, 1, layer.Out, wb + gi * 32, layer.InP, null, 0, dIn + r * layer.InP + gi * 32, layer.InP);
                         if (l > 0)
                             for (int r = 0; r < r4; r++)
                                 for (int v = 0; v < layer.InP; v += Lanes)
@@ -388,16 +388,16 @@ internal sealed unsafe class FusedLstmTraining
                     float* hPrev = hAll + (long)(t - 1) * r4 * _hq;
                     for (int p = 0; p < _p; p += 4)
                         for (int gi = 0; gi < _hq / 32; gi++)
-                            Tile4(dz + p, 1, _p, r4, hPrev + gi * 32, _hq, dhh + p * _hq + gi * 32, _hq, dhh + p * _hq + gi * 32, _hq);
+                            FmaTile.Tile4(dz + p, 1, _p, r4, hPrev + gi * 32, _hq, dhh + p * _hq + gi * 32, _hq, dhh + p * _hq + gi * 32, _hq);
                 }
                 for (int fi = 0; fi < _fp; fi += 4)
                     for (int gi = 0; gi < _p / 32; gi++)
-                        Tile4(xt + fi, 1, _fp, r4, dz + gi * 32, _p, dxT + fi * _p + gi * 32, _p, dxT + fi * _p + gi * 32, _p);
+                        FmaTile.Tile4(xt + fi, 1, _fp, r4, dz + gi * 32, _p, dxT + fi * _p + gi * 32, _p, dxT + fi * _p + gi * 32, _p);
                 // dh_{t-1} = dz Wh^T (the recurrent part of the next, earlier step's dh).
                 if (t > 0)
                     for (int r = 0; r < r4; r += 4)
                         for (int gi = 0; gi < _hq / 32; gi++)
-                            Tile4(dz + (long)r * _p, _p, 1, _p, whB + gi * 32, _hq, null, 0, dhRec + r * _hq + gi * 32, _hq);
+                            FmaTile.Tile4(dz + (long)r * _p, _p, 1, _p, whB + gi * 32, _hq, null, 0, dhRec + r * _hq + gi * 32, _hq);
             }
         }
     }
@@ -411,47 +411,5 @@ internal sealed unsafe class FusedLstmTraining
         var four = Sse.Add(acc.GetLower(), acc.GetUpper());
         var two = Sse.Add(four, Sse.MoveHighToLow(four, four));
         return two.ToScalar() + two.GetElement(1);
-    }
-
-    /// <summary>
-    /// out (4, 32) = init + sum_{k &lt; depth} a[i ai + k ak] w[k wk + 0..31] for rows i = 0..3, the depth in order, one fused
-    /// multiply-add per term. init: null (zeros), or a matrix with row stride <paramref name="initStride"/> (0: one bias row
-    /// for all four; out itself to accumulate). out has row stride <paramref name="os"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Tile4(float* a, long ai, long ak, int depth, float* w, long wk, float* init, long initStride, float* o, long os)
-    {
-        Vector256<float> a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
-        if (init == null)
-        {
-            a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = a20 = a21 = a22 = a23 = a30 = a31 = a32 = a33 = Vector256<float>.Zero;
-        }
-        else
-        {
-            float* i0 = init, i1 = init + initStride, i2 = init + 2 * initStride, i3 = init + 3 * initStride;
-            a00 = Avx.LoadVector256(i0); a01 = Avx.LoadVector256(i0 + 8); a02 = Avx.LoadVector256(i0 + 16); a03 = Avx.LoadVector256(i0 + 24);
-            a10 = Avx.LoadVector256(i1); a11 = Avx.LoadVector256(i1 + 8); a12 = Avx.LoadVector256(i1 + 16); a13 = Avx.LoadVector256(i1 + 24);
-            a20 = Avx.LoadVector256(i2); a21 = Avx.LoadVector256(i2 + 8); a22 = Avx.LoadVector256(i2 + 16); a23 = Avx.LoadVector256(i2 + 24);
-            a30 = Avx.LoadVector256(i3); a31 = Avx.LoadVector256(i3 + 8); a32 = Avx.LoadVector256(i3 + 16); a33 = Avx.LoadVector256(i3 + 24);
-        }
-        float* s0 = a, s1 = a + ai, s2 = a + 2 * ai, s3 = a + 3 * ai;
-        for (int k = 0; k < depth; k++)
-        {
-            float* wr = w + k * wk;
-            long ka = k * ak;
-            var w0 = Avx.LoadVector256(wr); var w1 = Avx.LoadVector256(wr + 8); var w2 = Avx.LoadVector256(wr + 16); var w3 = Avx.LoadVector256(wr + 24);
-            var v = Avx.BroadcastScalarToVector256(s0 + ka);
-            a00 = Fma.MultiplyAdd(v, w0, a00); a01 = Fma.MultiplyAdd(v, w1, a01); a02 = Fma.MultiplyAdd(v, w2, a02); a03 = Fma.MultiplyAdd(v, w3, a03);
-            v = Avx.BroadcastScalarToVector256(s1 + ka);
-            a10 = Fma.MultiplyAdd(v, w0, a10); a11 = Fma.MultiplyAdd(v, w1, a11); a12 = Fma.MultiplyAdd(v, w2, a12); a13 = Fma.MultiplyAdd(v, w3, a13);
-            v = Avx.BroadcastScalarToVector256(s2 + ka);
-            a20 = Fma.MultiplyAdd(v, w0, a20); a21 = Fma.MultiplyAdd(v, w1, a21); a22 = Fma.MultiplyAdd(v, w2, a22); a23 = Fma.MultiplyAdd(v, w3, a23);
-            v = Avx.BroadcastScalarToVector256(s3 + ka);
-            a30 = Fma.MultiplyAdd(v, w0, a30); a31 = Fma.MultiplyAdd(v, w1, a31); a32 = Fma.MultiplyAdd(v, w2, a32); a33 = Fma.MultiplyAdd(v, w3, a33);
-        }
-        Avx.Store(o, a00); Avx.Store(o + 8, a01); Avx.Store(o + 16, a02); Avx.Store(o + 24, a03);
-        o += os; Avx.Store(o, a10); Avx.Store(o + 8, a11); Avx.Store(o + 16, a12); Avx.Store(o + 24, a13);
-        o += os; Avx.Store(o, a20); Avx.Store(o + 8, a21); Avx.Store(o + 16, a22); Avx.Store(o + 24, a23);
-        o += os; Avx.Store(o, a30); Avx.Store(o + 8, a31); Avx.Store(o + 16, a32); Avx.Store(o + 24, a33);
     }
 }
