@@ -50,6 +50,50 @@ public class FusedLstmTrainingTests
         }
     }
 
+    [Theory]
+    [InlineData(32, 32, 1)]
+    [InlineData(12, 20, 1)]
+    [InlineData(24, 16, 4)]
+    public unsafe void ForwardPass_GivesTheRolloutKernelsScores_BitForBit(int hidden, int headHidden, int outputs)
+    {
+        // The training pass and the rollout kernel run the same operations in the same order (FmaTile, LstmActivations), so
+        // a student trains on exactly the scores it acts on.
+        const int rows = 11, steps = 7;
+        var rng = new Random(5);
+        float[] R(int n, float scale) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1) * scale).ToArray();
+        using var network = TorchRuntime.WithGlobalGenerator(5, () => new StudentNetwork(outputs == 1 ? StudentArchitecture.PerArm : StudentArchitecture.Joint,
+            outputs == 1 ? 5 : outputs, hidden, 1, timeInput: false, trainHorizon: steps, headHidden: headHidden, inverseTimeInput: outputs == 1));
+        int f = network.InputSize;
+        var kernel = FusedLstmTraining.Of(network);
+        var byName = network.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().contiguous());
+        float[] T(string name) => byName[name].t().contiguous().data<float>().ToArray();     // W^T, (in, out)
+        float[] V(string name) => byName[name].data<float>().ToArray();
+        var bias = V("lstm.bias_ih_l0").Zip(V("lstm.bias_hh_l0"), (a, b) => a + b).ToArray();
+        var head = network.named_parameters().Where(p => p.name.StartsWith("head.") && p.name.EndsWith(".weight")).Select(p => p.name).ToList();
+        var rollout = new FusedLstmRollout(1, f, hidden, [T("lstm.weight_ih_l0")], [T("lstm.weight_hh_l0")], [bias],
+            head.Select(n => ((int)byName[n].shape[1], (int)byName[n].shape[0])).ToArray(), head.Select(T).ToArray(),
+            head.Select(n => V(n[..^"weight".Length] + "bias")).ToArray(), vector: true);
+        Assert.True(rollout.Vector);
+        var x = GC.AllocateArray<float>(rows * steps * f, pinned: true);                   // (rows, T, F): one row per episode
+        R(x.Length, 1f).CopyTo(x, 0);
+        var ws = kernel.NewWorkspace(rows, steps);
+        fixed (float* xp = x) kernel.Forward(ws, rows, steps, xp, rowsPerEpisode: 1);
+        var (h, c) = rollout.NewState(rows);
+        var scratch = rollout.NewScratch();
+        var xt = GC.AllocateArray<float>(rows * f, pinned: true);
+        var scores = GC.AllocateArray<float>(rows * outputs, pinned: true);
+        int r4 = (rows + 3) / 4 * 4;
+        for (int t = 0; t < steps; t++)
+        {
+            for (int r = 0; r < rows; r++) Array.Copy(x, (r * steps + t) * f, xt, r * f, f);
+            fixed (float* xp = xt, sp = scores) rollout.Step(0, 0, rows, xp, h, c, sp, first: t == 0, scratch);
+            for (int r = 0; r < rows; r++)
+                for (int o = 0; o < outputs; o++)
+                    Assert.True(scores[r * outputs + o] == ws.Scores[(t * r4 + r) * kernel.ScoreStride + o],
+                        $"step {t}, row {r}, output {o}: rollout {scores[r * outputs + o]:R}, training pass {ws.Scores[(t * r4 + r) * kernel.ScoreStride + o]:R}");
+        }
+    }
+
     [Fact]
     public void TheComparison_RejectsAGradientOffByATenthOfAPercent()
     {
