@@ -217,8 +217,7 @@ internal sealed unsafe class FusedLstmRollout
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Gates4(float* x, int xs, int d, float* wx, float* h, int hs, int hd, float* wh, float* b, float* pre, int ps)
     {
-        FmaTile.Tile4(x, xs, 1, d, wx, 32, b, 0, pre, ps);
-        if (h != null) FmaTile.Tile4(h, hs, 1, hd, wh, 32, pre, ps, pre, ps);
+        FmaTile.Tile4(x, xs, 1, d, wx, 32, b, 0, pre, ps, h, hs, hd, wh);
     }
 
     /// <summary><see cref="Gates4"/> for one row (the same operations per element).</summary>

@@ -255,8 +255,8 @@ internal sealed unsafe class FusedLstmTraining
                 for (int r = 0; r < r4; r += 4)
                     for (int j = 0; j < chunks; j++)
                     {
-                        FmaTile.Tile4(xt + r * _fp, _fp, 1, _f, wx + j * _f * 32, 32, b + j * 32, 0, pre, 32);
-                        if (hPrev != null) FmaTile.Tile4(hPrev + r * _hq, _hq, 1, _h, wh + j * _h * 32, 32, pre, 32, pre, 32);
+                        FmaTile.Tile4(xt + r * _fp, _fp, 1, _f, wx + j * _f * 32, 32, b + j * 32, 0, pre, 32,
+                            hPrev == null ? null : hPrev + r * _hq, _hq, _h, wh + j * _h * 32);
                         for (int i = 0; i < 4; i++)
                         {
                             long at = (long)(r + i) * _hq + j * Lanes;
