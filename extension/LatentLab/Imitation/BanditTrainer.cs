@@ -312,7 +312,7 @@ public static class BanditTrainer
         long per = (count + chunks - 1) / chunks;
         int group = network.Architecture == StudentArchitecture.PerArm ? arms : 1;    // LSTM rows per episode
         int outputs = kernel.Outputs, stride = kernel.ScoreStride;
-        if (workspace is null || workspace.Rows < per * group || workspace.Steps < horizon)
+        if (!kernel.Fits(workspace, checked((int)(per * group)), horizon))
             workspace = kernel.NewWorkspace(checked((int)(per * group)), horizon);
         var ws = workspace;
         var gradients = kernel.NewGradients();
@@ -326,6 +326,9 @@ public static class BanditTrainer
             int rows = checked((int)(len * group)), r4 = (rows + 3) / 4 * 4;
             Tensor x;
             using (no_grad()) x = network.EncodeSequence(actions.narrow(0, c0, len), rewards.narrow(0, c0, len), arms).contiguous();
+            if (x.shape[1] != horizon || x.shape[^1] != kernel.Inputs || x.numel() != len * horizon * group * kernel.Inputs)
+                throw new InvalidOperationException($"The student's inputs have shape [{string.Join(", ", x.shape)}]; the training pass needs " +
+                    $"({len}, {horizon}, {(group > 1 ? $"{group}, " : "")}{kernel.Inputs}).");
             kernel.Forward(ws, rows, horizon, (float*)TensorMemory.Pointer(x), group);
             // The scores as the network's logits (len, T, K): row e x G + k of step t -> [e, t, k x O + o].
             var logits = empty(len, horizon, arms, dtype: float32);

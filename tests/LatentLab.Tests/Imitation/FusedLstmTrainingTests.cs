@@ -22,6 +22,8 @@ public class FusedLstmTrainingTests
         { "per-arm, hidden 40 (two 32-unit groups), head 40", 2, 40, 40, false, 11 },
         { "joint, hidden 24, head 16, time input", 4, 24, 16, true, 13 },
         { "several chunks (400 episodes x 5 arms x 20 steps)", 5, 32, 32, false, 400 },
+        { "joint, 40 arms (a head of two 32-output groups)", 40, 16, 16, true, 6 },
+        { "per-arm, no clock (2 inputs)", 4, 32, 32, false, 10 },
     };
 
     [Theory]
@@ -33,6 +35,7 @@ public class FusedLstmTrainingTests
         {
             Arms = arms, Hidden = hidden, HeadHidden = headHidden, TrainHorizon = horizon, Batch = episodes, Seed = 3, Threads = 1,
             Architecture = joint ? StudentArchitecture.Joint : StudentArchitecture.PerArm, TimeInput = joint,
+            InverseTimeInput = !name.Contains("no clock"), MinTrainArms = joint ? 0 : 2, MaxTrainArms = joint ? 0 : 7,
         };
         using var network = StudentNetwork.Create(options, seed: 3);
         Assert.True(FusedLstmTraining.Supports(network));
@@ -91,6 +94,24 @@ public class FusedLstmTrainingTests
                 for (int o = 0; o < outputs; o++)
                     Assert.True(scores[r * outputs + o] == ws.Scores[(t * r4 + r) * kernel.ScoreStride + o],
                         $"step {t}, row {r}, output {o}: rollout {scores[r * outputs + o]:R}, training pass {ws.Scores[(t * r4 + r) * kernel.ScoreStride + o]:R}");
+        }
+    }
+
+    [Fact]
+    public void ATwoLayerLstm_IsNotSupported_AndItsGradientStepTakesTheTorchPath()
+    {
+        var options = new BanditTrainingOptions { Arms = 3, Layers = 2, TrainHorizon = 10, Batch = 6, Seed = 1, Threads = 1 };
+        using var network = StudentNetwork.Create(options, seed: 1);
+        Assert.False(FusedLstmTraining.Supports(network));
+        network.train();
+        var parameters = network.parameters().Cast<Tensor>().ToList();
+        var (actions, rewards, labels, indices) = Episodes(6, 10, 3, seed: 2);
+        using (actions) using (rewards) using (labels) using (indices)
+        {
+            var enabled = Gradient(network, parameters, actions, rewards, labels, indices, 3, 10, options, threads: 1, fused: true);
+            var torchPath = Gradient(network, parameters, actions, rewards, labels, indices, 3, 10, options, threads: 1, fused: false);
+            Assert.Equal(torchPath.Grads, enabled.Grads);   // the same path: the same bits
+            Assert.Equal(torchPath.Loss, enabled.Loss);
         }
     }
 

@@ -54,10 +54,10 @@ internal sealed unsafe class FusedLstmTraining
         _p = 4 * _hq;
         _names = names;
         int chunks = _hq / Lanes;
-        _wx = Pinned(chunks * f * 32);
-        _wh = Pinned(chunks * h * 32);
-        _b = Pinned(chunks * 32);
-        _whB = Pinned(_p * _hq);
+        _wx = new float[chunks * f * 32];
+        _wh = new float[chunks * h * 32];
+        _b = new float[chunks * 32];
+        _whB = new float[_p * _hq];
         for (int slot = 0; slot < _p; slot++)
         {
             int row = TorchRow(slot);
@@ -77,9 +77,9 @@ internal sealed unsafe class FusedLstmTraining
                 In = inSize, Out = outSize, InP = (inSize + Tile - 1) / Tile * Tile, OutP = (outSize + Tile - 1) / Tile * Tile,
                 OutR = (outSize + 3) / 4 * 4, Tanh = l < head.Length - 1,
             };
-            layer.Wf = Pinned(layer.OutP * inSize);
-            layer.Wb = Pinned(outSize * layer.InP);
-            layer.B = Pinned(layer.OutP);
+            layer.Wf = new float[layer.OutP * inSize];
+            layer.Wb = new float[outSize * layer.InP];
+            layer.B = new float[layer.OutP];
             for (int o = 0; o < outSize; o++)
             {
                 for (int i = 0; i < inSize; i++)
@@ -91,7 +91,9 @@ internal sealed unsafe class FusedLstmTraining
             }
             _head[l] = layer;
         }
-        if (_head[0].InP != _hq) throw new InvalidOperationException("the head's first layer must read the LSTM's hidden state");
+        for (int l = 0; l < _head.Length; l++)
+            if (_head[l].In != (l == 0 ? h : _head[l - 1].Out))
+                throw new InvalidOperationException($"the head's layer {l} takes {_head[l].In} inputs, but its input has {(l == 0 ? h : _head[l - 1].Out)}");
     }
 
     /// <summary>nn.LSTM's weight row (gate x H + unit) of gate slot <paramref name="slot"/> (chunk of 8 units x [i, f, g, o]), -1 for padding.</summary>
@@ -101,15 +103,28 @@ internal sealed unsafe class FusedLstmTraining
         return unit < _h ? gate * _h + unit : -1;
     }
 
+    /// <summary>The workspace's arrays are pinned (allocated once per run): Forward and Backward carry pointers into them from one
+    /// fixed block to the next. The weights and gradients, made every step, are ordinary arrays read only inside fixed blocks.</summary>
     static float[] Pinned(int n) => GC.AllocateArray<float>(n, pinned: true);
 
     /// <summary>Whether this pass can train <paramref name="network"/>: one LSTM layer, AVX2 and FMA.</summary>
-    public static bool Supports(StudentNetwork network) =>
-        LstmActivations.VectorSupported && !network.named_parameters().Any(p => p.name == "lstm.weight_ih_l1");
+    public static bool Supports(StudentNetwork network)
+    {
+        if (!LstmActivations.VectorSupported) return false;
+        // Exactly one unidirectional LSTM layer with both biases, then the head's Linear weight and bias pairs (StudentNetwork's
+        // head is Linear, or Linear-Tanh-Linear: the tanh between layers is what this pass computes).
+        var names = network.named_parameters().Select(p => p.name).ToList();
+        string[] lstm = ["lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0"];
+        var rest = names.Except(lstm).ToList();
+        return lstm.All(names.Contains) && rest.Count > 0 && rest.All(n => n.StartsWith("head.", StringComparison.Ordinal)
+            && (n.EndsWith(".weight", StringComparison.Ordinal) || n.EndsWith(".bias", StringComparison.Ordinal)))
+            && rest.Count(n => n.EndsWith(".weight", StringComparison.Ordinal)) * 2 == rest.Count;
+    }
 
     /// <summary>The pass for <paramref name="network"/>'s current weights (read once; build a new one after every update).</summary>
     public static FusedLstmTraining Of(StudentNetwork network)
     {
+        using var scope = TorchSharp.torch.NewDisposeScope();
         var byName = new Dictionary<string, (float[] Data, long[] Shape)>();
         var names = new List<string>();
         foreach (var (name, p) in network.named_parameters())
@@ -147,6 +162,7 @@ internal sealed unsafe class FusedLstmTraining
     public sealed class Workspace
     {
         public readonly int Rows, Steps;
+        internal readonly FusedLstmTraining Shape;        // the kernel whose widths it was made for (see Fits)
         internal readonly float[] X, Act, C, Tc, H, Dz, DhRec, DcRec;
         internal readonly float[][] A, D;                // per head layer: output (T, R4, OutP) (tanh'd but the last); gradient (R4, max width)
         public readonly float[] Scores, DScores;          // (T, R4, ScoreStride)
@@ -155,6 +171,7 @@ internal sealed unsafe class FusedLstmTraining
         {
             Rows = (rows + 3) / 4 * 4;
             Steps = steps;
+            Shape = k;
             long n = (long)Rows * steps;
             X = Pinned(checked((int)(n * k._fp)));
             Act = Pinned(checked((int)(n * k._p)));
@@ -174,6 +191,14 @@ internal sealed unsafe class FusedLstmTraining
 
     public Workspace NewWorkspace(int rows, int steps) => new(this, rows, steps);
 
+    /// <summary>Whether <paramref name="ws"/> holds <paramref name="rows"/> rows of <paramref name="steps"/> steps at this pass's widths.</summary>
+    public bool Fits([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] Workspace? ws, int rows, int steps) =>
+        ws is not null && ws.Rows >= rows && ws.Steps >= steps && ws.Shape.SameWidths(this);
+
+    bool SameWidths(FusedLstmTraining other) =>
+        _fp == other._fp && _p == other._p && _hq == other._hq && _head.Length == other._head.Length
+        && _head.Zip(other._head).All(x => x.First.OutP == x.Second.OutP && x.First.InP == x.Second.InP);
+
     /// <summary>
     /// Gradient sums of one part of a step: per parameter in the network's order, in torch's layout, once
     /// <see cref="ToTorchLayout"/> has run. Accumulated over the part's chunks in order.
@@ -185,10 +210,10 @@ internal sealed unsafe class FusedLstmTraining
 
         internal Gradients(FusedLstmTraining k)
         {
-            Dhh = Pinned(k._p * k._hq);
-            DxT = Pinned(k._fp * k._p);
-            DW = k._head.Select(l => Pinned(l.OutR * l.InP)).ToArray();
-            DB = k._head.Select(l => Pinned(l.OutP)).ToArray();
+            Dhh = new float[k._p * k._hq];
+            DxT = new float[k._fp * k._p];
+            DW = k._head.Select(l => new float[l.OutR * l.InP]).ToArray();
+            DB = k._head.Select(l => new float[l.OutP]).ToArray();
         }
     }
 
@@ -235,7 +260,7 @@ internal sealed unsafe class FusedLstmTraining
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(Workspace ws, int rows, int steps, float* inputs, int rowsPerEpisode)
     {
-        if (rows > ws.Rows || steps > ws.Steps) throw new ArgumentException("the workspace is smaller than the chunk");
+        if (!Fits(ws, rows, steps)) throw new ArgumentException("the workspace was made for fewer rows or steps, or another network's widths");
         int r4 = (rows + 3) / 4 * 4, chunks = _hq / Lanes;
         fixed (float* x = ws.X, act = ws.Act, cAll = ws.C, tcAll = ws.Tc, hAll = ws.H, wx = _wx, wh = _wh, b = _b)
         {
@@ -315,6 +340,7 @@ internal sealed unsafe class FusedLstmTraining
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(Workspace ws, int rows, int steps, Gradients g)
     {
+        if (!Fits(ws, rows, steps)) throw new ArgumentException("the workspace was made for fewer rows or steps, or another network's widths");
         int r4 = (rows + 3) / 4 * 4, chunks = _hq / Lanes;
         var one = Vector256.Create(1f);
         Array.Clear(ws.DhRec);
