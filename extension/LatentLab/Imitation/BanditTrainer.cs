@@ -191,8 +191,8 @@ public static class BanditTrainer
     {
         long batch = actions.shape[0];
         int parts = GradientParts(actions.device_type, threads, batch);
-        if (actions.device_type == DeviceType.CPU && FusedLstmTraining.Enabled && FusedLstmTraining.Supports(network))
-            return FusedGradientStep(network, parameters, actions, rewards, labels, indices, arms, horizon, options, parts, ct, workers,
+        if (actions.device_type == DeviceType.CPU && FusedLstmTraining.Enabled && FusedLstmTraining.TryOf(network) is { } kernel)
+            return FusedGradientStep(kernel, network, parameters, actions, rewards, labels, indices, arms, horizon, options, parts, ct, workers,
                 buffers ?? new FusedTrainingBuffers(parts));
         if (parts <= 1)
         {
@@ -200,25 +200,13 @@ public static class BanditTrainer
             return (one.Completed, one.Loss, one.Agreement);
         }
         var results = new PartResult[parts];
-        var errors = new Exception?[parts];
-        void Part(int w)
+        try
         {
-            try
+            RunParts(parts, workers, w =>
             {
                 long b0 = batch * w / parts, b1 = batch * (w + 1) / parts;
                 results[w] = DifferentiatePart(network, parameters, actions, rewards, labels, indices, b0, b1 - b0, batch, arms, horizon, options, ct);
-            }
-            catch (Exception ex) { errors[w] = ex; }
-        }
-        if (workers is not null && workers.Parts == parts) workers.Run(Part);   // the run's part threads
-        else
-        {
-            using var once = PartWorkers.SingleThreadedTorch(parts);                            // a caller without a pool (tests)
-            once.Run(Part);
-        }
-        try
-        {
-            if (errors.FirstOrDefault(e => e is not null) is { } error) throw new AggregateException(error);
+            });
             if (results.Any(r => !r.Completed)) return (false, 0, 0);
             using var noGrad = no_grad();
             for (int i = 0; i < parameters.Count; i++)
@@ -241,6 +229,37 @@ public static class BanditTrainer
 
     readonly record struct PartResult(bool Completed, double Loss, double Agreement, Tensor[]? Gradients);
 
+    /// <summary>
+    /// Runs <paramref name="part"/>(0 .. parts - 1): on the calling thread when there is one part, else one part per thread of
+    /// the run's <paramref name="workers"/> (or of a pool made for this call, for callers without one: tests), torch
+    /// single-threaded on each; the caller waits. The first part's exception is rethrown (wrapped) once all have ended.
+    /// </summary>
+    static void RunParts(int parts, PartWorkers? workers, Action<int> part)
+    {
+        var errors = new Exception?[parts];
+        void Guarded(int w)
+        {
+            try { part(w); }
+            catch (Exception ex) { errors[w] = ex; }
+        }
+        if (parts == 1) Guarded(0);
+        else if (workers is not null && workers.Parts == parts) workers.Run(Guarded);
+        else
+        {
+            using var once = PartWorkers.SingleThreadedTorch(parts);
+            once.Run(Guarded);
+        }
+        if (errors.FirstOrDefault(e => e is not null) is { } error) throw new AggregateException(error);
+    }
+
+    /// <summary>The share of a chunk's (b, T) states where the arm the student pulls (its first near-maximum score) is one of the labels'.</summary>
+    static double ChunkAgreement(Tensor labels, Tensor logits)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        return labels.gather(-1, TieBreaking.FirstNearMaximum(logits.detach()).unsqueeze(-1)).gt(0).to(float32).mean().item<float>();
+    }
+
     /// <summary>The managed training pass's workspaces, one per part, kept for the run (grown when a step needs more rows).</summary>
     internal sealed class FusedTrainingBuffers(int parts)
     {
@@ -252,43 +271,21 @@ public static class BanditTrainer
     /// torch path; per chunk the managed forward pass, torch's loss on its scores and the loss's gradient with respect to them
     /// (<see cref="ImitationLoss.FromLogits"/>), then the managed backward pass. The parts' gradients are summed in part order.
     /// </summary>
-    static (bool Completed, double Loss, double Agreement) FusedGradientStep(StudentNetwork network, IList<Tensor> parameters,
+    static (bool Completed, double Loss, double Agreement) FusedGradientStep(FusedLstmTraining kernel, StudentNetwork network, IList<Tensor> parameters,
         Tensor actions, Tensor rewards, Tensor labels, Tensor? indices, int arms, int horizon, BanditTrainingOptions options, int parts,
         CancellationToken ct, PartWorkers? workers, FusedTrainingBuffers buffers)
     {
-        var kernel = FusedLstmTraining.Of(network);
         long batch = actions.shape[0];
         var results = new FusedPartResult[parts];
-        var errors = new Exception?[parts];
-        void Part(int w)
+        RunParts(parts, workers, w =>
         {
-            try
-            {
-                long b0 = batch * w / parts, b1 = batch * (w + 1) / parts;
-                results[w] = FusedPart(kernel, network, actions, rewards, labels, indices, b0, b1 - b0, batch, arms, horizon, options, ct,
-                    ref buffers.Workspaces[w]);
-            }
-            catch (Exception ex) { errors[w] = ex; }
-        }
-        if (parts == 1) Part(0);
-        else if (workers is not null && workers.Parts == parts) workers.Run(Part);
-        else
-        {
-            using var once = PartWorkers.SingleThreadedTorch(parts);
-            once.Run(Part);
-        }
-        if (errors.FirstOrDefault(e => e is not null) is { } error) throw new AggregateException(error);
+            long b0 = batch * w / parts, b1 = batch * (w + 1) / parts;
+            results[w] = FusedPart(kernel, network, actions, rewards, labels, indices, b0, b1 - b0, batch, arms, horizon, options, ct,
+                ref buffers.Workspaces[w]);
+        });
         if (results.Any(r => !r.Completed)) return (false, 0, 0);
+        for (int w = 1; w < parts; w++) FusedLstmTraining.Add(results[0].Gradients!, results[w].Gradients!);   // in part order
         var sums = kernel.ToTorchLayout(results[0].Gradients!);
-        for (int w = 1; w < parts; w++)
-        {
-            var more = kernel.ToTorchLayout(results[w].Gradients!);
-            for (int i = 0; i < sums.Count; i++)
-            {
-                var (into, from) = (sums[i].Data, more[i].Data);
-                for (int j = 0; j < into.Length; j++) into[j] += from[j];
-            }
-        }
         using var noGrad = no_grad();
         for (int i = 0; i < parameters.Count; i++)
         {
@@ -311,7 +308,6 @@ public static class BanditTrainer
         int chunks = GradientChunks(count, arms, horizon, network.Architecture);
         long per = (count + chunks - 1) / chunks;
         int group = network.Architecture == StudentArchitecture.PerArm ? arms : 1;    // LSTM rows per episode
-        int outputs = kernel.Outputs, stride = kernel.ScoreStride;
         if (!kernel.Fits(workspace, checked((int)(per * group)), horizon))
             workspace = kernel.NewWorkspace(checked((int)(per * group)), horizon);
         var ws = workspace;
@@ -323,40 +319,22 @@ public static class BanditTrainer
             using var chunkScope = NewDisposeScope();
             long len = Math.Min(per, b0 + count - c0);
             double share = (double)len / batch;
-            int rows = checked((int)(len * group)), r4 = (rows + 3) / 4 * 4;
+            int rows = checked((int)(len * group));
             Tensor x;
             using (no_grad()) x = network.EncodeSequence(actions.narrow(0, c0, len), rewards.narrow(0, c0, len), arms).contiguous();
             if (x.shape[1] != horizon || x.shape[^1] != kernel.Inputs || x.numel() != len * horizon * group * kernel.Inputs)
                 throw new InvalidOperationException($"The student's inputs have shape [{string.Join(", ", x.shape)}]; the training pass needs " +
                     $"({len}, {horizon}, {(group > 1 ? $"{group}, " : "")}{kernel.Inputs}).");
             kernel.Forward(ws, rows, horizon, (float*)TensorMemory.Pointer(x), group);
-            // The scores as the network's logits (len, T, K): row e x G + k of step t -> [e, t, k x O + o].
             var logits = empty(len, horizon, arms, dtype: float32);
-            float* lp = (float*)TensorMemory.Pointer(logits);
-            fixed (float* sp = ws.Scores)
-                for (long e = 0; e < len; e++)
-                    for (int t = 0; t < horizon; t++)
-                        for (int k = 0; k < group; k++)
-                            for (int o = 0; o < outputs; o++)
-                                lp[((e * horizon + t) * group + k) * outputs + o] = sp[((long)t * r4 + e * group + k) * stride + o];
+            kernel.CopyScores(ws, rows, horizon, group, (float*)TensorMemory.Pointer(logits), toScores: false);
             logits.requires_grad_(true);
             var chunkLabels = labels.narrow(0, c0, len);
             var loss = ImitationLoss.FromLogits(logits, chunkLabels, indices?.narrow(0, c0, len), options);
             var dLogits = torch.autograd.grad(new[] { loss * share }, new[] { logits })[0].contiguous();
-            float* dp = (float*)TensorMemory.Pointer(dLogits);
-            Array.Clear(ws.DScores, 0, horizon * r4 * stride);
-            fixed (float* dsp = ws.DScores)
-                for (long e = 0; e < len; e++)
-                    for (int t = 0; t < horizon; t++)
-                        for (int k = 0; k < group; k++)
-                            for (int o = 0; o < outputs; o++)
-                                dsp[((long)t * r4 + e * group + k) * stride + o] = dp[((e * horizon + t) * group + k) * outputs + o];
+            kernel.CopyScores(ws, rows, horizon, group, (float*)TensorMemory.Pointer(dLogits), toScores: true);
             kernel.Backward(ws, rows, horizon, gradients);
-            using (no_grad())
-            {
-                var agree = chunkLabels.gather(-1, TieBreaking.FirstNearMaximum(logits.detach()).unsqueeze(-1)).gt(0);   // (b, T, 1): the arm the student pulls
-                partAgreement += agree.to(float32).mean().item<float>() * share;
-            }
+            partAgreement += ChunkAgreement(chunkLabels, logits) * share;
             partLoss += loss.item<float>() * share;
         }
         return new FusedPartResult(true, partLoss, partAgreement, gradients);
@@ -398,11 +376,7 @@ public static class BanditTrainer
                         using (no_grad())
                             for (int i = 0; i < sums.Length; i++) sums[i].add_(grads[i]);
                 }
-                using (no_grad())
-                {
-                    var agree = chunkLabels.gather(-1, TieBreaking.FirstNearMaximum(logits).unsqueeze(-1)).gt(0);        // (b, T, 1): the arm the student pulls
-                    partAgreement += agree.to(float32).mean().item<float>() * share;
-                }
+                partAgreement += ChunkAgreement(chunkLabels, logits) * share;
                 partLoss += loss.item<float>() * share;
             }
             var result = new PartResult(true, partLoss, partAgreement, sums);

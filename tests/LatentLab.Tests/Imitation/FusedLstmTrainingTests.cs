@@ -67,7 +67,7 @@ public class FusedLstmTrainingTests
         using var network = TorchRuntime.WithGlobalGenerator(5, () => new StudentNetwork(outputs == 1 ? StudentArchitecture.PerArm : StudentArchitecture.Joint,
             outputs == 1 ? 5 : outputs, hidden, 1, timeInput: false, trainHorizon: steps, headHidden: headHidden, inverseTimeInput: outputs == 1));
         int f = network.InputSize;
-        var kernel = FusedLstmTraining.Of(network);
+        var kernel = FusedLstmTraining.TryOf(network)!;
         var byName = network.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().contiguous());
         float[] T(string name) => byName[name].t().contiguous().data<float>().ToArray();     // W^T, (in, out)
         float[] V(string name) => byName[name].data<float>().ToArray();

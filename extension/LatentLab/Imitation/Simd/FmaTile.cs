@@ -61,4 +61,26 @@ internal static unsafe class FmaTile
         o += os; Avx.Store(o, a20); Avx.Store(o + 8, a21); Avx.Store(o + 16, a22); Avx.Store(o + 24, a23);
         o += os; Avx.Store(o, a30); Avx.Store(o + 8, a31); Avx.Store(o + 16, a32); Avx.Store(o + 24, a33);
     }
+
+    /// <summary>sum_k a_k w_k over n (a multiple of 8) in eight lanes, then lanes (i, i+4), (i, i+2), (0, 1): a one-output layer's score.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot(float* a, float* w, int n)
+    {
+        var acc = Vector256<float>.Zero;
+        for (int k = 0; k < n; k += 8) acc = Fma.MultiplyAdd(Avx.LoadVector256(a + k), Avx.LoadVector256(w + k), acc);
+        var four = Sse.Add(acc.GetLower(), acc.GetUpper());
+        var two = Sse.Add(four, Sse.MoveHighToLow(four, four));
+        return two.ToScalar() + two.GetElement(1);
+    }
+
+    /// <summary>
+    /// The LSTM gate layout of both managed passes: a layer's gate columns regrouped by eight units, chunk j holding
+    /// [i, f, g, o] of units 8j..8j+7 in its 32 slots (slot = gate x 8 + lane). Returns nn.LSTM's column (gate x H + unit) of
+    /// slot <paramref name="slot"/> of chunk <paramref name="chunk"/>, or -1 for a padded unit (zero weights).
+    /// </summary>
+    public static int GateColumn(int chunk, int slot, int hidden)
+    {
+        int gate = slot / 8, unit = chunk * 8 + slot % 8;
+        return unit < hidden ? gate * hidden + unit : -1;
+    }
 }

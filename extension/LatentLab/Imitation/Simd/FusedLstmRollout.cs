@@ -62,19 +62,16 @@ internal sealed unsafe class FusedLstmRollout
             _b[l] = Pinned((long)copies * chunks * 32);
             for (int c = 0; c < copies; c++)
                 for (int j = 0; j < chunks; j++)
-                    for (int gate = 0; gate < 4; gate++)
-                        for (int lane = 0; lane < Lanes; lane++)
-                        {
-                            int unit = j * Lanes + lane;
-                            if (unit >= hidden) continue;                   // padding: zero
-                            int column = gate * hidden + unit;              // nn.LSTM's gate order i, f, g, o
-                            int slot = gate * Lanes + lane;
-                            for (int k = 0; k < d; k++)
-                                _wx[l][(((long)c * chunks + j) * d + k) * 32 + slot] = wih[l][((long)c * d + k) * h4 + column];
-                            for (int k = 0; k < hidden; k++)
-                                _wh[l][(((long)c * chunks + j) * hidden + k) * 32 + slot] = whh[l][((long)c * hidden + k) * h4 + column];
-                            _b[l][((long)c * chunks + j) * 32 + slot] = bias[l][(long)c * h4 + column];
-                        }
+                    for (int slot = 0; slot < 32; slot++)
+                    {
+                        int column = FmaTile.GateColumn(j, slot, hidden);   // nn.LSTM's gate order i, f, g, o
+                        if (column < 0) continue;                           // padding: zero
+                        for (int k = 0; k < d; k++)
+                            _wx[l][(((long)c * chunks + j) * d + k) * 32 + slot] = wih[l][((long)c * d + k) * h4 + column];
+                        for (int k = 0; k < hidden; k++)
+                            _wh[l][(((long)c * chunks + j) * hidden + k) * 32 + slot] = whh[l][((long)c * hidden + k) * h4 + column];
+                        _b[l][((long)c * chunks + j) * 32 + slot] = bias[l][(long)c * h4 + column];
+                    }
         }
         int layersHead = headShapes.Length;
         _headIn = headShapes.Select(s => s.In).ToArray();
@@ -308,14 +305,7 @@ internal sealed unsafe class FusedLstmRollout
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     float Dot(float* a, float* w, int inP)
     {
-        if (Vector)
-        {
-            var acc = Vector256<float>.Zero;
-            for (int k = 0; k < inP; k += Lanes) acc = Fma.MultiplyAdd(Avx.LoadVector256(a + k), Avx.LoadVector256(w + k), acc);
-            var four = Sse.Add(acc.GetLower(), acc.GetUpper());
-            var two = Sse.Add(four, Sse.MoveHighToLow(four, four));
-            return two.ToScalar() + two.GetElement(1);
-        }
+        if (Vector) return FmaTile.Dot(a, w, inP);
         float* lanes = stackalloc float[Lanes];
         for (int u = 0; u < Lanes; u++) lanes[u] = 0f;
         for (int k = 0; k < inP; k += Lanes)

@@ -37,6 +37,7 @@ internal sealed unsafe class FusedLstmTraining
     readonly float[] _wx, _wh, _b, _whB;                 // (Hq/8, F, 32), (Hq/8, H, 32), (Hq/8, 32); (P, Hq) for dh = dz Wh^T
     readonly Layer[] _head;
     readonly string[] _names;                            // the network's parameter names, in named_parameters() order
+    readonly string[] _headPrefixes;                     // per head layer, its parameters' prefix ("head.0.", "head.")
 
     sealed class Layer
     {
@@ -45,8 +46,10 @@ internal sealed unsafe class FusedLstmTraining
         public float[] Wf = [], Wb = [], B = [];          // (OutP/32, In, 32) forward; (Out, InP) backward, zero-padded rows; (OutP)
     }
 
-    FusedLstmTraining(int f, int h, float[] wih, float[] whh, float[] bih, float[] bhh, (int In, int Out, float[] W, float[] B)[] head, string[] names)
+    FusedLstmTraining(int f, int h, float[] wih, float[] whh, float[] bih, float[] bhh, (int In, int Out, float[] W, float[] B)[] head,
+        string[] names, string[] headPrefixes)
     {
+        _headPrefixes = headPrefixes;
         _f = f;
         _fp = (f + 1 + 3) / 4 * 4;                      // the inputs, one column of ones, zeros
         _h = h;
@@ -96,54 +99,58 @@ internal sealed unsafe class FusedLstmTraining
                 throw new InvalidOperationException($"the head's layer {l} takes {_head[l].In} inputs, but its input has {(l == 0 ? h : _head[l - 1].Out)}");
     }
 
-    /// <summary>nn.LSTM's weight row (gate x H + unit) of gate slot <paramref name="slot"/> (chunk of 8 units x [i, f, g, o]), -1 for padding.</summary>
-    int TorchRow(int slot)
-    {
-        int j = slot / 32, gate = slot % 32 / Lanes, unit = j * Lanes + slot % Lanes;
-        return unit < _h ? gate * _h + unit : -1;
-    }
+    /// <summary>nn.LSTM's weight row of gate slot <paramref name="slot"/> of the whole layer (32 per chunk), -1 for padding.</summary>
+    int TorchRow(int slot) => FmaTile.GateColumn(slot / 32, slot % 32, _h);
 
     /// <summary>The workspace's arrays are pinned (allocated once per run): Forward and Backward carry pointers into them from one
     /// fixed block to the next. The weights and gradients, made every step, are ordinary arrays read only inside fixed blocks.</summary>
     static float[] Pinned(int n) => GC.AllocateArray<float>(n, pinned: true);
 
-    /// <summary>Whether this pass can train <paramref name="network"/>: one LSTM layer, AVX2 and FMA.</summary>
-    public static bool Supports(StudentNetwork network)
+    static readonly string[] LstmNames = ["lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0"];
+
+    /// <summary>
+    /// The head layers' parameter prefixes if <paramref name="names"/> (named_parameters() order) are exactly one
+    /// unidirectional LSTM layer with both biases, then the head's Linear weight and bias pairs (StudentNetwork's head is
+    /// Linear, or Linear-Tanh-Linear: the tanh between layers is what this pass computes); null otherwise.
+    /// </summary>
+    static string[]? HeadPrefixes(IReadOnlyList<string> names)
     {
-        if (!LstmActivations.VectorSupported) return false;
-        // Exactly one unidirectional LSTM layer with both biases, then the head's Linear weight and bias pairs (StudentNetwork's
-        // head is Linear, or Linear-Tanh-Linear: the tanh between layers is what this pass computes).
-        var names = network.named_parameters().Select(p => p.name).ToList();
-        string[] lstm = ["lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0"];
-        var rest = names.Except(lstm).ToList();
-        return lstm.All(names.Contains) && rest.Count > 0 && rest.All(n => n.StartsWith("head.", StringComparison.Ordinal)
-            && (n.EndsWith(".weight", StringComparison.Ordinal) || n.EndsWith(".bias", StringComparison.Ordinal)))
-            && rest.Count(n => n.EndsWith(".weight", StringComparison.Ordinal)) * 2 == rest.Count;
+        var rest = names.Except(LstmNames).ToList();
+        if (!LstmNames.All(names.Contains) || rest.Count == 0 || rest.Count % 2 != 0) return null;
+        var prefixes = rest.Where(n => n.EndsWith(".weight", StringComparison.Ordinal)).Select(n => n[..^"weight".Length]).ToArray();
+        bool pairs = prefixes.Length * 2 == rest.Count && prefixes.All(p => p.StartsWith("head.", StringComparison.Ordinal) && rest.Contains(p + "bias"));
+        return pairs ? prefixes : null;
     }
 
-    /// <summary>The pass for <paramref name="network"/>'s current weights (read once; build a new one after every update).</summary>
-    public static FusedLstmTraining Of(StudentNetwork network)
+    /// <summary>Whether this pass can train <paramref name="network"/>: AVX2 and FMA, and its parameters as <see cref="HeadPrefixes"/> asks.</summary>
+    public static bool Supports(StudentNetwork network) =>
+        LstmActivations.VectorSupported && HeadPrefixes(network.named_parameters().Select(p => p.name).ToList()) is not null;
+
+    /// <summary>
+    /// The pass for <paramref name="network"/>'s current weights (read once; build a new one after every update), or null when it
+    /// cannot train this network (see <see cref="Supports"/>): one walk over the parameters for both.
+    /// </summary>
+    public static FusedLstmTraining? TryOf(StudentNetwork network)
     {
+        if (!LstmActivations.VectorSupported) return null;
         using var scope = TorchSharp.torch.NewDisposeScope();
-        var byName = new Dictionary<string, (float[] Data, long[] Shape)>();
-        var names = new List<string>();
-        foreach (var (name, p) in network.named_parameters())
+        var parameters = network.named_parameters().ToList();
+        var names = parameters.Select(p => p.name).ToArray();
+        if (HeadPrefixes(names) is not { } prefixes) return null;
+        var byName = parameters.ToDictionary(p => p.name, p =>
         {
-            names.Add(name);
-            using var flat = p.detach().cpu().to(TorchSharp.torch.float32).contiguous();
-            byName[name] = (flat.data<float>().ToArray(), p.shape);
-        }
+            using var flat = p.parameter.detach().cpu().to(TorchSharp.torch.float32).contiguous();
+            return (Data: flat.data<float>().ToArray(), Shape: p.parameter.shape);
+        });
         var wih = byName["lstm.weight_ih_l0"];
         int h = (int)byName["lstm.weight_hh_l0"].Shape[1], f = (int)wih.Shape[1];
-        var headNames = names.Where(n => n.StartsWith("head.", StringComparison.Ordinal) && n.EndsWith(".weight", StringComparison.Ordinal)).ToList();
-        var head = headNames.Select(n =>
+        var head = prefixes.Select(prefix =>
         {
-            var w = byName[n];
-            var b = byName[n[..^".weight".Length] + ".bias"];
-            return ((int)w.Shape[1], (int)w.Shape[0], w.Data, b.Data);
+            var w = byName[prefix + "weight"];
+            return ((int)w.Shape[1], (int)w.Shape[0], w.Data, byName[prefix + "bias"].Data);
         }).ToArray();
         return new FusedLstmTraining(f, h, wih.Data, byName["lstm.weight_hh_l0"].Data, byName["lstm.bias_ih_l0"].Data,
-            byName["lstm.bias_hh_l0"].Data, head, names.ToArray());
+            byName["lstm.bias_hh_l0"].Data, head, names, prefixes);
     }
 
     /// <summary>Scores per LSTM row and step, (T, R4, last layer's OutP): what the forward pass leaves for the loss.</summary>
@@ -162,7 +169,7 @@ internal sealed unsafe class FusedLstmTraining
     public sealed class Workspace
     {
         public readonly int Rows, Steps;
-        internal readonly FusedLstmTraining Shape;        // the kernel whose widths it was made for (see Fits)
+        internal readonly string Widths;                  // the widths it was made for (see Fits)
         internal readonly float[] X, Act, C, Tc, H, Dz, DhRec, DcRec;
         internal readonly float[][] A, D;                // per head layer: output (T, R4, OutP) (tanh'd but the last); gradient (R4, max width)
         public readonly float[] Scores, DScores;          // (T, R4, ScoreStride)
@@ -171,7 +178,7 @@ internal sealed unsafe class FusedLstmTraining
         {
             Rows = (rows + 3) / 4 * 4;
             Steps = steps;
-            Shape = k;
+            Widths = k.WidthsKey;
             long n = (long)Rows * steps;
             X = Pinned(checked((int)(n * k._fp)));
             Act = Pinned(checked((int)(n * k._p)));
@@ -193,15 +200,13 @@ internal sealed unsafe class FusedLstmTraining
 
     /// <summary>Whether <paramref name="ws"/> holds <paramref name="rows"/> rows of <paramref name="steps"/> steps at this pass's widths.</summary>
     public bool Fits([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] Workspace? ws, int rows, int steps) =>
-        ws is not null && ws.Rows >= rows && ws.Steps >= steps && ws.Shape.SameWidths(this);
+        ws is not null && ws.Rows >= rows && ws.Steps >= steps && ws.Widths == WidthsKey;
 
-    bool SameWidths(FusedLstmTraining other) =>
-        _fp == other._fp && _p == other._p && _hq == other._hq && _head.Length == other._head.Length
-        && _head.Zip(other._head).All(x => x.First.OutP == x.Second.OutP && x.First.InP == x.Second.InP);
+    string WidthsKey => $"{_fp} {_p} {_hq} {string.Join(" ", _head.Select(l => $"{l.InP}x{l.OutP}"))}";
 
     /// <summary>
-    /// Gradient sums of one part of a step: per parameter in the network's order, in torch's layout, once
-    /// <see cref="ToTorchLayout"/> has run. Accumulated over the part's chunks in order.
+    /// Gradient sums of one part of a step in the pass's own layout (<see cref="ToTorchLayout"/> gives torch's), accumulated
+    /// over the part's chunks in order.
     /// </summary>
     public sealed class Gradients
     {
@@ -218,6 +223,15 @@ internal sealed unsafe class FusedLstmTraining
     }
 
     public Gradients NewGradients() => new(this);
+
+    /// <summary>Adds <paramref name="other"/> (another part's sums) into <paramref name="into"/>, entry by entry.</summary>
+    public static void Add(Gradients into, Gradients other)
+    {
+        static void Sum(float[] a, float[] b) { for (int i = 0; i < a.Length; i++) a[i] += b[i]; }
+        Sum(into.Dhh, other.Dhh);
+        Sum(into.DxT, other.DxT);
+        for (int l = 0; l < into.DW.Length; l++) { Sum(into.DW[l], other.DW[l]); Sum(into.DB[l], other.DB[l]); }
+    }
 
     /// <summary>The gradients in the layout and order of the network's named_parameters(): (name, data, shape) per parameter.</summary>
     public IReadOnlyList<(string Name, float[] Data)> ToTorchLayout(Gradients g)
@@ -237,16 +251,14 @@ internal sealed unsafe class FusedLstmTraining
         {
             ["lstm.weight_ih_l0"] = wih, ["lstm.weight_hh_l0"] = whh, ["lstm.bias_ih_l0"] = bias, ["lstm.bias_hh_l0"] = (float[])bias.Clone(),
         };
-        var headWeights = _names.Where(n => n.StartsWith("head.", StringComparison.Ordinal) && n.EndsWith(".weight", StringComparison.Ordinal)).ToList();
         for (int l = 0; l < _head.Length; l++)
         {
             var layer = _head[l];
             var w = new float[layer.Out * layer.In];
             for (int o = 0; o < layer.Out; o++)
                 for (int i = 0; i < layer.In; i++) w[o * layer.In + i] = g.DW[l][o * layer.InP + i];
-            string prefix = headWeights[l][..^".weight".Length];
-            byName[prefix + ".weight"] = w;
-            byName[prefix + ".bias"] = g.DB[l].AsSpan(0, layer.Out).ToArray();
+            byName[_headPrefixes[l] + "weight"] = w;
+            byName[_headPrefixes[l] + "bias"] = g.DB[l].AsSpan(0, layer.Out).ToArray();
         }
         return _names.Select(n => (n, byName[n])).ToList();
     }
@@ -309,7 +321,7 @@ internal sealed unsafe class FusedLstmTraining
                         {
                             // One output (the per-arm score): a dot product per row, not a 32-wide tile with 31 zero columns.
                             fixed (float* wd = layer.Wb)
-                                for (int r = 0; r < r4; r++) outT[r * layer.OutP] = Dot(input0 + r * inStride, wd, layer.InP) + bl[0];
+                                for (int r = 0; r < r4; r++) outT[r * layer.OutP] = FmaTile.Dot(input0 + r * inStride, wd, layer.InP) + bl[0];
                             input0 = outT;
                             inStride = layer.OutP;
                             continue;
@@ -330,6 +342,27 @@ internal sealed unsafe class FusedLstmTraining
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The last <see cref="Forward"/>'s scores as the network's logits, or (<paramref name="toScores"/>) the loss's gradient with
+    /// respect to them back into <see cref="Workspace.DScores"/> (padding rows and columns zero): row e x G + k of step t is
+    /// [e, t, k x O + o] of the (E, T, G x O) tensor, G = <paramref name="rowsPerEpisode"/>, O = <see cref="Outputs"/>.
+    /// </summary>
+    public void CopyScores(Workspace ws, int rows, int steps, int rowsPerEpisode, float* logits, bool toScores)
+    {
+        int r4 = (rows + 3) / 4 * 4, stride = ScoreStride, outputs = Outputs, episodes = rows / rowsPerEpisode;
+        if (toScores) Array.Clear(ws.DScores, 0, steps * r4 * stride);
+        fixed (float* scores = toScores ? ws.DScores : ws.Scores)
+            for (long e = 0; e < episodes; e++)
+                for (int t = 0; t < steps; t++)
+                    for (int k = 0; k < rowsPerEpisode; k++)
+                    {
+                        float* packed = scores + ((long)t * r4 + e * rowsPerEpisode + k) * stride;
+                        float* flat = logits + ((e * steps + t) * rowsPerEpisode + k) * outputs;
+                        if (toScores) new Span<float>(flat, outputs).CopyTo(new Span<float>(packed, outputs));
+                        else new Span<float>(packed, outputs).CopyTo(new Span<float>(flat, outputs));
+                    }
     }
 
     /// <summary>
@@ -426,16 +459,5 @@ internal sealed unsafe class FusedLstmTraining
                             FmaTile.Tile4(dz + (long)r * _p, _p, 1, _p, whB + gi * 32, _hq, null, 0, dhRec + r * _hq + gi * 32, _hq);
             }
         }
-    }
-
-    /// <summary>sum_k a_k w_k over n (a multiple of 8; a and w zero-padded) in eight lanes, then lanes (i, i+4), (i, i+2), (0, 1).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static float Dot(float* a, float* w, int n)
-    {
-        var acc = Vector256<float>.Zero;
-        for (int k = 0; k < n; k += Lanes) acc = Fma.MultiplyAdd(Avx.LoadVector256(a + k), Avx.LoadVector256(w + k), acc);
-        var four = Sse.Add(acc.GetLower(), acc.GetUpper());
-        var two = Sse.Add(four, Sse.MoveHighToLow(four, four));
-        return two.ToScalar() + two.GetElement(1);
     }
 }
