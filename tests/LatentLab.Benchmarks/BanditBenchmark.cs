@@ -308,7 +308,7 @@ public static class BanditBenchmark
         foreach (int threads in Get(args, "--threads-list", "1,2").Split(',').Select(int.Parse))
         {
             using var scope = TorchRuntime.UseThreads(threads);
-            using var workers = threads > 1 ? new LatentLab.Torch.PartWorkers(threads, () => torch.set_num_threads(1)) : null;
+            using var workers = threads > 1 ? LatentLab.Torch.PartWorkers.SingleThreadedTorch(threads) : null;
             var buffers = new BanditTrainer.FusedTrainingBuffers(threads);
             var times = new Dictionary<bool, List<(double Wall, double Cpu)>> { [true] = new(), [false] = new() };
             var grads = new Dictionary<bool, float[][]>();
@@ -331,7 +331,7 @@ public static class BanditBenchmark
                     }
                     finally { LatentLab.Imitation.Simd.FusedLstmTraining.Enabled = before; }
                 }
-            double Median(IEnumerable<double> xs) { var a = xs.OrderBy(x => x).ToArray(); return a[a.Length / 2]; }
+            static double Median(IEnumerable<double> xs) => LlmBenchmark.Median(xs.ToArray());
             double largest = grads[false].Max(x => x.Max(Math.Abs));
             double gap = grads[false].Zip(grads[true], (a, b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max()).Max();
             double mWall = Median(times[true].Select(t => t.Wall)), tWall = Median(times[false].Select(t => t.Wall));

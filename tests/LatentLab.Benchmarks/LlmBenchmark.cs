@@ -176,7 +176,7 @@ public static class LlmBenchmark
         return (o, p, oc, pc);
     }
 
-    static double Median(double[] x)
+    internal static double Median(double[] x)
     {
         var s = x.OrderBy(v => v).ToArray();
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
