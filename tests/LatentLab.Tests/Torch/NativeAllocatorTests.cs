@@ -48,7 +48,7 @@ public class NativeAllocatorTests(ITestOutputHelper output)
 
         var (before, held, after) = AllocateAndFree();
         output.WriteLine($"2 GiB block: {held.Fraction:P1} of its pages resident while held, {after.Fraction:P1} after freeing " +
-                         $"(RSS {before.Rss / MiB} -> {held.Rss / MiB} -> {after.Rss / MiB} MiB)");
+                         $"(RSS {before / MiB} -> {held.Rss / MiB} -> {after.Rss / MiB} MiB)");
         Assert.True(held.Fraction > 0.99, $"only {held.Fraction:P1} of the 2 GiB tensor's pages were resident while it was held");
         // Below a quarter rather than zero, as in the language-model test below: another thread may map the freed range again.
         Assert.True(after.Fraction < 0.25, $"freeing the 2 GiB tensor left {after.Fraction:P1} of its pages resident (kept in the heap, not returned to the OS)");
@@ -65,7 +65,7 @@ public class NativeAllocatorTests(ITestOutputHelper output)
             // Not asserted: whether these pages return depends on the thread's malloc arena (a thread arena mmaps such a
             // block anyway; the main arena keeps it in the heap). That is why the settings end with the run.
             output.WriteLine($"inside the run's settings (active {run.Active}): {held.Fraction:P1} of the 2 GiB block's pages resident while held, " +
-                             $"{after.Fraction:P1} after freeing (RSS {before.Rss / MiB} -> {held.Rss / MiB} -> {after.Rss / MiB} MiB)");
+                             $"{after.Fraction:P1} after freeing (RSS {before / MiB} -> {held.Rss / MiB} -> {after.Rss / MiB} MiB)");
             Assert.True(held.Fraction > 0.99, $"only {held.Fraction:P1} of the 2 GiB tensor's pages were resident while it was held");
         }
         Assert.False(NativeAllocator.IsKeepingPages);
@@ -132,7 +132,7 @@ public class NativeAllocatorTests(ITestOutputHelper output)
     /// Allocates and touches 2 GiB, then a small tensor above it that stays alive, then frees the big one; the fraction
     /// of the big block's pages resident while held and after, and the process's RSS before, while held and after.
     /// </summary>
-    static ((long Rss, double Fraction) Before, (long Rss, double Fraction) Held, (long Rss, double Fraction) After) AllocateAndFree()
+    static (long BeforeRss, (long Rss, double Fraction) Held, (long Rss, double Fraction) After) AllocateAndFree()
     {
         long before = ResidentBytes();
         var big = torch.ones(Big / sizeof(float), dtype: torch.float32);   // (512 Mi,) float32, every page touched
@@ -140,7 +140,7 @@ public class NativeAllocatorTests(ITestOutputHelper output)
         var range = new[] { (TensorMemory.Pointer(big), Big) };
         var held = (ResidentBytes(), ResidentFraction(range));
         big.Dispose();
-        return ((before, double.NaN), held, (ResidentBytes(), ResidentFraction(range)));
+        return (before, held, (ResidentBytes(), ResidentFraction(range)));
     }
 
     /// <summary>
