@@ -326,7 +326,8 @@ public sealed class StackedStudentPolicy : IBanditPolicy, IWholeRolloutPolicy
         var headShapes = _headWT.Select(w => ((int)w.shape[1], (int)w.shape[2])).ToArray();
         return new FusedLstmRollout(Copies, (int)_wihT[0].shape[1], _hidden,
             _wihT.Select(Flat).ToArray(), _whhT.Select(Flat).ToArray(), _bias.Select(Flat).ToArray(),
-            headShapes, _headWT.Select(Flat).ToArray(), _headB.Select(Flat).ToArray(), vector: Path == StudentRolloutPath.Fused);
+            headShapes, _headWT.Select(Flat).ToArray(), _headB.Select(Flat).ToArray(), vector: Path != StudentRolloutPath.FusedScalar,
+            wide: Path == StudentRolloutPath.Fused);
     }
 
     /// <summary>This step's inputs, (C*B, K, F) per-arm or (C*B, F) joint: the student's own step features (<see cref="StudentNetwork.EncodeStep"/>).</summary>

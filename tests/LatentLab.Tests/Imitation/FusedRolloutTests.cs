@@ -102,7 +102,8 @@ public class FusedRolloutTests
         foreach (var t in stacks) t.Dispose();
     }
 
-    /// <summary>The scalar code (for CPUs without AVX2+FMA) performs the vector code's operations: the same bits, the same arms.</summary>
+    /// <summary>The scalar code (for CPUs without AVX2+FMA) and the eight-lane code (for CPUs without AVX-512) perform the
+    /// default code's operations: the same bits, the same arms.</summary>
     [Theory]
     [MemberData(nameof(Shapes))]
     public void ScalarCode_GivesTheVectorCodesBits(StudentArchitecture architecture, int layers, int hidden, int headHidden, int copies, int arms, int episodes)
@@ -113,11 +114,16 @@ public class FusedRolloutTests
         using var env = BanditEnvironment.Create(new BanditSpec(arms), episodes * copies, 16, 3, Cpu);
         using var vector = new StackedStudentPolicy(student.Network, stacks) { Path = StudentRolloutPath.Fused };
         using var scalar = new StackedStudentPolicy(student.Network, stacks) { Path = StudentRolloutPath.FusedScalar };
+        using var eight = new StackedStudentPolicy(student.Network, stacks) { Path = StudentRolloutPath.FusedEightLanes };
         var (aVector, sVector) = Roll(env, vector);
         var (aScalar, sScalar) = Roll(env, scalar);
+        var (aEight, sEight) = Roll(env, eight);
         Assert.False(scalar.LastStepVectorized);
+        Assert.Equal(LstmActivations.VectorSupported, eight.LastStepVectorized);
         Assert.Equal(aScalar, aVector);
+        Assert.Equal(aEight, aVector);
         Assert.Equal(sScalar.Select(BitConverter.SingleToInt32Bits), sVector.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(sEight.Select(BitConverter.SingleToInt32Bits), sVector.Select(BitConverter.SingleToInt32Bits));
         foreach (var t in stacks) t.Dispose();
     }
 

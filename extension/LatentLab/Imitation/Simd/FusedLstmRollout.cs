@@ -33,6 +33,9 @@ internal sealed unsafe class FusedLstmRollout
     /// <summary>Whether this instance runs the AVX2+FMA code (otherwise the scalar code with the same numbers).</summary>
     public bool Vector { get; }
 
+    /// <summary>Whether the cell updates and the head's tanh run sixteen lanes at a time (AVX-512; the same numbers).</summary>
+    public bool Wide { get; }
+
     /// <summary>Outputs per row (1 per-arm, K joint).</summary>
     public int Outputs { get; }
 
@@ -42,9 +45,10 @@ internal sealed unsafe class FusedLstmRollout
     /// <param name="headW">Per head Linear: W^T, (C, in, out).</param>
     /// <param name="headB">Per head Linear: (C, out).</param>
     public FusedLstmRollout(int copies, int inputs, int hidden, float[][] wih, float[][] whh, float[][] bias,
-        (int In, int Out)[] headShapes, float[][] headW, float[][] headB, bool vector)
+        (int In, int Out)[] headShapes, float[][] headW, float[][] headB, bool vector, bool wide = true)
     {
         Vector = vector && LstmActivations.VectorSupported;
+        Wide = Vector && wide && LstmActivations.WideSupported;
         _copies = copies;
         _inputs = inputs;
         _hidden = hidden;
@@ -199,7 +203,10 @@ internal sealed unsafe class FusedLstmRollout
             {
                 if (n == Rows) Gates4(x, xStride, d, wxj, first ? null : h, _hp, _hidden, whj, bj, pre, 32);
                 else for (int i = 0; i < n; i++) Gates1(x + i * xStride, d, wxj, first ? null : h + i * _hp, _hidden, whj, bj, pre + i * 32);
-                for (int i = 0; i < n; i++) UpdateVector(pre + i * 32, c + i * _hp + j * Lanes, hNew + i * _hp + j * Lanes);
+                int row = 0;
+                if (Wide)                                           // two rows per sixteen-lane pass: the same bits, twice the lanes
+                    for (; row + 2 <= n; row += 2) Update<Avx512Lanes, Vector512<float>>(pre + row * 32, c + row * _hp + j * Lanes, hNew + row * _hp + j * Lanes, _hp);
+                for (; row < n; row++) Update<Avx2Lanes, Vector256<float>>(pre + row * 32, c + row * _hp + j * Lanes, hNew + row * _hp + j * Lanes, _hp);
             }
             else
                 for (int i = 0; i < n; i++)
@@ -258,21 +265,23 @@ internal sealed unsafe class FusedLstmRollout
         }
     }
 
-    /// <summary>The cell update of one row's chunk of 8 units (<see cref="LstmActivations.Cell(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float})"/>).</summary>
+    /// <summary>
+    /// The cell update of a chunk of 8 units (<see cref="LstmActivations.Cell{L, V}"/>): pre holds the row's [i, f, g, o]
+    /// (32 floats), c the old c, h receives the new h. One vector of <typeparamref name="L"/> is one unit (scalar), one row's
+    /// eight units (AVX2) or two rows' (AVX-512: the second row's pre 32 floats on, its c and h <paramref name="stride"/> on).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void UpdateVector(float* pre, float* c, float* h)
+    static void Update<L, V>(float* pre, float* c, float* h, int stride) where L : ILanes<V> where V : struct
     {
-        var (cNew, hNew) = LstmActivations.Cell(Avx.LoadVector256(pre), Avx.LoadVector256(pre + 8), Avx.LoadVector256(pre + 16),
-            Avx.LoadVector256(pre + 24), Avx.LoadVector256(c));
-        Avx.Store(c, cNew);
-        Avx.Store(h, hNew);
+        var (cNew, hNew) = LstmActivations.Cell<L, V>(L.Load(pre, 32), L.Load(pre + 8, 32), L.Load(pre + 16, 32), L.Load(pre + 24, 32), L.Load(c, stride));
+        L.Store(c, stride, cNew);
+        L.Store(h, stride, hNew);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void UpdateScalar(float* pre, float* c, float* h)
     {
-        for (int u = 0; u < Lanes; u++)
-            (c[u], h[u]) = LstmActivations.Cell(pre[u], pre[8 + u], pre[16 + u], pre[24 + u], c[u]);
+        for (int u = 0; u < Lanes; u++) Update<ScalarLanes, float>(pre + u, c + u, h + u, 0);
     }
 
     /// <summary>A head Linear for n rows: dst (n, outP) = b + act W (then tanh), per group of 32 outputs, the inputs in order.</summary>
@@ -287,7 +296,10 @@ internal sealed unsafe class FusedLstmRollout
             {
                 if (n == Rows) Gates4(act, actStride, inSize, wj, null, 0, 0, null, bj, dj, outP);
                 else for (int i = 0; i < n; i++) Gates1(act + i * actStride, inSize, wj, null, 0, null, bj, dj + i * outP);
-                if (tanh)
+                if (tanh && Wide)
+                    for (int i = 0; i < n; i++)
+                        for (int v = 0; v < 32; v += 16) Avx512F.Store(dj + i * outP + v, LstmActivations.Tanh(Avx512F.LoadVector512(dj + i * outP + v)));
+                else if (tanh)
                     for (int i = 0; i < n; i++)
                         for (int v = 0; v < 32; v += Lanes) Avx.Store(dj + i * outP + v, LstmActivations.Tanh(Avx.LoadVector256(dj + i * outP + v)));
             }

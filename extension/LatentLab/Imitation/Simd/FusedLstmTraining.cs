@@ -263,6 +263,29 @@ internal sealed unsafe class FusedLstmTraining
         return _names.Select(n => (n, byName[n])).ToList();
     }
 
+    /// <summary>Whether the forward pass's cell updates and tanh run sixteen lanes at a time (AVX-512: the same numbers as eight).</summary>
+    static bool Wide => LstmActivations.WideSupported;
+
+    /// <summary>
+    /// One chunk's cell update in the forward pass, kept for the backward pass: from the pre-activations p ([i, f, g, o]) the
+    /// activated gates to a, the new c, tanh(c) and h at [at] of cT, tcT, hT (c from cPrev, zero at the first step). One vector
+    /// of <typeparamref name="L"/> is one row's eight units, or two rows' (the second's p 32 floats on, its a
+    /// <paramref name="aStride"/> on, its state <paramref name="stateStride"/> on).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void ForwardCell<L, V>(float* p, float* a, long aStride, float* cPrev, float* cT, float* tcT, float* hT, long at, long stateStride)
+        where L : ILanes<V> where V : struct
+    {
+        var (si, sf, tg, so) = LstmActivations.Gates<L, V>(L.Load(p, 32), L.Load(p + 8, 32), L.Load(p + 16, 32), L.Load(p + 24, 32));
+        var cOld = cPrev == null ? L.Of(0f) : L.Load(cPrev + at, stateStride);
+        var cNew = L.MulAdd(sf, cOld, L.Mul(si, tg));
+        var tc = LstmActivations.Tanh<L, V>(cNew);
+        L.Store(a, aStride, si); L.Store(a + 8, aStride, sf); L.Store(a + 16, aStride, tg); L.Store(a + 24, aStride, so);
+        L.Store(cT + at, stateStride, cNew);
+        L.Store(tcT + at, stateStride, tc);
+        L.Store(hT + at, stateStride, L.Mul(so, tc));
+    }
+
     /// <summary>
     /// Forward pass over <paramref name="rows"/> LSTM rows for <paramref name="steps"/> steps, from the student's encoded
     /// inputs <paramref name="inputs"/>: (E, T, G, F) with G = <paramref name="rowsPerEpisode"/> (per-arm: (E, T, K, F), row
@@ -294,18 +317,12 @@ internal sealed unsafe class FusedLstmTraining
                     {
                         FmaTile.Tile4(xt + r * _fp, _fp, 1, _f, wx + j * _f * 32, 32, b + j * 32, 0, pre, 32,
                             hPrev == null ? null : hPrev + r * _hq, _hq, _h, wh + j * _h * 32);
-                        for (int i = 0; i < 4; i++)
+                        for (int i = 0; i < 4; i += Wide ? 2 : 1)
                         {
                             long at = (long)(r + i) * _hq + j * Lanes;
                             float* p = pre + i * 32, a = actT + (long)(r + i) * _p + j * 32;
-                            var (si, sf, tg, so) = LstmActivations.Gates(Avx.LoadVector256(p), Avx.LoadVector256(p + 8), Avx.LoadVector256(p + 16), Avx.LoadVector256(p + 24));
-                            var cOld = cPrev == null ? Vector256<float>.Zero : Avx.LoadVector256(cPrev + at);
-                            var cNew = Fma.MultiplyAdd(sf, cOld, Avx.Multiply(si, tg));
-                            var tc = LstmActivations.Tanh(cNew);
-                            Avx.Store(a, si); Avx.Store(a + 8, sf); Avx.Store(a + 16, tg); Avx.Store(a + 24, so);
-                            Avx.Store(cT + at, cNew);
-                            Avx.Store(tcT + at, tc);
-                            Avx.Store(hT + at, Avx.Multiply(so, tc));
+                            if (Wide) ForwardCell<Avx512Lanes, Vector512<float>>(p, a, _p, cPrev, cT, tcT, hT, at, _hq);   // rows i, i + 1
+                            else ForwardCell<Avx2Lanes, Vector256<float>>(p, a, _p, cPrev, cT, tcT, hT, at, _hq);
                         }
                     }
                 // The head on this step's hidden states.
@@ -331,7 +348,11 @@ internal sealed unsafe class FusedLstmTraining
                             {
                                 float* o = outT + r * layer.OutP + g * 32;
                                 FmaTile.Tile4(input0 + r * inStride, inStride, 1, layer.In, wf + g * layer.In * 32, 32, bl + g * 32, 0, o, layer.OutP);
-                                if (layer.Tanh)
+                                if (layer.Tanh && Wide)
+                                    for (int i = 0; i < 4; i++)
+                                        for (int v = 0; v < 32; v += 16)
+                                            Avx512F.Store(o + i * layer.OutP + v, LstmActivations.Tanh(Avx512F.LoadVector512(o + i * layer.OutP + v)));
+                                else if (layer.Tanh)
                                     for (int i = 0; i < 4; i++)
                                         for (int v = 0; v < 32; v += Lanes)
                                             Avx.Store(o + i * layer.OutP + v, LstmActivations.Tanh(Avx.LoadVector256(o + i * layer.OutP + v)));
