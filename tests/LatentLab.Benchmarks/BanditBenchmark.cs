@@ -392,34 +392,36 @@ public static class BanditBenchmark
         foreach (int threads in threadCounts)
         {
             using var scope = TorchRuntime.UseThreads(threads);
-            (double Wall, double Cpu) Best(BanditEnvironment e, Func<IBanditPolicy> create)
-            {
-                double best = double.MaxValue, bestCpu = double.MaxValue;
-                for (int rep = 0; rep < reps; rep++)
-                {
-                    using var policy = create();
-                    var cpu0 = CpuTime();
-                    var clock = Stopwatch.StartNew();
-                    using var trace = BanditRollout.Run(e, policy, 100, rep, trackAgreement: false);
-                    _ = trace.Regret.sum().item<float>();
-                    best = Math.Min(best, clock.Elapsed.TotalSeconds);
-                    bestCpu = Math.Min(bestCpu, (CpuTime() - cpu0).TotalSeconds);
-                }
-                return (best, bestCpu);
-            }
-            void Add(string path, BanditEnvironment e, Func<IBanditPolicy> create)
-            {
-                var (s, cpu) = Best(e, create);
-                long steps = e.Batch * 100;
-                rates.Add(new RolloutRate(threads, path, steps / s / 1e6, s * 1000, steps, steps / cpu / 1e6));
-            }
-            Add("student (nn.LSTM per step)", env, () => new StudentPolicy(student.Network));
             var one = student.Network.parameters().Select(p => p.detach().unsqueeze(0)).ToList();
             var stacks = student.Network.parameters().Select(p => stack(Enumerable.Repeat(p.detach(), 16).ToArray())).ToList();
-            Add("stacked torch ops, 1 copy", env, () => new StackedStudentPolicy(student.Network, one) { BlockRows = blockRows, Path = StudentRolloutPath.Torch });
-            Add("stacked torch ops, 16 x 1024", replicated, () => new StackedStudentPolicy(student.Network, stacks) { BlockRows = blockRows, Path = StudentRolloutPath.Torch });
-            Add("stacked fused, 1 copy", env, () => StackedStudentPolicy.Of(student.Network, blockRows));
-            Add("stacked fused, 16 x 1024", replicated, () => new StackedStudentPolicy(student.Network, stacks) { BlockRows = blockRows });
+            var paths = new List<(string Path, BanditEnvironment Env, Func<IBanditPolicy> Create)>
+            {
+                ("student (nn.LSTM per step)", env, () => new StudentPolicy(student.Network)),
+                ("stacked torch ops, 1 copy", env, () => new StackedStudentPolicy(student.Network, one) { BlockRows = blockRows, Path = StudentRolloutPath.Torch }),
+                ("stacked torch ops, 16 x 1024", replicated, () => new StackedStudentPolicy(student.Network, stacks) { BlockRows = blockRows, Path = StudentRolloutPath.Torch }),
+                ("stacked fused, 1 copy", env, () => StackedStudentPolicy.Of(student.Network, blockRows)),
+                ("stacked fused, 16 x 1024", replicated, () => new StackedStudentPolicy(student.Network, stacks) { BlockRows = blockRows }),
+            };
+            if (LatentLab.Imitation.Simd.LstmActivations.WideSupported)     // the same kernel without its AVX-512 cell update
+                paths.Add(("stacked fused 8 lanes, 16 x 1024", replicated, () => new StackedStudentPolicy(student.Network, stacks) { BlockRows = blockRows, Path = StudentRolloutPath.FusedEightLanes }));
+            // Best of the repeats per path, the paths alternated within each repeat: this VM's speed drifts by tens of
+            // percent over seconds, and alternating spreads a slow spell over every path instead of one.
+            var best = paths.Select(_ => (Wall: double.MaxValue, Cpu: double.MaxValue)).ToArray();
+            for (int rep = 0; rep < reps; rep++)
+                for (int i = 0; i < paths.Count; i++)
+                {
+                    using var policy = paths[i].Create();
+                    var cpu0 = CpuTime();
+                    var clock = Stopwatch.StartNew();
+                    using var trace = BanditRollout.Run(paths[i].Env, policy, 100, rep, trackAgreement: false);
+                    _ = trace.Regret.sum().item<float>();
+                    best[i] = (Math.Min(best[i].Wall, clock.Elapsed.TotalSeconds), Math.Min(best[i].Cpu, (CpuTime() - cpu0).TotalSeconds));
+                }
+            for (int i = 0; i < paths.Count; i++)
+            {
+                long steps = paths[i].Env.Batch * 100;
+                rates.Add(new RolloutRate(threads, paths[i].Path, steps / best[i].Wall / 1e6, best[i].Wall * 1000, steps, steps / best[i].Cpu / 1e6));
+            }
             foreach (var t in one) t.Dispose();
             foreach (var t in stacks) t.Dispose();
         }

@@ -226,8 +226,8 @@ public sealed class StackedStudentPolicy : IBanditPolicy, IWholeRolloutPolicy
     }
 
     /// <summary>
-    /// One step in the fused kernel: episodes split into one contiguous block per thread (a block's rows are stepped
-    /// copy by copy), each thread choosing its episodes' arms (<see cref="TieBreaking.FirstNearMaximum(ReadOnlySpan{float})"/>). Every row's numbers are
+    /// One step in the fused kernel: episodes split into blocks over the threads (<see cref="FusedRollouts.InBlocks"/>; a
+    /// block's rows are stepped copy by copy), each thread choosing its episodes' arms (<see cref="TieBreaking.FirstNearMaximum(ReadOnlySpan{float})"/>). Every row's numbers are
     /// the same whatever the split, so the thread count changes no result.
     /// </summary>
     unsafe Tensor ActFused(int step)
@@ -241,9 +241,7 @@ public sealed class StackedStudentPolicy : IBanditPolicy, IWholeRolloutPolicy
         long* ap = (long*)TensorMemory.Pointer(actions);
         long episodes = _batch;
         bool first = !_fusedStarted;                                                   // zero state: the recurrent products are skipped
-        void Work(int w) => StepFusedEpisodes(xp, ap, episodes * w / workers, episodes * (w + 1) / workers, first, w);
-        if (workers == 1) Work(0);
-        else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+        FusedRollouts.InBlocks(episodes, workers, (e0, e1, w) => StepFusedEpisodes(xp, ap, e0, e1, first, w));
         FinishFusedStep();
         return actions.MoveToOuterDisposeScope();
     }

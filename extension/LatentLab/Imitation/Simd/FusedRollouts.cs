@@ -17,8 +17,8 @@ namespace LatentLab.Imitation.Simd;
 /// <see cref="BanditEnvironment.Pull"/>), so both give the same bits (FusedRolloutsTests compares them) and a run's
 /// numbers do not depend on which one ran. Why: the tensor loops are ~45 small ops per pull on B x K numbers, so a
 /// 128-episode DAgger rollout ran at torch's per-op overhead and did not scale with threads (docs/bandit-student.md).
-/// Episodes are independent, so each pull's work is split into contiguous blocks of episodes over the run's threads
-/// (the student's worker count); the split changes no number.
+/// Episodes are independent, so each pull's work is split into blocks of episodes that the run's threads take in turn
+/// (the student's worker count, <see cref="InBlocks"/>); the split changes no number.
 /// </summary>
 internal static unsafe class FusedRollouts
 {
@@ -92,9 +92,8 @@ internal static unsafe class FusedRollouts
                 float* tieP = (float*)TensorMemory.Pointer(tieDraws);
                 float* mixP = mixDraws is null ? null : (float*)TensorMemory.Pointer(mixDraws);
                 int step = t;
-                void Work(int w)
+                void Work(long e0, long e1, int w)
                 {
-                    long e0 = batch * w / workers, e1 = batch * (w + 1) / workers;
                     var index = indexScratch[w];
                     for (long e = e0; e < e1; e++)
                     {
@@ -120,8 +119,7 @@ internal static unsafe class FusedRollouts
                         previousReward[e] = reward;
                     }
                 }
-                if (workers == 1) Work(0);
-                else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+                InBlocks(batch, workers, Work);
                 student?.FinishFusedStep();
             }
         }
@@ -172,9 +170,8 @@ internal static unsafe class FusedRollouts
             ct.ThrowIfCancellationRequested();
             if (t > 0) workers = student.PrepareFused();
             int step = t;
-            void Work(int w)
+            void Work(long e0, long e1, int w)
             {
-                long e0 = batch * w / workers, e1 = batch * (w + 1) / workers;
                 for (long e = e0; e < e1; e++)
                     network.EncodeStepInto(x.AsSpan((int)(e * features), features), k, step, previous[e], previousReward[e]);
                 fixed (float* xp = x)
@@ -192,8 +189,7 @@ internal static unsafe class FusedRollouts
                     previousReward[e] = reward;
                 }
             }
-            if (workers == 1) Work(0);
-            else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+            InBlocks(batch, workers, Work);
             student.FinishFusedStep();
             onStep?.Invoke(t + 1);
         }
@@ -203,6 +199,25 @@ internal static unsafe class FusedRollouts
         using (var lastReward = tensor(previousReward))
             student.Observe(last, lastReward);
         return new RolloutTrace(student.Name, regret.MoveToOuterDisposeScope(), agreement?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(e0, e1, worker) over episodes [0, <paramref name="episodes"/>) on <paramref name="workers"/>
+    /// threads: one call with every episode on this thread for one worker, else blocks of at least 64 episodes (about eight
+    /// per worker) that each worker takes in turn as it finishes the last, so a core slowed by something else on the machine
+    /// takes fewer blocks instead of holding up the step. A worker uses its own scratch (its index); every episode's numbers
+    /// are the same whichever worker and block steps it.
+    /// </summary>
+    internal static void InBlocks(long episodes, int workers, Action<long, long, int> body)
+    {
+        if (workers <= 1) { body(0, episodes, 0); return; }
+        long size = Math.Max(64, (episodes + 8L * workers - 1) / (8L * workers));
+        long blocks = (episodes + size - 1) / size, next = -1;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            for (long b; (b = Interlocked.Increment(ref next)) < blocks;)
+                body(b * size, Math.Min(episodes, (b + 1) * size), w);
+        });
     }
 
     /// <summary>
