@@ -54,13 +54,16 @@ public class FusedLstmTrainingTests
     }
 
     [Theory]
-    [InlineData(32, 32, 1)]
-    [InlineData(12, 20, 1)]
-    [InlineData(24, 16, 4)]
-    public unsafe void ForwardPass_GivesTheRolloutKernelsScores_BitForBit(int hidden, int headHidden, int outputs)
+    [InlineData(32, 32, 1, true)]
+    [InlineData(12, 20, 1, true)]
+    [InlineData(24, 16, 4, true)]
+    [InlineData(32, 32, 1, false)]
+    [InlineData(24, 16, 4, false)]
+    public unsafe void ForwardPass_GivesTheRolloutKernelsScores_BitForBit(int hidden, int headHidden, int outputs, bool wide)
     {
         // The training pass and the rollout kernel run the same operations in the same order (FmaTile, LstmActivations), so
-        // a student trains on exactly the scores it acts on.
+        // a student trains on exactly the scores it acts on; the training pass's sixteen-lane cell update (AVX-512 CPUs) and
+        // its eight-lane one (wide: false, every AVX2 CPU) give the bits of the rollout kernel's eight-lane code.
         const int rows = 11, steps = 7;
         var rng = new Random(5);
         float[] R(int n, float scale) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1) * scale).ToArray();
@@ -68,6 +71,8 @@ public class FusedLstmTrainingTests
             outputs == 1 ? 5 : outputs, hidden, 1, timeInput: false, trainHorizon: steps, headHidden: headHidden, inverseTimeInput: outputs == 1));
         int f = network.InputSize;
         var kernel = FusedLstmTraining.TryOf(network)!;
+        kernel.Wide = wide;
+        Assert.Equal(wide && LstmActivations.WideSupported, kernel.Wide);
         var byName = network.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().contiguous());
         float[] T(string name) => byName[name].t().contiguous().data<float>().ToArray();     // W^T, (in, out)
         float[] V(string name) => byName[name].data<float>().ToArray();
@@ -75,8 +80,9 @@ public class FusedLstmTrainingTests
         var head = network.named_parameters().Where(p => p.name.StartsWith("head.") && p.name.EndsWith(".weight")).Select(p => p.name).ToList();
         var rollout = new FusedLstmRollout(1, f, hidden, [T("lstm.weight_ih_l0")], [T("lstm.weight_hh_l0")], [bias],
             head.Select(n => ((int)byName[n].shape[1], (int)byName[n].shape[0])).ToArray(), head.Select(T).ToArray(),
-            head.Select(n => V(n[..^"weight".Length] + "bias")).ToArray(), vector: true);
+            head.Select(n => V(n[..^"weight".Length] + "bias")).ToArray(), vector: true, wide: false);
         Assert.True(rollout.Vector);
+        Assert.False(rollout.Wide);
         var x = GC.AllocateArray<float>(rows * steps * f, pinned: true);                   // (rows, T, F): one row per episode
         R(x.Length, 1f).CopyTo(x, 0);
         var ws = kernel.NewWorkspace(rows, steps);

@@ -263,8 +263,10 @@ internal sealed unsafe class FusedLstmTraining
         return _names.Select(n => (n, byName[n])).ToList();
     }
 
-    /// <summary>Whether the forward pass's cell updates and tanh run sixteen lanes at a time (AVX-512: the same numbers as eight).</summary>
-    static bool Wide => LstmActivations.WideSupported;
+    /// <summary>Whether the forward pass's cell updates and tanh run sixteen lanes at a time (where the CPU has AVX-512; the
+    /// same numbers as eight lanes, which the tests check by switching it off).</summary>
+    internal bool Wide { get => _wide; set => _wide = value && LstmActivations.WideSupported; }
+    bool _wide = LstmActivations.WideSupported;
 
     /// <summary>
     /// One chunk's cell update in the forward pass, kept for the backward pass: from the pre-activations p ([i, f, g, o]) the
