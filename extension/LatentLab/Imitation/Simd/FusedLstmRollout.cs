@@ -296,20 +296,11 @@ internal sealed unsafe class FusedLstmRollout
             {
                 if (n == Rows) Gates4(act, actStride, inSize, wj, null, 0, 0, null, bj, dj, outP);
                 else for (int i = 0; i < n; i++) Gates1(act + i * actStride, inSize, wj, null, 0, null, bj, dj + i * outP);
-                if (tanh && Wide)
-                    for (int i = 0; i < n; i++)
-                        for (int v = 0; v < 32; v += 16) Avx512F.Store(dj + i * outP + v, LstmActivations.Tanh(Avx512F.LoadVector512(dj + i * outP + v)));
-                else if (tanh)
-                    for (int i = 0; i < n; i++)
-                        for (int v = 0; v < 32; v += Lanes) Avx.Store(dj + i * outP + v, LstmActivations.Tanh(Avx.LoadVector256(dj + i * outP + v)));
             }
             else
-                for (int i = 0; i < n; i++)
-                {
-                    GatesScalar(act + i * actStride, inSize, wj, null, 0, null, bj, dj + i * outP);
-                    if (tanh)
-                        for (int v = 0; v < 32; v++) dj[i * outP + v] = LstmActivations.Tanh(dj[i * outP + v]);
-                }
+                for (int i = 0; i < n; i++) GatesScalar(act + i * actStride, inSize, wj, null, 0, null, bj, dj + i * outP);
+            if (tanh)
+                for (int i = 0; i < n; i++) LstmActivations.TanhInPlace(dj + i * outP, 32, Vector, Wide);
         }
     }
 

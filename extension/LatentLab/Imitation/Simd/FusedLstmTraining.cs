@@ -280,7 +280,7 @@ internal sealed unsafe class FusedLstmTraining
     {
         var (si, sf, tg, so) = LstmActivations.Gates<L, V>(L.Load(p, 32), L.Load(p + 8, 32), L.Load(p + 16, 32), L.Load(p + 24, 32));
         var cOld = cPrev == null ? L.Of(0f) : L.Load(cPrev + at, stateStride);
-        var cNew = L.MulAdd(sf, cOld, L.Mul(si, tg));
+        var cNew = LstmActivations.NextC<L, V>(si, sf, tg, cOld);
         var tc = LstmActivations.Tanh<L, V>(cNew);
         L.Store(a, aStride, si); L.Store(a + 8, aStride, sf); L.Store(a + 16, aStride, tg); L.Store(a + 24, aStride, so);
         L.Store(cT + at, stateStride, cNew);
@@ -350,14 +350,8 @@ internal sealed unsafe class FusedLstmTraining
                             {
                                 float* o = outT + r * layer.OutP + g * 32;
                                 FmaTile.Tile4(input0 + r * inStride, inStride, 1, layer.In, wf + g * layer.In * 32, 32, bl + g * 32, 0, o, layer.OutP);
-                                if (layer.Tanh && Wide)
-                                    for (int i = 0; i < 4; i++)
-                                        for (int v = 0; v < 32; v += 16)
-                                            Avx512F.Store(o + i * layer.OutP + v, LstmActivations.Tanh(Avx512F.LoadVector512(o + i * layer.OutP + v)));
-                                else if (layer.Tanh)
-                                    for (int i = 0; i < 4; i++)
-                                        for (int v = 0; v < 32; v += Lanes)
-                                            Avx.Store(o + i * layer.OutP + v, LstmActivations.Tanh(Avx.LoadVector256(o + i * layer.OutP + v)));
+                                if (layer.Tanh)
+                                    for (int i = 0; i < 4; i++) LstmActivations.TanhInPlace(o + i * layer.OutP, 32, wide: Wide);
                             }
                         input0 = outT;
                         inStride = layer.OutP;

@@ -93,42 +93,33 @@ public static class LstmActivations
     internal static (V C, V H) Cell<L, V>(V i, V f, V g, V o, V c) where L : ILanes<V> where V : struct
     {
         var (si, sf, tg, so) = Gates<L, V>(i, f, g, o);
-        var cNew = L.MulAdd(sf, c, L.Mul(si, tg));
+        var cNew = NextC<L, V>(si, sf, tg, c);
         return (cNew, L.Mul(so, Tanh<L, V>(cNew)));
     }
 
-    /// <summary>tanh on eight lanes.</summary>
+    /// <summary>The new c from the activated gates and the old c: sigmoid(f) c + sigmoid(i) tanh(g), one fused multiply-add.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Tanh(Vector256<float> x) => Tanh<Avx2Lanes, Vector256<float>>(x);
-
-    /// <summary>tanh on sixteen lanes (needs <see cref="WideSupported"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Tanh(Vector512<float> x) => Tanh<Avx512Lanes, Vector512<float>>(x);
+    internal static V NextC<L, V>(V si, V sf, V tg, V c) where L : ILanes<V> where V : struct => L.MulAdd(sf, c, L.Mul(si, tg));
 
     /// <summary>tanh on one value (the same bits as a lane of the vector paths).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Tanh(float x) => Tanh<ScalarLanes, float>(x);
 
-    /// <summary>The activated gates sigmoid(i), sigmoid(f), tanh(g), sigmoid(o) on eight units (the training pass keeps them
-    /// for the backward pass).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (Vector256<float> I, Vector256<float> F, Vector256<float> G, Vector256<float> O) Gates(Vector256<float> i, Vector256<float> f, Vector256<float> g, Vector256<float> o) =>
-        Gates<Avx2Lanes, Vector256<float>>(i, f, g, o);
-
-    /// <summary>The activated gates on sixteen lanes (two rows' eight units; needs <see cref="WideSupported"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (Vector512<float> I, Vector512<float> F, Vector512<float> G, Vector512<float> O) Gates(Vector512<float> i, Vector512<float> f, Vector512<float> g, Vector512<float> o) =>
-        Gates<Avx512Lanes, Vector512<float>>(i, f, g, o);
-
-    /// <summary>The LSTM cell on eight units from their gate pre-activations i, f, g, o and the old c: the new c and h.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (Vector256<float> C, Vector256<float> H) Cell(Vector256<float> i, Vector256<float> f, Vector256<float> g, Vector256<float> o, Vector256<float> c) =>
-        Cell<Avx2Lanes, Vector256<float>>(i, f, g, o, c);
-
-    /// <summary>The LSTM cell on sixteen lanes (two rows' eight units; needs <see cref="WideSupported"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (Vector512<float> C, Vector512<float> H) Cell(Vector512<float> i, Vector512<float> f, Vector512<float> g, Vector512<float> o, Vector512<float> c) =>
-        Cell<Avx512Lanes, Vector512<float>>(i, f, g, o, c);
+    /// <summary>
+    /// tanh over <paramref name="count"/> floats at <paramref name="x"/>, in place: sixteen at a time where
+    /// <paramref name="wide"/> and the CPU allow (<see cref="WideSupported"/>), then eight where <paramref name="vector"/> and
+    /// the CPU allow (<see cref="VectorSupported"/>), the rest one by one. The same bits whichever runs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void TanhInPlace(float* x, long count, bool vector = true, bool wide = true)
+    {
+        long i = 0;
+        if (vector && wide && WideSupported)
+            for (; i + 16 <= count; i += 16) Avx512F.Store(x + i, Tanh<Avx512Lanes, Vector512<float>>(Avx512F.LoadVector512(x + i)));
+        if (vector && VectorSupported)
+            for (; i + 8 <= count; i += 8) Avx.Store(x + i, Tanh<Avx2Lanes, Vector256<float>>(Avx.LoadVector256(x + i)));
+        for (; i < count; i++) x[i] = Tanh<ScalarLanes, float>(x[i]);
+    }
 
     /// <summary>The LSTM cell on one unit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

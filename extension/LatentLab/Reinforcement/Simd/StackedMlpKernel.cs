@@ -11,7 +11,7 @@ namespace LatentLab.Reinforcement.Simd;
 /// (AVX2 + FMA), no torch ops and no autograd graph: h_{l+1} = act(h_l W_l + b_l), the last layer linear. The weights are
 /// read in place from the stacked parameters (W (S, in, out), b (S, 1, out), row-major: seed s's W_l is a row-major
 /// (in x out) matrix); the gradients are written (not added) into the stacked .grad tensors' memory. The activations of the
-/// last forward pass are kept for the backward pass. tanh is <see cref="LstmActivations.Tanh(Vector256{float})"/> (absolute error ~2e-7). Products: a 4-row x 16-column micro-kernel (8 accumulators) for outputs
+/// last forward pass are kept for the backward pass. tanh is <see cref="LstmActivations.TanhInPlace"/> (absolute error ~2e-7). Products: a 4-row x 16-column micro-kernel (8 accumulators) for outputs
 /// of 8 columns or more, dot products over the inputs for narrower ones (the heads: 4 logits, 1 value).
 /// Floating-point sums run in another order than libtorch's, so results differ from the torch path in the last bits.
 /// </summary>
@@ -182,17 +182,14 @@ internal sealed unsafe class StackedMlpKernel : IDisposable
 
     void Activate(float* h, long count)
     {
+        if (!_relu)
+        {
+            LstmActivations.TanhInPlace(h, count);
+            return;
+        }
         long i = 0;
-        if (_relu)
-        {
-            for (; i + 8 <= count; i += 8) Avx.Store(h + i, Avx.Max(Avx.LoadVector256(h + i), Vector256<float>.Zero));
-            for (; i < count; i++) h[i] = h[i] > 0 ? h[i] : 0f;
-        }
-        else
-        {
-            for (; i + 8 <= count; i += 8) Avx.Store(h + i, LstmActivations.Tanh(Avx.LoadVector256(h + i)));
-            for (; i < count; i++) h[i] = LstmActivations.Tanh(h[i]);
-        }
+        for (; i + 8 <= count; i += 8) Avx.Store(h + i, Avx.Max(Avx.LoadVector256(h + i), Vector256<float>.Zero));
+        for (; i < count; i++) h[i] = h[i] > 0 ? h[i] : 0f;
     }
 
     /// <summary>g *= act'(z) from the stored post-activation h: tanh 1 - h^2, ReLU [h &gt; 0].</summary>
