@@ -305,20 +305,14 @@ public static class BanditTrainer
         Tensor? indices, long b0, long count, long batch, int arms, int horizon, BanditTrainingOptions options, CancellationToken ct,
         ref FusedLstmTraining.Workspace? workspace)
     {
-        int chunks = GradientChunks(count, arms, horizon, network.Architecture);
-        long per = (count + chunks - 1) / chunks;
+        long per = ChunkEpisodes(count, arms, horizon, network.Architecture);
         int group = network.Architecture == StudentArchitecture.PerArm ? arms : 1;    // LSTM rows per episode
         if (!kernel.Fits(workspace, checked((int)(per * group)), horizon))
             workspace = kernel.NewWorkspace(checked((int)(per * group)), horizon);
         var ws = workspace;
         var gradients = kernel.NewGradients();
-        double partLoss = 0, partAgreement = 0;
-        for (long c0 = b0; c0 < b0 + count; c0 += per)
+        var sums = OverChunks(b0, count, batch, per, ct, (c0, len, share) =>
         {
-            if (ct.IsCancellationRequested) return new FusedPartResult(false, 0, 0, null);
-            using var chunkScope = NewDisposeScope();
-            long len = Math.Min(per, b0 + count - c0);
-            double share = (double)len / batch;
             int rows = checked((int)(len * group));
             Tensor x;
             using (no_grad()) x = network.EncodeSequence(actions.narrow(0, c0, len), rewards.narrow(0, c0, len), arms).contiguous();
@@ -334,10 +328,40 @@ public static class BanditTrainer
             var dLogits = torch.autograd.grad(new[] { loss * share }, new[] { logits })[0].contiguous();
             kernel.CopyScores(ws, rows, horizon, group, (float*)TensorMemory.Pointer(dLogits), toScores: true);
             kernel.Backward(ws, rows, horizon, gradients);
-            partAgreement += ChunkAgreement(chunkLabels, logits) * share;
-            partLoss += loss.item<float>() * share;
+            return (loss.item<float>(), ChunkAgreement(chunkLabels, logits));
+        });
+        return sums is { } s ? new FusedPartResult(true, s.Loss, s.Agreement, gradients) : new FusedPartResult(false, 0, 0, null);
+    }
+
+    /// <summary>Episodes per chunk when <paramref name="count"/> episodes run in <see cref="GradientChunks"/>' chunks.</summary>
+    static long ChunkEpisodes(long count, int arms, int horizon, StudentArchitecture architecture)
+    {
+        int chunks = GradientChunks(count, arms, horizon, architecture);
+        return (count + chunks - 1) / chunks;
+    }
+
+    /// <summary>
+    /// Episodes [b0, b0 + count) of a step's batch of <paramref name="batch"/> in chunks of <paramref name="per"/>: per chunk, in
+    /// its own dispose scope, <paramref name="chunk"/>(c0, len, share = len / batch) returns the chunk's loss and agreement,
+    /// which are summed weighted by their share, in chunk order. Null when cancelled: an interrupt between chunks drops the
+    /// step (its partial gradient is never applied), so the result stays the network after the last whole step and the cell
+    /// ends within one chunk, not one whole step.
+    /// </summary>
+    static (double Loss, double Agreement)? OverChunks(long b0, long count, long batch, long per, CancellationToken ct,
+        Func<long, long, double, (double Loss, double Agreement)> chunk)
+    {
+        double loss = 0, agreement = 0;
+        for (long c0 = b0; c0 < b0 + count; c0 += per)
+        {
+            if (ct.IsCancellationRequested) return null;
+            using var chunkScope = NewDisposeScope();
+            long len = Math.Min(per, b0 + count - c0);
+            double share = (double)len / batch;
+            var (chunkLoss, chunkAgreement) = chunk(c0, len, share);
+            agreement += chunkAgreement * share;
+            loss += chunkLoss * share;
         }
-        return new FusedPartResult(true, partLoss, partAgreement, gradients);
+        return (loss, agreement);
     }
 
     /// <summary>
@@ -349,20 +373,12 @@ public static class BanditTrainer
     static PartResult DifferentiatePart(StudentNetwork network, IList<Tensor>? parameters, Tensor actions, Tensor rewards,
         Tensor labels, Tensor? indices, long b0, long count, long batch, int arms, int horizon, BanditTrainingOptions options, CancellationToken ct)
     {
-        int chunks = GradientChunks(count, arms, horizon, options.Architecture);
-        long per = (count + chunks - 1) / chunks;
-        double partLoss = 0, partAgreement = 0;
+        long per = ChunkEpisodes(count, arms, horizon, options.Architecture);
         Tensor[]? sums = null;
         try
         {
-            for (long c0 = b0; c0 < b0 + count; c0 += per)
+            var totals = OverChunks(b0, count, batch, per, ct, (c0, len, share) =>
             {
-                // An interrupt between chunks drops this step (its partial gradient is never applied): the result stays the
-                // network after the last whole step, and the cell ends within one chunk, not one whole step.
-                if (ct.IsCancellationRequested) return new PartResult(false, 0, 0, null);   // sums are disposed below
-                using var chunkScope = NewDisposeScope();
-                long len = Math.Min(per, b0 + count - c0);
-                double share = (double)len / batch;
                 var chunkLabels = labels.narrow(0, c0, len);
                 var (loss, logits) = ImitationLoss.Of(network, actions.narrow(0, c0, len), rewards.narrow(0, c0, len), chunkLabels,
                     indices?.narrow(0, c0, len), arms, options);                                                               // logits (b, T, K)
@@ -376,10 +392,10 @@ public static class BanditTrainer
                         using (no_grad())
                             for (int i = 0; i < sums.Length; i++) sums[i].add_(grads[i]);
                 }
-                partAgreement += ChunkAgreement(chunkLabels, logits) * share;
-                partLoss += loss.item<float>() * share;
-            }
-            var result = new PartResult(true, partLoss, partAgreement, sums);
+                return (loss.item<float>(), ChunkAgreement(chunkLabels, logits));
+            });
+            if (totals is not { } t) return new PartResult(false, 0, 0, null);                                 // sums are disposed below
+            var result = new PartResult(true, t.Loss, t.Agreement, sums);
             sums = null;
             return result;
         }
