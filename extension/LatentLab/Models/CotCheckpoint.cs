@@ -57,7 +57,9 @@ public static class CotCheckpoint
         try { o.Validate(); }
         catch (ArgumentException e) { throw new CheckpointException($"'{path}' is incompatible: the configuration it records is invalid here ({LatentLab.Options.UserErrors.MessageOf(e)}).", e); }
         var task = new CotTask(o);
-        var model = new TinyTransformer(task.Vocab, task.Tokens, o.Width, o.Layers, o.Heads, device);
+        // Built under the global generator's gate (its initial weights are replaced by the file's): module construction draws
+        // from torch's global generator, and a seeded construction in another thread must not see those draws.
+        var model = TorchRuntime.WithGlobalGenerator(null, () => new TinyTransformer(task.Vocab, task.Tokens, o.Width, o.Layers, o.Heads, device));
         try
         {
             using var ms = new MemoryStream(weights);

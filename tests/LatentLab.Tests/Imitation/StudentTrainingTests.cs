@@ -220,8 +220,8 @@ public class StudentTrainingTests
     {
         // One feature builder serves both: step t of the sequence and the single step t give the same floats.
         using var scope = NewDisposeScope();
-        using var network = new StudentNetwork(architecture, arms: 3, hidden: 4, layers: 1, timeInput: architecture == StudentArchitecture.Joint && timeInput,
-            trainHorizon: 12, inverseTimeInput: timeInput);
+        using var network = TorchRuntime.WithGlobalGenerator(1, () => new StudentNetwork(architecture, arms: 3, hidden: 4, layers: 1,
+            timeInput: architecture == StudentArchitecture.Joint && timeInput, trainHorizon: 12, inverseTimeInput: timeInput));
         using var g = new Generator(9, Cpu);
         const int T = 300;                                                                             // 25x the training horizon
         var actions = randint(0, arms, new long[] { 4, T }, dtype: int64, generator: g);

@@ -82,13 +82,14 @@ public class FewRowsLinearTests
     public void DeclinesWhatItDoesNotTake()
     {
         using var scope = NewDisposeScope();
-        var w = randn([16, 8], device: _device);
-        Assert.Null(FewRowsLinear.TryLinear(randn([9, 8], device: _device), w, null, 2));                        // more rows than MaxRows
-        Assert.Null(FewRowsLinear.TryLinear(randn([2, 8], device: _device).to(float64), w.to(float64), null, 2)); // float64
-        Assert.Null(FewRowsLinear.TryLinear(randn([2, 7], device: _device), w, null, 2));                        // K mismatch: F.linear's message
-        Assert.Null(FewRowsLinear.TryLinear(randn([2, 8], device: _device), w.t().contiguous().t(), null, 2));  // a strided weight
-        Assert.Null(FewRowsLinear.TryLinear(randn([2, 8], device: _device, requires_grad: true), w, null, 2));  // gradients wanted
-        var mismatch = Assert.ThrowsAny<Exception>(() => FewRowsLinear.Linear(randn([2, 7], device: _device), w, null));
+        using var g = new Generator(4, CPU);                       // not the global generator, which seeded runs in other tests use
+        var w = randn([16, 8], generator: g, device: _device);
+        Assert.Null(FewRowsLinear.TryLinear(randn([9, 8], generator: g, device: _device), w, null, 2));                        // more rows than MaxRows
+        Assert.Null(FewRowsLinear.TryLinear(randn([2, 8], generator: g, device: _device).to(float64), w.to(float64), null, 2)); // float64
+        Assert.Null(FewRowsLinear.TryLinear(randn([2, 7], generator: g, device: _device), w, null, 2));                        // K mismatch: F.linear's message
+        Assert.Null(FewRowsLinear.TryLinear(randn([2, 8], generator: g, device: _device), w.t().contiguous().t(), null, 2));  // a strided weight
+        Assert.Null(FewRowsLinear.TryLinear(randn([2, 8], generator: g, device: _device, requires_grad: true), w, null, 2));  // gradients wanted
+        var mismatch = Assert.ThrowsAny<Exception>(() => FewRowsLinear.Linear(randn([2, 7], generator: g, device: _device), w, null));
         Assert.Contains("7", mismatch.Message);
     }
 }

@@ -28,7 +28,8 @@ public class WeightNoiseTests
     public void Apply_OutsideTheScopeOrAtZero_LeavesTheTensorExactly()
     {
         TorchRuntime.EnsureInitialized();
-        var w = randn(4, 3);
+        using var g = new Generator(3, CPU);
+        var w = randn(new long[] { 4, 3 }, generator: g);
         var eps = WeightNoise.Draw([[4, 3]], 2, 1, CPU);
         var untouched = WeightNoise.Apply([w], eps, [false], 1.0)[0];
         var zero = WeightNoise.Apply([w], eps, [true], 0.0)[0];
